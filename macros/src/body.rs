@@ -1,0 +1,421 @@
+//! The workflow body DSL: parse statements into a model of calls, promises and constants, with
+//! an error at the user's token for anything that is not wiring.
+
+use std::collections::HashSet;
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::{Block, Expr, Ident, Pat, Stmt};
+
+use crate::ctxt::Ctxt;
+use crate::options::{self, OptItem, OptValue, Settings};
+
+/// The parsed body.
+pub(crate) struct Body {
+    pub(crate) stmts: Vec<WStmt>,
+    pub(crate) tail: Option<WExpr>,
+}
+
+pub(crate) enum WStmt {
+    Let { pat: Pat, init: WExpr },
+    Call(WExpr),
+    Item(syn::Item),
+}
+
+pub(crate) enum WExpr {
+    /// A promise in scope (a parameter or a `let` binding).
+    Promise(Ident),
+    /// Any expression that uses no promise: becomes a graph constant.
+    Constant(Expr),
+    /// A call of a task, workflow or `map!`.
+    Call(Box<Call>),
+    /// A tuple of promises (tail expression).
+    Tuple(Vec<WExpr>),
+}
+
+pub(crate) struct Call {
+    /// The callee path as written.
+    pub(crate) target: Expr,
+    pub(crate) args: Vec<Arg>,
+    pub(crate) map: Option<MapOptions>,
+    pub(crate) overrides: Option<Settings>,
+}
+
+pub(crate) enum Arg {
+    Positional(usize, WExpr, TokenStream),
+    Named(Ident, WExpr),
+}
+
+pub(crate) struct MapOptions {
+    pub(crate) concurrency: Option<u32>,
+    pub(crate) min_success_ratio: Option<String>,
+    pub(crate) min_successes: Option<u64>,
+    pub(crate) partial: Vec<(Ident, WExpr)>,
+    pub(crate) tolerant: bool,
+}
+
+const MAP_OPTIONS: &[&str] = &["concurrency", "min_success_ratio", "min_successes", "partial"];
+const MAP_ALIASES: &[(&str, &str)] = &[
+    ("parallelism", "concurrency"),
+    ("max_concurrency", "concurrency"),
+    ("max_parallelism", "concurrency"),
+    ("success_ratio", "min_success_ratio"),
+    ("min_success", "min_successes"),
+];
+
+fn unparen(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => unparen(&p.expr),
+        Expr::Group(g) => unparen(&g.expr),
+        other => other,
+    }
+}
+
+struct Parser<'a> {
+    cx: &'a mut Ctxt,
+    scope: HashSet<String>,
+}
+
+pub(crate) fn parse(cx: &mut Ctxt, block: &Block, params: impl IntoIterator<Item = String>) -> Body {
+    let mut p = Parser { cx, scope: params.into_iter().collect() };
+    let mut stmts = Vec::new();
+    let mut tail = None;
+    let n = block.stmts.len();
+    for (i, stmt) in block.stmts.iter().enumerate() {
+        match stmt {
+            Stmt::Local(local) => {
+                let Some(init) = &local.init else {
+                    p.cx.error(local, "a `let` in a workflow body needs a value: `let x = task(input);`");
+                    continue;
+                };
+                if let Some((else_token, _)) = &init.diverge {
+                    p.cx.error(else_token, "`let ... else` is not allowed in a workflow body: a promise has no value to match yet");
+                }
+                let value = p.expr(&init.expr);
+                let names = p.pattern(&local.pat);
+                stmts.push(WStmt::Let { pat: local.pat.clone(), init: value });
+                p.scope.extend(names);
+            }
+            Stmt::Expr(expr, semi) => {
+                if semi.is_none() && i + 1 == n {
+                    tail = Some(p.expr(expr));
+                } else {
+                    match p.expr(expr) {
+                        call @ WExpr::Call(_) => stmts.push(WStmt::Call(call)),
+                        _ => p.cx.error(
+                            expr,
+                            "a workflow body statement is a `let` binding or a task call; \
+                             this statement adds nothing to the graph",
+                        ),
+                    }
+                }
+            }
+            Stmt::Item(item) => stmts.push(WStmt::Item(item.clone())),
+            Stmt::Macro(m) => p.macro_stmt(m),
+        }
+    }
+    Body { stmts, tail }
+}
+
+impl Parser<'_> {
+    /// The names a `let` pattern binds; only names, `_` and tuples of them are allowed.
+    fn pattern(&mut self, pat: &Pat) -> Vec<String> {
+        match pat {
+            Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => vec![pi.ident.to_string()],
+            Pat::Wild(_) => Vec::new(),
+            Pat::Tuple(t) => t.elems.iter().flat_map(|p| self.pattern(p)).collect(),
+            Pat::Paren(p) => self.pattern(&p.pat),
+            Pat::Type(t) => {
+                self.cx.error(
+                    t,
+                    "remove this type annotation: values in a workflow body are promises, and their types \
+                     come from the tasks that produce them",
+                );
+                self.pattern(&t.pat)
+            }
+            other => {
+                self.cx.error(other, "a workflow `let` binds a name or a tuple of names, such as `let (a, b) = split(x);`");
+                Vec::new()
+            }
+        }
+    }
+
+    /// The first promise named anywhere in `tokens`.
+    fn mentions(&self, tokens: TokenStream) -> Option<Ident> {
+        for tt in tokens {
+            match tt {
+                TokenTree::Ident(i) if self.scope.contains(&i.to_string()) => return Some(i),
+                TokenTree::Group(g) => {
+                    if let Some(i) = self.mentions(g.stream()) {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn macro_stmt(&mut self, m: &syn::StmtMacro) {
+        self.cx.error(
+            &m.mac,
+            "a workflow body only wires tasks together and runs once, to build the graph; \
+             put this macro call inside a `#[task]`",
+        );
+    }
+
+    fn expr(&mut self, e: &Expr) -> WExpr {
+        match e {
+            Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some_and(|i| self.scope.contains(&i.to_string())) => {
+                WExpr::Promise(p.path.get_ident().cloned().unwrap_or_else(|| Ident::new("_", proc_macro2::Span::call_site())))
+            }
+            Expr::Paren(p) => self.expr(&p.expr),
+            Expr::Group(g) => self.expr(&g.expr),
+            Expr::Call(call) => self.call(call, None),
+            Expr::MethodCall(mc) if mc.method == "with_overrides" => {
+                let settings = {
+                    let tokens = mc.args.to_token_stream();
+                    let items = options::parse_list(self.cx, tokens);
+                    options::settings(self.cx, &items, true)
+                };
+                match unparen(&mc.receiver) {
+                    Expr::Call(call) => self.call(call, Some(settings)),
+                    other => {
+                        self.cx.error(
+                            &mc.method,
+                            "`.with_overrides(...)` goes right after a task call or a `map!(...)(...)`",
+                        );
+                        self.expr(other)
+                    }
+                }
+            }
+            Expr::Tuple(t) => {
+                if self.mentions(t.to_token_stream()).is_none() {
+                    return WExpr::Constant(e.clone());
+                }
+                WExpr::Tuple(t.elems.iter().map(|x| self.expr(x)).collect())
+            }
+            other => {
+                if let Some(p) = self.mentions(other.to_token_stream()) {
+                    self.misuse(other, &p);
+                    return WExpr::Promise(p);
+                }
+                WExpr::Constant(other.clone())
+            }
+        }
+    }
+
+    /// An expression that computes with a promise: say why that cannot work, and what to do.
+    fn misuse(&mut self, e: &Expr, p: &Ident) {
+        let what = match e {
+            Expr::If(_) => "`if` on a promise",
+            Expr::Match(_) => "`match` on a promise",
+            Expr::ForLoop(_) => "a `for` loop over a promise",
+            Expr::While(_) => "a `while` loop on a promise",
+            Expr::Loop(_) => "a loop in a workflow body",
+            Expr::Await(_) => "`.await` in a workflow body",
+            Expr::Binary(_) | Expr::Unary(_) => "arithmetic or comparison on a promise",
+            Expr::MethodCall(_) => "a method call on a promise",
+            Expr::Field(_) | Expr::Index(_) => "reading a field or an index of a promise",
+            Expr::Closure(_) => "a closure capturing a promise",
+            Expr::Macro(_) => "a macro call with a promise",
+            Expr::Reference(_) => "a reference to a promise",
+            _ => "this expression on a promise",
+        };
+        let tokens: TokenStream = match e {
+            Expr::Await(a) => a.await_token.to_token_stream(),
+            Expr::If(i) => i.if_token.to_token_stream(),
+            Expr::Match(m) => m.match_token.to_token_stream(),
+            Expr::ForLoop(f) => f.for_token.to_token_stream(),
+            Expr::While(w) => w.while_token.to_token_stream(),
+            Expr::MethodCall(m) => m.method.to_token_stream(),
+            _ => e.to_token_stream(),
+        };
+        self.cx.error(
+            tokens,
+            format!(
+                "{what} is not allowed: `{p}` is a promise, a value that exists only when the workflow runs; \
+                 a workflow body only wires tasks together. Move this logic into a `#[task]` and call it with `{p}`"
+            ),
+        );
+    }
+
+    fn call(&mut self, call: &syn::ExprCall, overrides: Option<Settings>) -> WExpr {
+        let (target, map) = match &*call.func {
+            Expr::Macro(m) if m.mac.path.is_ident("map") => match self.map_options(&m.mac) {
+                Some((target, opts)) => (target, Some(opts)),
+                None => return WExpr::Constant(Expr::Call(call.clone())),
+            },
+            Expr::Path(_) => ((*call.func).clone(), None),
+            other => {
+                self.cx.error(other, "only a task, a workflow or `map!(...)` can be called in a workflow body");
+                return WExpr::Constant(Expr::Call(call.clone()));
+            }
+        };
+        let mut args = Vec::new();
+        let mut named: Vec<Ident> = Vec::new();
+        for (i, a) in call.args.iter().enumerate() {
+            match a {
+                Expr::Assign(assign) => {
+                    let Expr::Path(p) = &*assign.left else {
+                        self.cx.error(&assign.left, "an input is named with a plain name: `name = value`");
+                        continue;
+                    };
+                    let Some(name) = p.path.get_ident() else {
+                        self.cx.error(&assign.left, "an input is named with a plain name: `name = value`");
+                        continue;
+                    };
+                    if named.contains(name) {
+                        self.cx.error(name, format!("input `{name}` is given twice; give each input once"));
+                        continue;
+                    }
+                    named.push(name.clone());
+                    let value = self.expr(&assign.right);
+                    args.push(Arg::Named(name.clone(), value));
+                }
+                positional => {
+                    if let Some(Arg::Named(first, _)) = args.iter().find(|a| matches!(a, Arg::Named(..))) {
+                        self.cx.error(
+                            positional,
+                            format!(
+                                "a positional input after the named input `{first}`; \
+                                 give positional inputs first, then `name = value` ones"
+                            ),
+                        );
+                        continue;
+                    }
+                    let value = self.expr(positional);
+                    args.push(Arg::Positional(i, value, positional.to_token_stream()));
+                }
+            }
+        }
+        if let Some(m) = &map
+            && args.is_empty()
+        {
+            let msg = if m.partial.is_empty() {
+                "`map!` needs at least one list to map over, such as `map!(task)(x = list)`".to_owned()
+            } else {
+                "every input is bound by `partial(...)`, so nothing is left to map; \
+                 pass at least one list in the call, such as `map!(task, partial(k = 3))(x = list)`"
+                    .to_owned()
+            };
+            self.cx.error_at(call.paren_token.span.join(), msg);
+        }
+        if let Some(m) = &map {
+            for (name, _) in &m.partial {
+                if let Some(dup) = named.iter().find(|n| *n == name) {
+                    self.cx.error(
+                        dup,
+                        format!("input `{name}` is bound by `partial(...)` and mapped here; bind it once"),
+                    );
+                }
+            }
+        }
+        WExpr::Call(Box::new(Call { target, args, map, overrides }))
+    }
+
+    /// `map!(target, options...)`: the target path and its checked options.
+    fn map_options(&mut self, mac: &syn::Macro) -> Option<(Expr, MapOptions)> {
+        let parsed = mac.parse_body_with(|input: syn::parse::ParseStream| {
+            let target: Expr = input.parse()?;
+            let mut items = Vec::new();
+            if input.parse::<Option<syn::Token![,]>>()?.is_some() {
+                items = syn::punctuated::Punctuated::<OptItem, syn::Token![,]>::parse_terminated(input)?
+                    .into_iter()
+                    .collect();
+            }
+            Ok((target, items))
+        });
+        let (target, items) = match parsed {
+            Ok(v) => v,
+            Err(e) => {
+                self.cx.push(e);
+                return None;
+            }
+        };
+        if !matches!(target, Expr::Path(_)) {
+            self.cx.error(&target, "`map!` takes a task or workflow by name, such as `map!(detect_anomalies)`");
+        }
+        options::check_duplicates(self.cx, &items, "map option");
+        let mut o =
+            MapOptions { concurrency: None, min_success_ratio: None, min_successes: None, partial: Vec::new(), tolerant: false };
+        for item in &items {
+            let key = item.key.to_string();
+            match key.as_str() {
+                "concurrency" => {
+                    o.concurrency = options::integer(
+                        self.cx,
+                        item,
+                        1,
+                        "concurrency is how many elements may run at once; it must be at least 1 \
+                         (leave it out for no limit)",
+                    )
+                    .and_then(|v| u32::try_from(v).ok());
+                }
+                "min_success_ratio" => self.ratio(item, &mut o),
+                "min_successes" => {
+                    o.min_successes = options::integer(
+                        self.cx,
+                        item,
+                        1,
+                        "min_successes is how many elements must succeed; it must be at least 1",
+                    );
+                }
+                "partial" => self.partial(item, &mut o),
+                _ => options::unknown(self.cx, "map option", &item.key, MAP_OPTIONS, MAP_ALIASES),
+            }
+        }
+        if o.min_successes.is_some()
+            && o.min_success_ratio.is_some()
+            && let Some(item) = items.iter().filter(|i| i.key == "min_success_ratio" || i.key == "min_successes").nth(1)
+        {
+            self.cx.error(
+                &item.key,
+                "give either `min_success_ratio` or `min_successes`, not both: each says how many elements must succeed",
+            );
+        }
+        o.tolerant = o.min_successes.is_some() || o.min_success_ratio.as_deref().is_some_and(|r| r != "1");
+        Some((target, o))
+    }
+
+    fn ratio(&mut self, item: &OptItem, o: &mut MapOptions) {
+        let text = match &item.value {
+            OptValue::Expr(Expr::Lit(l)) => match &l.lit {
+                syn::Lit::Float(f) => f.base10_digits().to_owned(),
+                syn::Lit::Int(i) => i.base10_digits().to_owned(),
+                _ => String::new(),
+            },
+            OptValue::Expr(Expr::Unary(u)) if matches!(u.op, syn::UnOp::Neg(_)) => format!("-{}", u.expr.to_token_stream()),
+            _ => String::new(),
+        };
+        let span = match &item.value {
+            OptValue::Expr(e) => e.to_token_stream(),
+            OptValue::List(_) => item.key.to_token_stream(),
+        };
+        if text.is_empty() {
+            self.cx.error(span, "`min_success_ratio` takes a number literal in (0, 1], such as `min_success_ratio = 0.75`");
+            return;
+        }
+        match flowmap_spec::ratio::Ratio::parse(&text) {
+            Ok(r) => o.min_success_ratio = Some(r.to_string()),
+            Err(e) => self.cx.error(span, e),
+        }
+    }
+
+    fn partial(&mut self, item: &OptItem, o: &mut MapOptions) {
+        let OptValue::List(entries) = &item.value else {
+            self.cx.error(&item.key, "`partial` takes inputs by name: `partial(threshold = 11, model = m)`");
+            return;
+        };
+        options::check_duplicates(self.cx, entries, "partial input");
+        for e in entries {
+            match &e.value {
+                OptValue::Expr(x) => {
+                    let value = self.expr(x);
+                    o.partial.push((e.key.clone(), value));
+                }
+                OptValue::List(_) => self.cx.error(&e.key, "a partial input is `name = value`"),
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Reading a task's or workflow's signature: named, typed parameters and the output shape.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, GenericArgument, Ident, Pat, PathArguments, ReturnType, Signature, Type};
+
+use crate::ctxt::Ctxt;
+
+/// One parameter.
+pub(crate) struct Param {
+    pub(crate) name: Ident,
+    pub(crate) ty: Type,
+}
+
+/// What a function returns, as flowmap sees it.
+pub(crate) enum Output {
+    /// No output: `()` or nothing.
+    Unit,
+    /// One output.
+    One(Type),
+    /// One output per tuple element.
+    Many(Vec<Type>),
+}
+
+impl Output {
+    fn of(ty: &Type) -> Output {
+        match ty {
+            Type::Tuple(t) if t.elems.is_empty() => Output::Unit,
+            Type::Tuple(t) if t.elems.len() >= 2 => Output::Many(t.elems.iter().cloned().collect()),
+            Type::Paren(p) => Output::of(&p.elem),
+            other => Output::One(other.clone()),
+        }
+    }
+
+    /// The `OutputTuple` type: `()`, `(T,)` or `(A, B)`.
+    pub(crate) fn tuple(&self) -> TokenStream {
+        match self {
+            Output::Unit => quote!(()),
+            Output::One(t) => quote!((#t,)),
+            Output::Many(ts) => quote!((#(#ts),*)),
+        }
+    }
+
+    /// The promise type a workflow body returns for this output.
+    pub(crate) fn promises(&self) -> TokenStream {
+        let p = |t: &Type| quote_spanned!(t.span()=> ::flowmap::__private::Promise<#t>);
+        match self {
+            Output::Unit => quote!(()),
+            Output::One(t) => p(t),
+            Output::Many(ts) => {
+                let ps = ts.iter().map(p);
+                quote!((#(#ps),*))
+            }
+        }
+    }
+
+    /// Wraps a value of the function's (ok) return type into the output tuple.
+    pub(crate) fn wrap(&self, value: &TokenStream) -> TokenStream {
+        match self {
+            Output::Unit => quote!({ let () = #value; }),
+            Output::One(_) => quote!((#value,)),
+            Output::Many(_) => value.clone(),
+        }
+    }
+}
+
+/// A task's return type: plain, or a `Result` whose `Err` fails the attempt.
+pub(crate) struct Returns {
+    pub(crate) output: Output,
+    pub(crate) fallible: bool,
+    /// The full return type as written (`()` when absent).
+    pub(crate) ty: TokenStream,
+}
+
+pub(crate) fn returns(cx: &mut Ctxt, ret: &ReturnType) -> Returns {
+    let ty = match ret {
+        ReturnType::Default => return Returns { output: Output::Unit, fallible: false, ty: quote!(()) },
+        ReturnType::Type(_, ty) => ty,
+    };
+    if let Type::ImplTrait(t) = &**ty {
+        cx.error(t, "a task cannot return `impl Trait`; name the output type, such as `-> Vec<i64>`");
+    }
+    if let Type::Path(p) = &**ty
+        && p.qself.is_none()
+        && let Some(last) = p.path.segments.last()
+        && last.ident == "Result"
+    {
+        let ok = match &last.arguments {
+            PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
+                GenericArgument::Type(t) => Some(t.clone()),
+                _ => None,
+            }),
+            _ => None,
+        };
+        return match ok {
+            Some(ok) => Returns { output: Output::of(&ok), fallible: true, ty: quote!(#ty) },
+            None => {
+                cx.error(last, "write the output type of `Result`, such as `Result<i64, String>`");
+                Returns { output: Output::Unit, fallible: true, ty: quote!(#ty) }
+            }
+        };
+    }
+    Returns { output: Output::of(ty), fallible: false, ty: quote!(#ty) }
+}
+
+/// The parameters, each a plain `name: Type`; anything else is an error at its token.
+pub(crate) fn params(cx: &mut Ctxt, sig: &Signature, what: &str) -> Vec<Param> {
+    let mut out = Vec::new();
+    for arg in &sig.inputs {
+        match arg {
+            FnArg::Receiver(r) => {
+                cx.error(r, format!("a {what} cannot take `self`; write it as a free function, outside any `impl` block"));
+            }
+            FnArg::Typed(pt) => match &*pt.pat {
+                Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                    if let Type::Reference(r) = &*pt.ty {
+                        cx.error(
+                            r,
+                            format!("a {what} input must be owned data; take `{}` by value", strip_ref(&r.elem)),
+                        );
+                    }
+                    if let Type::ImplTrait(t) = &*pt.ty {
+                        cx.error(t, format!("a {what} input cannot be `impl Trait`; name its type"));
+                    }
+                    out.push(Param { name: pi.ident.clone(), ty: (*pt.ty).clone() });
+                }
+                other => cx.error(
+                    other,
+                    format!(
+                        "a {what} parameter must be a plain name, such as `point: (i64, i64)`; \
+                         destructure it inside the function body"
+                    ),
+                ),
+            },
+        }
+    }
+    if let Some(v) = &sig.variadic {
+        cx.error(v, format!("a {what} cannot be variadic"));
+    }
+    out
+}
+
+fn strip_ref(t: &Type) -> String {
+    quote!(#t).to_string().replace(' ', "")
+}
+
+/// Rejects generics, `const`, `unsafe` and `extern` on a task or workflow.
+pub(crate) fn check_plain(cx: &mut Ctxt, sig: &Signature, what: &str) {
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        cx.error(
+            &sig.generics,
+            format!("a {what} cannot be generic: its graph needs concrete types; write one {what} per type"),
+        );
+    }
+    if let Some(c) = &sig.constness {
+        cx.error(c, format!("a {what} cannot be `const fn`"));
+    }
+    if let syn::Safety::Unsafe(u) = &sig.safety {
+        cx.error(u, format!("a {what} cannot be `unsafe fn`"));
+    }
+    if let Some(abi) = &sig.abi {
+        cx.error(abi, format!("a {what} cannot declare an ABI"));
+    }
+}
+
+/// The input binder generated for every task and workflow: one setter per parameter (by name
+/// and by position), each checked by rustc, and a `finish` that requires every input.
+pub(crate) fn binder(params: &[Param]) -> TokenStream {
+    let n = params.len();
+    let slots: Vec<Ident> = (0..n).map(|i| quote::format_ident!("P{}", i)).collect();
+    let names: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
+    let mut setters = Vec::new();
+    for (i, p) in params.iter().enumerate() {
+        let ty = &p.ty;
+        let name = &p.name;
+        let slot = &slots[i];
+        let result_slots = slots.iter().enumerate().map(|(j, s)| if j == i { quote!(__S) } else { quote!(#s) });
+        let fields = (0..n).map(|j| {
+            let idx = syn::Index::from(j);
+            if j == i { quote!(value) } else { quote!(self.#idx) }
+        });
+        let result_slots: Vec<_> = result_slots.collect();
+        let fields: Vec<_> = fields.collect();
+        let positional = quote::format_ident!("__flowmap_arg_{}", i);
+        for method in [name.clone(), positional] {
+            setters.push(quote! {
+                #[inline]
+                #[allow(clippy::used_underscore_binding)]
+                pub fn #method<__S: ::flowmap::__private::SlotFor<#ty>>(self, value: __S) -> __Args<#(#result_slots),*>
+                where
+                    #slot: ::flowmap::__private::Vacant<__inputs::#name>,
+                {
+                    __Args(#(#fields),*)
+                }
+            });
+        }
+    }
+    let finish_fields = (0..n).map(syn::Index::from);
+    quote! {
+        #[allow(non_camel_case_types, dead_code)]
+        mod __inputs {
+            #(pub struct #names;)*
+        }
+        #[doc(hidden)]
+        pub struct __Args<#(#slots),*>(#(#slots),*);
+        impl<#(#slots),*> __Args<#(#slots),*> {
+            #(#setters)*
+            #[inline]
+            pub fn __flowmap_finish(self) -> (#(#slots,)*)
+            where
+                #(#slots: ::flowmap::__private::Provided<__inputs::#names>,)*
+            {
+                (#(self.#finish_fields,)*)
+            }
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! `#[task]`: parse the function and its options, check them, generate the task.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, Item, ItemFn};
+
+use crate::ctxt::Ctxt;
+use crate::options::{self, Settings};
+use crate::signature::{self, Param, Returns};
+
+/// A checked task.
+struct TaskModel {
+    item: ItemFn,
+    params: Vec<Param>,
+    returns: Returns,
+    settings: Settings,
+}
+
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let item: Item = match syn::parse2(item.clone()) {
+        Ok(item) => item,
+        Err(e) => return e.to_compile_error(),
+    };
+    let Item::Fn(func) = item else {
+        cx.error(&item, "`#[task]` goes on a function, such as `#[task] fn double(x: i64) -> i64 { x * 2 }`");
+        return cx.into_compile_errors();
+    };
+    let model = parse(&mut cx, attr, func);
+    if cx.is_empty() {
+        generate(&model)
+    } else {
+        // Fail soft: keep the function as the user wrote it, so one mistake reports once.
+        let mut errors = cx.into_compile_errors();
+        let mut func = model.item;
+        strip_default_attrs(&mut func);
+        errors.extend(quote!(#[allow(dead_code)] #func));
+        errors
+    }
+}
+
+fn strip_default_attrs(func: &mut ItemFn) {
+    for arg in &mut func.sig.inputs {
+        if let syn::FnArg::Typed(pt) = arg {
+            pt.attrs.retain(|a| !a.path().is_ident("default"));
+        }
+    }
+}
+
+fn parse(cx: &mut Ctxt, attr: TokenStream, item: ItemFn) -> TaskModel {
+    let items = options::parse_list(cx, attr);
+    let settings = options::settings(cx, &items, false);
+    signature::check_plain(cx, &item.sig, "task");
+    let params = signature::params(cx, &item.sig, "task");
+    for arg in &item.sig.inputs {
+        if let syn::FnArg::Typed(pt) = arg {
+            for a in pt.attrs.iter().filter(|a| a.path().is_ident("default")) {
+                cx.error(
+                    a,
+                    "`#[default(...)]` gives a workflow input its default; a task's inputs come from the workflow that calls it",
+                );
+            }
+        }
+    }
+    let returns = signature::returns(cx, &item.sig.output);
+    TaskModel { item, params, returns, settings }
+}
+
+fn is_doc(a: &Attribute) -> bool {
+    a.path().is_ident("doc")
+}
+
+fn lit_opt(v: Option<&syn::LitStr>) -> TokenStream {
+    match v {
+        Some(s) => quote!(::core::option::Option::Some(#s)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn resource_list(list: &[(flowmap_spec::resources::ResourceKey, syn::LitStr)]) -> TokenStream {
+    let entries = list.iter().map(|(k, v)| {
+        let k = k.name();
+        quote!((#k, #v))
+    });
+    quote!(&[#(#entries),*])
+}
+
+fn generate(m: &TaskModel) -> TokenStream {
+    let func = &m.item;
+    let vis = &func.vis;
+    let ident = &func.sig.ident;
+    let docs: Vec<&Attribute> = func.attrs.iter().filter(|a| is_doc(a)).collect();
+    let cfgs: Vec<&Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
+    let is_async = func.sig.asyncness.is_some();
+
+    // The user's function, renamed, kept whole.
+    let mut inner = func.clone();
+    inner.attrs.retain(|a| !is_doc(a));
+    inner.vis = syn::Visibility::Inherited;
+    inner.sig.ident = format_ident!("__flowmap_task_fn", span = ident.span());
+
+    let tys: Vec<&syn::Type> = m.params.iter().map(|p| &p.ty).collect();
+    let args: Vec<syn::Ident> = (0..m.params.len()).map(|i| format_ident!("__flowmap_p{}", i)).collect();
+    let ret = &m.returns.ty;
+    let output = m.returns.output.tuple();
+    let value = quote!(__flowmap_value);
+    let wrapped = m.returns.output.wrap(&value);
+    let convert = if m.returns.fallible {
+        quote_spanned! {func.sig.output.span()=>
+            match #value {
+                ::core::result::Result::Ok(#value) => ::core::result::Result::Ok(#wrapped),
+                ::core::result::Result::Err(e) => ::core::result::Result::Err(::flowmap::__private::task_error(e)),
+            }
+        }
+    } else {
+        quote!(::core::result::Result::Ok(#wrapped))
+    };
+
+    let (deref_target, call_fn, invoke) = if is_async {
+        (
+            quote!(fn(#(#tys),*) -> ::core::pin::Pin<::std::boxed::Box<dyn ::core::future::Future<Output = #ret> + ::core::marker::Send>>),
+            quote! {
+                fn __flowmap_call(#(#args: #tys),*) -> ::core::pin::Pin<::std::boxed::Box<dyn ::core::future::Future<Output = #ret> + ::core::marker::Send>> {
+                    ::std::boxed::Box::pin(__flowmap_task_fn(#(#args),*))
+                }
+            },
+            quote! {
+                ::flowmap::__private::Invoke::<fn() -> ::core::result::Result<#output, ::flowmap::__private::Cause>, _>::Async(async move {
+                    let #value = __flowmap_task_fn(#(#args),*).await;
+                    #convert
+                })
+            },
+        )
+    } else {
+        (
+            quote!(fn(#(#tys),*) -> #ret),
+            quote! {
+                fn __flowmap_call(#(#args: #tys),*) -> #ret {
+                    __flowmap_task_fn(#(#args),*)
+                }
+            },
+            quote! {
+                ::flowmap::__private::Invoke::<_, ::core::future::Ready<::core::result::Result<#output, ::flowmap::__private::Cause>>>::Blocking(move || {
+                    let #value = __flowmap_task_fn(#(#args),*);
+                    #convert
+                })
+            },
+        )
+    };
+
+    let name = m.settings.name.as_ref().map_or_else(|| ident.to_string(), syn::LitStr::value);
+    let input_names: Vec<String> = m.params.iter().map(|p| p.name.to_string()).collect();
+    let retries = m.settings.retries.unwrap_or(0);
+    let timeout = lit_opt(m.settings.timeout.as_ref());
+    let cache = m.settings.cache.unwrap_or(false);
+    let cache_version = lit_opt(m.settings.cache_version.as_ref());
+    let requests = resource_list(&m.settings.requests);
+    let limits = resource_list(&m.settings.limits);
+    let binder = signature::binder(&m.params);
+    let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset)).collect();
+    let data_checks = m.params.iter().map(|p| {
+        let ty = &p.ty;
+        quote_spanned!(ty.span()=> ::flowmap::__private::assert_data::<#ty>();)
+    });
+    let out_check = match &m.returns.output {
+        crate::signature::Output::Unit => quote!(),
+        crate::signature::Output::One(t) => quote_spanned!(t.span()=> ::flowmap::__private::assert_data::<#t>();),
+        crate::signature::Output::Many(ts) => {
+            let c = ts.iter().map(|t| quote_spanned!(t.span()=> ::flowmap::__private::assert_data::<#t>();));
+            quote!(#(#c)*)
+        }
+    };
+
+    quote! {
+        #(#cfgs)*
+        #[allow(non_camel_case_types)]
+        #[doc(hidden)]
+        #vis struct #ident {}
+
+        #(#docs)*
+        #(#cfgs)*
+        #[allow(non_upper_case_globals)]
+        #vis const #ident: #ident = #ident {};
+
+        #(#cfgs)*
+        const _: () = {
+            #inner
+
+            #call_fn
+
+            impl ::core::ops::Deref for #ident {
+                type Target = #deref_target;
+                fn deref(&self) -> &Self::Target {
+                    const __FLOWMAP_FN: #deref_target = __flowmap_call;
+                    &__FLOWMAP_FN
+                }
+            }
+
+            impl ::core::clone::Clone for #ident {
+                fn clone(&self) -> Self {
+                    *self
+                }
+            }
+            impl ::core::marker::Copy for #ident {}
+            impl ::core::fmt::Debug for #ident {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.write_str(concat!("task ", stringify!(#ident)))
+                }
+            }
+
+            #binder
+
+            const __FLOWMAP_DECL: ::flowmap::__private::TaskDecl = ::flowmap::__private::TaskDecl {
+                name: #name,
+                module: ::core::module_path!(),
+                inputs: &[#(#input_names),*],
+                is_async: #is_async,
+                retries: #retries,
+                timeout: #timeout,
+                cache: #cache,
+                cache_version: #cache_version,
+                requests: #requests,
+                limits: #limits,
+            };
+
+            impl ::flowmap::__private::Target for #ident {
+                type Input = (#(#tys,)*);
+                type Output = #output;
+                type Args = __Args<#(#unset),*>;
+
+                fn args(&self) -> Self::Args {
+                    #(#data_checks)*
+                    #out_check
+                    __Args(#(#unset),*)
+                }
+
+                fn info(&self, tables: &mut ::flowmap::__private::Tables) -> ::core::result::Result<::flowmap::__private::TargetInfo, ::std::string::String> {
+                    __FLOWMAP_DECL.info::<Self>(tables)
+                }
+
+                #[allow(clippy::unit_arg, clippy::let_unit_value)]
+                fn invoke(
+                    &self,
+                    _: &::flowmap::__private::RunContext,
+                    (#(#args,)*): Self::Input,
+                ) -> ::flowmap::__private::Invoke<
+                    impl ::core::ops::FnOnce() -> ::core::result::Result<#output, ::flowmap::__private::Cause> + ::core::marker::Send + 'static,
+                    impl ::core::future::Future<Output = ::core::result::Result<#output, ::flowmap::__private::Cause>> + ::core::marker::Send + 'static,
+                > {
+                    #invoke
+                }
+            }
+
+            impl ::flowmap::__private::Task for #ident {
+                fn spec(&self) -> ::flowmap::__private::TaskSpec {
+                    __FLOWMAP_DECL.spec::<Self>()
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,415 @@
+//! `#[workflow]`: parse the signature and body, check them, generate the graph builder and the
+//! workflow value.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, FnArg, Item, ItemFn};
+
+use crate::body::{self, Arg, Body, Call, WExpr, WStmt};
+use crate::ctxt::Ctxt;
+use crate::options::Settings;
+use crate::signature::{self, Output, Param};
+
+struct WorkflowModel {
+    item: ItemFn,
+    params: Vec<Param>,
+    defaults: Vec<Option<Expr>>,
+    output: Output,
+    body: Body,
+}
+
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let item: Item = match syn::parse2(item) {
+        Ok(item) => item,
+        Err(e) => return e.to_compile_error(),
+    };
+    let Item::Fn(mut func) = item else {
+        cx.error(&item, "`#[workflow]` goes on a function whose body wires tasks together");
+        return cx.into_compile_errors();
+    };
+    if !attr.is_empty() {
+        cx.error(attr, "`#[workflow]` takes no options; set task options on each `#[task]` or with `.with_overrides(...)`");
+    }
+    let defaults = take_defaults(&mut cx, &mut func);
+    let model = parse(&mut cx, func, defaults);
+    if cx.is_empty() {
+        return generate(&model);
+    }
+    // Fail soft: a stub with the same name and signature, so uses elsewhere do not cascade.
+    let mut errors = cx.into_compile_errors();
+    errors.extend(stub(&model));
+    errors
+}
+
+/// Removes `#[default(expr)]` from each parameter, keeping the expressions.
+fn take_defaults(cx: &mut Ctxt, func: &mut ItemFn) -> Vec<Option<Expr>> {
+    let mut out = Vec::new();
+    for arg in &mut func.sig.inputs {
+        let FnArg::Typed(pt) = arg else {
+            out.push(None);
+            continue;
+        };
+        let mut default = None;
+        let mut kept: Vec<Attribute> = Vec::new();
+        for a in pt.attrs.drain(..) {
+            if a.path().is_ident("default") {
+                if default.is_some() {
+                    cx.error(&a, "this input already has a `#[default(...)]`");
+                    continue;
+                }
+                match a.parse_args::<Expr>() {
+                    Ok(e) => default = Some(e),
+                    Err(_) => cx.error(&a, "write the default value in parentheses: `#[default(vec![1, 2, 3])]`"),
+                }
+            } else {
+                kept.push(a);
+            }
+        }
+        pt.attrs = kept;
+        out.push(default);
+    }
+    out
+}
+
+fn parse(cx: &mut Ctxt, item: ItemFn, defaults: Vec<Option<Expr>>) -> WorkflowModel {
+    if let Some(a) = &item.sig.asyncness {
+        cx.error(
+            a,
+            "a workflow is not `async`: its body only wires tasks into a graph. Remove `async`; \
+             the workflow still runs asynchronously with `my_workflow(inputs).await`",
+        );
+    }
+    signature::check_plain(cx, &item.sig, "workflow");
+    let params = signature::params(cx, &item.sig, "workflow");
+    let output = match &item.sig.output {
+        syn::ReturnType::Default => Output::Unit,
+        syn::ReturnType::Type(_, ty) => {
+            let r = signature::returns(&mut Ctxt::default(), &item.sig.output);
+            if r.fallible {
+                cx.error(ty, "a workflow returns its outputs, not a `Result`: running it returns `Result<_, flowmap::Error>`");
+            }
+            r.output
+        }
+    };
+    let body = body::parse(cx, &item.block, params.iter().map(|p| p.name.to_string()));
+    WorkflowModel { item, params, defaults, output, body }
+}
+
+fn stub(m: &WorkflowModel) -> TokenStream {
+    let vis = &m.item.vis;
+    let ident = &m.item.sig.ident;
+    quote! {
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #ident {}
+        #[allow(non_upper_case_globals, dead_code)]
+        #vis const #ident: #ident = #ident {};
+    }
+}
+
+fn generate(m: &WorkflowModel) -> TokenStream {
+    let func = &m.item;
+    let vis = &func.vis;
+    let ident = &func.sig.ident;
+    let name = ident.to_string();
+    let docs: Vec<&Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let cfgs: Vec<&Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
+    let tys: Vec<&syn::Type> = m.params.iter().map(|p| &p.ty).collect();
+    let names: Vec<&syn::Ident> = m.params.iter().map(|p| &p.name).collect();
+    let input_names: Vec<String> = names.iter().map(ToString::to_string).collect();
+    let args: Vec<syn::Ident> = (0..m.params.len()).map(|i| format_ident!("__flowmap_p{}", i)).collect();
+    let output = m.output.tuple();
+    let value_ty = match &m.output {
+        Output::Unit => quote!(()),
+        Output::One(t) => quote!(#t),
+        Output::Many(ts) => quote!((#(#ts),*)),
+    };
+    let promises_ty = m.output.promises();
+    let binder = signature::binder(&m.params);
+    let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset)).collect();
+    let param_promises = tys.iter().map(|t| quote_spanned!(t.span()=> ::flowmap::__private::Promise<#t>));
+    let body = body_tokens(&m.body);
+
+    let default_json = m.params.iter().zip(&m.defaults).map(|(p, d)| {
+        let ty = &p.ty;
+        match d {
+            Some(e) => quote_spanned!(e.span()=> ::core::option::Option::Some(::flowmap::__private::default_json::<#ty>(&(#e)))),
+            None => quote!(::core::option::Option::None),
+        }
+    });
+    let defaults_impl = if m.defaults.iter().all(Option::is_some) {
+        let values = m.params.iter().zip(&m.defaults).map(|(p, d)| {
+            let ty = &p.ty;
+            let e = d.as_ref().map(|e| quote_spanned!(e.span()=> { let __v: #ty = #e; __v }));
+            quote!(#e)
+        });
+        quote! {
+            impl ::flowmap::__private::Defaults for #ident {
+                fn defaults(&self) -> Self::Input {
+                    (#(#values,)*)
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+
+    quote! {
+        #(#cfgs)*
+        #[allow(non_camel_case_types)]
+        #[doc(hidden)]
+        #vis struct #ident {}
+
+        #(#docs)*
+        #(#cfgs)*
+        #[allow(non_upper_case_globals)]
+        #vis const #ident: #ident = #ident {};
+
+        #(#cfgs)*
+        const _: () = {
+            fn __flowmap_call(#(#args: #tys),*) -> ::flowmap::__private::WorkflowRun<#value_ty> {
+                ::flowmap::__private::run_on_global(#ident {}, (#(#args,)*))
+            }
+
+            impl ::core::ops::Deref for #ident {
+                type Target = fn(#(#tys),*) -> ::flowmap::__private::WorkflowRun<#value_ty>;
+                fn deref(&self) -> &Self::Target {
+                    const __FLOWMAP_FN: fn(#(#tys),*) -> ::flowmap::__private::WorkflowRun<#value_ty> = __flowmap_call;
+                    &__FLOWMAP_FN
+                }
+            }
+
+            impl ::core::clone::Clone for #ident {
+                fn clone(&self) -> Self {
+                    *self
+                }
+            }
+            impl ::core::marker::Copy for #ident {}
+            impl ::core::fmt::Debug for #ident {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.write_str(concat!("workflow ", stringify!(#ident)))
+                }
+            }
+
+            #binder
+
+            const __FLOWMAP_DECL: ::flowmap::__private::WorkflowDecl = ::flowmap::__private::WorkflowDecl {
+                name: #name,
+                module: ::core::module_path!(),
+                inputs: &[#(#input_names),*],
+            };
+
+            #[allow(unused_variables, clippy::let_unit_value, clippy::unused_unit)]
+            fn __flowmap_build(
+                __fm_b: &mut ::flowmap::__private::GraphBuilder,
+                (#(#names,)*): (#(#param_promises,)*),
+            ) -> #promises_ty {
+                #body
+            }
+
+            impl ::flowmap::__private::Target for #ident {
+                type Input = (#(#tys,)*);
+                type Output = #output;
+                type Args = __Args<#(#unset),*>;
+
+                fn args(&self) -> Self::Args {
+                    __Args(#(#unset),*)
+                }
+
+                fn info(&self, tables: &mut ::flowmap::__private::Tables) -> ::core::result::Result<::flowmap::__private::TargetInfo, ::std::string::String> {
+                    ::flowmap::__private::workflow_info(self, &__FLOWMAP_DECL, tables)
+                }
+
+                fn invoke(
+                    &self,
+                    cx: &::flowmap::__private::RunContext,
+                    input: Self::Input,
+                ) -> ::flowmap::__private::Invoke<
+                    impl ::core::ops::FnOnce() -> ::core::result::Result<#output, ::flowmap::__private::Cause> + ::core::marker::Send + 'static,
+                    impl ::core::future::Future<Output = ::core::result::Result<#output, ::flowmap::__private::Cause>> + ::core::marker::Send + 'static,
+                > {
+                    ::flowmap::__private::Invoke::<fn() -> ::core::result::Result<#output, ::flowmap::__private::Cause>, _>::Async(
+                        ::flowmap::__private::run_subworkflow(*self, ::core::clone::Clone::clone(cx), input),
+                    )
+                }
+            }
+
+            impl ::flowmap::__private::Workflow for #ident {
+                fn compiled(&self) -> ::core::result::Result<&'static ::flowmap::__private::Compiled, ::flowmap::__private::Error> {
+                    static __FLOWMAP_CELL: ::flowmap::__private::CompileCell = ::flowmap::__private::CompileCell::new();
+                    __FLOWMAP_CELL.get(#name, || {
+                        ::flowmap::__private::compile::<#ident>(
+                            &__FLOWMAP_DECL,
+                            ::std::vec![#(#default_json),*],
+                            __flowmap_build,
+                        )
+                    })
+                }
+            }
+
+            #defaults_impl
+
+            impl #ident {
+                /// The compiled graph of this workflow: nodes, bindings, typed interface, map
+                /// settings and overrides. Serialize it with serde, or render it with `to_dot()`.
+                ///
+                /// # Errors
+                /// When the graph cannot be built.
+                pub fn graph(&self) -> ::core::result::Result<&'static ::flowmap::graph::Graph, ::flowmap::Error> {
+                    ::flowmap::__private::Workflow::graph(self)
+                }
+            }
+        };
+    }
+}
+
+fn body_tokens(body: &Body) -> TokenStream {
+    let stmts = body.stmts.iter().map(|s| match s {
+        WStmt::Let { pat, init } => {
+            let init = expr_tokens(init);
+            quote!(let #pat = #init;)
+        }
+        WStmt::Call(call) => {
+            let call = expr_tokens(call);
+            quote!(let _ = #call;)
+        }
+        WStmt::Item(item) => quote!(#item),
+    });
+    let tail = body.tail.as_ref().map(expr_tokens);
+    quote! {
+        #(#stmts)*
+        #tail
+    }
+}
+
+fn expr_tokens(e: &WExpr) -> TokenStream {
+    match e {
+        WExpr::Promise(p) => quote!(#p),
+        WExpr::Constant(c) => quote_spanned!(c.span()=> ::flowmap::__private::GraphBuilder::constant(__fm_b, #c)),
+        WExpr::Tuple(items) => {
+            let items = items.iter().map(expr_tokens);
+            quote!((#(#items),*))
+        }
+        WExpr::Call(call) => call_tokens(call),
+    }
+}
+
+fn overrides_tokens(s: Option<&Settings>) -> TokenStream {
+    let default = quote!(<::flowmap::__private::Overrides as ::core::default::Default>::default());
+    let Some(s) = s else { return default };
+    let some = |v: TokenStream| quote!(::core::option::Option::Some(#v));
+    let string = |l: &syn::LitStr| some(quote!(::std::string::String::from(#l)));
+    let mut sets = Vec::new();
+    if let Some(v) = &s.name {
+        let v = string(v);
+        sets.push(quote!(__o.name = #v;));
+    }
+    if let Some(v) = s.retries {
+        let v = some(quote!(#v));
+        sets.push(quote!(__o.retries = #v;));
+    }
+    if let Some(v) = &s.timeout {
+        let v = string(v);
+        sets.push(quote!(__o.timeout = #v;));
+    }
+    if let Some(v) = s.cache {
+        let v = some(quote!(#v));
+        sets.push(quote!(__o.cache = #v;));
+    }
+    if let Some(v) = &s.cache_version {
+        let v = string(v);
+        sets.push(quote!(__o.cache_version = #v;));
+    }
+    if let Some(v) = &s.container_image {
+        let v = string(v);
+        sets.push(quote!(__o.container_image = #v;));
+    }
+    if let Some(v) = s.interruptible {
+        let v = some(quote!(#v));
+        sets.push(quote!(__o.interruptible = #v;));
+    }
+    for (field, list) in [(quote!(requests), &s.requests), (quote!(limits), &s.limits)] {
+        for (key, value) in list {
+            let key = key.name();
+            sets.push(quote!(__o.#field.set(#key, #value);));
+        }
+    }
+    quote!({
+        let mut __o = #default;
+        #(#sets)*
+        __o
+    })
+}
+
+fn call_tokens(call: &Call) -> TokenStream {
+    let target = &call.target;
+    let tspan = target.span();
+    let finish = quote_spanned!(tspan=> __flowmap_finish);
+    let mut binds = Vec::new();
+    for arg in &call.args {
+        let (method, value) = match arg {
+            Arg::Named(name, value) => (quote!(#name), value),
+            Arg::Positional(i, value, tokens) => {
+                let m = format_ident!("__flowmap_arg_{}", i, span = tokens.span());
+                (quote!(#m), value)
+            }
+        };
+        let v = expr_tokens(value);
+        let v = if call.map.is_some() {
+            quote_spanned!(v.span()=> ::flowmap::__private::mapped(#v))
+        } else {
+            v
+        };
+        binds.push(quote!(let __fm_args = __fm_args.#method(#v);));
+    }
+    if let Some(map) = &call.map {
+        for (name, value) in &map.partial {
+            let v = expr_tokens(value);
+            binds.push(quote!(let __fm_args = __fm_args.#name(#v);));
+        }
+    }
+    let overrides = overrides_tokens(call.overrides.as_ref());
+    let start = quote_spanned!(tspan=> ::flowmap::__private::args(&#target));
+    let node = match &call.map {
+        None => quote_spanned! {tspan=>
+            ::flowmap::__private::GraphBuilder::call(__fm_b, ::flowmap::__private::target(&#target), __fm_slots, __fm_overrides)
+        },
+        Some(m) => {
+            let some_u32 = |v: Option<u32>| match v {
+                Some(v) => quote!(::core::option::Option::Some(#v)),
+                None => quote!(::core::option::Option::None),
+            };
+            let concurrency = some_u32(m.concurrency);
+            let ratio = match &m.min_success_ratio {
+                Some(r) => quote!(::core::option::Option::Some(#r)),
+                None => quote!(::core::option::Option::None),
+            };
+            let min_successes = match m.min_successes {
+                Some(k) => quote!(::core::option::Option::Some(#k)),
+                None => quote!(::core::option::Option::None),
+            };
+            let method = if m.tolerant { quote!(map_tolerant) } else { quote!(map) };
+            quote_spanned! {tspan=>
+                ::flowmap::__private::GraphBuilder::#method(
+                    __fm_b,
+                    ::flowmap::__private::target(&#target),
+                    __fm_slots,
+                    ::flowmap::__private::MapSpec {
+                        concurrency: #concurrency,
+                        min_success_ratio: #ratio,
+                        min_successes: #min_successes,
+                    },
+                    __fm_overrides,
+                )
+            }
+        }
+    };
+    quote!({
+        let __fm_args = #start;
+        #(#binds)*
+        let __fm_slots = __fm_args.#finish();
+        let __fm_overrides = #overrides;
+        #node
+    })
+}

@@ -1,0 +1,75 @@
+//! Graphviz rendering of a [`Graph`].
+
+use std::fmt::Write;
+
+use crate::graph::{Binding, Graph, NodeKind};
+
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+impl Graph {
+    /// The graph in Graphviz's DOT language: workflow inputs, nodes (maps drawn as stacked boxes)
+    /// and outputs, with an edge per binding labelled by the input it feeds.
+    #[must_use]
+    pub fn to_dot(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "digraph \"{}\" {{", esc(&self.name));
+        let _ = writeln!(s, "  rankdir=LR;\n  node [fontname=\"Helvetica\"];");
+        for input in &self.interface.inputs {
+            let _ = writeln!(
+                s,
+                "  \"in:{0}\" [shape=ellipse, label=\"{0}: {1}\"];",
+                esc(&input.name),
+                esc(&input.ty.short())
+            );
+        }
+        for node in &self.nodes {
+            let short = node.target.name.rsplit("::").next().unwrap_or(&node.target.name);
+            let (shape, label) = match node.kind {
+                NodeKind::Task => ("box", short.to_owned()),
+                NodeKind::Workflow => ("box3d", format!("workflow {short}")),
+                NodeKind::Map => {
+                    let m = node.map.as_ref();
+                    let mut extra = Vec::new();
+                    if let Some(c) = m.and_then(|m| m.concurrency) {
+                        extra.push(format!("concurrency={c}"));
+                    }
+                    if let Some(r) = m.and_then(|m| m.min_success_ratio.clone()) {
+                        extra.push(format!("min_success_ratio={r}"));
+                    }
+                    if let Some(k) = m.and_then(|m| m.min_successes) {
+                        extra.push(format!("min_successes={k}"));
+                    }
+                    let extra = if extra.is_empty() { String::new() } else { format!("\\n{}", extra.join(", ")) };
+                    ("box", format!("map({short}){extra}"))
+                }
+            };
+            let style = if node.kind == NodeKind::Map { ", peripheries=2" } else { "" };
+            let _ = writeln!(s, "  \"{}\" [shape={shape}{style}, label=\"{}: {}\"];", node.id, node.id, esc(&label));
+            for input in &node.inputs {
+                let from = match &input.binding {
+                    Binding::Input { name } => format!("in:{}", esc(name)),
+                    Binding::Node { node, .. } => node.clone(),
+                    Binding::Constant { value } => {
+                        let id = format!("const:{}:{}", node.id, esc(&input.name));
+                        let _ = writeln!(s, "  \"{id}\" [shape=plaintext, label=\"{}\"];", esc(&value.to_string()));
+                        id
+                    }
+                };
+                let _ = writeln!(s, "  \"{from}\" -> \"{}\" [label=\"{}\"];", node.id, esc(&input.name));
+            }
+        }
+        for (out, port) in self.outputs.iter().zip(&self.interface.outputs) {
+            let _ = writeln!(s, "  \"out:{0}\" [shape=ellipse, label=\"{0}: {1}\"];", esc(&out.name), esc(&port.ty.short()));
+            let from = match &out.binding {
+                Binding::Input { name } => format!("in:{}", esc(name)),
+                Binding::Node { node, .. } => node.clone(),
+                Binding::Constant { .. } => continue,
+            };
+            let _ = writeln!(s, "  \"{from}\" -> \"out:{}\";", esc(&out.name));
+        }
+        s.push_str("}\n");
+        s
+    }
+}

@@ -1,0 +1,115 @@
+//! The local executor: runs a compiled graph in dependency order, independent nodes concurrently.
+
+pub(crate) mod attempt;
+pub(crate) mod capacity;
+pub(crate) mod node;
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use tracing::Instrument;
+
+use crate::builder::Compiled;
+use crate::error::{Error, NodeError};
+use crate::promise::Source;
+use crate::runtime::RunContext;
+use crate::value::Value;
+
+/// Runs `compiled` with its inputs; returns its outputs in interface order.
+pub(crate) async fn run_graph(cx: &RunContext, compiled: &'static Compiled, inputs: Vec<Value>) -> Result<Vec<Value>, Error> {
+    let plan = &compiled.plan;
+    let n = plan.nodes.len();
+    let internal = |m: &str| Error::Internal(format!("workflow `{}`: {m}", compiled.graph.name));
+    if inputs.len() != compiled.graph.interface.inputs.len() {
+        return Err(internal("wrong number of inputs"));
+    }
+
+    // How many times each node output is still to be read, so the last reader can take it.
+    let mut uses: Vec<Vec<usize>> = plan.nodes.iter().map(|_| Vec::new()).collect();
+    let mut count_use = |s: &Source| {
+        if let Source::Output { node, port } = *s {
+            let u = &mut uses[node];
+            if u.len() <= port {
+                u.resize(port + 1, 0);
+            }
+            u[port] += 1;
+        }
+    };
+    plan.nodes.iter().flat_map(|p| &p.inputs).for_each(&mut count_use);
+    plan.outputs.iter().for_each(&mut count_use);
+
+    let mut waiting: Vec<usize> = Vec::with_capacity(n);
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, p) in plan.nodes.iter().enumerate() {
+        let mut ups: Vec<usize> =
+            p.inputs.iter().filter_map(|s| if let Source::Output { node, .. } = s { Some(*node) } else { None }).collect();
+        ups.sort_unstable();
+        ups.dedup();
+        if ups.iter().any(|u| *u >= i) {
+            return Err(internal("a node reads the output of a later node"));
+        }
+        for u in &ups {
+            dependents[*u].push(i);
+        }
+        waiting.push(ups.len());
+    }
+
+    let mut outputs: Vec<Vec<Option<Value>>> = vec![Vec::new(); n];
+    let read = |outputs: &mut Vec<Vec<Option<Value>>>, uses: &mut Vec<Vec<usize>>, s: Source| -> Option<Value> {
+        match s {
+            Source::Input(i) => inputs.get(i).cloned(),
+            Source::Constant(c) => plan.constants.get(c).cloned(),
+            Source::Output { node, port } => {
+                let left = uses.get_mut(node)?.get_mut(port)?;
+                *left -= 1;
+                let slot = outputs.get_mut(node)?.get_mut(port)?;
+                if *left == 0 { slot.take() } else { slot.clone() }
+            }
+        }
+    };
+
+    let start = |i: usize, outputs: &mut Vec<Vec<Option<Value>>>, uses: &mut Vec<Vec<usize>>| {
+        let node = &plan.nodes[i];
+        let values =
+            node.inputs.iter().map(|s| read(outputs, uses, *s)).collect::<Option<Vec<Value>>>().ok_or_else(|| {
+                internal(&format!("an input of node {} is missing", node.id))
+            })?;
+        let span = tracing::debug_span!("node", workflow = %compiled.graph.name, node = %node.id, target = %node.display);
+        Ok::<_, Error>(async move { (i, node.exec.run(cx, values).await) }.instrument(span))
+    };
+    let mut running = FuturesUnordered::new();
+    for i in 0..n {
+        if waiting[i] == 0 {
+            running.push(start(i, &mut outputs, &mut uses)?);
+        }
+    }
+    let mut done = 0;
+    while let Some((i, result)) = running.next().await {
+        done += 1;
+        let values = result.map_err(|source| node_error(compiled, i, source))?;
+        outputs[i] = values.into_iter().map(Some).collect();
+        for d in dependents[i].clone() {
+            waiting[d] -= 1;
+            if waiting[d] == 0 {
+                running.push(start(d, &mut outputs, &mut uses)?);
+            }
+        }
+    }
+    drop(running);
+    if done != n {
+        return Err(internal("some nodes never became ready"));
+    }
+    plan.outputs
+        .iter()
+        .map(|s| read(&mut outputs, &mut uses, *s))
+        .collect::<Option<Vec<Value>>>()
+        .ok_or_else(|| internal("a workflow output is missing"))
+}
+
+fn node_error(compiled: &Compiled, i: usize, source: NodeError) -> Error {
+    let node = &compiled.plan.nodes[i];
+    Error::Node {
+        workflow: compiled.graph.name.clone(),
+        node: node.id.clone(),
+        target: node.display.clone(),
+        source,
+    }
+}

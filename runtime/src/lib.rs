@@ -1,0 +1,57 @@
+//! The runtime half of [flowmap](https://docs.rs/flowmap): the serializable graph model
+//! ([`graph`]), structured types ([`types`]), and the embedded local executor ([`Runtime`]).
+//!
+//! Users depend on the `flowmap` facade, which re-exports this crate with the macros; the items
+//! under `__private` exist for the code `#[task]` and `#[workflow]` generate.
+
+mod builder;
+mod dot;
+mod error;
+mod exec;
+pub mod graph;
+mod promise;
+mod runtime;
+mod target;
+pub mod types;
+mod value;
+
+pub use crate::builder::Compiled;
+pub use crate::error::{BoxError, Cause, ElementFailure, Error, MapFailure, NodeError};
+pub use crate::promise::Promise;
+pub use crate::runtime::{Runtime, RuntimeBuilder, WorkflowRun};
+pub use crate::target::{Defaults, Target, Task, Workflow};
+pub use crate::types::Data;
+pub use crate::value::{InputTuple, OutputTuple};
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::builder::{
+        compile, default_json, workflow_info, CompileCell, Compiled, DefaultsJson, GraphBuilder, MapSpec, Tables,
+        TaskDecl, WorkflowDecl,
+    };
+    pub use crate::error::{BoxError, Cause, Error};
+    pub use crate::graph::{Overrides, Resources, TaskSpec};
+    pub use crate::promise::{mapped, Mapped, Promise, Provided, SlotFor, Source, Unset, Vacant};
+    pub use crate::runtime::{run_on_global, run_subworkflow, RunContext, WorkflowRun};
+    pub use crate::target::{Defaults, Invoke, Target, TargetInfo, Task, Workflow};
+    pub use crate::types::Data;
+    pub use crate::value::{InputTuple, OutputTuple};
+
+    /// Checks at compile time that `T` can flow between tasks (spanned at the user's type).
+    pub const fn assert_data<T: Data>() {}
+
+    /// A task's `Err(e)` as a failed attempt.
+    pub fn task_error<E: Into<BoxError>>(error: E) -> Cause {
+        Cause::Error(error.into())
+    }
+
+    /// Starts binding a call of `target`.
+    pub fn args<T: Target>(target: &T) -> T::Args {
+        target.args()
+    }
+
+    /// The target itself, checked to be one.
+    pub fn target<T: Target>(target: &T) -> T {
+        *target
+    }
+}

@@ -1,0 +1,369 @@
+//! Type-erased values between nodes, and the tuple traits that bridge them to typed code.
+//!
+//! A node's inputs and outputs travel as [`Value`]s (`Arc<dyn Any>`), one per port; every element
+//! of a map is handled by monomorphized code, so erasure costs one downcast per node input, not
+//! per element.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use crate::error::NodeError;
+use crate::promise::{Mapped, Promise, Source};
+use crate::types::{Data, TypeDesc};
+
+/// One value on one port.
+pub type Value = Arc<dyn Any + Send + Sync>;
+
+/// The value inside, moved out when this is the last reference, cloned otherwise.
+pub(crate) fn take<T: Data>(value: Value, port: &str) -> Result<T, NodeError> {
+    let typed = value.downcast::<T>().map_err(|_| NodeError::InputType {
+        input: port.to_owned(),
+        expected: std::any::type_name::<T>(),
+    })?;
+    Ok(Arc::try_unwrap(typed).unwrap_or_else(|shared| (*shared).clone()))
+}
+
+fn downcast<T: Data>(value: Value, port: &str) -> Result<Arc<T>, NodeError> {
+    value.downcast::<T>().map_err(|_| NodeError::InputType { input: port.to_owned(), expected: std::any::type_name::<T>() })
+}
+
+/// The inputs of a task or workflow as a tuple in parameter order.
+#[doc(hidden)]
+pub trait InputTuple: Send + 'static {
+    /// One promise per input, for the workflow body.
+    type Promises;
+    /// Input types in order.
+    fn types() -> Vec<TypeDesc>;
+    /// The promises of a workflow's own inputs.
+    fn input_promises() -> Self::Promises;
+    /// Erases each value.
+    fn into_values(self) -> Vec<Value>;
+}
+
+/// The outputs of a task or workflow: `()` for none, `(T,)` for one, `(A, B, ..)` for several.
+#[doc(hidden)]
+pub trait OutputTuple: Sized + Send + 'static {
+    /// What a call returns in a workflow body: `Promise<T>` for one output, a tuple for several.
+    type Promises;
+    /// What a map with every element required returns: `Promise<Vec<T>>`, ...
+    type ListPromises;
+    /// What a map tolerating failures returns: `Promise<Vec<Option<T>>>`, ...
+    type OptionListPromises;
+    /// What running the workflow returns: `T` for one output, the tuple for several.
+    type Value;
+    /// Output rows of a map, one `Vec<Option<_>>` per output.
+    type Columns: Send;
+    /// Number of outputs.
+    const LEN: usize;
+    /// Output types in order.
+    fn types() -> Vec<TypeDesc>;
+    /// Types of a strict map's outputs (`Vec<T>`).
+    fn list_types() -> Vec<TypeDesc>;
+    /// Types of a tolerant map's outputs (`Vec<Option<T>>`).
+    fn option_list_types() -> Vec<TypeDesc>;
+    /// Promises for the outputs of node `node`.
+    fn promises(node: usize) -> Self::Promises;
+    /// Promises for the outputs of strict map node `node`.
+    fn list_promises(node: usize) -> Self::ListPromises;
+    /// Promises for the outputs of tolerant map node `node`.
+    fn option_list_promises(node: usize) -> Self::OptionListPromises;
+    /// The sources of a workflow body's tail expression.
+    fn sources(promises: Self::Promises) -> Vec<Source>;
+    /// Erases each output.
+    fn into_values(self) -> Vec<Value>;
+    /// Rebuilds the outputs from their erased values.
+    fn from_values(values: Vec<Value>) -> Result<Self, NodeError>;
+    /// The user-facing value: the single output itself, or the tuple.
+    fn into_value(self) -> Self::Value;
+    /// Empty output columns for `n` elements.
+    fn columns(n: usize) -> Self::Columns;
+    /// Stores element `i`'s outputs.
+    fn store(columns: &mut Self::Columns, i: usize, value: Self);
+    /// Erased `Vec<Option<T>>` columns (tolerant map outputs, and partial outputs of a failed map).
+    fn option_lists(columns: Self::Columns) -> Vec<Value>;
+    /// Erased `Vec<T>` columns; `None` if an element is missing.
+    fn lists(columns: Self::Columns) -> Option<Vec<Value>>;
+}
+
+/// One input column of a map: the whole value for every element, or one list item per element.
+#[doc(hidden)]
+pub trait Column: Send + Sync + Sized + 'static {
+    /// The element type.
+    type Elem;
+    /// Reads the column from its erased value.
+    fn from_value(value: Value, port: &str) -> Result<Self, NodeError>;
+    /// The list length of a mapped column.
+    fn len(&self) -> Option<usize>;
+    /// The value for element `i`.
+    fn get(&self, i: usize) -> Self::Elem;
+}
+
+/// A `partial(...)` input or a plain call's input: every element gets a clone.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Whole<T>(Arc<T>);
+
+/// A mapped input: element `i` gets item `i`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Each<T>(Arc<Vec<T>>);
+
+impl<T: Data> Column for Whole<T> {
+    type Elem = T;
+    fn from_value(value: Value, port: &str) -> Result<Self, NodeError> {
+        downcast(value, port).map(Whole)
+    }
+    fn len(&self) -> Option<usize> {
+        None
+    }
+    fn get(&self, _: usize) -> T {
+        (*self.0).clone()
+    }
+}
+
+impl<T: Data> Column for Each<T> {
+    type Elem = T;
+    fn from_value(value: Value, port: &str) -> Result<Self, NodeError> {
+        downcast(value, port).map(Each)
+    }
+    fn len(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+    fn get(&self, i: usize) -> T {
+        self.0[i].clone()
+    }
+}
+
+/// A filled input slot of a binder: a whole value or a mapped list.
+#[doc(hidden)]
+pub trait Slot: Copy + Send + Sync + 'static {
+    /// The parameter type.
+    type Elem: Data;
+    /// How elements read it.
+    type Column: Column<Elem = Self::Elem>;
+    /// Whether it is mapped.
+    const MAPPED: bool;
+    /// Where it comes from.
+    fn source(&self) -> Source;
+}
+
+impl<T: Data> Slot for Promise<T> {
+    type Elem = T;
+    type Column = Whole<T>;
+    const MAPPED: bool = false;
+    fn source(&self) -> Source {
+        Promise::source(self)
+    }
+}
+
+impl<T: Data> Slot for Mapped<T> {
+    type Elem = T;
+    type Column = Each<T>;
+    const MAPPED: bool = true;
+    fn source(&self) -> Source {
+        Mapped::source(self)
+    }
+}
+
+/// The filled slots of a call, in parameter order.
+#[doc(hidden)]
+pub trait Slots: Send + Sync + 'static {
+    /// The target's input tuple.
+    type Input: InputTuple;
+    /// The input columns.
+    type Columns: Send + Sync + 'static;
+    /// Each slot's source and whether it is mapped.
+    fn sources(&self) -> Vec<(Source, bool)>;
+    /// Reads the columns from the erased inputs; `names` are the parameter names.
+    fn columns(values: Vec<Value>, names: &[&str]) -> Result<Self::Columns, NodeError>;
+    /// The length of each mapped column, by position.
+    fn lens(columns: &Self::Columns) -> Vec<Option<usize>>;
+    /// The input of element `i`.
+    fn element(columns: &Self::Columns, i: usize) -> Self::Input;
+}
+
+macro_rules! tuples {
+    ($( ($($T:ident $S:ident $i:tt),*) )*) => {$(
+        impl<$($T: Data),*> InputTuple for ($($T,)*) {
+            type Promises = ($(Promise<$T>,)*);
+            fn types() -> Vec<TypeDesc> { vec![$(TypeDesc::of::<$T>()),*] }
+            fn input_promises() -> Self::Promises { ($(Promise::new(Source::Input($i)),)*) }
+            #[allow(clippy::unused_unit)]
+            fn into_values(self) -> Vec<Value> { vec![$(Arc::new(self.$i) as Value),*] }
+        }
+
+        impl<$($S: Slot),*> Slots for ($($S,)*) {
+            type Input = ($($S::Elem,)*);
+            type Columns = ($($S::Column,)*);
+            fn sources(&self) -> Vec<(Source, bool)> { vec![$((self.$i.source(), $S::MAPPED)),*] }
+            #[allow(unused_variables, unused_mut, clippy::unused_unit)]
+            fn columns(values: Vec<Value>, names: &[&str]) -> Result<Self::Columns, NodeError> {
+                let mut values = values.into_iter();
+                Ok(($(
+                    $S::Column::from_value(
+                        values.next().ok_or_else(|| NodeError::InputCount)?,
+                        names.get($i).copied().unwrap_or("?"),
+                    )?,
+                )*))
+            }
+            #[allow(unused_variables)]
+            fn lens(columns: &Self::Columns) -> Vec<Option<usize>> { vec![$(columns.$i.len()),*] }
+            #[allow(unused_variables, clippy::unused_unit)]
+            fn element(columns: &Self::Columns, i: usize) -> Self::Input { ($(columns.$i.get(i),)*) }
+        }
+    )*};
+}
+
+tuples! {
+    ()
+    (A0 S0 0)
+    (A0 S0 0, A1 S1 1)
+    (A0 S0 0, A1 S1 1, A2 S2 2)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7, A8 S8 8)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7, A8 S8 8, A9 S9 9)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7, A8 S8 8, A9 S9 9, A10 S10 10)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7, A8 S8 8, A9 S9 9, A10 S10 10, A11 S11 11)
+}
+
+impl OutputTuple for () {
+    type Promises = ();
+    type ListPromises = ();
+    type OptionListPromises = ();
+    type Value = ();
+    type Columns = ();
+    const LEN: usize = 0;
+    fn types() -> Vec<TypeDesc> {
+        Vec::new()
+    }
+    fn list_types() -> Vec<TypeDesc> {
+        Vec::new()
+    }
+    fn option_list_types() -> Vec<TypeDesc> {
+        Vec::new()
+    }
+    fn promises(_: usize) {}
+    fn list_promises(_: usize) {}
+    fn option_list_promises(_: usize) {}
+    fn sources((): ()) -> Vec<Source> {
+        Vec::new()
+    }
+    fn into_values(self) -> Vec<Value> {
+        Vec::new()
+    }
+    fn from_values(_: Vec<Value>) -> Result<(), NodeError> {
+        Ok(())
+    }
+    fn into_value(self) {}
+    fn columns(_: usize) {}
+    fn store((): &mut (), _: usize, (): ()) {}
+    fn option_lists((): ()) -> Vec<Value> {
+        Vec::new()
+    }
+    fn lists((): ()) -> Option<Vec<Value>> {
+        Some(Vec::new())
+    }
+}
+
+impl<A: Data> OutputTuple for (A,) {
+    type Promises = Promise<A>;
+    type ListPromises = Promise<Vec<A>>;
+    type OptionListPromises = Promise<Vec<Option<A>>>;
+    type Value = A;
+    type Columns = Vec<Option<A>>;
+    const LEN: usize = 1;
+    fn types() -> Vec<TypeDesc> {
+        vec![TypeDesc::of::<A>()]
+    }
+    fn list_types() -> Vec<TypeDesc> {
+        vec![TypeDesc::of::<Vec<A>>()]
+    }
+    fn option_list_types() -> Vec<TypeDesc> {
+        vec![TypeDesc::of::<Vec<Option<A>>>()]
+    }
+    fn promises(node: usize) -> Promise<A> {
+        Promise::new(Source::Output { node, port: 0 })
+    }
+    fn list_promises(node: usize) -> Self::ListPromises {
+        Promise::new(Source::Output { node, port: 0 })
+    }
+    fn option_list_promises(node: usize) -> Self::OptionListPromises {
+        Promise::new(Source::Output { node, port: 0 })
+    }
+    fn sources(p: Promise<A>) -> Vec<Source> {
+        vec![p.source()]
+    }
+    fn into_values(self) -> Vec<Value> {
+        vec![Arc::new(self.0)]
+    }
+    fn from_values(values: Vec<Value>) -> Result<(A,), NodeError> {
+        let v = values.into_iter().next().ok_or(NodeError::InputCount)?;
+        Ok((take(v, "o0")?,))
+    }
+    fn into_value(self) -> A {
+        self.0
+    }
+    fn columns(n: usize) -> Self::Columns {
+        std::iter::repeat_with(|| None).take(n).collect()
+    }
+    fn store(columns: &mut Self::Columns, i: usize, value: Self) {
+        columns[i] = Some(value.0);
+    }
+    fn option_lists(columns: Self::Columns) -> Vec<Value> {
+        vec![Arc::new(columns)]
+    }
+    fn lists(columns: Self::Columns) -> Option<Vec<Value>> {
+        let all: Option<Vec<A>> = columns.into_iter().collect();
+        Some(vec![Arc::new(all?)])
+    }
+}
+
+macro_rules! multi_outputs {
+    ($( ($($T:ident $i:tt),*) )*) => {$(
+        impl<$($T: Data),*> OutputTuple for ($($T,)*) {
+            type Promises = ($(Promise<$T>,)*);
+            type ListPromises = ($(Promise<Vec<$T>>,)*);
+            type OptionListPromises = ($(Promise<Vec<Option<$T>>>,)*);
+            type Value = ($($T,)*);
+            type Columns = ($(Vec<Option<$T>>,)*);
+            const LEN: usize = [$($i),*].len();
+            fn types() -> Vec<TypeDesc> { vec![$(TypeDesc::of::<$T>()),*] }
+            fn list_types() -> Vec<TypeDesc> { vec![$(TypeDesc::of::<Vec<$T>>()),*] }
+            fn option_list_types() -> Vec<TypeDesc> { vec![$(TypeDesc::of::<Vec<Option<$T>>>()),*] }
+            fn promises(node: usize) -> Self::Promises { ($(Promise::new(Source::Output { node, port: $i }),)*) }
+            fn list_promises(node: usize) -> Self::ListPromises { ($(Promise::new(Source::Output { node, port: $i }),)*) }
+            fn option_list_promises(node: usize) -> Self::OptionListPromises {
+                ($(Promise::new(Source::Output { node, port: $i }),)*)
+            }
+            fn sources(p: Self::Promises) -> Vec<Source> { vec![$(p.$i.source()),*] }
+            fn into_values(self) -> Vec<Value> { vec![$(Arc::new(self.$i) as Value),*] }
+            fn into_value(self) -> Self { self }
+            fn from_values(values: Vec<Value>) -> Result<Self, NodeError> {
+                let mut values = values.into_iter();
+                Ok(($(take::<$T>(values.next().ok_or(NodeError::InputCount)?, concat!("o", $i))?,)*))
+            }
+            fn columns(n: usize) -> Self::Columns {
+                ($({ let _ = $i; std::iter::repeat_with(|| None::<$T>).take(n).collect() },)*)
+            }
+            fn store(columns: &mut Self::Columns, i: usize, value: Self) { $(columns.$i[i] = Some(value.$i);)* }
+            fn option_lists(columns: Self::Columns) -> Vec<Value> { vec![$(Arc::new(columns.$i) as Value),*] }
+            fn lists(columns: Self::Columns) -> Option<Vec<Value>> {
+                Some(vec![$(Arc::new(columns.$i.into_iter().collect::<Option<Vec<$T>>>()?) as Value),*])
+            }
+        }
+    )*};
+}
+
+multi_outputs! {
+    (A0 0, A1 1)
+    (A0 0, A1 1, A2 2)
+    (A0 0, A1 1, A2 2, A3 3)
+    (A0 0, A1 1, A2 2, A3 3, A4 4)
+    (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5)
+    (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6)
+    (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7)
+}

@@ -1,0 +1,55 @@
+//! Small parsers shared by `flowmap-macros` (which checks user literals at compile time) and
+//! `flowmap-runtime` (which reads them again when it runs a graph), so both agree to the letter.
+//!
+//! - [`quantity`]: Kubernetes resource quantities (`500m`, `1.5`, `2Gi`, `1G`, `1e3`).
+//! - [`duration`]: durations such as `30s`, `5m`, `1h 30m`, `250ms`.
+//! - [`ratio`]: decimal success ratios kept exact (`0.8` of 10 needs 8).
+//! - [`resources`]: the resource keys of `requests(...)` / `limits(...)`.
+
+pub mod duration;
+pub mod quantity;
+pub mod ratio;
+pub mod resources;
+
+/// The name in `candidates` closest to `name`, if one is close enough to be a likely typo.
+///
+/// Used for "did you mean" hints: `retry` → `retries`, `parallelism` is handled by an alias table
+/// in the macros because it is a synonym, not a typo.
+#[must_use]
+pub fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(name, c), *c))
+        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 2).max(1) || c.starts_with(name) || name.starts_with(c))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(row[j]).min(cur) };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closest;
+
+    #[test]
+    fn suggests_near_names_only() {
+        let opts = ["name", "retries", "timeout", "cache", "cache_version", "requests", "limits"];
+        assert_eq!(closest("retry", &opts), Some("retries"));
+        assert_eq!(closest("timout", &opts), Some("timeout"));
+        assert_eq!(closest("request", &opts), Some("requests"));
+        assert_eq!(closest("zzzzzz", &opts), None);
+    }
+}

@@ -1,0 +1,78 @@
+//! # flowmap
+//!
+//! Typed data workflows for Rust: Flyte's tasks, workflows and map tasks, checked by the Rust
+//! compiler and run by an embedded runtime.
+//!
+//! ```
+//! use flowmap::prelude::*;
+//!
+//! const THRESHOLD: i64 = 11;
+//!
+//! #[task]
+//! fn detect_anomalies(data_point: i64) -> bool {
+//!     data_point > THRESHOLD
+//! }
+//!
+//! #[workflow]
+//! fn map_workflow(#[default(vec![10, 12, 11, 10, 13, 12, 100, 11, 12, 10])] data: Vec<i64>) -> Vec<bool> {
+//!     map!(detect_anomalies)(data_point = data)
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), flowmap::Error> {
+//! assert!(detect_anomalies(12)); // a task is still a plain function
+//! let out = map_workflow(vec![5, 50]).await?; // a workflow runs on the embedded runtime
+//! assert_eq!(out, [false, true]);
+//! # Ok(()) }
+//! ```
+//!
+//! - [`task`] turns a function (sync or `async`, returning `T` or `Result<T, E>`) into a task.
+//! - [`workflow`] compiles a function body into a typed node graph ([`graph::Graph`]).
+//! - [`map!`] fans a task or workflow out over lists, with `concurrency`, `min_success_ratio`,
+//!   `min_successes` and `partial(...)`.
+//! - [`Runtime`] runs workflows in-process, with a capacity for resource `requests`.
+//!
+//! ## Tasks
+//!
+//! `#[task(name = "...", retries = N, timeout = "30s", cache = true, cache_version = "1",
+//! requests(cpu = "1", mem = "2Gi", gpu = "1", ephemeral_storage = "1Gi"), limits(...))]`.
+//! Inputs and outputs are plain serde data ([`Data`]); a tuple return is several outputs.
+//! A task that returns `Err` or panics fails its attempt; it is retried up to `retries` times.
+//!
+//! A sync task runs on one of the runtime's blocking threads. Its `timeout` fails the attempt
+//! when it expires, but the thread cannot be interrupted: the call finishes in the background and
+//! its result is dropped. An async task's attempt is cancelled on timeout.
+//!
+//! ## Workflows
+//!
+//! The body is wiring only: each call of a task, workflow or `map!` adds a node; parameters and
+//! results are [`Promise`]s. `let` bindings, tuple outputs, constants and `#[default(expr)]`
+//! inputs work; `if`, loops, arithmetic or `.await` on promises are compile errors. Overrides
+//! follow a call: `.with_overrides(requests(mem = "2Gi"), retries = 2, timeout = "1m")`, and
+//! apply to that node only.
+//!
+//! ## Local execution
+//!
+//! Nodes run in dependency order, independent ones concurrently. A map runs at most
+//! `concurrency` elements at once (a rolling window); failed elements become `None` when
+//! failures are tolerated, and the node fails as soon as the required successes are out of
+//! reach. `requests` are admitted against the runtime's capacity; `limits` are carried in the
+//! graph for remote backends and not enforced locally.
+
+pub use flowmap_macros::{map, task, workflow};
+pub use flowmap_runtime::graph;
+pub use flowmap_runtime::types;
+pub use flowmap_runtime::{
+    BoxError, Cause, Data, Defaults, ElementFailure, Error, MapFailure, NodeError, Promise, Runtime, RuntimeBuilder,
+    Target, Task, Workflow, WorkflowRun,
+};
+
+/// `use flowmap::prelude::*;` brings the macros and the traits a workflow author uses.
+pub mod prelude {
+    pub use flowmap_macros::{map, task, workflow};
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use flowmap_runtime::__private::*;
+}
