@@ -1,0 +1,109 @@
+//! `#[task]`: direct calls, async tasks, `Result` tasks, options recorded in the spec.
+
+use flowmap::prelude::*;
+use flowmap::{Task, graph::TaskSpec};
+
+#[task]
+fn detect_anomalies(data_point: i64) -> bool {
+    data_point > 11
+}
+
+/// Doubles asynchronously.
+#[task]
+async fn double_async(x: i64) -> i64 {
+    tokio::task::yield_now().await;
+    x * 2
+}
+
+#[task]
+fn parse_number(text: String) -> Result<i64, String> {
+    text.trim().parse::<i64>().map_err(|e| format!("`{text}` is not a number: {e}"))
+}
+
+#[task]
+fn read_len(path: String) -> std::io::Result<u64> {
+    Ok(path.len() as u64)
+}
+
+#[task]
+fn split(x: i64) -> (i64, String) {
+    (x, x.to_string())
+}
+
+#[task(
+    name = "tuned",
+    retries = 3,
+    timeout = "1m 30s",
+    cache = true,
+    cache_version = "2",
+    requests(cpu = "500m", mem = "2Gi", gpu = "1", ephemeral_storage = "1Gi"),
+    limits(cpu = "1", mem = "4Gi")
+)]
+fn tuned(x: i64) -> i64 {
+    x
+}
+
+#[test]
+fn a_task_stays_a_plain_function() {
+    assert!(detect_anomalies(12));
+    assert!(!detect_anomalies(11));
+    let f: fn(i64) -> bool = *detect_anomalies;
+    assert!(f(100));
+    assert_eq!(parse_number(" 42 ".into()), Ok(42));
+    assert!(parse_number("x".into()).unwrap_err().contains("not a number"));
+    assert_eq!(read_len("abc".into()).unwrap(), 3);
+    assert_eq!(split(7), (7, "7".to_owned()));
+}
+
+#[tokio::test]
+async fn an_async_task_returns_its_future() {
+    let fut = double_async(21);
+    assert_eq!(fut.await, 42);
+}
+
+fn spec(t: &impl Task) -> TaskSpec {
+    t.spec()
+}
+
+#[test]
+fn options_are_recorded() {
+    let s = spec(&tuned);
+    assert_eq!(s.name, "tuned");
+    assert_eq!(s.module, "tasks");
+    assert_eq!(s.retries, 3);
+    assert_eq!(s.timeout.as_deref(), Some("1m 30s"));
+    assert!(s.cache);
+    assert_eq!(s.cache_version.as_deref(), Some("2"));
+    assert_eq!(s.requests.cpu.as_deref(), Some("500m"));
+    assert_eq!(s.requests.mem.as_deref(), Some("2Gi"));
+    assert_eq!(s.requests.gpu.as_deref(), Some("1"));
+    assert_eq!(s.requests.ephemeral_storage.as_deref(), Some("1Gi"));
+    assert_eq!(s.limits.cpu.as_deref(), Some("1"));
+    assert_eq!(s.limits.mem.as_deref(), Some("4Gi"));
+    assert!(!s.is_async);
+
+    let d = spec(&detect_anomalies);
+    assert_eq!(d.name, "detect_anomalies");
+    assert_eq!((d.retries, d.timeout, d.cache), (0, None, false));
+    assert!(d.requests.is_empty() && d.limits.is_empty());
+    assert!(spec(&double_async).is_async);
+}
+
+#[test]
+fn interfaces_are_typed() {
+    let s = spec(&split);
+    let json = serde_json::to_value(&s.interface).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "inputs": [{"name": "x", "type": {"type": "integer", "bits": 64, "signed": true}}],
+            "outputs": [
+                {"name": "o0", "type": {"type": "integer", "bits": 64, "signed": true}},
+                {"name": "o1", "type": {"type": "string"}}
+            ]
+        })
+    );
+    let p = spec(&parse_number);
+    assert_eq!(p.interface.outputs.len(), 1, "Result<T, E> has the single output T");
+    assert_eq!(p.interface.outputs[0].ty, flowmap::types::TypeDesc::Integer { bits: 64, signed: true });
+}

@@ -1,0 +1,223 @@
+//! `#[workflow]`: arguments, bindings, tuple outputs, constants, defaults, sub-workflows, and
+//! running under both tokio flavors and on a configured runtime.
+
+use flowmap::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[task]
+fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+#[task]
+fn mul(a: i64, b: i64) -> i64 {
+    a * b
+}
+
+#[task]
+fn div_rem(a: i64, b: i64) -> (i64, i64) {
+    (a / b, a % b)
+}
+
+#[task]
+async fn slow_inc(x: i64) -> i64 {
+    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    x + 1
+}
+
+#[task]
+fn describe(label: String, values: Vec<i64>) -> String {
+    format!("{label}: {values:?}")
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Stats {
+    count: usize,
+    total: i64,
+}
+
+#[task]
+fn stats(values: Vec<i64>) -> Stats {
+    Stats { count: values.len(), total: values.iter().sum() }
+}
+
+#[task]
+fn fail_if_negative(x: i64) -> Result<i64, String> {
+    if x < 0 { Err(format!("{x} is negative")) } else { Ok(x) }
+}
+
+/// Positional and named arguments, a promise used twice, a constant.
+#[workflow]
+fn arithmetic(x: i64, y: i64) -> i64 {
+    let s = add(x, y);
+    let p = mul(a = s, b = s);
+    add(p, 1)
+}
+
+/// Tuple destructuring and a tuple tail.
+#[workflow]
+fn quotient(a: i64, b: i64) -> (i64, i64) {
+    let (q, r) = div_rem(a, b);
+    (r, q)
+}
+
+/// A workflow called inside a workflow is a sub-workflow node.
+#[workflow]
+fn nested(x: i64) -> i64 {
+    let inner = arithmetic(x, 2);
+    slow_inc(inner)
+}
+
+#[workflow]
+fn with_defaults(#[default(3)] x: i64, #[default(String::from("n"))] label: String) -> String {
+    let doubled = mul(x, 2);
+    describe(label, map!(add, partial(b = doubled))(a = vec![1, 2, 3]))
+}
+
+#[workflow]
+fn structs(values: Vec<i64>) -> Stats {
+    stats(values)
+}
+
+#[workflow]
+fn failing(x: i64) -> i64 {
+    fail_if_negative(x)
+}
+
+#[workflow]
+fn needs_input(x: i64) -> i64 {
+    add(x, 0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_under_multi_thread_tokio() {
+    assert_eq!(arithmetic(2, 3).await.unwrap(), 26);
+    assert_eq!(quotient(17, 5).await.unwrap(), (2, 3));
+    assert_eq!(nested(1).await.unwrap(), 11);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn runs_under_current_thread_tokio() {
+    assert_eq!(arithmetic(1, 1).await.unwrap(), 5);
+    assert_eq!(nested(0).await.unwrap(), 6);
+    assert_eq!(structs(vec![1, 2, 3]).await.unwrap(), Stats { count: 3, total: 6 });
+}
+
+#[test]
+fn runs_from_a_plain_blocking_executor() {
+    let out = futures_executor_block_on(arithmetic(3, 4));
+    assert_eq!(out.unwrap(), 50);
+}
+
+fn futures_executor_block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+}
+
+#[tokio::test]
+async fn a_configured_runtime_runs_with_inputs_or_defaults() {
+    let rt = flowmap::Runtime::builder().cpus(4).memory("8Gi").build().unwrap();
+    assert_eq!(rt.cpus(), 4.0);
+    assert_eq!(rt.memory_bytes(), 8 << 30);
+    assert_eq!(rt.run(&arithmetic, (2, 3)).await.unwrap(), 26);
+    assert_eq!(rt.run_default(&with_defaults).await.unwrap(), "n: [7, 8, 9]");
+    assert_eq!(rt.run(&with_defaults, (1, "m".into())).await.unwrap(), "m: [3, 4, 5]");
+}
+
+#[test]
+fn runtime_builder_rejects_bad_settings() {
+    let e = flowmap::Runtime::builder().memory("lots").build().unwrap_err();
+    assert!(matches!(e, flowmap::Error::Config(_)));
+    assert!(e.to_string().contains("\"lots\" is not a resource quantity"), "{e}");
+    assert!(flowmap::Runtime::builder().cpus(0).build().unwrap_err().to_string().contains("at least one CPU"));
+}
+
+#[tokio::test]
+async fn a_task_error_names_workflow_node_and_task() {
+    let err = failing(-4).await.unwrap_err();
+    let msg = err.to_string();
+    assert_eq!(err.node(), Some("n0"));
+    assert!(msg.contains("workflow `failing`"), "{msg}");
+    assert!(msg.contains("node `n0`"), "{msg}");
+    assert!(msg.contains("task fail_if_negative"), "{msg}");
+    assert!(msg.contains("-4 is negative"), "{msg}");
+    assert_eq!(failing(4).await.unwrap(), 4);
+}
+
+#[tokio::test]
+async fn a_failing_sub_workflow_reports_the_inner_node() {
+    #[workflow]
+    fn outer(x: i64) -> i64 {
+        let y = add(x, 1);
+        failing(y)
+    }
+    let msg = outer(-5).await.unwrap_err().to_string();
+    assert!(msg.contains("workflow `outer` failed at node `n1` (workflow failing)"), "{msg}");
+    assert!(msg.contains("workflow `failing` failed at node `n0`"), "{msg}");
+}
+
+#[test]
+fn the_graph_of_a_workflow() {
+    let g = arithmetic.graph().unwrap();
+    let ids: Vec<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["n0", "n1", "n2"]);
+    let json = serde_json::to_value(&g.nodes[1].inputs).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([
+            {"name": "a", "binding": {"kind": "node", "node": "n0", "output": "o0"}},
+            {"name": "b", "binding": {"kind": "node", "node": "n0", "output": "o0"}}
+        ])
+    );
+    let last = serde_json::to_value(&g.nodes[2].inputs[1]).unwrap();
+    assert_eq!(last, serde_json::json!({"name": "b", "binding": {"kind": "constant", "value": 1}}));
+    assert_eq!(
+        serde_json::to_value(&g.outputs).unwrap(),
+        serde_json::json!([{"name": "o0", "binding": {"kind": "node", "node": "n2", "output": "o0"}}])
+    );
+    assert!(g.tasks.contains_key("workflows::add") && g.tasks.contains_key("workflows::mul"));
+
+    let n = nested.graph().unwrap();
+    assert_eq!(n.nodes[0].kind, flowmap::graph::NodeKind::Workflow);
+    assert_eq!(n.nodes[0].target.name, "workflows::arithmetic");
+    assert!(n.workflows.contains_key("workflows::arithmetic"));
+    assert!(n.tasks.contains_key("workflows::add"), "tasks of sub-workflows are listed too");
+
+    let q = quotient.graph().unwrap();
+    assert_eq!(
+        serde_json::to_value(&q.outputs).unwrap(),
+        serde_json::json!([
+            {"name": "o0", "binding": {"kind": "node", "node": "n0", "output": "o1"}},
+            {"name": "o1", "binding": {"kind": "node", "node": "n0", "output": "o0"}}
+        ])
+    );
+}
+
+#[test]
+fn defaults_and_struct_types_are_in_the_interface() {
+    let g = with_defaults.graph().unwrap();
+    assert_eq!(g.interface.inputs[0].default, Some(serde_json::json!(3)));
+    assert_eq!(g.interface.inputs[1].default, Some(serde_json::json!("n")));
+    assert_eq!(needs_input.graph().unwrap().interface.inputs[0].default, None);
+
+    let s = structs.graph().unwrap();
+    assert_eq!(
+        serde_json::to_value(&s.interface.outputs[0].ty).unwrap(),
+        serde_json::json!({"type": "struct", "name": "Stats", "fields": [
+            {"name": "count", "type": {"type": "integer", "bits": 64, "signed": false}},
+            {"name": "total", "type": {"type": "integer", "bits": 64, "signed": true}}
+        ]})
+    );
+}
+
+#[test]
+fn the_graph_round_trips_through_json_and_renders_to_dot() {
+    let g = with_defaults.graph().unwrap();
+    let text = g.to_json().unwrap();
+    let back: flowmap::graph::Graph = serde_json::from_str(&text).unwrap();
+    assert_eq!(&back, g);
+    let dot = g.to_dot();
+    assert!(dot.starts_with("digraph \"with_defaults\" {"), "{dot}");
+    assert!(dot.contains("\"in:x\" -> \"n0\" [label=\"a\"]"), "{dot}");
+    assert!(dot.contains("map(add)"), "{dot}");
+    assert!(dot.contains("\"n1\" -> \"n2\" [label=\"values\"]"), "{dot}");
+}
