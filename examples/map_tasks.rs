@@ -49,6 +49,9 @@ async fn main() -> Result<(), flowmap::Error> {
     println!("map_workflow_with_additional_params  -> {out:?}");
 
     println!("\nThe graph of map_workflow_with_additional_params:");
-    println!("{}", map_workflow_with_additional_params.graph()?.to_json().map_err(|e| flowmap::Error::Internal(e.to_string()))?);
+    println!(
+        "{}",
+        map_workflow_with_additional_params.graph()?.to_json().map_err(|e| flowmap::Error::Internal(e.to_string()))?
+    );
     Ok(())
 }

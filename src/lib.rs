@@ -76,3 +76,8 @@ pub mod prelude {
 pub mod __private {
     pub use flowmap_runtime::__private::*;
 }
+
+/// The README's quick start, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

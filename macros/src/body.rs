@@ -31,6 +31,8 @@ pub(crate) enum WExpr {
     Call(Box<Call>),
     /// A tuple of promises (tail expression).
     Tuple(Vec<WExpr>),
+    /// `outputs.0`: one output of a multi-output call bound to a name.
+    Output(syn::ExprField),
 }
 
 pub(crate) struct Call {
@@ -71,6 +73,15 @@ fn unparen(e: &Expr) -> &Expr {
     }
 }
 
+/// `String::from`, `Vec::with_capacity`, `Some`, `Point`: a call that builds a value, not a
+/// task (tasks and workflows are snake_case functions, reached through snake_case modules).
+fn is_constructor(func: &Expr) -> bool {
+    let Expr::Path(p) = func else { return false };
+    let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let upper = |s: &String| s.chars().next().is_some_and(char::is_uppercase);
+    p.qself.is_some() || segs.last().is_some_and(upper) || (segs.len() >= 2 && upper(&segs[segs.len() - 2]))
+}
+
 struct Parser<'a> {
     cx: &'a mut Ctxt,
     scope: HashSet<String>,
@@ -89,7 +100,10 @@ pub(crate) fn parse(cx: &mut Ctxt, block: &Block, params: impl IntoIterator<Item
                     continue;
                 };
                 if let Some((else_token, _)) = &init.diverge {
-                    p.cx.error(else_token, "`let ... else` is not allowed in a workflow body: a promise has no value to match yet");
+                    p.cx.error(
+                        else_token,
+                        "`let ... else` is not allowed in a workflow body: a promise has no value to match yet",
+                    );
                 }
                 let value = p.expr(&init.expr);
                 let names = p.pattern(&local.pat);
@@ -134,7 +148,10 @@ impl Parser<'_> {
                 self.pattern(&t.pat)
             }
             other => {
-                self.cx.error(other, "a workflow `let` binds a name or a tuple of names, such as `let (a, b) = split(x);`");
+                self.cx.error(
+                    other,
+                    "a workflow `let` binds a name or a tuple of names, such as `let (a, b) = split(x);`",
+                );
                 Vec::new()
             }
         }
@@ -166,11 +183,24 @@ impl Parser<'_> {
 
     fn expr(&mut self, e: &Expr) -> WExpr {
         match e {
-            Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some_and(|i| self.scope.contains(&i.to_string())) => {
-                WExpr::Promise(p.path.get_ident().cloned().unwrap_or_else(|| Ident::new("_", proc_macro2::Span::call_site())))
+            Expr::Path(p)
+                if p.qself.is_none() && p.path.get_ident().is_some_and(|i| self.scope.contains(&i.to_string())) =>
+            {
+                WExpr::Promise(
+                    p.path.get_ident().cloned().unwrap_or_else(|| Ident::new("_", proc_macro2::Span::call_site())),
+                )
             }
             Expr::Paren(p) => self.expr(&p.expr),
             Expr::Group(g) => self.expr(&g.expr),
+            Expr::Field(f)
+                if matches!(f.member, syn::Member::Unnamed(_))
+                    && matches!(&*f.base, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.scope.contains(&i.to_string()))) =>
+            {
+                WExpr::Output(f.clone())
+            }
+            Expr::Call(call) if is_constructor(&call.func) && self.mentions(call.to_token_stream()).is_none() => {
+                WExpr::Constant(e.clone())
+            }
             Expr::Call(call) => self.call(call, None),
             Expr::MethodCall(mc) if mc.method == "with_overrides" => {
                 let settings = {
@@ -304,10 +334,8 @@ impl Parser<'_> {
         if let Some(m) = &map {
             for (name, _) in &m.partial {
                 if let Some(dup) = named.iter().find(|n| *n == name) {
-                    self.cx.error(
-                        dup,
-                        format!("input `{name}` is bound by `partial(...)` and mapped here; bind it once"),
-                    );
+                    self.cx
+                        .error(dup, format!("input `{name}` is bound by `partial(...)` and mapped here; bind it once"));
                 }
             }
         }
@@ -337,8 +365,13 @@ impl Parser<'_> {
             self.cx.error(&target, "`map!` takes a task or workflow by name, such as `map!(detect_anomalies)`");
         }
         options::check_duplicates(self.cx, &items, "map option");
-        let mut o =
-            MapOptions { concurrency: None, min_success_ratio: None, min_successes: None, partial: Vec::new(), tolerant: false };
+        let mut o = MapOptions {
+            concurrency: None,
+            min_success_ratio: None,
+            min_successes: None,
+            partial: Vec::new(),
+            tolerant: false,
+        };
         for item in &items {
             let key = item.key.to_string();
             match key.as_str() {
@@ -385,7 +418,9 @@ impl Parser<'_> {
                 syn::Lit::Int(i) => i.base10_digits().to_owned(),
                 _ => String::new(),
             },
-            OptValue::Expr(Expr::Unary(u)) if matches!(u.op, syn::UnOp::Neg(_)) => format!("-{}", u.expr.to_token_stream()),
+            OptValue::Expr(Expr::Unary(u)) if matches!(u.op, syn::UnOp::Neg(_)) => {
+                format!("-{}", u.expr.to_token_stream())
+            }
             _ => String::new(),
         };
         let span = match &item.value {
@@ -393,7 +428,10 @@ impl Parser<'_> {
             OptValue::List(_) => item.key.to_token_stream(),
         };
         if text.is_empty() {
-            self.cx.error(span, "`min_success_ratio` takes a number literal in (0, 1], such as `min_success_ratio = 0.75`");
+            self.cx.error(
+                span,
+                "`min_success_ratio` takes a number literal in (0, 1], such as `min_success_ratio = 0.75`",
+            );
             return;
         }
         match flowmap_spec::ratio::Ratio::parse(&text) {

@@ -31,10 +31,7 @@ pub fn workflow(attr: TokenStream, item: TokenStream) -> TokenStream {
 pub fn map(input: TokenStream) -> TokenStream {
     let tokens = proc_macro2::TokenStream::from(input);
     let span = syn::spanned::Spanned::span(&tokens);
-    syn::Error::new(
-        span,
-        "`map!` is used inside a `#[workflow]` function body, as `map!(task, options)(inputs)`",
-    )
-    .to_compile_error()
-    .into()
+    syn::Error::new(span, "`map!` is used inside a `#[workflow]` function body, as `map!(task, options)(inputs)`")
+        .to_compile_error()
+        .into()
 }

@@ -93,7 +93,10 @@ pub(crate) fn string(cx: &mut Ctxt, item: &OptItem, example: &str) -> Option<Lit
     match lit(&item.value) {
         Some(Lit::Str(s)) => Some(s.clone()),
         _ => {
-            cx.error(span_of(item), format!("`{}` takes a string literal, such as `{} = {example}`", item.key, item.key));
+            cx.error(
+                span_of(item),
+                format!("`{}` takes a string literal, such as `{} = {example}`", item.key, item.key),
+            );
             None
         }
     }
@@ -161,7 +164,13 @@ pub(crate) fn resources(cx: &mut Ctxt, item: &OptItem) -> Vec<(ResourceKey, LitS
     let mut out: Vec<(ResourceKey, LitStr)> = Vec::new();
     for e in entries {
         let Some(key) = ResourceKey::from_name(&e.key.to_string()) else {
-            unknown(cx, "resource", &e.key, &ResourceKey::NAMES, &[("memory", "mem"), ("storage", "ephemeral_storage")]);
+            unknown(
+                cx,
+                "resource",
+                &e.key,
+                &ResourceKey::NAMES,
+                &[("memory", "mem"), ("storage", "ephemeral_storage"), ("disk", "ephemeral_storage")],
+            );
             continue;
         };
         if out.iter().any(|(k, _)| *k == key) {
@@ -171,9 +180,9 @@ pub(crate) fn resources(cx: &mut Ctxt, item: &OptItem) -> Vec<(ResourceKey, LitS
         let text = match lit(&e.value) {
             Some(Lit::Str(s)) => s.clone(),
             Some(Lit::Int(i)) if key != ResourceKey::Mem && key != ResourceKey::EphemeralStorage => {
-                LitStr::new(&i.base10_digits().to_string(), i.span())
+                LitStr::new(i.base10_digits(), i.span())
             }
-            Some(Lit::Float(f)) if key == ResourceKey::Cpu => LitStr::new(&f.base10_digits().to_string(), f.span()),
+            Some(Lit::Float(f)) if key == ResourceKey::Cpu => LitStr::new(f.base10_digits(), f.span()),
             Some(Lit::Float(f)) if key == ResourceKey::Gpu => {
                 cx.error(f, format!("`gpu = {f}`: GPUs are requested whole, such as `gpu = \"1\"`"));
                 continue;
@@ -204,7 +213,11 @@ fn example(key: ResourceKey) -> &'static str {
 }
 
 /// Requests above limits for the same resource.
-pub(crate) fn check_requests_within_limits(cx: &mut Ctxt, requests: &[(ResourceKey, LitStr)], limits: &[(ResourceKey, LitStr)]) {
+pub(crate) fn check_requests_within_limits(
+    cx: &mut Ctxt,
+    requests: &[(ResourceKey, LitStr)],
+    limits: &[(ResourceKey, LitStr)],
+) {
     for (key, req) in requests {
         let Some((_, lim)) = limits.iter().find(|(k, _)| k == key) else { continue };
         let (Ok(r), Ok(l)) = (key.check(&req.value()), key.check(&lim.value())) else { continue };
@@ -237,18 +250,10 @@ pub(crate) struct Settings {
     pub(crate) interruptible: Option<bool>,
 }
 
-pub(crate) const TASK_OPTIONS: &[&str] = &["name", "retries", "timeout", "cache", "cache_version", "requests", "limits"];
-pub(crate) const OVERRIDE_KEYS: &[&str] = &[
-    "name",
-    "retries",
-    "timeout",
-    "cache",
-    "cache_version",
-    "requests",
-    "limits",
-    "container_image",
-    "interruptible",
-];
+pub(crate) const TASK_OPTIONS: &[&str] =
+    &["name", "retries", "timeout", "cache", "cache_version", "requests", "limits"];
+pub(crate) const OVERRIDE_KEYS: &[&str] =
+    &["name", "retries", "timeout", "cache", "cache_version", "requests", "limits", "container_image", "interruptible"];
 const SETTING_ALIASES: &[(&str, &str)] =
     &[("retry", "retries"), ("resources", "requests"), ("request", "requests"), ("limit", "limits")];
 

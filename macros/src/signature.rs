@@ -18,7 +18,7 @@ pub(crate) enum Output {
     /// No output: `()` or nothing.
     Unit,
     /// One output.
-    One(Type),
+    One(Box<Type>),
     /// One output per tuple element.
     Many(Vec<Type>),
 }
@@ -29,7 +29,7 @@ impl Output {
             Type::Tuple(t) if t.elems.is_empty() => Output::Unit,
             Type::Tuple(t) if t.elems.len() >= 2 => Output::Many(t.elems.iter().cloned().collect()),
             Type::Paren(p) => Output::of(&p.elem),
-            other => Output::One(other.clone()),
+            other => Output::One(Box::new(other.clone())),
         }
     }
 
@@ -110,7 +110,10 @@ pub(crate) fn params(cx: &mut Ctxt, sig: &Signature, what: &str) -> Vec<Param> {
     for arg in &sig.inputs {
         match arg {
             FnArg::Receiver(r) => {
-                cx.error(r, format!("a {what} cannot take `self`; write it as a free function, outside any `impl` block"));
+                cx.error(
+                    r,
+                    format!("a {what} cannot take `self`; write it as a free function, outside any `impl` block"),
+                );
             }
             FnArg::Typed(pt) => match &*pt.pat {
                 Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
@@ -166,7 +169,7 @@ pub(crate) fn check_plain(cx: &mut Ctxt, sig: &Signature, what: &str) {
 
 /// The input binder generated for every task and workflow: one setter per parameter (by name
 /// and by position), each checked by rustc, and a `finish` that requires every input.
-pub(crate) fn binder(params: &[Param]) -> TokenStream {
+pub(crate) fn binder(target: &Ident, params: &[Param]) -> TokenStream {
     let n = params.len();
     let slots: Vec<Ident> = (0..n).map(|i| quote::format_ident!("P{}", i)).collect();
     let names: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
@@ -175,10 +178,13 @@ pub(crate) fn binder(params: &[Param]) -> TokenStream {
         let ty = &p.ty;
         let name = &p.name;
         let slot = &slots[i];
-        let result_slots = slots.iter().enumerate().map(|(j, s)| if j == i { quote!(__S) } else { quote!(#s) });
+        let result_slots = slots
+            .iter()
+            .enumerate()
+            .map(|(j, s)| if j == i { quote!(<__S as ::flowmap::__private::SlotFor<#ty>>::Slot) } else { quote!(#s) });
         let fields = (0..n).map(|j| {
             let idx = syn::Index::from(j);
-            if j == i { quote!(value) } else { quote!(self.#idx) }
+            if j == i { quote!(::flowmap::__private::SlotFor::<#ty>::into_slot(value)) } else { quote!(self.#idx) }
         });
         let result_slots: Vec<_> = result_slots.collect();
         let fields: Vec<_> = fields.collect();
@@ -196,7 +202,11 @@ pub(crate) fn binder(params: &[Param]) -> TokenStream {
             });
         }
     }
-    let finish_fields = (0..n).map(syn::Index::from);
+    let finish_fields = (0..n).map(|i| {
+        let idx = syn::Index::from(i);
+        let name = names[i];
+        quote!(::flowmap::__private::Provided::<__inputs::#name>::provided(self.#idx))
+    });
     quote! {
         #[allow(non_camel_case_types, dead_code)]
         mod __inputs {
@@ -207,11 +217,11 @@ pub(crate) fn binder(params: &[Param]) -> TokenStream {
         impl<#(#slots),*> __Args<#(#slots),*> {
             #(#setters)*
             #[inline]
-            pub fn __flowmap_finish(self) -> (#(#slots,)*)
+            pub fn __flowmap_finish(self) -> (#target, (#(<#slots as ::flowmap::__private::Provided<__inputs::#names>>::Slot,)*))
             where
                 #(#slots: ::flowmap::__private::Provided<__inputs::#names>,)*
             {
-                (#(self.#finish_fields,)*)
+                (#target {}, (#(#finish_fields,)*))
             }
         }
     }

@@ -157,7 +157,7 @@ fn generate(m: &TaskModel) -> TokenStream {
     let cache_version = lit_opt(m.settings.cache_version.as_ref());
     let requests = resource_list(&m.settings.requests);
     let limits = resource_list(&m.settings.limits);
-    let binder = signature::binder(&m.params);
+    let binder = signature::binder(ident, &m.params);
     let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset)).collect();
     let data_checks = m.params.iter().map(|p| {
         let ty = &p.ty;

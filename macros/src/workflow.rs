@@ -30,7 +30,10 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         return cx.into_compile_errors();
     };
     if !attr.is_empty() {
-        cx.error(attr, "`#[workflow]` takes no options; set task options on each `#[task]` or with `.with_overrides(...)`");
+        cx.error(
+            attr,
+            "`#[workflow]` takes no options; set task options on each `#[task]` or with `.with_overrides(...)`",
+        );
     }
     let defaults = take_defaults(&mut cx, &mut func);
     let model = parse(&mut cx, func, defaults);
@@ -88,7 +91,10 @@ fn parse(cx: &mut Ctxt, item: ItemFn, defaults: Vec<Option<Expr>>) -> WorkflowMo
         syn::ReturnType::Type(_, ty) => {
             let r = signature::returns(&mut Ctxt::default(), &item.sig.output);
             if r.fallible {
-                cx.error(ty, "a workflow returns its outputs, not a `Result`: running it returns `Result<_, flowmap::Error>`");
+                cx.error(
+                    ty,
+                    "a workflow returns its outputs, not a `Result`: running it returns `Result<_, flowmap::Error>`",
+                );
             }
             r.output
         }
@@ -126,7 +132,7 @@ fn generate(m: &WorkflowModel) -> TokenStream {
         Output::Many(ts) => quote!((#(#ts),*)),
     };
     let promises_ty = m.output.promises();
-    let binder = signature::binder(&m.params);
+    let binder = signature::binder(ident, &m.params);
     let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset)).collect();
     let param_promises = tys.iter().map(|t| quote_spanned!(t.span()=> ::flowmap::__private::Promise<#t>));
     let body = body_tokens(&m.body);
@@ -286,6 +292,7 @@ fn body_tokens(body: &Body) -> TokenStream {
 fn expr_tokens(e: &WExpr) -> TokenStream {
     match e {
         WExpr::Promise(p) => quote!(#p),
+        WExpr::Output(f) => quote!(#f),
         WExpr::Constant(c) => quote_spanned!(c.span()=> ::flowmap::__private::GraphBuilder::constant(__fm_b, #c)),
         WExpr::Tuple(items) => {
             let items = items.iter().map(expr_tokens);
@@ -356,11 +363,7 @@ fn call_tokens(call: &Call) -> TokenStream {
             }
         };
         let v = expr_tokens(value);
-        let v = if call.map.is_some() {
-            quote_spanned!(v.span()=> ::flowmap::__private::mapped(#v))
-        } else {
-            v
-        };
+        let v = if call.map.is_some() { quote_spanned!(v.span()=> ::flowmap::__private::mapped(#v)) } else { v };
         binds.push(quote!(let __fm_args = __fm_args.#method(#v);));
     }
     if let Some(map) = &call.map {
@@ -373,7 +376,7 @@ fn call_tokens(call: &Call) -> TokenStream {
     let start = quote_spanned!(tspan=> ::flowmap::__private::args(&#target));
     let node = match &call.map {
         None => quote_spanned! {tspan=>
-            ::flowmap::__private::GraphBuilder::call(__fm_b, ::flowmap::__private::target(&#target), __fm_slots, __fm_overrides)
+            ::flowmap::__private::GraphBuilder::call(__fm_b, __fm_target, __fm_slots, __fm_overrides)
         },
         Some(m) => {
             let some_u32 = |v: Option<u32>| match v {
@@ -393,7 +396,7 @@ fn call_tokens(call: &Call) -> TokenStream {
             quote_spanned! {tspan=>
                 ::flowmap::__private::GraphBuilder::#method(
                     __fm_b,
-                    ::flowmap::__private::target(&#target),
+                    __fm_target,
                     __fm_slots,
                     ::flowmap::__private::MapSpec {
                         concurrency: #concurrency,
@@ -405,10 +408,11 @@ fn call_tokens(call: &Call) -> TokenStream {
             }
         }
     };
+    let finish = quote_spanned!(tspan=> __fm_args.#finish());
     quote!({
         let __fm_args = #start;
         #(#binds)*
-        let __fm_slots = __fm_args.#finish();
+        let (__fm_target, __fm_slots) = #finish;
         let __fm_overrides = #overrides;
         #node
     })

@@ -12,8 +12,8 @@ use flowmap_spec::ratio::Ratio;
 use crate::error::Error;
 use crate::exec::node::{CallExec, MapExec, NodeExec, SuccessRule};
 use crate::graph::{
-    Binding, EffectiveSettings, Graph, InputBinding, Interface, MapSettings, Node, NodeKind, OutputBinding,
-    Overrides, Port, TargetKind, TaskSpec, GRAPH_FORMAT,
+    Binding, EffectiveSettings, GRAPH_FORMAT, Graph, InputBinding, Interface, MapSettings, Node, NodeKind,
+    OutputBinding, Overrides, Port, TargetKind, TaskSpec,
 };
 use crate::promise::{Promise, Source};
 use crate::target::{Target, TargetInfo, Workflow};
@@ -69,7 +69,10 @@ pub struct GraphBuilder {
 
 impl fmt::Debug for GraphBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GraphBuilder").field("workflow", &self.workflow).field("nodes", &self.nodes).finish_non_exhaustive()
+        f.debug_struct("GraphBuilder")
+            .field("workflow", &self.workflow)
+            .field("nodes", &self.nodes)
+            .finish_non_exhaustive()
     }
 }
 
@@ -285,7 +288,11 @@ impl GraphBuilder {
                 let (mapped, partial) = sources.iter().zip(info.inputs).fold(
                     (Vec::new(), Vec::new()),
                     |(mut m, mut p), ((_, is_mapped), name)| {
-                        if *is_mapped { m.push((*name).to_owned()) } else { p.push((*name).to_owned()) }
+                        if *is_mapped {
+                            m.push((*name).to_owned())
+                        } else {
+                            p.push((*name).to_owned())
+                        }
                         (m, p)
                     },
                 );
@@ -375,7 +382,8 @@ pub type DefaultsJson = Vec<Option<serde_json::Value>>;
 /// Serializes one `#[default(...)]` value for the graph.
 #[doc(hidden)]
 pub fn default_json<T: Data>(value: &T) -> Result<serde_json::Value, String> {
-    serde_json::to_value(value).map_err(|e| format!("a default of type `{}` cannot be serialized: {e}", std::any::type_name::<T>()))
+    serde_json::to_value(value)
+        .map_err(|e| format!("a default of type `{}` cannot be serialized: {e}", std::any::type_name::<T>()))
 }
 
 /// Builds workflow `W`'s graph by running its body.
@@ -383,6 +391,7 @@ pub fn default_json<T: Data>(value: &T) -> Result<serde_json::Value, String> {
 /// # Errors
 /// A message listing everything that went wrong.
 #[doc(hidden)]
+#[allow(clippy::type_complexity)]
 pub fn compile<W: Workflow>(
     decl: &WorkflowDecl,
     defaults: Vec<Option<Result<serde_json::Value, String>>>,
@@ -408,7 +417,9 @@ pub fn compile<W: Workflow>(
             None => {}
         }
     }
-    if b.planned.len() != b.nodes.len() || out_sources.iter().any(|s| matches!(s, Source::Output { node, .. } if *node >= b.nodes.len())) {
+    if b.planned.len() != b.nodes.len()
+        || out_sources.iter().any(|s| matches!(s, Source::Output { node, .. } if *node >= b.nodes.len()))
+    {
         b.errors.push("a node could not be added".into());
     }
     if !b.errors.is_empty() {
@@ -454,7 +465,11 @@ impl CompileCell {
     ///
     /// # Errors
     /// The build error, and a clear error for a workflow that calls itself.
-    pub fn get(&'static self, name: &str, build: impl FnOnce() -> Result<Compiled, String>) -> Result<&'static Compiled, Error> {
+    pub fn get(
+        &'static self,
+        name: &str,
+        build: impl FnOnce() -> Result<Compiled, String>,
+    ) -> Result<&'static Compiled, Error> {
         let key = std::ptr::from_ref(self) as usize;
         let result = match self.cell.get() {
             Some(r) => r,
@@ -462,7 +477,9 @@ impl CompileCell {
                 if BUILDING.with(|b| b.borrow().contains(&key)) {
                     return Err(Error::Build {
                         workflow: name.to_owned(),
-                        message: format!("`{name}` calls itself, directly or through a sub-workflow; a workflow graph must be finite"),
+                        message: format!(
+                            "`{name}` calls itself, directly or through a sub-workflow; a workflow graph must be finite"
+                        ),
                     });
                 }
                 BUILDING.with(|b| b.borrow_mut().push(key));

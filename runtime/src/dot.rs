@@ -61,7 +61,12 @@ impl Graph {
             }
         }
         for (out, port) in self.outputs.iter().zip(&self.interface.outputs) {
-            let _ = writeln!(s, "  \"out:{0}\" [shape=ellipse, label=\"{0}: {1}\"];", esc(&out.name), esc(&port.ty.short()));
+            let _ = writeln!(
+                s,
+                "  \"out:{0}\" [shape=ellipse, label=\"{0}: {1}\"];",
+                esc(&out.name),
+                esc(&port.ty.short())
+            );
             let from = match &out.binding {
                 Binding::Input { name } => format!("in:{}", esc(name)),
                 Binding::Node { node, .. } => node.clone(),

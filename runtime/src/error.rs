@@ -24,7 +24,7 @@ pub enum Error {
         target: String,
         /// What went wrong.
         #[source]
-        source: NodeError,
+        source: Box<NodeError>,
     },
     /// The workflow's graph could not be built.
     #[error("workflow `{workflow}` could not be compiled into a graph: {message}")]
@@ -48,8 +48,11 @@ impl Error {
     #[must_use]
     pub fn map_failure(&self) -> Option<&MapFailure> {
         match self {
-            Error::Node { source: NodeError::MapFailed(m), .. } => Some(m),
-            Error::Node { source: NodeError::Workflow(inner), .. } => inner.map_failure(),
+            Error::Node { source, .. } => match &**source {
+                NodeError::MapFailed(m) => Some(m),
+                NodeError::Workflow(inner) => inner.map_failure(),
+                _ => None,
+            },
             _ => None,
         }
     }

@@ -26,13 +26,13 @@ pub use crate::value::{InputTuple, OutputTuple};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::builder::{
-        compile, default_json, workflow_info, CompileCell, Compiled, DefaultsJson, GraphBuilder, MapSpec, Tables,
-        TaskDecl, WorkflowDecl,
+        CompileCell, Compiled, DefaultsJson, GraphBuilder, MapSpec, Tables, TaskDecl, WorkflowDecl, compile,
+        default_json, workflow_info,
     };
     pub use crate::error::{BoxError, Cause, Error};
     pub use crate::graph::{Overrides, Resources, TaskSpec};
-    pub use crate::promise::{mapped, Mapped, Promise, Provided, SlotFor, Source, Unset, Vacant};
-    pub use crate::runtime::{run_on_global, run_subworkflow, RunContext, WorkflowRun};
+    pub use crate::promise::{Mapped, Promise, Provided, SlotFor, Source, Unset, Vacant, mapped};
+    pub use crate::runtime::{RunContext, WorkflowRun, run_on_global, run_subworkflow};
     pub use crate::target::{Defaults, Invoke, Target, TargetInfo, Task, Workflow};
     pub use crate::types::Data;
     pub use crate::value::{InputTuple, OutputTuple};
@@ -48,10 +48,5 @@ pub mod __private {
     /// Starts binding a call of `target`.
     pub fn args<T: Target>(target: &T) -> T::Args {
         target.args()
-    }
-
-    /// The target itself, checked to be one.
-    pub fn target<T: Target>(target: &T) -> T {
-        *target
     }
 }

@@ -104,10 +104,25 @@ pub struct Unset;
     label = "expected a value of type `{T}`",
     note = "in a `map!`, a mapped input takes a `Vec` of the task's parameter type; a `partial(...)` input takes the parameter type itself"
 )]
-pub trait SlotFor<T> {}
+pub trait SlotFor<T> {
+    /// The slot it fills (itself), named so a mismatch does not cascade into later errors.
+    type Slot;
+    /// Itself.
+    fn into_slot(self) -> Self::Slot;
+}
 
-impl<T> SlotFor<T> for Promise<T> {}
-impl<T> SlotFor<T> for Mapped<T> {}
+impl<T> SlotFor<T> for Promise<T> {
+    type Slot = Promise<T>;
+    fn into_slot(self) -> Promise<T> {
+        self
+    }
+}
+impl<T> SlotFor<T> for Mapped<T> {
+    type Slot = Mapped<T>;
+    fn into_slot(self) -> Mapped<T> {
+        self
+    }
+}
 
 /// Filled for each input a binder has been given; the missing ones are named in the error.
 #[doc(hidden)]
@@ -116,10 +131,25 @@ impl<T> SlotFor<T> for Mapped<T> {}
     label = "this call does not give input `{Name}`",
     note = "give every input of a task or workflow, by position or as `name = value`"
 )]
-pub trait Provided<Name> {}
+pub trait Provided<Name> {
+    /// The filled slot (itself).
+    type Slot;
+    /// Itself.
+    fn provided(self) -> Self::Slot;
+}
 
-impl<T, Name> Provided<Name> for Promise<T> {}
-impl<T, Name> Provided<Name> for Mapped<T> {}
+impl<T, Name> Provided<Name> for Promise<T> {
+    type Slot = Promise<T>;
+    fn provided(self) -> Promise<T> {
+        self
+    }
+}
+impl<T, Name> Provided<Name> for Mapped<T> {
+    type Slot = Mapped<T>;
+    fn provided(self) -> Mapped<T> {
+        self
+    }
+}
 
 /// Holds only for a slot not given yet, so an input cannot be given twice.
 #[doc(hidden)]

@@ -10,7 +10,7 @@ use flowmap_spec::quantity::Quantity;
 use tokio::task::JoinHandle;
 
 use crate::error::{Cause, Error};
-use crate::exec::capacity::{fmt_bytes, Capacity};
+use crate::exec::capacity::{Capacity, fmt_bytes};
 use crate::exec::run_graph;
 use crate::target::{Defaults, Workflow};
 use crate::value::{InputTuple, OutputTuple};
@@ -190,7 +190,10 @@ impl Runtime {
     /// # Errors
     /// [`Error::Config`] if its threads cannot start.
     pub fn global() -> Result<&'static Runtime, Error> {
-        GLOBAL.get_or_init(|| Runtime::builder().build().map_err(|e| e.to_string())).as_ref().map_err(|e| Error::Config(e.clone()))
+        GLOBAL
+            .get_or_init(|| Runtime::builder().build().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| Error::Config(e.clone()))
     }
 
     /// CPU capacity in cores.
@@ -226,7 +229,8 @@ impl Runtime {
         let values = inputs.into_values();
         let cx = self.cx.clone();
         let run = AbortOnDrop(self.cx.handle().spawn(async move { run_graph(&cx, compiled, values).await }));
-        let outputs = run.await.map_err(|e| Error::Internal(format!("the run of `{}` stopped: {e}", compiled.graph.name)))??;
+        let outputs =
+            run.await.map_err(|e| Error::Internal(format!("the run of `{}` stopped: {e}", compiled.graph.name)))??;
         let out = W::Output::from_values(outputs)
             .map_err(|e| Error::Internal(format!("outputs of `{}`: {e}", compiled.graph.name)))?;
         Ok(out.into_value())

@@ -62,6 +62,7 @@ pub trait Target: Copy + Send + Sync + 'static {
     fn info(&self, tables: &mut Tables) -> Result<TargetInfo, String>;
     /// Starts one attempt.
     #[doc(hidden)]
+    #[allow(clippy::type_complexity)]
     fn invoke(
         &self,
         cx: &RunContext,

@@ -172,9 +172,10 @@ impl TypeDesc {
             Self::Tuple { items } => {
                 format!("tuple<{}>", items.iter().map(Self::short).collect::<Vec<_>>().join(", "))
             }
-            Self::Struct { name, .. } | Self::TupleStruct { name, .. } | Self::Enum { name, .. } | Self::Ref { name } => {
-                name.clone()
-            }
+            Self::Struct { name, .. }
+            | Self::TupleStruct { name, .. }
+            | Self::Enum { name, .. }
+            | Self::Ref { name } => name.clone(),
             Self::Opaque { rust, .. } => rust.clone(),
         }
     }
@@ -313,7 +314,8 @@ mod tests {
             TypeDesc::Map { key: Box::new(TypeDesc::String), values: Box::new(int64()) }
         );
         assert_eq!(TypeDesc::of::<(i64, bool)>(), TypeDesc::Tuple { items: vec![int64(), TypeDesc::Boolean] });
-        assert_eq!(TypeDesc::of::<[u8; 3]>().short(), "array<integer; 3>");
+        // serde writes a fixed-size array as a tuple.
+        assert_eq!(TypeDesc::of::<[u8; 3]>().short(), "tuple<integer, integer, integer>");
         assert_eq!(TypeDesc::of::<BTreeMap<String, Vec<f64>>>().short(), "map<string, list<float>>");
     }
 

@@ -16,15 +16,16 @@ pub type Value = Arc<dyn Any + Send + Sync>;
 
 /// The value inside, moved out when this is the last reference, cloned otherwise.
 pub(crate) fn take<T: Data>(value: Value, port: &str) -> Result<T, NodeError> {
-    let typed = value.downcast::<T>().map_err(|_| NodeError::InputType {
-        input: port.to_owned(),
-        expected: std::any::type_name::<T>(),
-    })?;
+    let typed = value
+        .downcast::<T>()
+        .map_err(|_| NodeError::InputType { input: port.to_owned(), expected: std::any::type_name::<T>() })?;
     Ok(Arc::try_unwrap(typed).unwrap_or_else(|shared| (*shared).clone()))
 }
 
 fn downcast<T: Data>(value: Value, port: &str) -> Result<Arc<T>, NodeError> {
-    value.downcast::<T>().map_err(|_| NodeError::InputType { input: port.to_owned(), expected: std::any::type_name::<T>() })
+    value
+        .downcast::<T>()
+        .map_err(|_| NodeError::InputType { input: port.to_owned(), expected: std::any::type_name::<T>() })
 }
 
 /// The inputs of a task or workflow as a tuple in parameter order.
@@ -187,6 +188,7 @@ macro_rules! tuples {
         impl<$($T: Data),*> InputTuple for ($($T,)*) {
             type Promises = ($(Promise<$T>,)*);
             fn types() -> Vec<TypeDesc> { vec![$(TypeDesc::of::<$T>()),*] }
+            #[allow(clippy::unused_unit)]
             fn input_promises() -> Self::Promises { ($(Promise::new(Source::Input($i)),)*) }
             #[allow(clippy::unused_unit)]
             fn into_values(self) -> Vec<Value> { vec![$(Arc::new(self.$i) as Value),*] }

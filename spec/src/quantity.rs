@@ -100,7 +100,7 @@ impl Quantity {
     /// Whether the value is a whole number of units.
     #[must_use]
     pub fn is_whole(&self) -> bool {
-        self.nanos % NANOS_PER_UNIT == 0
+        self.nanos.is_multiple_of(NANOS_PER_UNIT)
     }
 
     /// The value in thousandths, rounded up (CPU millicores).

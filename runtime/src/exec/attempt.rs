@@ -39,7 +39,12 @@ pub(crate) async fn run_element<T: Target>(
     }
 }
 
-async fn attempt<T: Target>(target: T, cx: &RunContext, settings: &EffectiveSettings, input: T::Input) -> Result<T::Output, Cause> {
+async fn attempt<T: Target>(
+    target: T,
+    cx: &RunContext,
+    settings: &EffectiveSettings,
+    input: T::Input,
+) -> Result<T::Output, Cause> {
     match target.invoke(cx, input) {
         Invoke::Blocking(call) => {
             // A sync task runs on a blocking thread. On timeout the attempt fails at once, but the

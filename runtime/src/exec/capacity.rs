@@ -74,13 +74,20 @@ impl Capacity {
     /// Reads `requests` and checks that it fits in the whole capacity.
     pub(crate) fn request(&self, requests: &Resources) -> Result<Request, NodeError> {
         let mut r = Request::NONE;
-        let entries = [(ResourceKey::Cpu, &requests.cpu), (ResourceKey::Mem, &requests.mem), (ResourceKey::Gpu, &requests.gpu)];
+        let entries =
+            [(ResourceKey::Cpu, &requests.cpu), (ResourceKey::Mem, &requests.mem), (ResourceKey::Gpu, &requests.gpu)];
         for (key, text) in entries {
             let Some(text) = text else { continue };
             let q = key.check(text).map_err(NodeError::InvalidRequest)?;
             let (amount, capacity, shown) = match key {
-                ResourceKey::Cpu => (q.millis(), u128::from(self.cpu_millis), format!("{} CPUs", fmt_millis(self.cpu_millis))),
-                ResourceKey::Mem => (q.units().div_ceil(KIB), u128::from(self.mem_kib), format!("{} of memory", fmt_bytes(self.mem_bytes()))),
+                ResourceKey::Cpu => {
+                    (q.millis(), u128::from(self.cpu_millis), format!("{} CPUs", fmt_millis(self.cpu_millis)))
+                }
+                ResourceKey::Mem => (
+                    q.units().div_ceil(KIB),
+                    u128::from(self.mem_kib),
+                    format!("{} of memory", fmt_bytes(self.mem_bytes())),
+                ),
                 _ => (q.units(), u128::from(self.gpus), format!("{} GPUs", self.gpus)),
             };
             let fits = amount <= capacity;
@@ -116,7 +123,7 @@ impl Capacity {
 
 #[allow(clippy::cast_precision_loss)]
 fn fmt_millis(m: u64) -> String {
-    if m % 1000 == 0 { (m / 1000).to_string() } else { format!("{}", m as f64 / 1000.0) }
+    if m.is_multiple_of(1000) { (m / 1000).to_string() } else { format!("{}", m as f64 / 1000.0) }
 }
 
 #[allow(clippy::cast_precision_loss)]

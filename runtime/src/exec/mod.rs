@@ -14,7 +14,11 @@ use crate::runtime::RunContext;
 use crate::value::Value;
 
 /// Runs `compiled` with its inputs; returns its outputs in interface order.
-pub(crate) async fn run_graph(cx: &RunContext, compiled: &'static Compiled, inputs: Vec<Value>) -> Result<Vec<Value>, Error> {
+pub(crate) async fn run_graph(
+    cx: &RunContext,
+    compiled: &'static Compiled,
+    inputs: Vec<Value>,
+) -> Result<Vec<Value>, Error> {
     let plan = &compiled.plan;
     let n = plan.nodes.len();
     let internal = |m: &str| Error::Internal(format!("workflow `{}`: {m}", compiled.graph.name));
@@ -39,8 +43,11 @@ pub(crate) async fn run_graph(cx: &RunContext, compiled: &'static Compiled, inpu
     let mut waiting: Vec<usize> = Vec::with_capacity(n);
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (i, p) in plan.nodes.iter().enumerate() {
-        let mut ups: Vec<usize> =
-            p.inputs.iter().filter_map(|s| if let Source::Output { node, .. } = s { Some(*node) } else { None }).collect();
+        let mut ups: Vec<usize> = p
+            .inputs
+            .iter()
+            .filter_map(|s| if let Source::Output { node, .. } = s { Some(*node) } else { None })
+            .collect();
         ups.sort_unstable();
         ups.dedup();
         if ups.iter().any(|u| *u >= i) {
@@ -68,18 +75,20 @@ pub(crate) async fn run_graph(cx: &RunContext, compiled: &'static Compiled, inpu
 
     let start = |i: usize, outputs: &mut Vec<Vec<Option<Value>>>, uses: &mut Vec<Vec<usize>>| {
         let node = &plan.nodes[i];
-        let values =
-            node.inputs.iter().map(|s| read(outputs, uses, *s)).collect::<Option<Vec<Value>>>().ok_or_else(|| {
-                internal(&format!("an input of node {} is missing", node.id))
-            })?;
-        let span = tracing::debug_span!("node", workflow = %compiled.graph.name, node = %node.id, target = %node.display);
+        let values = node
+            .inputs
+            .iter()
+            .map(|s| read(outputs, uses, *s))
+            .collect::<Option<Vec<Value>>>()
+            .ok_or_else(|| internal(&format!("an input of node {} is missing", node.id)))?;
+        let span =
+            tracing::debug_span!("node", workflow = %compiled.graph.name, node = %node.id, target = %node.display);
         Ok::<_, Error>(async move { (i, node.exec.run(cx, values).await) }.instrument(span))
     };
     let mut running = FuturesUnordered::new();
-    for i in 0..n {
-        if waiting[i] == 0 {
-            running.push(start(i, &mut outputs, &mut uses)?);
-        }
+    let ready: Vec<usize> = (0..n).filter(|i| waiting[*i] == 0).collect();
+    for i in ready {
+        running.push(start(i, &mut outputs, &mut uses)?);
     }
     let mut done = 0;
     while let Some((i, result)) = running.next().await {
@@ -110,6 +119,6 @@ fn node_error(compiled: &Compiled, i: usize, source: NodeError) -> Error {
         workflow: compiled.graph.name.clone(),
         node: node.id.clone(),
         target: node.display.clone(),
-        source,
+        source: Box::new(source),
     }
 }

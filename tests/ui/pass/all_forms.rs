@@ -1,0 +1,51 @@
+//! Every accepted form of the surface compiles.
+use flowmap::prelude::*;
+
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Point {
+    x: f64,
+    y: f64,
+}
+
+#[task]
+fn unit() {}
+
+#[task(name = "n", retries = 2, timeout = "30s", cache = true, cache_version = "1", requests(cpu = "1", mem = "2Gi", gpu = "1", ephemeral_storage = "1Gi"), limits(cpu = 2, mem = "4Gi"))]
+fn options(x: i64) -> i64 {
+    x
+}
+
+#[task]
+async fn async_task(p: Point) -> Result<f64, String> {
+    Ok(p.x + p.y)
+}
+
+#[task]
+fn io_result(path: String) -> std::io::Result<u64> {
+    Ok(path.len() as u64)
+}
+
+#[task]
+fn pair(a: i64, b: String) -> (i64, String) {
+    (a, b)
+}
+
+#[workflow]
+fn inner(x: i64) -> i64 {
+    options(x)
+}
+
+#[workflow]
+fn all_forms(#[default(vec![1, 2])] xs: Vec<i64>, p: Point) -> (Vec<i64>, Vec<Option<i64>>, f64, String) {
+    unit();
+    let (a, b) = pair(1, String::from("s"));
+    let c = pair(a = a, b = b);
+    let _ = c.0;
+    let sum = async_task(p);
+    let ys = map!(inner, concurrency = 2)(x = xs).with_overrides(retries = 1);
+    let zs = map!(options, min_successes = 1)(xs).with_overrides(requests(mem = "1Gi"), name = "z", timeout = "1m", cache = false, cache_version = "2", container_image = "img", interruptible = true, limits(cpu = "1"));
+    let _ = inner(x = 3);
+    (ys, zs, sum, c.1)
+}
+
+fn main() {}
