@@ -48,10 +48,7 @@ async fn main() -> Result<(), flowmap::Error> {
     let out = rt.run_default(&map_workflow_with_additional_params).await?;
     println!("map_workflow_with_additional_params  -> {out:?}");
 
-    println!("\nThe graph of map_workflow_with_additional_params:");
-    println!(
-        "{}",
-        map_workflow_with_additional_params.graph()?.to_json().map_err(|e| flowmap::Error::Internal(e.to_string()))?
-    );
+    println!("\nThe graph of map_workflow_with_additional_params, for Graphviz (`dot -Tsvg`):");
+    print!("{}", map_workflow_with_additional_params.graph()?.to_dot());
     Ok(())
 }

@@ -58,6 +58,8 @@ fn the_seed_graphs_record_map_settings_and_overrides() {
         })
     );
     assert_eq!(n.outputs[0].ty.short(), "list<optional<boolean>>");
+    let dot = g.to_dot();
+    assert!(dot.contains(r#"label="n0: map(detect_anomalies)\nconcurrency=1, min_success_ratio=0.75""#), "{dot}");
 
     let o = &map_workflow_with_resource_overrides.graph().unwrap().nodes[0];
     assert_eq!(serde_json::to_value(&o.overrides).unwrap(), serde_json::json!({"requests": {"mem": "2Gi"}}));

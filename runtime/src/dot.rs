@@ -25,9 +25,9 @@ impl Graph {
             );
         }
         for node in &self.nodes {
-            let short = node.target.name.rsplit("::").next().unwrap_or(&node.target.name);
+            let short = esc(node.target.name.rsplit("::").next().unwrap_or(&node.target.name));
             let (shape, label) = match node.kind {
-                NodeKind::Task => ("box", short.to_owned()),
+                NodeKind::Task => ("box", short.clone()),
                 NodeKind::Workflow => ("box3d", format!("workflow {short}")),
                 NodeKind::Map => {
                     let m = node.map.as_ref();
@@ -36,7 +36,7 @@ impl Graph {
                         extra.push(format!("concurrency={c}"));
                     }
                     if let Some(r) = m.and_then(|m| m.min_success_ratio.clone()) {
-                        extra.push(format!("min_success_ratio={r}"));
+                        extra.push(format!("min_success_ratio={}", esc(&r)));
                     }
                     if let Some(k) = m.and_then(|m| m.min_successes) {
                         extra.push(format!("min_successes={k}"));
@@ -46,7 +46,7 @@ impl Graph {
                 }
             };
             let style = if node.kind == NodeKind::Map { ", peripheries=2" } else { "" };
-            let _ = writeln!(s, "  \"{}\" [shape={shape}{style}, label=\"{}: {}\"];", node.id, node.id, esc(&label));
+            let _ = writeln!(s, "  \"{}\" [shape={shape}{style}, label=\"{}: {label}\"];", node.id, node.id);
             for input in &node.inputs {
                 let from = match &input.binding {
                     Binding::Input { name } => format!("in:{}", esc(name)),
