@@ -270,7 +270,13 @@ impl GraphBuilder {
                 },
                 output_ports(T::Output::types()),
                 None,
-                Box::new(CallExec::<T, S> { target, settings, names: info.inputs, _slots: PhantomData }),
+                Box::new(CallExec::<T, S> {
+                    target,
+                    display: format!("{kind_word} {shown}").into(),
+                    settings,
+                    names: info.inputs,
+                    _slots: PhantomData,
+                }),
                 format!("{kind_word} {shown}"),
             ),
             Some((spec, tolerant)) => {
@@ -314,6 +320,7 @@ impl GraphBuilder {
                     Some(settings_json),
                     Box::new(MapExec::<T, S> {
                         target,
+                        display: format!("map of {kind_word} {shown}").into(),
                         settings,
                         names: info.inputs,
                         window,

@@ -7,6 +7,7 @@
 mod builder;
 mod dot;
 mod error;
+pub mod events;
 mod exec;
 pub mod graph;
 mod promise;
@@ -17,6 +18,7 @@ mod value;
 
 pub use crate::builder::Compiled;
 pub use crate::error::{BoxError, Cause, ElementFailure, Error, MapFailure, NodeError};
+pub use crate::events::{Event, EventKind};
 pub use crate::promise::Promise;
 pub use crate::runtime::{Runtime, RuntimeBuilder, WorkflowRun};
 pub use crate::target::{Defaults, Target, Task, Workflow};

@@ -3,46 +3,67 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use flowmap_spec::quantity::Quantity;
+use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 use crate::error::{Cause, Error};
+use crate::events::{Emitter, Event, EventKind};
 use crate::exec::capacity::{Capacity, fmt_bytes};
 use crate::exec::run_graph;
 use crate::target::{Defaults, Workflow};
 use crate::value::{InputTuple, OutputTuple};
 
-/// What a running graph shares: capacity, and the threads it runs on.
+/// What a running graph shares: capacity, threads, the event channel, and its run id.
 #[doc(hidden)]
 #[derive(Clone)]
-pub struct RunContext(Arc<Shared>);
+pub struct RunContext {
+    shared: Arc<Shared>,
+    run: u64,
+}
 
 struct Shared {
     capacity: Capacity,
     blocking_threads: usize,
     handle: tokio::runtime::Handle,
+    events: broadcast::Sender<Event>,
+    next_run: AtomicU64,
 }
 
 impl fmt::Debug for RunContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RunContext").field("capacity", &self.0.capacity).finish_non_exhaustive()
+        f.debug_struct("RunContext")
+            .field("run", &self.run)
+            .field("capacity", &self.shared.capacity)
+            .finish_non_exhaustive()
     }
 }
 
 impl RunContext {
     pub(crate) fn capacity(&self) -> &Capacity {
-        &self.0.capacity
+        &self.shared.capacity
     }
 
     pub(crate) fn blocking_threads(&self) -> usize {
-        self.0.blocking_threads
+        self.shared.blocking_threads
     }
 
     pub(crate) fn handle(&self) -> &tokio::runtime::Handle {
-        &self.0.handle
+        &self.shared.handle
+    }
+
+    /// The emitter for run events of `workflow` in this run.
+    pub(crate) fn emitter(&self, workflow: &str) -> Emitter {
+        Emitter { sender: self.shared.events.clone(), run: self.run, workflow: workflow.into(), node: None }
+    }
+
+    /// A context for a new run.
+    fn new_run(&self) -> RunContext {
+        RunContext { shared: self.shared.clone(), run: self.shared.next_run.fetch_add(1, Ordering::Relaxed) + 1 }
     }
 }
 
@@ -89,6 +110,7 @@ pub struct RuntimeBuilder {
     cpus: Option<u32>,
     memory: Option<String>,
     gpus: Option<u32>,
+    event_capacity: Option<usize>,
 }
 
 impl RuntimeBuilder {
@@ -109,6 +131,13 @@ impl RuntimeBuilder {
     /// GPU capacity. Default: 0.
     pub fn gpus(mut self, gpus: u32) -> Self {
         self.gpus = Some(gpus);
+        self
+    }
+
+    /// How many events a subscriber may fall behind before it is told it lagged
+    /// (`RecvError::Lagged`). Default: 65 536.
+    pub fn event_capacity(mut self, events: usize) -> Self {
+        self.event_capacity = Some(events);
         self
     }
 
@@ -139,11 +168,23 @@ impl RuntimeBuilder {
             .enable_time()
             .build()
             .map_err(|e| Error::Config(format!("could not start the runtime's threads: {e}")))?;
-        let cx = RunContext(Arc::new(Shared {
-            capacity: Capacity::new(cpus as u64 * 1000, mem_bytes, u64::from(self.gpus.unwrap_or(0))),
-            blocking_threads: cpus,
-            handle: tokio.handle().clone(),
-        }));
+        let event_capacity = match self.event_capacity {
+            Some(0) => {
+                return Err(Error::Config("event_capacity(0): the event channel needs room for one event".into()));
+            }
+            Some(n) => n,
+            None => 1 << 16,
+        };
+        let cx = RunContext {
+            shared: Arc::new(Shared {
+                capacity: Capacity::new(cpus as u64 * 1000, mem_bytes, u64::from(self.gpus.unwrap_or(0))),
+                blocking_threads: cpus,
+                handle: tokio.handle().clone(),
+                events: broadcast::channel(event_capacity).0,
+                next_run: AtomicU64::new(0),
+            }),
+            run: 0,
+        };
         Ok(Runtime { cx, tokio: Some(tokio) })
     }
 }
@@ -196,6 +237,13 @@ impl Runtime {
             .map_err(|e| Error::Config(e.clone()))
     }
 
+    /// Receives the events of every run started after this call: run, node and element
+    /// started / succeeded / failed / retrying, with node ids, element indices and attempts.
+    #[must_use]
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.cx.shared.events.subscribe()
+    }
+
     /// CPU capacity in cores.
     #[must_use]
     #[allow(clippy::cast_precision_loss)]
@@ -227,13 +275,22 @@ impl Runtime {
     ) -> Result<<W::Output as OutputTuple>::Value, Error> {
         let compiled = workflow.compiled()?;
         let values = inputs.into_values();
-        let cx = self.cx.clone();
+        let cx = self.cx.new_run();
+        let events = cx.emitter(&compiled.graph.name);
+        events.emit(|| EventKind::RunStarted);
         let run = AbortOnDrop(self.cx.handle().spawn(async move { run_graph(&cx, compiled, values).await }));
-        let outputs =
-            run.await.map_err(|e| Error::Internal(format!("the run of `{}` stopped: {e}", compiled.graph.name)))??;
-        let out = W::Output::from_values(outputs)
-            .map_err(|e| Error::Internal(format!("outputs of `{}`: {e}", compiled.graph.name)))?;
-        Ok(out.into_value())
+        let result = match run.await {
+            Ok(outputs) => outputs.and_then(|outputs| {
+                W::Output::from_values(outputs)
+                    .map_err(|e| Error::Internal(format!("outputs of `{}`: {e}", compiled.graph.name)))
+            }),
+            Err(e) => Err(Error::Internal(format!("the run of `{}` stopped: {e}", compiled.graph.name))),
+        };
+        match &result {
+            Ok(_) => events.emit(|| EventKind::RunSucceeded),
+            Err(e) => events.emit(|| EventKind::RunFailed { error: e.to_string() }),
+        }
+        result.map(OutputTuple::into_value)
     }
 
     /// Runs `workflow` with the `#[default(...)]` of every input.

@@ -4,8 +4,10 @@ use std::any::Any;
 use std::panic::AssertUnwindSafe;
 
 use futures_util::FutureExt;
+use tracing::Instrument;
 
 use crate::error::{Cause, ElementFailure};
+use crate::events::{Emitter, EventKind};
 use crate::exec::capacity::Request;
 use crate::graph::EffectiveSettings;
 use crate::runtime::RunContext;
@@ -15,25 +17,32 @@ use crate::target::{Invoke, Target};
 pub(crate) async fn run_element<T: Target>(
     target: T,
     cx: &RunContext,
+    events: &Emitter,
     settings: &EffectiveSettings,
     request: &Request,
     index: Option<usize>,
     input: impl Fn() -> T::Input,
 ) -> Result<T::Output, ElementFailure> {
-    let mut attempts = 0;
+    let mut attempt_no = 0;
     loop {
-        attempts += 1;
+        attempt_no += 1;
         let permit = cx.capacity().admit(request).await;
-        let result = attempt(target, cx, settings, input()).await;
+        events.emit(|| EventKind::ElementStarted { index, attempt: attempt_no });
+        let span = tracing::debug_span!("element", index, attempt = attempt_no);
+        let result = attempt(target, cx, settings, input()).instrument(span).await;
         drop(permit);
         match result {
-            Ok(out) => return Ok(out),
+            Ok(out) => {
+                events.emit(|| EventKind::ElementSucceeded { index, attempt: attempt_no });
+                return Ok(out);
+            }
+            Err(cause) if attempt_no <= settings.retries => {
+                tracing::debug!(?index, attempt = attempt_no, %cause, "attempt failed; retrying");
+                events.emit(|| EventKind::ElementRetrying { index, attempt: attempt_no, error: cause.to_string() });
+            }
             Err(cause) => {
-                if attempts <= settings.retries {
-                    tracing::debug!(?index, attempts, %cause, "attempt failed; retrying");
-                    continue;
-                }
-                return Err(ElementFailure { index, attempts, cause });
+                events.emit(|| EventKind::ElementFailed { index, attempts: attempt_no, error: cause.to_string() });
+                return Err(ElementFailure { index, attempts: attempt_no, cause });
             }
         }
     }

@@ -9,6 +9,7 @@ use tracing::Instrument;
 
 use crate::builder::Compiled;
 use crate::error::{Error, NodeError};
+use crate::events::EventKind;
 use crate::promise::Source;
 use crate::runtime::RunContext;
 use crate::value::Value;
@@ -83,8 +84,10 @@ pub(crate) async fn run_graph(
             .ok_or_else(|| internal(&format!("an input of node {} is missing", node.id)))?;
         let span =
             tracing::debug_span!("node", workflow = %compiled.graph.name, node = %node.id, target = %node.display);
-        Ok::<_, Error>(async move { (i, node.exec.run(cx, values).await) }.instrument(span))
+        let events = cx.emitter(&compiled.graph.name).for_node(&node.id);
+        Ok::<_, Error>(async move { (i, node.exec.run(cx, &events, values).await) }.instrument(span))
     };
+    let events = cx.emitter(&compiled.graph.name);
     let mut running = FuturesUnordered::new();
     let ready: Vec<usize> = (0..n).filter(|i| waiting[*i] == 0).collect();
     for i in ready {
@@ -93,7 +96,18 @@ pub(crate) async fn run_graph(
     let mut done = 0;
     while let Some((i, result)) = running.next().await {
         done += 1;
-        let values = result.map_err(|source| node_error(compiled, i, source))?;
+        let node_events = events.for_node(&plan.nodes[i].id);
+        let values = match result {
+            Ok(values) => {
+                node_events.emit(|| EventKind::NodeSucceeded);
+                values
+            }
+            Err(source) => {
+                let error = node_error(compiled, i, source);
+                node_events.emit(|| EventKind::NodeFailed { error: error.to_string() });
+                return Err(error);
+            }
+        };
         outputs[i] = values.into_iter().map(Some).collect();
         for d in dependents[i].clone() {
             waiting[d] -= 1;

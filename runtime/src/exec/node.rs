@@ -7,6 +7,7 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::error::{Cause, MapFailure, NodeError};
+use crate::events::{Emitter, EventKind};
 use crate::exec::attempt::run_element;
 use crate::graph::EffectiveSettings;
 use crate::runtime::RunContext;
@@ -15,7 +16,12 @@ use crate::value::{OutputTuple, Slots, Value};
 
 /// Runs one node given its input values.
 pub(crate) trait NodeExec: Send + Sync {
-    fn run<'a>(&'a self, cx: &'a RunContext, inputs: Vec<Value>) -> BoxFuture<'a, Result<Vec<Value>, NodeError>>;
+    fn run<'a>(
+        &'a self,
+        cx: &'a RunContext,
+        events: &'a Emitter,
+        inputs: Vec<Value>,
+    ) -> BoxFuture<'a, Result<Vec<Value>, NodeError>>;
 }
 
 /// How many elements of a map must succeed.
@@ -43,17 +49,26 @@ impl SuccessRule {
 /// One call of a task or workflow.
 pub(crate) struct CallExec<T, S> {
     pub(crate) target: T,
+    /// `task name`, for events.
+    pub(crate) display: std::sync::Arc<str>,
     pub(crate) settings: EffectiveSettings,
     pub(crate) names: &'static [&'static str],
     pub(crate) _slots: PhantomData<fn() -> S>,
 }
 
 impl<T: Target, S: Slots<Input = T::Input>> NodeExec for CallExec<T, S> {
-    fn run<'a>(&'a self, cx: &'a RunContext, inputs: Vec<Value>) -> BoxFuture<'a, Result<Vec<Value>, NodeError>> {
+    fn run<'a>(
+        &'a self,
+        cx: &'a RunContext,
+        events: &'a Emitter,
+        inputs: Vec<Value>,
+    ) -> BoxFuture<'a, Result<Vec<Value>, NodeError>> {
         Box::pin(async move {
             let columns = S::columns(inputs, self.names)?;
             let request = cx.capacity().request(&self.settings.requests)?;
-            match run_element(self.target, cx, &self.settings, &request, None, || S::element(&columns, 0)).await {
+            events.emit(|| EventKind::NodeStarted { target: self.display.clone(), elements: None });
+            match run_element(self.target, cx, events, &self.settings, &request, None, || S::element(&columns, 0)).await
+            {
                 Ok(out) => Ok(out.into_values()),
                 Err(failure) => match failure.cause {
                     Cause::Workflow(inner) => Err(NodeError::Workflow(inner)),
@@ -67,6 +82,8 @@ impl<T: Target, S: Slots<Input = T::Input>> NodeExec for CallExec<T, S> {
 /// A map of a task or workflow over one or more zipped lists.
 pub(crate) struct MapExec<T, S> {
     pub(crate) target: T,
+    /// `map of task name`, for events.
+    pub(crate) display: std::sync::Arc<str>,
     pub(crate) settings: EffectiveSettings,
     pub(crate) names: &'static [&'static str],
     /// At most this many elements at once (`usize::MAX`: unbounded).
@@ -93,11 +110,12 @@ impl<T: Target, S: Slots<Input = T::Input>> MapExec<T, S> {
         }
     }
 
-    async fn run_map(&self, cx: &RunContext, inputs: Vec<Value>) -> Result<Vec<Value>, NodeError> {
+    async fn run_map(&self, cx: &RunContext, events: &Emitter, inputs: Vec<Value>) -> Result<Vec<Value>, NodeError> {
         let columns = S::columns(inputs, self.names)?;
         let n = self.length(&columns)?;
         let required = self.rule.required(n)?;
         let request = cx.capacity().request(&self.settings.requests)?;
+        events.emit(|| EventKind::NodeStarted { target: self.display.clone(), elements: Some(n) });
         // A sync element holds a thread for its whole run: never more of them than the runtime's CPUs.
         let window = if self.blocking { self.window.min(cx.blocking_threads()) } else { self.window }.max(1);
 
@@ -112,7 +130,11 @@ impl<T: Target, S: Slots<Input = T::Input>> MapExec<T, S> {
                 let i = next;
                 next += 1;
                 in_flight.push(async move {
-                    (i, run_element(self.target, cx, settings, request, Some(i), || S::element(columns, i)).await)
+                    (
+                        i,
+                        run_element(self.target, cx, events, settings, request, Some(i), || S::element(columns, i))
+                            .await,
+                    )
                 });
             }
             let Some((i, result)) = in_flight.next().await else { break };
@@ -151,7 +173,12 @@ impl<T: Target, S: Slots<Input = T::Input>> MapExec<T, S> {
 }
 
 impl<T: Target, S: Slots<Input = T::Input>> NodeExec for MapExec<T, S> {
-    fn run<'a>(&'a self, cx: &'a RunContext, inputs: Vec<Value>) -> BoxFuture<'a, Result<Vec<Value>, NodeError>> {
-        Box::pin(self.run_map(cx, inputs))
+    fn run<'a>(
+        &'a self,
+        cx: &'a RunContext,
+        events: &'a Emitter,
+        inputs: Vec<Value>,
+    ) -> BoxFuture<'a, Result<Vec<Value>, NodeError>> {
+        Box::pin(self.run_map(cx, events, inputs))
     }
 }
