@@ -27,12 +27,18 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         cx.error(&item, "`#[task]` goes on a function, such as `#[task] fn double(x: i64) -> i64 { x * 2 }`");
         return cx.into_compile_errors();
     };
-    let model = parse(&mut cx, attr, func);
+    let mut options_cx = Ctxt::default();
+    let model = parse(&mut cx, &mut options_cx, attr, func);
     if cx.is_empty() {
-        generate(&model)
+        // Only options are wrong (or nothing): still generate the task, with the options that
+        // were read, so its uses in workflows do not report errors of their own.
+        let mut out = options_cx.into_compile_errors();
+        out.extend(generate(&model));
+        out
     } else {
-        // Fail soft: keep the function as the user wrote it, so one mistake reports once.
+        // The signature itself is wrong: keep the function as written, so one mistake reports once.
         let mut errors = cx.into_compile_errors();
+        errors.extend(options_cx.into_compile_errors());
         let mut func = model.item;
         strip_default_attrs(&mut func);
         errors.extend(quote!(#[allow(dead_code)] #func));
@@ -48,9 +54,9 @@ fn strip_default_attrs(func: &mut ItemFn) {
     }
 }
 
-fn parse(cx: &mut Ctxt, attr: TokenStream, item: ItemFn) -> TaskModel {
-    let items = options::parse_list(cx, attr);
-    let settings = options::settings(cx, &items, false);
+fn parse(cx: &mut Ctxt, options_cx: &mut Ctxt, attr: TokenStream, item: ItemFn) -> TaskModel {
+    let items = options::parse_list(options_cx, attr);
+    let settings = options::settings(options_cx, &items, false);
     signature::check_plain(cx, &item.sig, "task");
     let params = signature::params(cx, &item.sig, "task");
     for arg in &item.sig.inputs {

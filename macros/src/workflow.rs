@@ -293,6 +293,10 @@ fn expr_tokens(e: &WExpr) -> TokenStream {
     match e {
         WExpr::Promise(p) => quote!(#p),
         WExpr::Output(f) => quote!(#f),
+        // A string literal is a `String` input: tasks take owned data.
+        WExpr::Constant(Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })) => quote_spanned! {s.span()=>
+            ::flowmap::__private::GraphBuilder::constant(__fm_b, ::std::string::String::from(#s))
+        },
         WExpr::Constant(c) => quote_spanned!(c.span()=> ::flowmap::__private::GraphBuilder::constant(__fm_b, #c)),
         WExpr::Tuple(items) => {
             let items = items.iter().map(expr_tokens);

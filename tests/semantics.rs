@@ -1,0 +1,531 @@
+//! DESIGN.md §3, row by row: each test is named for the rule it proves and would fail if the
+//! rule broke. Waiting is done with barriers and channels, not sleeps: a test that needs N
+//! elements in flight at once blocks until they are, and `guard` turns a hang into a failure.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{LazyLock, Mutex};
+use std::time::Duration;
+
+use flowmap::prelude::*;
+use flowmap::{EventKind, Runtime};
+use tokio::sync::Barrier;
+
+/// Fails the test if `f` does not finish in 30 s (a rule that blocks forever is broken).
+async fn guard<F: Future>(f: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(30), f).await.expect("blocked: the rule under test does not hold")
+}
+
+/// Counts elements in flight and the most seen at once.
+struct Gauge {
+    now: AtomicUsize,
+    max: AtomicUsize,
+    started: AtomicUsize,
+}
+
+impl Gauge {
+    const fn new() -> Self {
+        Gauge { now: AtomicUsize::new(0), max: AtomicUsize::new(0), started: AtomicUsize::new(0) }
+    }
+    fn enter(&self) {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max.fetch_max(now, Ordering::SeqCst);
+    }
+    fn leave(&self) {
+        self.now.fetch_sub(1, Ordering::SeqCst);
+    }
+    fn max(&self) -> usize {
+        self.max.load(Ordering::SeqCst)
+    }
+    fn started(&self) -> usize {
+        self.started.load(Ordering::SeqCst)
+    }
+}
+
+// ---- order ---------------------------------------------------------------------------------
+
+#[task]
+async fn finish_in_reverse(x: u64) -> u64 {
+    // Later elements finish first.
+    tokio::time::sleep(Duration::from_millis(40 - 4 * x)).await;
+    x
+}
+
+#[workflow]
+fn reverse(xs: Vec<u64>) -> Vec<u64> {
+    map!(finish_in_reverse)(x = xs)
+}
+
+#[tokio::test]
+async fn order_outputs_follow_input_order_not_completion_order() {
+    assert_eq!(reverse((0..10).collect()).await.unwrap(), (0..10).collect::<Vec<_>>());
+}
+
+static MEET: LazyLock<Barrier> = LazyLock::new(|| Barrier::new(2));
+
+#[task]
+async fn meet(x: i64) -> i64 {
+    MEET.wait().await;
+    x
+}
+
+#[workflow]
+fn two_independent(a: i64, b: i64) -> (i64, i64) {
+    (meet(a), meet(b))
+}
+
+#[tokio::test]
+async fn order_independent_nodes_run_concurrently() {
+    // Each node waits for the other: this finishes only if both run at once.
+    assert_eq!(guard(two_independent(1, 2)).await.unwrap(), (1, 2));
+}
+
+// ---- concurrency ---------------------------------------------------------------------------
+
+static WINDOW: Gauge = Gauge::new();
+static WINDOW_FULL: LazyLock<Barrier> = LazyLock::new(|| Barrier::new(3));
+
+#[task]
+async fn windowed(i: usize) -> usize {
+    WINDOW.enter();
+    if i < 3 {
+        // The first three meet: three must be in flight together.
+        WINDOW_FULL.wait().await;
+    }
+    if i == 1 || i == 2 {
+        // Rolling, not batches: elements 1 and 2 wait until element 3 has started, which
+        // happens only if element 0's slot is refilled while they still run.
+        while WINDOW.started() < 4 {
+            tokio::task::yield_now().await;
+        }
+    }
+    WINDOW.leave();
+    i
+}
+
+#[workflow]
+fn window_of_three(xs: Vec<usize>) -> Vec<usize> {
+    map!(windowed, concurrency = 3)(i = xs)
+}
+
+#[tokio::test]
+async fn concurrency_is_a_rolling_window_of_exactly_n_unlike_flytekit_local_runs() {
+    let out = guard(window_of_three((0..12).collect())).await.unwrap();
+    assert_eq!(out, (0..12).collect::<Vec<_>>());
+    assert_eq!(WINDOW.max(), 3, "at most, and at some instant exactly, 3 elements ran at once");
+}
+
+static ALL_TOGETHER: LazyLock<Barrier> = LazyLock::new(|| Barrier::new(20));
+
+#[task]
+async fn wait_for_all(i: usize) -> usize {
+    ALL_TOGETHER.wait().await;
+    i
+}
+
+#[workflow]
+fn unbounded(xs: Vec<usize>) -> Vec<usize> {
+    map!(wait_for_all)(i = xs)
+}
+
+#[tokio::test]
+async fn concurrency_omitted_runs_twenty_waiting_elements_together() {
+    assert_eq!(guard(unbounded((0..20).collect())).await.unwrap().len(), 20);
+}
+
+// ---- required successes, failed element, success ------------------------------------------
+
+#[task]
+fn fail_on_negative(x: i64) -> Result<i64, String> {
+    if x < 0 { Err(format!("{x} is negative")) } else { Ok(x) }
+}
+
+#[workflow]
+fn eight_tenths(xs: Vec<i64>) -> Vec<Option<i64>> {
+    map!(fail_on_negative, min_success_ratio = 0.8)(x = xs)
+}
+
+#[workflow]
+fn three_of(xs: Vec<i64>) -> Vec<Option<i64>> {
+    map!(fail_on_negative, min_successes = 3)(x = xs)
+}
+
+#[tokio::test]
+async fn required_successes_are_exact_where_flyte_float32_asks_nine_of_ten() {
+    // ceil(0.8 × 10) = 8 exactly; Flyte computes ceil(0.8f32 × 10) = 9 and would fail this.
+    let xs = vec![0, 1, 2, 3, 4, 5, 6, 7, -8, -9];
+    let out = eight_tenths(xs).await.unwrap();
+    assert_eq!(out.iter().filter(|o| o.is_some()).count(), 8);
+    // One more failure and 8 are out of reach.
+    let err = eight_tenths(vec![0, 1, 2, 3, 4, 5, 6, -7, -8, -9]).await.unwrap_err();
+    assert_eq!(err.map_failure().unwrap().required, 8);
+}
+
+#[tokio::test]
+async fn failed_element_is_none_at_its_index() {
+    let out = three_of(vec![5, -1, 7, 8, -2]).await.unwrap();
+    assert_eq!(out, [Some(5), None, Some(7), Some(8), None]);
+}
+
+#[tokio::test]
+async fn success_is_reaching_min_successes_once_every_element_ended() {
+    assert_eq!(three_of(vec![1, 2, 3, -4]).await.unwrap(), [Some(1), Some(2), Some(3), None]);
+    // 3 of 3 required: the one failure makes success impossible. How many others had already
+    // succeeded depends on scheduling; the counts always add up.
+    let err = three_of(vec![1, 2, -3]).await.unwrap_err();
+    let m = err.map_failure().unwrap();
+    assert_eq!((m.failed, m.required, m.total), (1, 3, 3));
+    assert_eq!(m.succeeded + m.failed + m.not_run, 3);
+}
+
+#[tokio::test]
+async fn min_successes_larger_than_the_list_is_a_clear_error() {
+    let msg = three_of(vec![1, 2]).await.unwrap_err().to_string();
+    assert!(msg.contains("min_successes = 3 but the mapped list has only 2 elements; no element ran"), "{msg}");
+}
+
+#[tokio::test]
+async fn min_successes_survives_serialization_unlike_flytekit() {
+    let g = three_of.graph().unwrap();
+    let back: flowmap::graph::Graph = serde_json::from_str(&g.to_json().unwrap()).unwrap();
+    let m = back.nodes[0].map.as_ref().unwrap();
+    assert_eq!(m.min_successes, Some(3));
+    assert!(m.tolerant);
+    let r = eight_tenths.graph().unwrap().nodes[0].map.clone().unwrap();
+    assert_eq!(r.min_success_ratio.as_deref(), Some("0.8"));
+}
+
+// ---- empty list ----------------------------------------------------------------------------
+
+#[workflow]
+fn strict(xs: Vec<i64>) -> Vec<i64> {
+    map!(fail_on_negative)(x = xs)
+}
+
+#[tokio::test]
+async fn empty_list_succeeds_with_an_empty_output() {
+    assert!(strict(vec![]).await.unwrap().is_empty());
+    assert!(eight_tenths(vec![]).await.unwrap().is_empty());
+}
+
+// ---- early failure -------------------------------------------------------------------------
+
+static EARLY: Gauge = Gauge::new();
+static CANCELLED: AtomicBool = AtomicBool::new(false);
+
+struct SetOnDrop(&'static AtomicBool);
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[task]
+async fn first_fails_second_hangs(i: usize) -> Result<usize, String> {
+    EARLY.enter();
+    if i == 0 {
+        // Let element 1 start before failing.
+        while EARLY.started() < 2 {
+            tokio::task::yield_now().await;
+        }
+        return Err("element 0 is broken".into());
+    }
+    let _cancelled = SetOnDrop(&CANCELLED);
+    std::future::pending::<()>().await;
+    Ok(i)
+}
+
+#[workflow]
+fn early(xs: Vec<usize>) -> Vec<usize> {
+    map!(first_fails_second_hangs, concurrency = 2)(i = xs)
+}
+
+#[tokio::test]
+async fn early_failure_cancels_running_elements_and_never_starts_pending_ones() {
+    let err = guard(early((0..10).collect())).await.unwrap_err();
+    assert!(CANCELLED.load(Ordering::SeqCst), "the running element was cancelled");
+    assert_eq!(EARLY.started(), 2, "no pending element started");
+    let m = err.map_failure().unwrap();
+    assert_eq!((m.total, m.succeeded, m.failed, m.required, m.not_run), (10, 0, 1, 10, 9));
+    assert_eq!(m.errors.len(), 1);
+    assert_eq!((m.errors[0].index, m.errors[0].attempts), (Some(0), 1));
+    assert!(err.to_string().contains("element 0 failed after 1 attempt: element 0 is broken"), "{err}");
+}
+
+static SERIAL: Gauge = Gauge::new();
+
+#[task]
+fn count_and_fail(i: usize) -> Result<usize, String> {
+    SERIAL.enter();
+    SERIAL.leave();
+    if i == 0 { Err("first".into()) } else { Ok(i) }
+}
+
+#[workflow]
+fn serial(xs: Vec<usize>) -> Vec<usize> {
+    map!(count_and_fail, concurrency = 1)(i = xs)
+}
+
+#[tokio::test]
+async fn early_failure_with_concurrency_one_runs_no_other_element() {
+    assert!(serial((0..5).collect()).await.is_err());
+    assert_eq!(SERIAL.started(), 1);
+}
+
+// ---- retries -------------------------------------------------------------------------------
+
+static TRIES: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Element `i` fails its first `i` attempts.
+#[task(retries = 2)]
+fn fails_i_times(i: usize) -> Result<usize, String> {
+    let mut tries = TRIES.lock().unwrap();
+    if tries.len() <= i {
+        tries.resize(i + 1, 0);
+    }
+    tries[i] += 1;
+    if (tries[i] as usize) <= i { Err(format!("attempt {} of element {i}", tries[i])) } else { Ok(i) }
+}
+
+#[workflow]
+fn retried(xs: Vec<usize>) -> Vec<Option<usize>> {
+    map!(fails_i_times, min_successes = 1)(i = xs)
+}
+
+#[tokio::test]
+async fn retries_are_per_element_and_each_attempt_is_independent() {
+    let rt = Runtime::builder().build().unwrap();
+    let mut events = rt.subscribe();
+    let out = rt.run(&retried, (vec![0, 1, 2, 3],)).await.unwrap();
+    // Elements 0..=2 succeed within 1 + 2 attempts; element 3 needs 4 and fails.
+    assert_eq!(out, [Some(0), Some(1), Some(2), None]);
+    assert_eq!(*TRIES.lock().unwrap(), [1, 2, 3, 3]);
+
+    let mut retrying = Vec::new();
+    let mut failed = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        match e.kind {
+            EventKind::ElementRetrying { index, attempt, .. } => retrying.push((index.unwrap(), attempt)),
+            EventKind::ElementFailed { index, attempts, error } => failed.push((index.unwrap(), attempts, error)),
+            _ => {}
+        }
+    }
+    retrying.sort_unstable();
+    assert_eq!(retrying, [(1, 1), (2, 1), (2, 2), (3, 1), (3, 2)]);
+    assert_eq!(failed, [(3, 3, "attempt 3 of element 3".to_owned())]);
+}
+
+// ---- timeout -------------------------------------------------------------------------------
+
+static TIMED_OUT_DROPPED: AtomicBool = AtomicBool::new(false);
+
+#[task(timeout = "50ms")]
+async fn never_done(x: i64) -> i64 {
+    let _dropped = SetOnDrop(&TIMED_OUT_DROPPED);
+    std::future::pending::<()>().await;
+    x
+}
+
+#[task]
+async fn also_never_done(x: i64) -> i64 {
+    std::future::pending::<()>().await;
+    x
+}
+
+#[workflow]
+fn times_out(x: i64) -> i64 {
+    never_done(x)
+}
+
+#[workflow]
+fn times_out_by_override(xs: Vec<i64>) -> Vec<Option<i64>> {
+    map!(also_never_done, min_successes = 1)(x = xs).with_overrides(timeout = "20ms", retries = 1)
+}
+
+#[tokio::test]
+async fn timeout_fails_the_attempt_and_cancels_an_async_one() {
+    let err = guard(times_out(1)).await.unwrap_err();
+    assert!(err.to_string().contains("failed after 1 attempt: timed out after 50ms"), "{err}");
+    assert!(TIMED_OUT_DROPPED.load(Ordering::SeqCst), "the timed-out future was dropped");
+
+    let err = guard(times_out_by_override(vec![1, 2])).await.unwrap_err();
+    let m = err.map_failure().unwrap();
+    assert_eq!(m.failed, 2);
+    assert!(m.errors.iter().all(|e| e.attempts == 2 && matches!(e.cause, flowmap::Cause::Timeout(_))), "{err}");
+}
+
+static HANDOFF: LazyLock<(Mutex<std::sync::mpsc::Sender<i64>>, Mutex<std::sync::mpsc::Receiver<i64>>)> =
+    LazyLock::new(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        (Mutex::new(tx), Mutex::new(rx))
+    });
+
+/// A sync task that blocks its thread until an async task hands it a value.
+#[task]
+fn blocking_wait(x: i64) -> Result<i64, String> {
+    let rx = HANDOFF.1.lock().unwrap();
+    rx.recv_timeout(Duration::from_secs(20)).map(|v| v + x).map_err(|e| format!("never handed a value: {e}"))
+}
+
+#[task]
+async fn hand_over(x: i64) -> i64 {
+    tokio::task::yield_now().await;
+    HANDOFF.0.lock().unwrap().send(x).unwrap();
+    x
+}
+
+#[workflow]
+fn sync_beside_async(a: i64, b: i64) -> (i64, i64) {
+    (blocking_wait(a), hand_over(b))
+}
+
+#[tokio::test]
+async fn a_blocked_sync_task_never_stalls_async_ones() {
+    // One worker thread: if the sync task ran on it, the async task could never hand it a value.
+    let rt = Runtime::builder().cpus(1).build().unwrap();
+    assert_eq!(guard(rt.run(&sync_beside_async, (1, 10))).await.unwrap(), (11, 10));
+}
+
+// ---- panics --------------------------------------------------------------------------------
+
+#[task]
+fn panics_on_three(x: i64) -> i64 {
+    assert!(x != 3, "boom at {x}");
+    x
+}
+
+#[workflow]
+fn panicky(xs: Vec<i64>) -> Vec<Option<i64>> {
+    map!(panics_on_three, min_success_ratio = 0.5)(x = xs)
+}
+
+#[workflow]
+fn panicky_strict(xs: Vec<i64>) -> Vec<i64> {
+    map!(panics_on_three)(x = xs)
+}
+
+#[tokio::test]
+async fn panics_are_element_failures_with_their_message() {
+    assert_eq!(panicky(vec![1, 3, 4]).await.unwrap(), [Some(1), None, Some(4)]);
+    let err = panicky_strict(vec![3]).await.unwrap_err();
+    assert!(err.to_string().contains("element 0 failed after 1 attempt: panicked: boom at 3"), "{err}");
+}
+
+// ---- inputs --------------------------------------------------------------------------------
+
+static ZIPPED: Gauge = Gauge::new();
+
+#[task]
+fn join(a: i64, b: String, sep: String, extra: Vec<i64>) -> String {
+    ZIPPED.enter();
+    ZIPPED.leave();
+    format!("{a}{sep}{b}{sep}{}", extra.len())
+}
+
+#[workflow]
+fn zip(a: Vec<i64>, b: Vec<String>, extra: Vec<i64>) -> Vec<String> {
+    map!(join, partial(sep = "-", extra = extra))(a = a, b = b)
+}
+
+#[tokio::test]
+async fn inputs_are_zipped_and_partial_lists_go_whole_to_every_element() {
+    let out = zip(vec![1, 2], vec!["x".into(), "y".into()], vec![7, 8, 9]).await.unwrap();
+    assert_eq!(out, ["1-x-3", "2-y-3"]);
+}
+
+#[tokio::test]
+async fn unequal_lengths_fail_before_any_element_runs_instead_of_truncating_like_flytekit() {
+    let before = ZIPPED.started();
+    let err = zip(vec![1, 2, 3], vec!["x".into()], vec![]).await.unwrap_err();
+    assert!(err.to_string().contains("(`a` has 3, `b` has 1); no element ran"), "{err}");
+    assert_eq!(ZIPPED.started(), before);
+}
+
+// ---- requests and limits -------------------------------------------------------------------
+
+static ADMITTED: Gauge = Gauge::new();
+static PAIR: LazyLock<Barrier> = LazyLock::new(|| Barrier::new(2));
+
+#[task(requests(mem = "2Gi"), limits(mem = "2Gi"))]
+async fn needs_two_gi(i: usize) -> usize {
+    ADMITTED.enter();
+    if i < 2 {
+        PAIR.wait().await;
+    }
+    tokio::task::yield_now().await;
+    ADMITTED.leave();
+    i
+}
+
+#[workflow]
+fn memory_bound(xs: Vec<usize>) -> Vec<usize> {
+    map!(needs_two_gi)(i = xs)
+}
+
+#[tokio::test]
+async fn requests_admit_elements_by_capacity_two_2gi_on_4gi() {
+    let rt = Runtime::builder().memory("4Gi").build().unwrap();
+    let out = guard(rt.run(&memory_bound, ((0..10).collect(),))).await.unwrap();
+    assert_eq!(out.len(), 10);
+    assert_eq!(ADMITTED.max(), 2, "exactly two 2Gi elements fit in 4Gi");
+}
+
+#[tokio::test]
+async fn limits_are_carried_in_the_graph_for_remote_backends() {
+    let g = memory_bound.graph().unwrap();
+    assert_eq!(g.tasks["semantics::needs_two_gi"].limits.mem.as_deref(), Some("2Gi"));
+}
+
+#[task(requests(gpu = "1"))]
+fn needs_a_gpu(x: i64) -> i64 {
+    x
+}
+
+#[workflow]
+fn gpu_map(xs: Vec<i64>) -> Vec<i64> {
+    map!(needs_a_gpu)(x = xs)
+}
+
+#[tokio::test]
+async fn requests_larger_than_the_whole_capacity_fail_at_once() {
+    let none = Runtime::builder().build().unwrap();
+    let msg = guard(none.run(&gpu_map, (vec![1, 2],))).await.unwrap_err().to_string();
+    assert!(msg.contains("requests gpu = \"1\" but the runtime's whole capacity is 0 GPUs"), "{msg}");
+    let one = Runtime::builder().gpus(1).build().unwrap();
+    assert_eq!(guard(one.run(&gpu_map, (vec![1, 2],))).await.unwrap(), [1, 2]);
+}
+
+// ---- errors and events ---------------------------------------------------------------------
+
+#[tokio::test]
+async fn errors_say_workflow_node_task_element_attempts_and_cause() {
+    let err = strict(vec![1, -2]).await.unwrap_err();
+    let msg = err.to_string();
+    for part in
+        ["workflow `strict`", "node `n0`", "map of task fail_on_negative", "element 1", "1 attempt", "-2 is negative"]
+    {
+        assert!(msg.contains(part), "`{part}` missing from: {msg}");
+    }
+    let m = err.map_failure().unwrap();
+    assert_eq!(m.partial_outputs::<i64>(0).unwrap()[1], None);
+}
+
+#[tokio::test]
+async fn events_report_run_node_and_element_progress() {
+    let rt = Runtime::builder().build().unwrap();
+    let mut rx = rt.subscribe();
+    rt.run(&eight_tenths, (vec![1, 2, -3],)).await.unwrap_err();
+    let mut kinds = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        assert_eq!(&*e.workflow, "eight_tenths");
+        kinds.push(e.kind);
+    }
+    assert_eq!(kinds.first(), Some(&EventKind::RunStarted));
+    assert!(matches!(kinds.last(), Some(EventKind::RunFailed { .. })));
+    assert!(
+        kinds.contains(&EventKind::NodeStarted { target: "map of task fail_on_negative".into(), elements: Some(3) })
+    );
+    assert!(kinds.iter().any(|k| matches!(k, EventKind::ElementFailed { index: Some(2), attempts: 1, .. })));
+    assert!(kinds.iter().any(|k| matches!(k, EventKind::NodeFailed { .. })));
+}
