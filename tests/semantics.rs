@@ -355,11 +355,12 @@ async fn timeout_fails_the_attempt_and_cancels_an_async_one() {
     assert!(m.errors.iter().all(|e| e.attempts == 2 && matches!(e.cause, flowmap::Cause::Timeout(_))), "{err}");
 }
 
-static HANDOFF: LazyLock<(Mutex<std::sync::mpsc::Sender<i64>>, Mutex<std::sync::mpsc::Receiver<i64>>)> =
-    LazyLock::new(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        (Mutex::new(tx), Mutex::new(rx))
-    });
+type Handoff = (Mutex<std::sync::mpsc::Sender<i64>>, Mutex<std::sync::mpsc::Receiver<i64>>);
+
+static HANDOFF: LazyLock<Handoff> = LazyLock::new(|| {
+    let (tx, rx) = std::sync::mpsc::channel();
+    (Mutex::new(tx), Mutex::new(rx))
+});
 
 /// A sync task that blocks its thread until an async task hands it a value.
 #[task]
