@@ -530,3 +530,32 @@ async fn events_report_run_node_and_element_progress() {
     assert!(kinds.iter().any(|k| matches!(k, EventKind::ElementFailed { index: Some(2), attempts: 1, .. })));
     assert!(kinds.iter().any(|k| matches!(k, EventKind::NodeFailed { .. })));
 }
+
+static SYNC_FINISHED: AtomicBool = AtomicBool::new(false);
+type Release = (Mutex<std::sync::mpsc::Sender<()>>, Mutex<std::sync::mpsc::Receiver<()>>);
+
+static RELEASE: LazyLock<Release> = LazyLock::new(|| {
+    let (tx, rx) = std::sync::mpsc::channel();
+    (Mutex::new(tx), Mutex::new(rx))
+});
+
+/// Blocks its thread until released; a timeout cannot interrupt it.
+#[task(timeout = "20ms")]
+fn blocks_until_released(x: i64) -> i64 {
+    let _ = RELEASE.1.lock().unwrap().recv_timeout(Duration::from_secs(20));
+    SYNC_FINISHED.store(true, Ordering::SeqCst);
+    x
+}
+
+#[workflow]
+fn sync_timeout(x: i64) -> i64 {
+    blocks_until_released(x)
+}
+
+#[tokio::test]
+async fn timeout_of_a_sync_task_fails_the_attempt_while_its_thread_finishes_in_the_background() {
+    let err = guard(sync_timeout(1)).await.unwrap_err();
+    assert!(err.to_string().contains("timed out after 20ms"), "{err}");
+    assert!(!SYNC_FINISHED.load(Ordering::SeqCst), "the attempt failed before the call returned");
+    RELEASE.0.lock().unwrap().send(()).unwrap();
+}
