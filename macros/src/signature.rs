@@ -167,61 +167,128 @@ pub(crate) fn check_plain(cx: &mut Ctxt, sig: &Signature, what: &str) {
     }
 }
 
-/// The input binder generated for every task and workflow: one setter per parameter (by name
-/// and by position), each checked by rustc, and a `finish` that requires every input.
-pub(crate) fn binder(target: &Ident, params: &[Param]) -> TokenStream {
+/// The input binder generated for every task and workflow.
+///
+/// A call site writes `__fm_args.__flowmap_input::<KEY, _>(value)` for `name = value` (KEY is
+/// [`flowmap_spec::input_key`] of the name) and `__flowmap_position::<I, _>(value)` for the I-th
+/// positional value. Each input implements the per-target traits `__Input<KEY>` and
+/// `__Position<I>`, whose `on_unimplemented` messages name this target and list its inputs; the
+/// slot must be `Vacant` (given once) and the value `SlotFor` the parameter type; `finish`
+/// requires every slot `Provided`.
+pub(crate) fn binder(target: &Ident, kind: &str, params: &[Param]) -> TokenStream {
     let n = params.len();
     let slots: Vec<Ident> = (0..n).map(|i| quote::format_ident!("P{}", i)).collect();
     let names: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
-    let mut setters = Vec::new();
+    let listing = params
+        .iter()
+        .map(|p| {
+            let ty = &p.ty;
+            format!("`{}: {}`", p.name, quote!(#ty).to_string().replace(' ', ""))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let inputs_note =
+        if n == 0 { format!("`{target}` takes no inputs") } else { format!("the inputs of `{target}` are {listing}") };
+    let unknown_msg = format!("{kind} `{target}` has no input with this name");
+    let position_msg = format!("too many inputs for {kind} `{target}`: it takes {n}");
+    let mut impls = Vec::new();
     for (i, p) in params.iter().enumerate() {
         let ty = &p.ty;
         let name = &p.name;
         let slot = &slots[i];
-        let result_slots = slots
-            .iter()
-            .enumerate()
-            .map(|(j, s)| if j == i { quote!(<__S as ::flowmap::__private::SlotFor<#ty>>::Slot) } else { quote!(#s) });
-        let fields = (0..n).map(|j| {
-            let idx = syn::Index::from(j);
-            if j == i { quote!(::flowmap::__private::SlotFor::<#ty>::into_slot(value)) } else { quote!(self.#idx) }
-        });
-        let result_slots: Vec<_> = result_slots.collect();
-        let fields: Vec<_> = fields.collect();
-        let positional = quote::format_ident!("__flowmap_arg_{}", i);
-        for method in [name.clone(), positional] {
-            setters.push(quote! {
-                #[inline]
-                #[allow(clippy::used_underscore_binding)]
-                pub fn #method<__S: ::flowmap::__private::SlotFor<#ty>>(self, value: __S) -> __Args<#(#result_slots),*>
+        let key = flowmap_spec::input_key(&name.to_string());
+        let next_slots: Vec<TokenStream> =
+            slots.iter().enumerate().map(|(j, s)| if j == i { quote!(__S) } else { quote!(#s) }).collect();
+        let fields: Vec<TokenStream> = (0..n)
+            .map(|j| {
+                let idx = syn::Index::from(j);
+                if j == i { quote!(slot) } else { quote!(self.#idx) }
+            })
+            .collect();
+        for trait_name in [quote!(__Input<#key>), quote!(__Position<#i>)] {
+            impls.push(quote! {
+                impl<#(#slots),*> #trait_name for __Args<#(#slots),*>
                 where
                     #slot: ::flowmap::__private::Vacant<__inputs::#name>,
                 {
-                    __Args(#(#fields),*)
+                    type Param = #ty;
+                    type Next<__S> = __Args<#(#next_slots),*>;
+                    #[inline]
+                    fn set<__S>(self, slot: __S) -> Self::Next<__S> {
+                        __Args(#(#fields),*)
+                    }
                 }
             });
         }
     }
-    let finish_fields = (0..n).map(|i| {
-        let idx = syn::Index::from(i);
-        let name = names[i];
-        quote!(::flowmap::__private::Provided::<__inputs::#name>::provided(self.#idx))
-    });
+    let unset: Vec<TokenStream> = params
+        .iter()
+        .map(|p| {
+            let ty = &p.ty;
+            quote!(::flowmap::__private::Unset<#ty>)
+        })
+        .collect();
+    let finish_fields = (0..n).map(syn::Index::from);
     quote! {
         #[allow(non_camel_case_types, dead_code)]
         mod __inputs {
             #(pub struct #names;)*
         }
+
         #[doc(hidden)]
         pub struct __Args<#(#slots),*>(#(#slots),*);
+
+        type __Unbound = __Args<#(#unset),*>;
+
+        #[diagnostic::on_unimplemented(message = #unknown_msg, label = "unknown input", note = #inputs_note)]
+        #[doc(hidden)]
+        pub trait __Input<const K: u64> {
+            type Param;
+            type Next<S>;
+            fn set<S>(self, slot: S) -> Self::Next<S>;
+        }
+
+        #[diagnostic::on_unimplemented(message = #position_msg, label = "one input too many", note = #inputs_note)]
+        #[doc(hidden)]
+        pub trait __Position<const I: usize> {
+            type Param;
+            type Next<S>;
+            fn set<S>(self, slot: S) -> Self::Next<S>;
+        }
+
+        #(#impls)*
+
         impl<#(#slots),*> __Args<#(#slots),*> {
-            #(#setters)*
             #[inline]
-            pub fn __flowmap_finish(self) -> (#target, (#(<#slots as ::flowmap::__private::Provided<__inputs::#names>>::Slot,)*))
+            pub fn __flowmap_input<const K: u64, __V>(
+                self,
+                value: __V,
+            ) -> <Self as __Input<K>>::Next<<__V as ::flowmap::__private::SlotFor<<Self as __Input<K>>::Param>>::Slot>
+            where
+                Self: __Input<K>,
+                __V: ::flowmap::__private::SlotFor<<Self as __Input<K>>::Param>,
+            {
+                __Input::<K>::set(self, ::flowmap::__private::SlotFor::into_slot(value))
+            }
+
+            #[inline]
+            pub fn __flowmap_position<const I: usize, __V>(
+                self,
+                value: __V,
+            ) -> <Self as __Position<I>>::Next<<__V as ::flowmap::__private::SlotFor<<Self as __Position<I>>::Param>>::Slot>
+            where
+                Self: __Position<I>,
+                __V: ::flowmap::__private::SlotFor<<Self as __Position<I>>::Param>,
+            {
+                __Position::<I>::set(self, ::flowmap::__private::SlotFor::into_slot(value))
+            }
+
+            #[inline]
+            pub fn __flowmap_finish(self) -> (#target, (#(#slots,)*))
             where
                 #(#slots: ::flowmap::__private::Provided<__inputs::#names>,)*
             {
-                (#target {}, (#(#finish_fields,)*))
+                (#target {}, (#(self.#finish_fields,)*))
             }
         }
     }

@@ -163,8 +163,8 @@ fn generate(m: &TaskModel) -> TokenStream {
     let cache_version = lit_opt(m.settings.cache_version.as_ref());
     let requests = resource_list(&m.settings.requests);
     let limits = resource_list(&m.settings.limits);
-    let binder = signature::binder(ident, &m.params);
-    let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset)).collect();
+    let binder = signature::binder(ident, "task", &m.params);
+    let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
     let data_checks = m.params.iter().map(|p| {
         let ty = &p.ty;
         quote_spanned!(ty.span()=> ::flowmap::__private::assert_data::<#ty>();)
@@ -233,7 +233,7 @@ fn generate(m: &TaskModel) -> TokenStream {
             impl ::flowmap::__private::Target for #ident {
                 type Input = (#(#tys,)*);
                 type Output = #output;
-                type Args = __Args<#(#unset),*>;
+                type Args = __Unbound;
 
                 fn args(&self) -> Self::Args {
                     #(#data_checks)*

@@ -132,24 +132,34 @@ fn generate(m: &WorkflowModel) -> TokenStream {
         Output::Many(ts) => quote!((#(#ts),*)),
     };
     let promises_ty = m.output.promises();
-    let binder = signature::binder(ident, &m.params);
-    let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset)).collect();
+    let binder = signature::binder(ident, "workflow", &m.params);
+    let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
     let param_promises = tys.iter().map(|t| quote_spanned!(t.span()=> ::flowmap::__private::Promise<#t>));
     let body = body_tokens(&m.body);
 
-    let default_json = m.params.iter().zip(&m.defaults).map(|(p, d)| {
-        let ty = &p.ty;
-        match d {
-            Some(e) => quote_spanned!(e.span()=> ::core::option::Option::Some(::flowmap::__private::default_json::<#ty>(&(#e)))),
-            None => quote!(::core::option::Option::None),
+    // One typed function per default: its expression is checked once, used twice.
+    let default_fns: Vec<(syn::Ident, TokenStream)> = m
+        .params
+        .iter()
+        .zip(&m.defaults)
+        .enumerate()
+        .filter_map(|(i, (p, d))| {
+            let e = d.as_ref()?;
+            let ty = &p.ty;
+            let f = format_ident!("__flowmap_default_{}", i);
+            Some((f.clone(), quote_spanned!(e.span()=> fn #f() -> #ty { #e })))
+        })
+        .collect();
+    let default_items = default_fns.iter().map(|(_, item)| item);
+    let default_json = m.defaults.iter().enumerate().map(|(i, d)| match d {
+        Some(_) => {
+            let f = format_ident!("__flowmap_default_{}", i);
+            quote!(::core::option::Option::Some(::flowmap::__private::default_json(&#f())))
         }
+        None => quote!(::core::option::Option::None),
     });
     let defaults_impl = if m.defaults.iter().all(Option::is_some) {
-        let values = m.params.iter().zip(&m.defaults).map(|(p, d)| {
-            let ty = &p.ty;
-            let e = d.as_ref().map(|e| quote_spanned!(e.span()=> { let __v: #ty = #e; __v }));
-            quote!(#e)
-        });
+        let values = default_fns.iter().map(|(f, _)| quote!(#f()));
         quote! {
             impl ::flowmap::__private::Defaults for #ident {
                 fn defaults(&self) -> Self::Input {
@@ -200,6 +210,8 @@ fn generate(m: &WorkflowModel) -> TokenStream {
 
             #binder
 
+            #(#default_items)*
+
             const __FLOWMAP_DECL: ::flowmap::__private::WorkflowDecl = ::flowmap::__private::WorkflowDecl {
                 name: #name,
                 module: ::core::module_path!(),
@@ -217,7 +229,7 @@ fn generate(m: &WorkflowModel) -> TokenStream {
             impl ::flowmap::__private::Target for #ident {
                 type Input = (#(#tys,)*);
                 type Output = #output;
-                type Args = __Args<#(#unset),*>;
+                type Args = __Unbound;
 
                 fn args(&self) -> Self::Args {
                     __Args(#(#unset),*)
@@ -353,27 +365,40 @@ fn overrides_tokens(s: Option<&Settings>) -> TokenStream {
     })
 }
 
+/// `__flowmap_input::<KEY, _>` for input `name`, spanned at the user's name; the inferred value
+/// type `_` carries the value's span, so a type mismatch points at the value.
+fn setter(name: &syn::Ident, value: &TokenStream) -> TokenStream {
+    let key = flowmap_spec::input_key(&name.to_string());
+    let m = format_ident!("__flowmap_input", span = name.span());
+    let infer = quote_spanned!(value.span()=> _);
+    quote!(#m::<#key, #infer>)
+}
+
 fn call_tokens(call: &Call) -> TokenStream {
     let target = &call.target;
     let tspan = target.span();
     let finish = quote_spanned!(tspan=> __flowmap_finish);
     let mut binds = Vec::new();
     for arg in &call.args {
-        let (method, value) = match arg {
-            Arg::Named(name, value) => (quote!(#name), value),
+        let (method, v) = match arg {
+            Arg::Named(name, value) => {
+                let v = expr_tokens(value);
+                (setter(name, &v), v)
+            }
             Arg::Positional(i, value, tokens) => {
-                let m = format_ident!("__flowmap_arg_{}", i, span = tokens.span());
-                (quote!(#m), value)
+                let m = format_ident!("__flowmap_position", span = tokens.span());
+                let infer = quote_spanned!(tokens.span()=> _);
+                (quote!(#m::<#i, #infer>), expr_tokens(value))
             }
         };
-        let v = expr_tokens(value);
         let v = if call.map.is_some() { quote_spanned!(v.span()=> ::flowmap::__private::mapped(#v)) } else { v };
         binds.push(quote!(let __fm_args = __fm_args.#method(#v);));
     }
     if let Some(map) = &call.map {
         for (name, value) in &map.partial {
             let v = expr_tokens(value);
-            binds.push(quote!(let __fm_args = __fm_args.#name(#v);));
+            let method = setter(name, &v);
+            binds.push(quote!(let __fm_args = __fm_args.#method(#v);));
         }
     }
     let overrides = overrides_tokens(call.overrides.as_ref());

@@ -240,7 +240,17 @@ impl GraphBuilder {
         };
         let index = self.nodes.len();
         let id = format!("n{index}");
-        let sources = slots.sources();
+        let given = slots.sources();
+        let mut sources = Vec::with_capacity(given.len());
+        for ((source, mapped), name) in given.iter().zip(info.inputs) {
+            match source {
+                Some(s) => sources.push((*s, *mapped)),
+                None => {
+                    self.errors.push(format!("node {id}: input `{name}` of `{}` is not given", info.name));
+                    return None;
+                }
+            }
+        }
         let inputs = sources
             .iter()
             .zip(info.inputs)

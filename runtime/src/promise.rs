@@ -76,12 +76,33 @@ impl<T> fmt::Debug for Mapped<T> {
     }
 }
 
+/// A promise of a list, which `map!` can map over.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`map!` maps over lists, but this input is a `{Self}`",
+    label = "not a list",
+    note = "give a `Vec` of the parameter's type here, or pass a single value to every element with `partial(name = value)`"
+)]
+pub trait MappedList {
+    /// The element type.
+    type Item;
+    /// The list.
+    fn list(self) -> Promise<Vec<Self::Item>>;
+}
+
+impl<T> MappedList for Promise<Vec<T>> {
+    type Item = T;
+    fn list(self) -> Promise<Vec<T>> {
+        self
+    }
+}
+
 /// Marks a list as mapped: `map!(t)(x = list)` binds `t`'s input `x: T` to each element of
 /// `list: Vec<T>`.
 #[doc(hidden)]
 #[must_use]
-pub fn mapped<T>(list: Promise<Vec<T>>) -> Mapped<T> {
-    Mapped(list)
+pub fn mapped<L: MappedList>(list: L) -> Mapped<L::Item> {
+    Mapped(list.list())
 }
 
 impl<T> Mapped<T> {
@@ -92,10 +113,37 @@ impl<T> Mapped<T> {
     }
 }
 
-/// An input slot of a binder that has not been given yet.
+/// An input slot of type `T` that has not been given yet.
 #[doc(hidden)]
-#[derive(Clone, Copy, Debug)]
-pub struct Unset;
+pub struct Unset<T>(PhantomData<fn() -> T>);
+
+impl<T> Unset<T> {
+    /// An empty slot.
+    #[must_use]
+    pub const fn new() -> Self {
+        Unset(PhantomData)
+    }
+}
+
+impl<T> Default for Unset<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Clone for Unset<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Unset<T> {}
+
+impl<T> fmt::Debug for Unset<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Unset<{}>", std::any::type_name::<T>())
+    }
+}
 
 /// A value that may fill an input of type `T`: a `Promise<T>`, or a mapped `Vec<T>` in `map!`.
 #[doc(hidden)]
@@ -160,4 +208,4 @@ impl<T, Name> Provided<Name> for Mapped<T> {
 )]
 pub trait Vacant<Name> {}
 
-impl<Name> Vacant<Name> for Unset {}
+impl<T, Name> Vacant<Name> for Unset<T> {}

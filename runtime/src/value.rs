@@ -8,7 +8,7 @@ use std::any::Any;
 use std::sync::Arc;
 
 use crate::error::NodeError;
-use crate::promise::{Mapped, Promise, Source};
+use crate::promise::{Mapped, Promise, Source, Unset};
 use crate::types::{Data, TypeDesc};
 
 /// One value on one port.
@@ -144,16 +144,16 @@ pub trait Slot: Copy + Send + Sync + 'static {
     type Column: Column<Elem = Self::Elem>;
     /// Whether it is mapped.
     const MAPPED: bool;
-    /// Where it comes from.
-    fn source(&self) -> Source;
+    /// Where it comes from; `None` for a slot never given.
+    fn source(&self) -> Option<Source>;
 }
 
 impl<T: Data> Slot for Promise<T> {
     type Elem = T;
     type Column = Whole<T>;
     const MAPPED: bool = false;
-    fn source(&self) -> Source {
-        Promise::source(self)
+    fn source(&self) -> Option<Source> {
+        Some(Promise::source(self))
     }
 }
 
@@ -161,8 +161,19 @@ impl<T: Data> Slot for Mapped<T> {
     type Elem = T;
     type Column = Each<T>;
     const MAPPED: bool = true;
-    fn source(&self) -> Source {
-        Mapped::source(self)
+    fn source(&self) -> Option<Source> {
+        Some(Mapped::source(self))
+    }
+}
+
+/// A slot never given. `__flowmap_finish` refuses it at compile time ("missing input"); this impl
+/// only keeps that error from being followed by a second one about the same call.
+impl<T: Data> Slot for Unset<T> {
+    type Elem = T;
+    type Column = Whole<T>;
+    const MAPPED: bool = false;
+    fn source(&self) -> Option<Source> {
+        None
     }
 }
 
@@ -173,8 +184,8 @@ pub trait Slots: Send + Sync + 'static {
     type Input: InputTuple;
     /// The input columns.
     type Columns: Send + Sync + 'static;
-    /// Each slot's source and whether it is mapped.
-    fn sources(&self) -> Vec<(Source, bool)>;
+    /// Each slot's source (`None` if never given) and whether it is mapped.
+    fn sources(&self) -> Vec<(Option<Source>, bool)>;
     /// Reads the columns from the erased inputs; `names` are the parameter names.
     fn columns(values: Vec<Value>, names: &[&str]) -> Result<Self::Columns, NodeError>;
     /// The length of each mapped column, by position.
@@ -197,7 +208,7 @@ macro_rules! tuples {
         impl<$($S: Slot),*> Slots for ($($S,)*) {
             type Input = ($($S::Elem,)*);
             type Columns = ($($S::Column,)*);
-            fn sources(&self) -> Vec<(Source, bool)> { vec![$((self.$i.source(), $S::MAPPED)),*] }
+            fn sources(&self) -> Vec<(Option<Source>, bool)> { vec![$((self.$i.source(), $S::MAPPED)),*] }
             #[allow(unused_variables, unused_mut, clippy::unused_unit)]
             fn columns(values: Vec<Value>, names: &[&str]) -> Result<Self::Columns, NodeError> {
                 let mut values = values.into_iter();

@@ -53,3 +53,19 @@ mod tests {
         assert_eq!(closest("zzzzzz", &opts), None);
     }
 }
+
+/// The key of an input name in generated code: FNV-1a, 64 bits. `#[task]` and `#[workflow]`
+/// implement one trait per key of their inputs; a call site asks for the key of the name it
+/// wrote, so an unknown name is a trait error with the target's own message.
+#[must_use]
+pub const fn input_key(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
