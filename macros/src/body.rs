@@ -219,6 +219,14 @@ impl Parser<'_> {
                     }
                 }
             }
+            Expr::Await(a) => {
+                self.cx.error(
+                    a.await_token,
+                    "`.await` is not used in a workflow body: a call adds a node to the graph and returns its \
+                     promise at once. Remove `.await`; the workflow itself is awaited when it runs",
+                );
+                self.expr(&a.base)
+            }
             Expr::Tuple(t) => {
                 if self.mentions(t.to_token_stream()).is_none() {
                     return WExpr::Constant(e.clone());

@@ -169,16 +169,14 @@ pub(crate) fn check_plain(cx: &mut Ctxt, sig: &Signature, what: &str) {
 
 /// The input binder generated for every task and workflow.
 ///
-/// A call site writes `__fm_args.__flowmap_input::<KEY, _>(value)` for `name = value` (KEY is
-/// [`flowmap_spec::input_key`] of the name) and `__flowmap_position::<I, _>(value)` for the I-th
-/// positional value. Each input implements the per-target traits `__Input<KEY>` and
-/// `__Position<I>`, whose `on_unimplemented` messages name this target and list its inputs; the
-/// slot must be `Vacant` (given once) and the value `SlotFor` the parameter type; `finish`
-/// requires every slot `Provided`.
+/// A call site chains `__flowmap_position::<I, _>(value)` for the I-th positional value and
+/// `__flowmap_input::<KEY, _>(value)` for `name = value` (KEY is [`flowmap_spec::input_key`] of the
+/// name), then `__flowmap_finish()`. Each input implements the per-target traits `__Position<I>`
+/// and `__Input<KEY>`; the messages of those traits, and of the per-input traits saying an input
+/// is given twice or missing, name this target and its inputs.
 pub(crate) fn binder(target: &Ident, kind: &str, params: &[Param]) -> TokenStream {
     let n = params.len();
     let slots: Vec<Ident> = (0..n).map(|i| quote::format_ident!("P{}", i)).collect();
-    let names: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
     let listing = params
         .iter()
         .map(|p| {
@@ -190,13 +188,21 @@ pub(crate) fn binder(target: &Ident, kind: &str, params: &[Param]) -> TokenStrea
     let inputs_note =
         if n == 0 { format!("`{target}` takes no inputs") } else { format!("the inputs of `{target}` are {listing}") };
     let unknown_msg = format!("{kind} `{target}` has no input with this name");
-    let position_msg = format!("too many inputs for {kind} `{target}`: it takes {n}");
-    let mut impls = Vec::new();
+    let plural = if n == 1 { "" } else { "s" };
+    let position_msg = format!("too many inputs for {kind} `{target}`: it takes {n} input{plural}");
+    let mut items = Vec::new();
+    let mut provided = Vec::new();
     for (i, p) in params.iter().enumerate() {
         let ty = &p.ty;
-        let name = &p.name;
+        let shown = p.name.to_string().trim_start_matches("r#").to_owned();
+        let vacant = quote::format_ident!("__vacant_{}", shown);
+        let given = quote::format_ident!("__provided_{}", shown);
         let slot = &slots[i];
-        let key = flowmap_spec::input_key(&name.to_string());
+        let key = flowmap_spec::input_key(&p.name.to_string());
+        let twice_msg = format!("input `{shown}` of {kind} `{target}` is given twice");
+        let twice_label = format!("`{shown}` was already given");
+        let missing_msg = format!("missing input `{shown}` of {kind} `{target}`");
+        let missing_label = format!("this call does not give `{shown}`");
         let next_slots: Vec<TokenStream> =
             slots.iter().enumerate().map(|(j, s)| if j == i { quote!(__S) } else { quote!(#s) }).collect();
         let fields: Vec<TokenStream> = (0..n)
@@ -205,21 +211,45 @@ pub(crate) fn binder(target: &Ident, kind: &str, params: &[Param]) -> TokenStrea
                 if j == i { quote!(slot) } else { quote!(self.#idx) }
             })
             .collect();
-        for trait_name in [quote!(__Input<#key>), quote!(__Position<#i>)] {
-            impls.push(quote! {
-                impl<#(#slots),*> #trait_name for __Args<#(#slots),*>
-                where
-                    #slot: ::flowmap::__private::Vacant<__inputs::#name>,
-                {
-                    type Param = #ty;
-                    type Next<__S> = __Args<#(#next_slots),*>;
-                    #[inline]
-                    fn set<__S>(self, slot: __S) -> Self::Next<__S> {
-                        __Args(#(#fields),*)
-                    }
-                }
-            });
-        }
+        let body = quote! {
+            type Param = #ty;
+            type Next<__S> = __Args<#(#next_slots),*>;
+            #[inline]
+            fn set<__S>(self, slot: __S) -> Self::Next<__S> {
+                __Args(#(#fields),*)
+            }
+        };
+        items.push(quote! {
+            #[diagnostic::on_unimplemented(
+                message = #twice_msg,
+                label = #twice_label,
+                note = "each input is given once, by position or as `name = value`"
+            )]
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            pub trait #vacant {}
+            impl<__T> #vacant for ::flowmap::__private::Unset<__T> {}
+
+            #[diagnostic::on_unimplemented(message = #missing_msg, label = #missing_label, note = #inputs_note)]
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            pub trait #given {}
+            impl<__T> #given for ::flowmap::__private::Promise<__T> {}
+            impl<__T> #given for ::flowmap::__private::Mapped<__T> {}
+
+            impl<#(#slots),*> __Input<#key> for __Args<#(#slots),*>
+            where
+                #slot: #vacant,
+            {
+                #body
+            }
+
+            // Positional inputs come first (the macro checks it), so their slots are always free.
+            impl<#(#slots),*> __Position<#i> for __Args<#(#slots),*> {
+                #body
+            }
+        });
+        provided.push(quote!(#slot: #given));
     }
     let unset: Vec<TokenStream> = params
         .iter()
@@ -230,11 +260,6 @@ pub(crate) fn binder(target: &Ident, kind: &str, params: &[Param]) -> TokenStrea
         .collect();
     let finish_fields = (0..n).map(syn::Index::from);
     quote! {
-        #[allow(non_camel_case_types, dead_code)]
-        mod __inputs {
-            #(pub struct #names;)*
-        }
-
         #[doc(hidden)]
         pub struct __Args<#(#slots),*>(#(#slots),*);
 
@@ -256,7 +281,7 @@ pub(crate) fn binder(target: &Ident, kind: &str, params: &[Param]) -> TokenStrea
             fn set<S>(self, slot: S) -> Self::Next<S>;
         }
 
-        #(#impls)*
+        #(#items)*
 
         impl<#(#slots),*> __Args<#(#slots),*> {
             #[inline]
@@ -286,7 +311,7 @@ pub(crate) fn binder(target: &Ident, kind: &str, params: &[Param]) -> TokenStrea
             #[inline]
             pub fn __flowmap_finish(self) -> (#target, (#(#slots,)*))
             where
-                #(#slots: ::flowmap::__private::Provided<__inputs::#names>,)*
+                #(#provided,)*
             {
                 (#target {}, (#(self.#finish_fields,)*))
             }

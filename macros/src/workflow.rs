@@ -392,13 +392,13 @@ fn call_tokens(call: &Call) -> TokenStream {
             }
         };
         let v = if call.map.is_some() { quote_spanned!(v.span()=> ::flowmap::__private::mapped(#v)) } else { v };
-        binds.push(quote!(let __fm_args = __fm_args.#method(#v);));
+        binds.push(quote!(.#method(#v)));
     }
     if let Some(map) = &call.map {
         for (name, value) in &map.partial {
             let v = expr_tokens(value);
             let method = setter(name, &v);
-            binds.push(quote!(let __fm_args = __fm_args.#method(#v);));
+            binds.push(quote!(.#method(#v)));
         }
     }
     let overrides = overrides_tokens(call.overrides.as_ref());
@@ -437,11 +437,9 @@ fn call_tokens(call: &Call) -> TokenStream {
             }
         }
     };
-    let finish = quote_spanned!(tspan=> __fm_args.#finish());
+    let finish = quote_spanned!(tspan=> .#finish());
     quote!({
-        let __fm_args = #start;
-        #(#binds)*
-        let (__fm_target, __fm_slots) = #finish;
+        let (__fm_target, __fm_slots) = #start #(#binds)* #finish;
         let __fm_overrides = #overrides;
         #node
     })

@@ -33,7 +33,7 @@ pub mod __private {
     };
     pub use crate::error::{BoxError, Cause, Error};
     pub use crate::graph::{Overrides, Resources, TaskSpec};
-    pub use crate::promise::{Mapped, MappedList, Promise, Provided, SlotFor, Source, Unset, Vacant, mapped};
+    pub use crate::promise::{Mapped, MappedList, Promise, SlotFor, Source, Unset, mapped};
     pub use crate::runtime::{RunContext, WorkflowRun, run_on_global, run_subworkflow};
     pub use crate::target::{Defaults, Invoke, Target, TargetInfo, Task, Workflow};
     pub use crate::types::Data;

@@ -297,8 +297,12 @@ impl Runtime {
     ///
     /// # Errors
     /// As [`Runtime::run`].
-    pub async fn run_default<W: Defaults>(&self, workflow: &W) -> Result<<W::Output as OutputTuple>::Value, Error> {
-        self.run(workflow, workflow.defaults()).await
+    pub fn run_default<'a, W: Defaults>(
+        &'a self,
+        workflow: &'a W,
+    ) -> Pin<Box<dyn Future<Output = Result<<W::Output as OutputTuple>::Value, Error>> + Send + 'a>> {
+        // A plain fn returning a boxed future, so a workflow without defaults is reported once.
+        Box::pin(self.run(workflow, workflow.defaults()))
     }
 }
 

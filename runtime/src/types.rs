@@ -24,6 +24,7 @@ use serde_reflection::{ContainerFormat, Format, Named, Samples, Tracer, TracerCo
 )]
 pub trait Data: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {}
 
+#[diagnostic::do_not_recommend]
 impl<T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Data for T {}
 
 /// A structured type descriptor, serialized with a `"type"` tag (`{"type":"list","items":{...}}`).

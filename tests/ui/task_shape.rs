@@ -27,4 +27,14 @@ fn defaulted(#[default(3)] x: i64) -> i64 {
 #[task]
 struct NotAFunction;
 
+#[task]
+fn borrows(text: &str) -> usize {
+    text.len()
+}
+
+#[task]
+fn opaque(x: i64) -> impl Clone {
+    x
+}
+
 fn main() {}

@@ -44,4 +44,50 @@ fn wrong_output(a: i64) -> String {
     double(a)
 }
 
+#[task]
+fn total(xs: Vec<i64>) -> i64 {
+    xs.iter().sum()
+}
+
+#[task]
+fn describe(x: i64) -> String {
+    x.to_string()
+}
+
+#[workflow]
+fn too_many_positional(a: i64) -> i64 {
+    double(a, a)
+}
+
+#[workflow]
+fn given_twice(a: i64) -> i64 {
+    add(a, a = a)
+}
+
+#[workflow]
+fn tolerant_passed_as_strict(xs: Vec<i64>) -> i64 {
+    total(map!(double, min_successes = 1)(x = xs))
+}
+
+#[workflow]
+fn output_used_as_wrong_type(a: i64) -> i64 {
+    let text = describe(a);
+    double(text)
+}
+
+#[workflow]
+fn scalar_where_list(a: i64) -> Vec<i64> {
+    map!(double)(x = a)
+}
+
+#[workflow]
+fn partial_unknown(xs: Vec<i64>) -> Vec<i64> {
+    map!(add, partial(c = 1))(a = xs, b = xs)
+}
+
+#[workflow]
+fn map_plain_function(xs: Vec<i64>) -> Vec<i64> {
+    map!(helper)(x = xs)
+}
+
 fn main() {}

@@ -5,8 +5,9 @@ fn double(x: i64) -> i64 {
     x * 2
 }
 
-fn helper(x: i64) -> i64 {
-    x + 1
+#[task]
+fn add(a: i64, b: i64) -> i64 {
+    a + b
 }
 
 #[workflow]
@@ -15,9 +16,42 @@ fn branches(x: i64) -> i64 {
 }
 
 #[workflow]
+fn matches(x: i64) -> i64 {
+    match x {
+        0 => double(1),
+        _ => double(2),
+    }
+}
+
+#[workflow]
+fn loops(xs: Vec<i64>) {
+    for x in xs {
+        double(x);
+    }
+}
+
+#[workflow]
+fn while_loop(x: i64) {
+    while x > 0 {
+        double(1);
+    }
+}
+
+#[workflow]
 fn arithmetic(x: i64) -> i64 {
     let y = double(x);
     y + 1
+}
+
+#[workflow]
+fn method_on_promise(xs: Vec<i64>) -> i64 {
+    double(xs.len())
+}
+
+#[workflow]
+fn closure(x: i64) -> i64 {
+    let f = || x;
+    double(1)
 }
 
 #[workflow]
@@ -31,27 +65,30 @@ async fn async_workflow(x: i64) -> i64 {
 }
 
 #[workflow]
-fn map_options(xs: Vec<i64>) -> Vec<i64> {
-    map!(double, parallelism = 4)(x = xs)
-}
-
-#[workflow]
-fn map_numbers(xs: Vec<i64>) -> Vec<Option<i64>> {
-    let a = map!(double, concurrency = 0)(x = xs);
-    let b = map!(double, min_success_ratio = 1.5)(x = xs);
-    map!(double, min_success_ratio = 0.5, min_successes = 2)(x = xs)
-}
-
-#[workflow]
-fn map_without_lists(xs: Vec<i64>) -> Vec<i64> {
-    map!(double)()
-}
-
-#[workflow]
 fn repeated(x: i64) -> i64 {
     double(x = x, x = x)
 }
 
-fn main() {
-    let _ = helper(1);
+#[workflow]
+fn positional_after_named(x: i64) -> i64 {
+    add(a = x, x)
 }
+
+#[workflow]
+fn annotated(x: i64) -> i64 {
+    let y: i64 = double(x);
+    y
+}
+
+#[workflow]
+fn prints(x: i64) -> i64 {
+    println!("{}", 1);
+    double(x)
+}
+
+#[workflow(retries = 3)]
+fn workflow_options(x: i64) -> i64 {
+    double(x)
+}
+
+fn main() {}
