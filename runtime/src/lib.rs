@@ -20,7 +20,7 @@ pub use crate::builder::Compiled;
 pub use crate::error::{BoxError, Cause, ElementFailure, Error, MapFailure, NodeError};
 pub use crate::events::{Event, EventKind};
 pub use crate::promise::Promise;
-pub use crate::runtime::{Runtime, RuntimeBuilder, WorkflowRun};
+pub use crate::runtime::{RunFuture, Runtime, RuntimeBuilder, WorkflowRun};
 pub use crate::target::{Defaults, Target, Task, Workflow};
 pub use crate::types::Data;
 pub use crate::value::{InputTuple, OutputTuple};

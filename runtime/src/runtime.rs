@@ -300,14 +300,17 @@ impl Runtime {
     pub fn run_default<'a, W: Defaults>(
         &'a self,
         workflow: &'a W,
-    ) -> Pin<Box<dyn Future<Output = Result<<W::Output as OutputTuple>::Value, Error>> + Send + 'a>> {
+    ) -> RunFuture<'a, <W::Output as OutputTuple>::Value> {
         // A plain fn returning a boxed future, so a workflow without defaults is reported once.
         Box::pin(self.run(workflow, workflow.defaults()))
     }
 }
 
+/// A boxed run of a workflow, borrowing for `'a`.
+pub type RunFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+
 /// The future a direct workflow call returns: `my_workflow(args).await`.
-pub type WorkflowRun<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
+pub type WorkflowRun<T> = RunFuture<'static, T>;
 
 /// `my_workflow(args)`: runs on the default runtime.
 #[doc(hidden)]
