@@ -172,9 +172,10 @@ pub(crate) fn check_plain(cx: &mut Ctxt, sig: &Signature, what: &str) {
 /// A call site chains `__flowmap_position::<I, _>(value)` for the I-th positional value and
 /// `__flowmap_input::<KEY, _>(value)` for `name = value` (KEY is [`flowmap_spec::input_key`] of the
 /// name), then `__flowmap_finish()`. Each input implements the per-target traits `__Position<I>`
-/// and `__Input<KEY>`; the messages of those traits, and of the per-input traits saying an input
+/// and `__Input<KEY>` (as visible as the target itself, so private parameter types stay legal);
+/// the messages of those traits, and of the per-input traits saying an input
 /// is given twice or missing, name this target and its inputs.
-pub(crate) fn binder(target: &Ident, kind: &str, params: &[Param]) -> TokenStream {
+pub(crate) fn binder(target: &Ident, vis: &syn::Visibility, kind: &str, params: &[Param]) -> TokenStream {
     let n = params.len();
     let slots: Vec<Ident> = (0..n).map(|i| quote::format_ident!("P{}", i)).collect();
     let listing = params
@@ -225,15 +226,15 @@ pub(crate) fn binder(target: &Ident, kind: &str, params: &[Param]) -> TokenStrea
                 label = #twice_label,
                 note = "each input is given once, by position or as `name = value`"
             )]
-            #[doc(hidden)]
             #[allow(non_camel_case_types)]
-            pub trait #vacant {}
+            #[doc(hidden)]
+            #vis trait #vacant {}
             impl<__T> #vacant for ::flowmap::__private::Unset<__T> {}
 
             #[diagnostic::on_unimplemented(message = #missing_msg, label = #missing_label, note = #inputs_note)]
-            #[doc(hidden)]
             #[allow(non_camel_case_types)]
-            pub trait #given {}
+            #[doc(hidden)]
+            #vis trait #given {}
             impl<__T> #given for ::flowmap::__private::Promise<__T> {}
             impl<__T> #given for ::flowmap::__private::Mapped<__T> {}
 
@@ -267,7 +268,7 @@ pub(crate) fn binder(target: &Ident, kind: &str, params: &[Param]) -> TokenStrea
 
         #[diagnostic::on_unimplemented(message = #unknown_msg, label = "unknown input", note = #inputs_note)]
         #[doc(hidden)]
-        pub trait __Input<const K: u64> {
+        #vis trait __Input<const K: u64> {
             type Param;
             type Next<S>;
             fn set<S>(self, slot: S) -> Self::Next<S>;
@@ -275,7 +276,7 @@ pub(crate) fn binder(target: &Ident, kind: &str, params: &[Param]) -> TokenStrea
 
         #[diagnostic::on_unimplemented(message = #position_msg, label = "one input too many", note = #inputs_note)]
         #[doc(hidden)]
-        pub trait __Position<const I: usize> {
+        #vis trait __Position<const I: usize> {
             type Param;
             type Next<S>;
             fn set<S>(self, slot: S) -> Self::Next<S>;

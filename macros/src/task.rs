@@ -163,7 +163,7 @@ fn generate(m: &TaskModel) -> TokenStream {
     let cache_version = lit_opt(m.settings.cache_version.as_ref());
     let requests = resource_list(&m.settings.requests);
     let limits = resource_list(&m.settings.limits);
-    let binder = signature::binder(ident, "task", &m.params);
+    let binder = signature::binder(ident, vis, "task", &m.params);
     let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
     let data_checks = m.params.iter().map(|p| {
         let ty = &p.ty;
@@ -182,6 +182,7 @@ fn generate(m: &TaskModel) -> TokenStream {
         #(#cfgs)*
         #[allow(non_camel_case_types)]
         #[doc(hidden)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy)]
         #vis struct #ident {}
 
         #(#docs)*
@@ -203,12 +204,6 @@ fn generate(m: &TaskModel) -> TokenStream {
                 }
             }
 
-            impl ::core::clone::Clone for #ident {
-                fn clone(&self) -> Self {
-                    *self
-                }
-            }
-            impl ::core::marker::Copy for #ident {}
             impl ::core::fmt::Debug for #ident {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     f.write_str(concat!("task ", stringify!(#ident)))

@@ -132,7 +132,7 @@ fn generate(m: &WorkflowModel) -> TokenStream {
         Output::Many(ts) => quote!((#(#ts),*)),
     };
     let promises_ty = m.output.promises();
-    let binder = signature::binder(ident, "workflow", &m.params);
+    let binder = signature::binder(ident, vis, "workflow", &m.params);
     let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
     let param_promises = tys.iter().map(|t| quote_spanned!(t.span()=> ::flowmap::__private::Promise<#t>));
     let body = body_tokens(&m.body);
@@ -175,6 +175,7 @@ fn generate(m: &WorkflowModel) -> TokenStream {
         #(#cfgs)*
         #[allow(non_camel_case_types)]
         #[doc(hidden)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy)]
         #vis struct #ident {}
 
         #(#docs)*
@@ -196,12 +197,6 @@ fn generate(m: &WorkflowModel) -> TokenStream {
                 }
             }
 
-            impl ::core::clone::Clone for #ident {
-                fn clone(&self) -> Self {
-                    *self
-                }
-            }
-            impl ::core::marker::Copy for #ident {}
             impl ::core::fmt::Debug for #ident {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     f.write_str(concat!("workflow ", stringify!(#ident)))

@@ -297,10 +297,7 @@ impl Runtime {
     ///
     /// # Errors
     /// As [`Runtime::run`].
-    pub fn run_default<'a, W: Defaults>(
-        &'a self,
-        workflow: &'a W,
-    ) -> RunFuture<'a, <W::Output as OutputTuple>::Value> {
+    pub fn run_default<'a, W: Defaults>(&'a self, workflow: &'a W) -> RunFuture<'a, <W::Output as OutputTuple>::Value> {
         // A plain fn returning a boxed future, so a workflow without defaults is reported once.
         Box::pin(self.run(workflow, workflow.defaults()))
     }

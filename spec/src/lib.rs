@@ -40,20 +40,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::closest;
-
-    #[test]
-    fn suggests_near_names_only() {
-        let opts = ["name", "retries", "timeout", "cache", "cache_version", "requests", "limits"];
-        assert_eq!(closest("retry", &opts), Some("retries"));
-        assert_eq!(closest("timout", &opts), Some("timeout"));
-        assert_eq!(closest("request", &opts), Some("requests"));
-        assert_eq!(closest("zzzzzz", &opts), None);
-    }
-}
-
 /// The key of an input name in generated code: FNV-1a, 64 bits. `#[task]` and `#[workflow]`
 /// implement one trait per key of their inputs; a call site asks for the key of the name it
 /// wrote, so an unknown name is a trait error with the target's own message.
@@ -68,4 +54,26 @@ pub const fn input_key(name: &str) -> u64 {
         i += 1;
     }
     hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closest;
+
+    #[test]
+    fn suggests_near_names_only() {
+        let opts = ["name", "retries", "timeout", "cache", "cache_version", "requests", "limits"];
+        assert_eq!(closest("retry", &opts), Some("retries"));
+        assert_eq!(closest("timout", &opts), Some("timeout"));
+        assert_eq!(closest("request", &opts), Some("requests"));
+        assert_eq!(closest("zzzzzz", &opts), None);
+    }
+
+    #[test]
+    fn input_keys_differ_by_name_and_are_stable() {
+        use super::input_key;
+        assert_eq!(input_key(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(input_key("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_ne!(input_key("data"), input_key("date"));
+    }
 }

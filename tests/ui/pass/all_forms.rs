@@ -30,9 +30,43 @@ fn pair(a: i64, b: String) -> (i64, String) {
     (a, b)
 }
 
+mod tasks {
+    use flowmap::prelude::*;
+
+    #[derive(Clone, serde::Serialize, serde::Deserialize)]
+    pub struct Config {
+        pub scale: i64,
+    }
+
+    /// A task in another module, called by path.
+    #[task]
+    pub fn scaled(x: i64, config: Config) -> i64 {
+        x * config.scale
+    }
+}
+
 #[workflow]
 fn inner(x: i64) -> i64 {
-    options(x)
+    let y = tasks::scaled(x, tasks::Config { scale: 2 });
+    options(y)
+}
+
+#[workflow]
+fn no_inputs() -> i64 {
+    options(1)
+}
+
+#[workflow]
+fn no_outputs(x: i64) {
+    unit();
+    options(x);
+}
+
+#[workflow]
+fn calls_workflows_without_inputs() -> i64 {
+    let a = no_inputs();
+    no_outputs(a);
+    a
 }
 
 #[workflow]

@@ -1,0 +1,80 @@
+//! Generated code is hygienic: it compiles where the call site defines its own `Result`, `Ok`,
+//! `Option`, `Some`, `None`, `Vec`, `String` and `Box`, and it triggers no warning under the
+//! strictest lints (`cargo clippy --all-targets` in CI checks this file).
+
+#![deny(warnings, clippy::all, clippy::pedantic, unused_qualifications)]
+#![allow(dead_code, clippy::needless_pass_by_value)]
+
+use flowmap::prelude::*;
+
+// Shadow the prelude at the call site: generated code must not use these names unqualified.
+struct Result;
+struct Option;
+struct Vec;
+struct String;
+struct Box;
+#[allow(non_upper_case_globals)]
+const Ok: () = ();
+#[allow(non_upper_case_globals)]
+const Some: () = ();
+#[allow(non_upper_case_globals)]
+const None: () = ();
+
+type Strings = std::vec::Vec<std::string::String>;
+
+/// A sync task returning a value.
+#[task]
+fn length(text: std::string::String) -> usize {
+    text.len()
+}
+
+/// A fallible sync task with options.
+#[task(retries = 1, timeout = "10s", requests(cpu = "1", mem = "1Gi"), limits(mem = "2Gi"))]
+fn parse(text: std::string::String) -> core::result::Result<i64, std::string::String> {
+    text.parse().map_err(|e: std::num::ParseIntError| e.to_string())
+}
+
+/// An async task with two outputs.
+#[task]
+async fn split(x: i64) -> (i64, bool) {
+    tokio::task::yield_now().await;
+    (x / 2, x % 2 == 0)
+}
+
+/// A task with no output.
+#[task]
+fn log(_x: i64) {}
+
+/// A sub-workflow.
+#[workflow]
+fn halves(x: i64) -> (i64, bool) {
+    let (half, even) = split(x);
+    (half, even)
+}
+
+/// Every form: positional and named inputs, constants, defaults, maps with options and
+/// partial inputs, overrides, sub-workflows, tuple outputs.
+#[workflow]
+fn everything(
+    #[default(vec!["1".to_owned(), "22".to_owned()])] texts: Strings,
+    #[default(3)] extra: i64,
+) -> (std::vec::Vec<usize>, std::vec::Vec<core::option::Option<i64>>, i64, bool) {
+    let lengths = map!(length, concurrency = 2)(text = texts);
+    let numbers = map!(parse, min_success_ratio = 0.5)(texts).with_overrides(retries = 2, requests(mem = "512Mi"));
+    let (half, even) = halves(x = extra);
+    log(half);
+    let _ = map!(split, min_successes = 1)(x = vec![1, 2]);
+    (lengths, numbers, half, even)
+}
+
+#[tokio::test]
+async fn generated_code_is_hygienic_and_runs() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let (lengths, numbers, half, even) = rt.run_default(&everything).await.unwrap();
+    assert_eq!(lengths, [1, 2]);
+    assert_eq!(numbers, [core::option::Option::Some(1), core::option::Option::Some(22)]);
+    assert_eq!((half, even), (1, false));
+    assert_eq!(length("abc".into()), 3);
+    assert_eq!(split(4).await, (2, true));
+    let _ = (Result, Option, Vec, String, Box, Ok, Some, None);
+}
