@@ -121,6 +121,9 @@ pub enum NodeError {
     /// A resource string in the graph could not be read.
     #[error("invalid resource request: {0}")]
     InvalidRequest(String),
+    /// A bug in flowmap: please report it.
+    #[error("internal error in flowmap: {0}")]
+    Internal(String),
 }
 
 fn lengths(inputs: &[(String, usize)]) -> String {

@@ -29,7 +29,9 @@ pub struct RunContext {
 struct Shared {
     capacity: Capacity,
     blocking_threads: usize,
+    max_in_flight: usize,
     handle: tokio::runtime::Handle,
+    pool: rayon::ThreadPool,
     events: broadcast::Sender<Event>,
     next_run: AtomicU64,
 }
@@ -54,6 +56,16 @@ impl RunContext {
 
     pub(crate) fn handle(&self) -> &tokio::runtime::Handle {
         &self.shared.handle
+    }
+
+    /// The threads sync map elements run on (as many as the runtime's CPUs).
+    pub(crate) fn pool(&self) -> &rayon::ThreadPool {
+        &self.shared.pool
+    }
+
+    /// At most this many elements of one map are in flight (an unbounded map's window).
+    pub(crate) fn max_in_flight(&self) -> usize {
+        self.shared.max_in_flight
     }
 
     /// The emitter for run events of `workflow` in this run.
@@ -111,6 +123,7 @@ pub struct RuntimeBuilder {
     memory: Option<String>,
     gpus: Option<u32>,
     event_capacity: Option<usize>,
+    max_in_flight: Option<usize>,
 }
 
 impl RuntimeBuilder {
@@ -131,6 +144,14 @@ impl RuntimeBuilder {
     /// GPU capacity. Default: 0.
     pub fn gpus(mut self, gpus: u32) -> Self {
         self.gpus = Some(gpus);
+        self
+    }
+
+    /// The most elements of one map that are in flight at once when its `concurrency` is not
+    /// given. Default: 16 384. Each in-flight element of an async map holds its future, so this
+    /// bounds a huge map's memory; set it higher if elements must all wait for each other.
+    pub fn max_in_flight(mut self, elements: usize) -> Self {
+        self.max_in_flight = Some(elements);
         self
     }
 
@@ -175,11 +196,23 @@ impl RuntimeBuilder {
             Some(n) => n,
             None => 1 << 16,
         };
+        let max_in_flight = match self.max_in_flight {
+            Some(0) => return Err(Error::Config("max_in_flight(0): a map needs room for one element".into())),
+            Some(n) => n,
+            None => 1 << 14,
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(cpus)
+            .thread_name(|i| format!("flowmap-sync-{i}"))
+            .build()
+            .map_err(|e| Error::Config(format!("could not start the sync task threads: {e}")))?;
         let cx = RunContext {
             shared: Arc::new(Shared {
                 capacity: Capacity::new(cpus as u64 * 1000, mem_bytes, u64::from(self.gpus.unwrap_or(0))),
                 blocking_threads: cpus,
+                max_in_flight,
                 handle: tokio.handle().clone(),
+                pool,
                 events: broadcast::channel(event_capacity).0,
                 next_run: AtomicU64::new(0),
             }),

@@ -52,8 +52,6 @@ pub trait OutputTuple: Sized + Send + 'static {
     type OptionListPromises;
     /// What running the workflow returns: `T` for one output, the tuple for several.
     type Value;
-    /// Output rows of a map, one `Vec<Option<_>>` per output.
-    type Columns: Send;
     /// Number of outputs.
     const LEN: usize;
     /// Output types in order.
@@ -76,14 +74,11 @@ pub trait OutputTuple: Sized + Send + 'static {
     fn from_values(values: Vec<Value>) -> Result<Self, NodeError>;
     /// The user-facing value: the single output itself, or the tuple.
     fn into_value(self) -> Self::Value;
-    /// Empty output columns for `n` elements.
-    fn columns(n: usize) -> Self::Columns;
-    /// Stores element `i`'s outputs.
-    fn store(columns: &mut Self::Columns, i: usize, value: Self);
-    /// Erased `Vec<Option<T>>` columns (tolerant map outputs, and partial outputs of a failed map).
-    fn option_lists(columns: Self::Columns) -> Vec<Value>;
-    /// Erased `Vec<T>` columns; `None` if an element is missing.
-    fn lists(columns: Self::Columns) -> Option<Vec<Value>>;
+    /// A map's rows (one per element, `None` where it failed) as erased `Vec<Option<T>>`, one per
+    /// output: a tolerant map's outputs, and the partial outputs of a failed map.
+    fn option_lists(rows: Vec<Option<Self>>) -> Vec<Value>;
+    /// A map's rows as erased `Vec<T>`, one per output; `None` if an element is missing.
+    fn lists(rows: Vec<Option<Self>>) -> Option<Vec<Value>>;
 }
 
 /// One input column of a map: the whole value for every element, or one list item per element.
@@ -248,7 +243,6 @@ impl OutputTuple for () {
     type ListPromises = ();
     type OptionListPromises = ();
     type Value = ();
-    type Columns = ();
     const LEN: usize = 0;
     fn types() -> Vec<TypeDesc> {
         Vec::new()
@@ -272,13 +266,11 @@ impl OutputTuple for () {
         Ok(())
     }
     fn into_value(self) {}
-    fn columns(_: usize) {}
-    fn store((): &mut (), _: usize, (): ()) {}
-    fn option_lists((): ()) -> Vec<Value> {
+    fn option_lists(_: Vec<Option<()>>) -> Vec<Value> {
         Vec::new()
     }
-    fn lists((): ()) -> Option<Vec<Value>> {
-        Some(Vec::new())
+    fn lists(rows: Vec<Option<()>>) -> Option<Vec<Value>> {
+        rows.iter().all(Option::is_some).then(Vec::new)
     }
 }
 
@@ -287,7 +279,6 @@ impl<A: Data> OutputTuple for (A,) {
     type ListPromises = Promise<Vec<A>>;
     type OptionListPromises = Promise<Vec<Option<A>>>;
     type Value = A;
-    type Columns = Vec<Option<A>>;
     const LEN: usize = 1;
     fn types() -> Vec<TypeDesc> {
         vec![TypeDesc::of::<A>()]
@@ -320,18 +311,18 @@ impl<A: Data> OutputTuple for (A,) {
     fn into_value(self) -> A {
         self.0
     }
-    fn columns(n: usize) -> Self::Columns {
-        std::iter::repeat_with(|| None).take(n).collect()
+    fn option_lists(rows: Vec<Option<(A,)>>) -> Vec<Value> {
+        // Same layout as `Vec<Option<A>>`: collected in place, no new allocation.
+        let list: Vec<Option<A>> = rows.into_iter().map(|r| r.map(|(a,)| a)).collect();
+        vec![Arc::new(list)]
     }
-    fn store(columns: &mut Self::Columns, i: usize, value: Self) {
-        columns[i] = Some(value.0);
-    }
-    fn option_lists(columns: Self::Columns) -> Vec<Value> {
-        vec![Arc::new(columns)]
-    }
-    fn lists(columns: Self::Columns) -> Option<Vec<Value>> {
-        let all: Option<Vec<A>> = columns.into_iter().collect();
-        Some(vec![Arc::new(all?)])
+    fn lists(rows: Vec<Option<(A,)>>) -> Option<Vec<Value>> {
+        if rows.iter().any(Option::is_none) {
+            return None;
+        }
+        let mut all = Vec::with_capacity(rows.len());
+        all.extend(rows.into_iter().flatten().map(|(a,)| a));
+        Some(vec![Arc::new(all)])
     }
 }
 
@@ -342,7 +333,6 @@ macro_rules! multi_outputs {
             type ListPromises = ($(Promise<Vec<$T>>,)*);
             type OptionListPromises = ($(Promise<Vec<Option<$T>>>,)*);
             type Value = ($($T,)*);
-            type Columns = ($(Vec<Option<$T>>,)*);
             const LEN: usize = [$($i),*].len();
             fn types() -> Vec<TypeDesc> { vec![$(TypeDesc::of::<$T>()),*] }
             fn list_types() -> Vec<TypeDesc> { vec![$(TypeDesc::of::<Vec<$T>>()),*] }
@@ -359,13 +349,23 @@ macro_rules! multi_outputs {
                 let mut values = values.into_iter();
                 Ok(($(take::<$T>(values.next().ok_or(NodeError::InputCount)?, concat!("o", $i))?,)*))
             }
-            fn columns(n: usize) -> Self::Columns {
-                ($({ let _ = $i; std::iter::repeat_with(|| None::<$T>).take(n).collect() },)*)
+            fn option_lists(rows: Vec<Option<Self>>) -> Vec<Value> {
+                let mut lists = ($(Vec::<Option<$T>>::with_capacity(rows.len()),)*);
+                for row in rows {
+                    match row {
+                        Some(row) => { $(lists.$i.push(Some(row.$i));)* }
+                        None => { $(lists.$i.push(None);)* }
+                    }
+                }
+                vec![$(Arc::new(lists.$i) as Value),*]
             }
-            fn store(columns: &mut Self::Columns, i: usize, value: Self) { $(columns.$i[i] = Some(value.$i);)* }
-            fn option_lists(columns: Self::Columns) -> Vec<Value> { vec![$(Arc::new(columns.$i) as Value),*] }
-            fn lists(columns: Self::Columns) -> Option<Vec<Value>> {
-                Some(vec![$(Arc::new(columns.$i.into_iter().collect::<Option<Vec<$T>>>()?) as Value),*])
+            fn lists(rows: Vec<Option<Self>>) -> Option<Vec<Value>> {
+                let mut lists = ($(Vec::<$T>::with_capacity(rows.len()),)*);
+                for row in rows {
+                    let row = row?;
+                    $(lists.$i.push(row.$i);)*
+                }
+                Some(vec![$(Arc::new(lists.$i) as Value),*])
             }
         }
     )*};

@@ -1,14 +1,27 @@
 //! The typed executors behind each node: a plain call, and a map.
+//!
+//! A map writes each element's outputs in place into one row per element. Sync elements (with no
+//! timeout) run on the runtime's thread pool: `min(concurrency, cpus)` workers take chunks of
+//! rows from a queue and call the task directly, one element at a time. Async elements run in
+//! "lanes": one future per in-flight slot, each running its chunk's elements one after another,
+//! so a map of a million elements holds `concurrency` futures, not a million. Either way at most
+//! `concurrency` elements run at any instant, a free slot takes the next element at once, counts
+//! are batched per chunk, and a stop flag checked before every element ends the map as soon as
+//! the required successes are out of reach.
 
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
 
 use flowmap_spec::ratio::Ratio;
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use crate::error::{Cause, MapFailure, NodeError};
+use crate::error::{Cause, ElementFailure, MapFailure, NodeError};
 use crate::events::{Emitter, EventKind};
-use crate::exec::attempt::run_element;
+use crate::exec::attempt::{run_element, run_element_blocking};
+use crate::exec::capacity::Request;
 use crate::graph::EffectiveSettings;
 use crate::runtime::RunContext;
 use crate::target::Target;
@@ -50,7 +63,7 @@ impl SuccessRule {
 pub(crate) struct CallExec<T, S> {
     pub(crate) target: T,
     /// `task name`, for events.
-    pub(crate) display: std::sync::Arc<str>,
+    pub(crate) display: Arc<str>,
     pub(crate) settings: EffectiveSettings,
     pub(crate) names: &'static [&'static str],
     pub(crate) _slots: PhantomData<fn() -> S>,
@@ -67,7 +80,9 @@ impl<T: Target, S: Slots<Input = T::Input>> NodeExec for CallExec<T, S> {
             let columns = S::columns(inputs, self.names)?;
             let request = cx.capacity().request(&self.settings.requests)?;
             events.emit(|| EventKind::NodeStarted { target: self.display.clone(), elements: None });
-            match run_element(self.target, cx, events, &self.settings, &request, None, || S::element(&columns, 0)).await
+            let listening = events.active().then_some(events);
+            match run_element(self.target, cx, listening, &self.settings, &request, None, || S::element(&columns, 0))
+                .await
             {
                 Ok(out) => Ok(out.into_values()),
                 Err(failure) => match failure.cause {
@@ -83,7 +98,7 @@ impl<T: Target, S: Slots<Input = T::Input>> NodeExec for CallExec<T, S> {
 pub(crate) struct MapExec<T, S> {
     pub(crate) target: T,
     /// `map of task name`, for events.
-    pub(crate) display: std::sync::Arc<str>,
+    pub(crate) display: Arc<str>,
     pub(crate) settings: EffectiveSettings,
     pub(crate) names: &'static [&'static str],
     /// At most this many elements at once (`usize::MAX`: unbounded).
@@ -93,6 +108,62 @@ pub(crate) struct MapExec<T, S> {
     pub(crate) rule: SuccessRule,
     pub(crate) tolerant: bool,
     pub(crate) _slots: PhantomData<fn() -> S>,
+}
+
+/// What the elements of one map share while they run.
+struct Tally {
+    total: usize,
+    required: usize,
+    succeeded: AtomicUsize,
+    failed: AtomicUsize,
+    stop: AtomicBool,
+    errors: Mutex<Vec<ElementFailure>>,
+}
+
+impl Tally {
+    fn new(total: usize, required: usize) -> Self {
+        Tally {
+            total,
+            required,
+            succeeded: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
+            errors: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Records a failed element; stops the map if success is out of reach.
+    fn fail(&self, failure: ElementFailure) {
+        let failed = self.failed.fetch_add(1, Ordering::SeqCst) + 1;
+        {
+            let mut errors = self.errors.lock().unwrap_or_else(PoisonError::into_inner);
+            if errors.len() < MapFailure::KEPT_ERRORS {
+                errors.push(failure);
+            }
+        }
+        if self.total - failed < self.required {
+            self.stop.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// Sets the stop flag when the map's future is dropped (the run was cancelled), so pool
+/// workers start no further element.
+struct StopOnDrop(Arc<Tally>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Rows per chunk: a few chunks per worker so they stay balanced, at most 4096 rows.
+fn chunk_size(n: usize, workers: usize) -> usize {
+    (n / (workers * 8).max(1)).clamp(1, 4096)
 }
 
 impl<T: Target, S: Slots<Input = T::Input>> MapExec<T, S> {
@@ -116,59 +187,162 @@ impl<T: Target, S: Slots<Input = T::Input>> MapExec<T, S> {
         let required = self.rule.required(n)?;
         let request = cx.capacity().request(&self.settings.requests)?;
         events.emit(|| EventKind::NodeStarted { target: self.display.clone(), elements: Some(n) });
-        // A sync element holds a thread for its whole run: never more of them than the runtime's CPUs.
-        let window = if self.blocking { self.window.min(cx.blocking_threads()) } else { self.window }.max(1);
+        let listening = events.active().then(|| events.clone());
 
-        let mut outputs = T::Output::columns(n);
-        let (mut succeeded, mut failed) = (0usize, 0usize);
-        let mut errors = Vec::new();
-        let mut in_flight = FuturesUnordered::new();
-        let mut next = 0usize;
-        let (columns, settings, request) = (&columns, &self.settings, &request);
-        loop {
-            while next < n && in_flight.len() < window {
-                let i = next;
-                next += 1;
-                in_flight.push(async move {
-                    (
-                        i,
-                        run_element(self.target, cx, events, settings, request, Some(i), || S::element(columns, i))
-                            .await,
-                    )
-                });
-            }
-            let Some((i, result)) = in_flight.next().await else { break };
-            match result {
-                Ok(out) => {
-                    T::Output::store(&mut outputs, i, out);
-                    succeeded += 1;
-                }
-                Err(failure) => {
-                    failed += 1;
-                    if errors.len() < MapFailure::KEPT_ERRORS {
-                        errors.push(failure);
-                    }
-                }
-            }
-            if n - failed < required {
-                // Success is out of reach: cancel what runs, start nothing more.
-                drop(in_flight);
-                return Err(NodeError::MapFailed(MapFailure {
-                    total: n,
-                    succeeded,
-                    failed,
-                    required,
-                    not_run: n - succeeded - failed,
-                    errors,
-                    partial: T::Output::option_lists(outputs),
-                }));
-            }
+        let tally = Arc::new(Tally::new(n, required));
+        let rows: Vec<Option<T::Output>> = std::iter::repeat_with(|| None).take(n).collect();
+        let rows = if self.blocking && self.settings.timeout.is_none() {
+            self.run_on_pool(cx, listening, request, columns, rows, &tally).await?
+        } else {
+            self.run_in_lanes(cx, listening.as_ref(), &request, &columns, rows, &tally).await
+        };
+
+        let failed = tally.failed.load(Ordering::SeqCst);
+        let succeeded = tally.succeeded.load(Ordering::SeqCst);
+        if n - failed < required {
+            let errors = std::mem::take(&mut *tally.errors.lock().unwrap_or_else(PoisonError::into_inner));
+            return Err(NodeError::MapFailed(MapFailure {
+                total: n,
+                succeeded,
+                failed,
+                required,
+                not_run: n - succeeded - failed,
+                errors,
+                partial: T::Output::option_lists(rows),
+            }));
         }
         if self.tolerant {
-            Ok(T::Output::option_lists(outputs))
+            Ok(T::Output::option_lists(rows))
         } else {
-            T::Output::lists(outputs).ok_or(NodeError::InputCount)
+            T::Output::lists(rows).ok_or(NodeError::InputCount)
         }
+    }
+
+    /// Sync elements on the runtime's pool; the async side waits for one blocking hand-off.
+    async fn run_on_pool(
+        &self,
+        cx: &RunContext,
+        events: Option<Emitter>,
+        request: Request,
+        columns: S::Columns,
+        mut rows: Vec<Option<T::Output>>,
+        tally: &Arc<Tally>,
+    ) -> Result<Vec<Option<T::Output>>, NodeError> {
+        let n = rows.len();
+        if n == 0 {
+            return Ok(rows);
+        }
+        let workers = self.window.min(cx.blocking_threads()).min(n).max(1);
+        let chunk = chunk_size(n, workers);
+        let (target, settings, pool_cx, shared) = (self.target, self.settings.clone(), cx.clone(), tally.clone());
+        let _cancel = StopOnDrop(tally.clone());
+        let job = cx.handle().spawn_blocking(move || {
+            let queue = Mutex::new(rows.chunks_mut(chunk).enumerate());
+            let worker = || {
+                loop {
+                    let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
+                    let Some((k, slots)) = next else { return };
+                    let start = k * chunk;
+                    let mut ok = 0;
+                    for (j, slot) in slots.iter_mut().enumerate() {
+                        if shared.stopped() {
+                            break;
+                        }
+                        let i = start + j;
+                        let element = || S::element(&columns, i);
+                        match run_element_blocking(target, &pool_cx, events.as_ref(), &settings, &request, i, element) {
+                            Ok(out) => {
+                                *slot = Some(out);
+                                ok += 1;
+                            }
+                            Err(failure) => shared.fail(failure),
+                        }
+                    }
+                    shared.succeeded.fetch_add(ok, Ordering::SeqCst);
+                }
+            };
+            pool_cx.pool().scope(|s| {
+                for _ in 0..workers {
+                    s.spawn(|_| worker());
+                }
+            });
+            drop(queue);
+            rows
+        });
+        job.await.map_err(|e| NodeError::Internal(format!("a sync map worker stopped: {e}")))
+    }
+
+    /// Elements as futures, `window` lanes of them, each lane running one element at a time.
+    async fn run_in_lanes(
+        &self,
+        cx: &RunContext,
+        events: Option<&Emitter>,
+        request: &Request,
+        columns: &S::Columns,
+        mut rows: Vec<Option<T::Output>>,
+        tally: &Tally,
+    ) -> Vec<Option<T::Output>> {
+        let n = rows.len();
+        let mut window = self.window.min(cx.max_in_flight());
+        if self.blocking {
+            // A sync element with a timeout holds a blocking thread for its whole run.
+            window = window.min(cx.blocking_threads());
+        }
+        let max_lanes = window.min(n).max(1);
+        let chunk = chunk_size(n, max_lanes).min(n.div_ceil(max_lanes)).max(1);
+        let queue = Mutex::new(rows.chunks_mut(chunk).enumerate());
+        let lane = || async {
+            loop {
+                let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
+                let Some((k, slots)) = next else { return };
+                let start = k * chunk;
+                let mut ok = 0;
+                for (j, slot) in slots.iter_mut().enumerate() {
+                    if tally.stopped() {
+                        break;
+                    }
+                    let i = start + j;
+                    let element = || S::element(columns, i);
+                    match run_element(self.target, cx, events, &self.settings, request, Some(i), element).await {
+                        Ok(out) => {
+                            *slot = Some(out);
+                            ok += 1;
+                        }
+                        Err(failure) => tally.fail(failure),
+                    }
+                }
+                tally.succeeded.fetch_add(ok, Ordering::SeqCst);
+                if tally.stopped() {
+                    return;
+                }
+            }
+        };
+        // Lanes grow on demand: a new one starts only when every running lane is waiting and work
+        // is left, up to the window. Elements that finish at once run in one lane like a loop;
+        // elements that wait all run together, as many as the window allows.
+        let mut running = FuturesUnordered::new();
+        running.push(lane());
+        let mut lanes = 1;
+        let work_left = || queue.lock().map_or(false, |q| q.len() > 0);
+        futures_util::future::poll_fn(|ctx| {
+            loop {
+                match running.poll_next_unpin(ctx) {
+                    // Success is out of reach: returning drops the lanes, cancelling their elements.
+                    Poll::Ready(Some(())) if tally.stopped() => return Poll::Ready(()),
+                    Poll::Ready(Some(())) => {}
+                    Poll::Ready(None) => return Poll::Ready(()),
+                    Poll::Pending if lanes < max_lanes && work_left() => {
+                        running.push(lane());
+                        lanes += 1;
+                    }
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+        })
+        .await;
+        drop(running);
+        drop(queue);
+        rows
     }
 }
 
