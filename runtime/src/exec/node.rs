@@ -237,6 +237,7 @@ impl<T: Target, S: Slots<Input = T::Input>> MapExec<T, S> {
         let (target, settings, pool_cx, shared) = (self.target, self.settings.clone(), cx.clone(), tally.clone());
         let _cancel = StopOnDrop(tally.clone());
         let job = cx.handle().spawn_blocking(move || {
+            // The queue lends out disjoint chunks of `rows`; it is gone when the scope ends.
             let queue = Mutex::new(rows.chunks_mut(chunk).enumerate());
             let worker = || {
                 loop {
@@ -266,7 +267,6 @@ impl<T: Target, S: Slots<Input = T::Input>> MapExec<T, S> {
                     s.spawn(|_| worker());
                 }
             });
-            drop(queue);
             rows
         });
         job.await.map_err(|e| NodeError::Internal(format!("a sync map worker stopped: {e}")))
@@ -323,7 +323,7 @@ impl<T: Target, S: Slots<Input = T::Input>> MapExec<T, S> {
         let mut running = FuturesUnordered::new();
         running.push(lane());
         let mut lanes = 1;
-        let work_left = || queue.lock().map_or(false, |q| q.len() > 0);
+        let work_left = || queue.lock().is_ok_and(|q| q.len() > 0);
         futures_util::future::poll_fn(|ctx| {
             loop {
                 match running.poll_next_unpin(ctx) {
@@ -341,7 +341,6 @@ impl<T: Target, S: Slots<Input = T::Input>> MapExec<T, S> {
         })
         .await;
         drop(running);
-        drop(queue);
         rows
     }
 }
