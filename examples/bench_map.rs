@@ -1,12 +1,16 @@
-//! map! against hand-written baselines, in one run: ns per element and extra memory per element.
+//! map! against hand-written baselines, in one run, plus graph scaling.
 //!
 //! `cargo run --release --example bench_map -- [--max N] [--reps R]`
 //!
-//! Each figure is the median of R runs (default 5; 3 at 10^7). The task is the seed page's
-//! `data_point > 11`. Memory is the growth of the peak resident set (VmHWM, reset before each
-//! measured run) beyond the input and output vectors, per element.
+//! - ns per element: median of R runs (default 5; 3 at 10^7) of `data_point > 11`, the seed
+//!   page's task, over 10^3 to `--max` elements (default 10^7).
+//! - extra B/elem: growth of the peak resident set (`VmHWM`, reset first) beyond the input and
+//!   output vectors, measured in a fresh child process per variant so freed pages of earlier
+//!   runs do not hide anything.
+//! - graphs of 1,024 nodes: time to build the graph, and run time per node.
 
 use std::hint::black_box;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -44,21 +48,49 @@ fn async_map_64(data: Vec<i64>) -> Vec<bool> {
     map!(detect_async, concurrency = 64)(data_point = data)
 }
 
+#[task]
+fn inc(x: i64) -> i64 {
+    x + 1
+}
+
+#[task]
+async fn inc_async(x: i64) -> i64 {
+    x + 1
+}
+
+/// Writes `#[workflow] fn $name(x: i64) -> i64 { $stmt × 2^k; x }`, doubling the statements once
+/// per `d`, so the workflow macro sees 1,024 plain statements.
+macro_rules! repeated {
+    ($name:ident $x:ident [$($stmt:tt)*] [d $($rest:tt)*]) => { repeated!($name $x [$($stmt)* $($stmt)*] [$($rest)*]); };
+    ($name:ident $x:ident [$($stmt:tt)*] []) => {
+        #[workflow]
+        fn $name($x: i64) -> i64 {
+            $($stmt)*
+            $x
+        }
+    };
+}
+
+repeated!(chain_sync x [let x = inc(x);] [d d d d d d d d d d]);
+repeated!(chain_async x [let x = inc_async(x);] [d d d d d d d d d d]);
+repeated!(wide_async x [inc_async(x);] [d d d d d d d d d d]);
+
+const NODES: usize = 1024;
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
-/// Reads a `/proc/self/status` field in bytes (Linux); `None` elsewhere.
+/// A `/proc/self/status` field in bytes (Linux).
 fn status_bytes(field: &str) -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = s.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kib| kib * 1024)
 }
 
-/// Resets the peak resident set to the current one (Linux: `echo 5 > /proc/self/clear_refs`).
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+fn input(n: usize) -> Vec<i64> {
+    (0..n as i64).map(|i| i % 100).collect()
 }
 
 struct Bench {
@@ -67,34 +99,55 @@ struct Bench {
     reps: usize,
 }
 
+#[derive(Clone, Copy)]
+enum Variant {
+    Sync,
+    SyncRatio,
+    Async,
+    Async64,
+}
+
+impl Variant {
+    const ALL: [Variant; 4] = [Variant::Sync, Variant::SyncRatio, Variant::Async, Variant::Async64];
+
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Sync => "flowmap sync map",
+            Variant::SyncRatio => "flowmap sync map, ratio 0.99",
+            Variant::Async => "flowmap async map, unbounded",
+            Variant::Async64 => "flowmap async map, concurrency 64",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Variant::Sync => "sync",
+            Variant::SyncRatio => "sync_ratio",
+            Variant::Async => "async",
+            Variant::Async64 => "async64",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Variant> {
+        Variant::ALL.into_iter().find(|v| v.key() == key)
+    }
+}
+
 impl Bench {
     /// Median ns per element of `f`, which gets a fresh copy of the input each run.
     fn time(&self, data: &[i64], mut f: impl FnMut(Vec<i64>) -> usize) -> f64 {
         let reps = if data.len() >= 10_000_000 { self.reps.min(3) } else { self.reps };
         let runs = (0..reps)
             .map(|_| {
-                let input = data.to_vec();
+                let copy = data.to_vec();
                 let start = Instant::now();
-                let out = f(input);
+                let out = f(copy);
                 let elapsed = start.elapsed();
                 assert_eq!(out, data.len());
                 elapsed.as_nanos() as f64 / data.len() as f64
             })
             .collect();
         median(runs)
-    }
-
-    /// Extra peak bytes per element of one run of `f`, beyond input and `out_bytes` of output.
-    fn memory(&self, data: &[i64], out_bytes: usize, mut f: impl FnMut(Vec<i64>) -> usize) -> Option<f64> {
-        let input = data.to_vec();
-        if !reset_peak() {
-            return None;
-        }
-        let before = status_bytes("VmRSS:")?;
-        f(input);
-        let peak = status_bytes("VmHWM:")?;
-        let extra = peak.saturating_sub(before) as f64 - (out_bytes * data.len()) as f64;
-        Some(extra.max(0.0) / data.len() as f64)
     }
 
     fn plain_loop(&self, data: Vec<i64>) -> usize {
@@ -136,32 +189,82 @@ impl Bench {
         })
     }
 
-    fn flowmap<W>(&self, wf: &W, data: Vec<i64>) -> usize
-    where
-        W: flowmap::Workflow<Input = (Vec<i64>,)>,
-        <W::Output as flowmap::OutputTuple>::Value: Len,
-    {
-        let out = self.tokio.block_on(self.rt.run(wf, (data,))).expect("the workflow runs");
-        black_box(out).len()
+    fn flowmap(&self, variant: Variant, data: Vec<i64>) -> usize {
+        let rt = &self.rt;
+        let len = match variant {
+            Variant::Sync => self.tokio.block_on(rt.run(&sync_map, (data,))).map(|v| black_box(v).len()),
+            Variant::SyncRatio => self.tokio.block_on(rt.run(&sync_map_ratio, (data,))).map(|v| black_box(v).len()),
+            Variant::Async => self.tokio.block_on(rt.run(&async_map, (data,))).map(|v| black_box(v).len()),
+            Variant::Async64 => self.tokio.block_on(rt.run(&async_map_64, (data,))).map(|v| black_box(v).len()),
+        };
+        len.expect("the workflow runs")
+    }
+
+    /// Runs a 1,024-node workflow `reps` times: median µs per node.
+    fn per_node<W: flowmap::Workflow<Input = (i64,), Output = (i64,)>>(&self, wf: &W) -> f64 {
+        let runs = (0..self.reps)
+            .map(|_| {
+                let start = Instant::now();
+                let out = self.tokio.block_on(self.rt.run(wf, (0,))).expect("the workflow runs");
+                black_box(out);
+                start.elapsed().as_secs_f64() * 1e6 / NODES as f64
+            })
+            .collect();
+        median(runs)
     }
 }
 
-trait Len {
-    fn len(&self) -> usize;
+/// In a child process: the extra peak bytes per element of one run of `variant` over `n`.
+fn measure_memory_here(variant: Variant, n: usize) {
+    let b = bench(1);
+    let data = input(n);
+    b.flowmap(variant, input(1_000)); // start the runtime's threads first
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let before = status_bytes("VmRSS:");
+    let out = b.flowmap(variant, data);
+    let peak = status_bytes("VmHWM:");
+    match (reset, before, peak) {
+        (true, Some(before), Some(peak)) => {
+            // Output: one byte per element (`bool` and `Option<bool>` alike).
+            let extra = peak.saturating_sub(before) as f64 - out as f64;
+            println!("{:.1}", extra.max(0.0) / n as f64);
+        }
+        _ => println!("-"),
+    }
 }
-impl<T> Len for Vec<T> {
-    fn len(&self) -> usize {
-        Vec::len(self)
+
+fn memory_in_child(variant: Variant, n: usize) -> String {
+    let Ok(exe) = std::env::current_exe() else { return "-".into() };
+    Command::new(exe)
+        .args(["--memory", variant.key(), &n.to_string()])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map_or_else(|| "-".into(), |s| s.trim().to_owned())
+}
+
+fn bench(reps: usize) -> Bench {
+    Bench {
+        tokio: tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio"),
+        rt: flowmap::Runtime::builder().build().expect("flowmap runtime"),
+        reps,
     }
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, key, n] = args.as_slice()
+        && flag == "--memory"
+        && let (Some(v), Ok(n)) = (Variant::from_key(key), n.parse())
+    {
+        measure_memory_here(v, n);
+        return;
+    }
     let mut max = 10_000_000usize;
     let mut reps = 5usize;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let value = args.next().and_then(|v| v.replace('_', "").parse::<f64>().ok());
-        match (a.as_str(), value) {
+    for pair in args.chunks(2) {
+        let value = pair.get(1).and_then(|v| v.replace('_', "").parse::<f64>().ok());
+        match (pair[0].as_str(), value) {
             ("--max", Some(v)) => max = v as usize,
             ("--reps", Some(v)) => reps = (v as usize).max(1),
             _ => {
@@ -170,57 +273,43 @@ fn main() {
             }
         }
     }
-    let b = Bench {
-        tokio: tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio"),
-        rt: flowmap::Runtime::builder().build().expect("flowmap runtime"),
-        reps,
-    };
-    println!(
-        "machine: {} CPUs; median of {reps} runs (3 at 10^7); ns per element",
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
-    println!("{:>10}  {:<34} {:>10} {:>12} {:>14}", "elements", "variant", "ns/elem", "vs baseline", "extra B/elem");
-    let sizes = [1_000usize, 10_000, 100_000, 1_000_000, 10_000_000];
-    for &n in sizes.iter().filter(|&&n| n <= max) {
-        let data: Vec<i64> = (0..n as i64).map(|i| i % 100).collect();
+    let b = bench(reps);
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    println!("{cpus} CPUs; median of {reps} runs (3 at 10^7)\n");
+    println!("{:>10}  {:<34} {:>9} {:>18} {:>13}", "elements", "variant", "ns/elem", "vs baseline", "extra B/elem");
+    for n in [1_000usize, 10_000, 100_000, 1_000_000, 10_000_000].into_iter().filter(|n| *n <= max) {
+        let data = input(n);
         let plain = b.time(&data, |d| b.plain_loop(d));
-        let rayon = b.time(&data, |d| b.rayon(d));
-        let spawn = b.time(&data, |d| b.spawn_semaphore(d));
         let buffered = b.time(&data, |d| b.buffered(d));
-        let rows: [(&str, f64, Option<(&str, f64)>, Option<f64>); 8] = [
-            ("plain loop", plain, None, None),
-            ("rayon par_iter", rayon, None, None),
-            ("tokio spawn + Semaphore(64)", spawn, None, None),
-            ("futures buffered(64)", buffered, None, None),
-            (
-                "flowmap sync map",
-                b.time(&data, |d| b.flowmap(&sync_map, d)),
-                Some(("plain loop", plain)),
-                b.memory(&data, 1, |d| b.flowmap(&sync_map, d)),
-            ),
-            (
-                "flowmap sync map, ratio 0.99",
-                b.time(&data, |d| b.flowmap(&sync_map_ratio, d)),
-                Some(("plain loop", plain)),
-                b.memory(&data, 1, |d| b.flowmap(&sync_map_ratio, d)),
-            ),
-            (
-                "flowmap async map, unbounded",
-                b.time(&data, |d| b.flowmap(&async_map, d)),
-                Some(("buffered", buffered)),
-                b.memory(&data, 1, |d| b.flowmap(&async_map, d)),
-            ),
-            (
-                "flowmap async map, concurrency 64",
-                b.time(&data, |d| b.flowmap(&async_map_64, d)),
-                Some(("buffered", buffered)),
-                b.memory(&data, 1, |d| b.flowmap(&async_map_64, d)),
-            ),
+        let baselines = [
+            ("plain loop", plain),
+            ("rayon par_iter", b.time(&data, |d| b.rayon(d))),
+            ("tokio spawn + Semaphore(64)", b.time(&data, |d| b.spawn_semaphore(d))),
+            ("futures buffered(64)", buffered),
         ];
-        for (name, ns, baseline, mem) in rows {
-            let vs = baseline.map_or(String::new(), |(which, base)| format!("{:.1}x {which}", ns / base));
-            let mem = mem.map_or(String::new(), |m| format!("{m:.1}"));
-            println!("{n:>10}  {name:<34} {ns:>10.1} {vs:>12} {mem:>14}");
+        for (name, ns) in baselines {
+            println!("{n:>10}  {name:<34} {ns:>9.1}");
+        }
+        for v in Variant::ALL {
+            let ns = b.time(&data, |d| b.flowmap(v, d));
+            let (base_name, base) = match v {
+                Variant::Sync | Variant::SyncRatio => ("plain loop", plain),
+                Variant::Async | Variant::Async64 => ("buffered(64)", buffered),
+            };
+            let vs = format!("{:.1}x {base_name}", ns / base);
+            println!("{n:>10}  {:<34} {ns:>9.1} {vs:>18} {:>13}", v.name(), memory_in_child(v, n));
         }
     }
+
+    println!("\ngraphs of {NODES} nodes: build once, then run (median of {reps})");
+    let start = Instant::now();
+    let built = [chain_sync.graph().map(|g| g.nodes.len()), chain_async.graph().map(|g| g.nodes.len())];
+    let build_ms = start.elapsed().as_secs_f64() * 1e3 / 2.0;
+    let start = Instant::now();
+    let wide_nodes = wide_async.graph().map(|g| g.nodes.len());
+    let wide_ms = start.elapsed().as_secs_f64() * 1e3;
+    assert!(built.iter().chain([&wide_nodes]).all(|r| matches!(r, Ok(NODES))));
+    println!("  chain (sync tasks)   build {build_ms:>6.2} ms   run {:>7.2} µs/node", b.per_node(&chain_sync));
+    println!("  chain (async tasks)  build {build_ms:>6.2} ms   run {:>7.2} µs/node", b.per_node(&chain_async));
+    println!("  wide (async tasks)   build {wide_ms:>6.2} ms   run {:>7.2} µs/node", b.per_node(&wide_async));
 }

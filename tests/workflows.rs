@@ -221,3 +221,23 @@ fn the_graph_round_trips_through_json_and_renders_to_dot() {
     assert!(dot.contains("map(add)"), "{dot}");
     assert!(dot.contains("\"n1\" -> \"n2\" [label=\"values\"]"), "{dot}");
 }
+
+/// Writes a workflow of `2^k` chained calls; the workflow macro sees the expanded statements.
+macro_rules! chained {
+    ($name:ident $x:ident [$($stmt:tt)*] [d $($rest:tt)*]) => { chained!($name $x [$($stmt)* $($stmt)*] [$($rest)*]); };
+    ($name:ident $x:ident [$($stmt:tt)*] []) => {
+        #[workflow]
+        fn $name($x: i64) -> i64 {
+            $($stmt)*
+            add($x, 0)
+        }
+    };
+}
+
+chained!(sixteen_adds x [let x = add(x, 1);] [d d d d]);
+
+#[tokio::test]
+async fn a_workflow_written_by_macro_rules_compiles_and_runs() {
+    assert_eq!(sixteen_adds(0).await.unwrap(), 16);
+    assert_eq!(sixteen_adds.graph().unwrap().nodes.len(), 17);
+}

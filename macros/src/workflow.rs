@@ -136,6 +136,7 @@ fn generate(m: &WorkflowModel) -> TokenStream {
     let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
     let param_promises = tys.iter().map(|t| quote_spanned!(t.span()=> ::flowmap::__private::Promise<#t>));
     let body = body_tokens(&m.body);
+    let fm_b = local("__fm_b");
 
     // One typed function per default: its expression is checked once, used twice.
     let default_fns: Vec<(syn::Ident, TokenStream)> = m
@@ -215,7 +216,7 @@ fn generate(m: &WorkflowModel) -> TokenStream {
 
             #[allow(unused_variables, clippy::let_unit_value, clippy::unused_unit)]
             fn __flowmap_build(
-                __fm_b: &mut ::flowmap::__private::GraphBuilder,
+                #fm_b: &mut ::flowmap::__private::GraphBuilder,
                 (#(#names,)*): (#(#param_promises,)*),
             ) -> #promises_ty {
                 #body
@@ -277,6 +278,12 @@ fn generate(m: &WorkflowModel) -> TokenStream {
     }
 }
 
+/// A local of generated code. Always the call-site span, even inside `quote_spanned!` at a user
+/// token, so it resolves the same wherever the workflow was written (also in `macro_rules!`).
+fn local(name: &str) -> syn::Ident {
+    syn::Ident::new(name, proc_macro2::Span::call_site())
+}
+
 fn body_tokens(body: &Body) -> TokenStream {
     let stmts = body.stmts.iter().map(|s| match s {
         WStmt::Let { pat, init } => {
@@ -297,14 +304,15 @@ fn body_tokens(body: &Body) -> TokenStream {
 }
 
 fn expr_tokens(e: &WExpr) -> TokenStream {
+    let b = local("__fm_b");
     match e {
         WExpr::Promise(p) => quote!(#p),
         WExpr::Output(f) => quote!(#f),
         // A string literal is a `String` input: tasks take owned data.
         WExpr::Constant(Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })) => quote_spanned! {s.span()=>
-            ::flowmap::__private::GraphBuilder::constant(__fm_b, ::std::string::String::from(#s))
+            ::flowmap::__private::GraphBuilder::constant(#b, ::std::string::String::from(#s))
         },
-        WExpr::Constant(c) => quote_spanned!(c.span()=> ::flowmap::__private::GraphBuilder::constant(__fm_b, #c)),
+        WExpr::Constant(c) => quote_spanned!(c.span()=> ::flowmap::__private::GraphBuilder::constant(#b, #c)),
         WExpr::Tuple(items) => {
             let items = items.iter().map(expr_tokens);
             quote!((#(#items),*))
@@ -370,6 +378,8 @@ fn setter(name: &syn::Ident, value: &TokenStream) -> TokenStream {
 }
 
 fn call_tokens(call: &Call) -> TokenStream {
+    let (b, target_local, slots, overrides_local) =
+        (local("__fm_b"), local("__fm_target"), local("__fm_slots"), local("__fm_overrides"));
     let target = &call.target;
     let tspan = target.span();
     let finish = quote_spanned!(tspan=> __flowmap_finish);
@@ -400,7 +410,7 @@ fn call_tokens(call: &Call) -> TokenStream {
     let start = quote_spanned!(tspan=> ::flowmap::__private::args(&#target));
     let node = match &call.map {
         None => quote_spanned! {tspan=>
-            ::flowmap::__private::GraphBuilder::call(__fm_b, __fm_target, __fm_slots, __fm_overrides)
+            ::flowmap::__private::GraphBuilder::call(#b, #target_local, #slots, #overrides_local)
         },
         Some(m) => {
             let some_u32 = |v: Option<u32>| match v {
@@ -419,23 +429,23 @@ fn call_tokens(call: &Call) -> TokenStream {
             let method = if m.tolerant { quote!(map_tolerant) } else { quote!(map) };
             quote_spanned! {tspan=>
                 ::flowmap::__private::GraphBuilder::#method(
-                    __fm_b,
-                    __fm_target,
-                    __fm_slots,
+                    #b,
+                    #target_local,
+                    #slots,
                     ::flowmap::__private::MapSpec {
                         concurrency: #concurrency,
                         min_success_ratio: #ratio,
                         min_successes: #min_successes,
                     },
-                    __fm_overrides,
+                    #overrides_local,
                 )
             }
         }
     };
     let finish = quote_spanned!(tspan=> .#finish());
     quote!({
-        let (__fm_target, __fm_slots) = #start #(#binds)* #finish;
-        let __fm_overrides = #overrides;
+        let (#target_local, #slots) = #start #(#binds)* #finish;
+        let #overrides_local = #overrides;
         #node
     })
 }
