@@ -99,8 +99,13 @@ struct Bench {
     reps: usize,
 }
 
-#[derive(Clone, Copy)]
+/// Everything measured; each runs in a child process of its own (`--run KEY N REPS`).
+#[derive(Clone, Copy, PartialEq)]
 enum Variant {
+    Plain,
+    Rayon,
+    Spawn,
+    Buffered,
     Sync,
     SyncRatio,
     Async,
@@ -108,10 +113,23 @@ enum Variant {
 }
 
 impl Variant {
-    const ALL: [Variant; 4] = [Variant::Sync, Variant::SyncRatio, Variant::Async, Variant::Async64];
+    const ALL: [Variant; 8] = [
+        Variant::Plain,
+        Variant::Rayon,
+        Variant::Spawn,
+        Variant::Buffered,
+        Variant::Sync,
+        Variant::SyncRatio,
+        Variant::Async,
+        Variant::Async64,
+    ];
 
     fn name(self) -> &'static str {
         match self {
+            Variant::Plain => "plain loop",
+            Variant::Rayon => "rayon par_iter",
+            Variant::Spawn => "tokio spawn + Semaphore(64)",
+            Variant::Buffered => "futures buffered(64)",
             Variant::Sync => "flowmap sync map",
             Variant::SyncRatio => "flowmap sync map, ratio 0.99",
             Variant::Async => "flowmap async map, unbounded",
@@ -121,6 +139,10 @@ impl Variant {
 
     fn key(self) -> &'static str {
         match self {
+            Variant::Plain => "plain",
+            Variant::Rayon => "rayon",
+            Variant::Spawn => "spawn",
+            Variant::Buffered => "buffered",
             Variant::Sync => "sync",
             Variant::SyncRatio => "sync_ratio",
             Variant::Async => "async",
@@ -130,6 +152,15 @@ impl Variant {
 
     fn from_key(key: &str) -> Option<Variant> {
         Variant::ALL.into_iter().find(|v| v.key() == key)
+    }
+
+    /// The baseline a flowmap figure is compared with.
+    fn baseline(self) -> Option<Variant> {
+        match self {
+            Variant::Sync | Variant::SyncRatio => Some(Variant::Plain),
+            Variant::Async | Variant::Async64 => Some(Variant::Buffered),
+            _ => None,
+        }
     }
 }
 
@@ -189,15 +220,19 @@ impl Bench {
         })
     }
 
-    fn flowmap(&self, variant: Variant, data: Vec<i64>) -> usize {
+    fn run(&self, variant: Variant, data: Vec<i64>) -> usize {
         let rt = &self.rt;
-        let len = match variant {
+        let flowmap = match variant {
+            Variant::Plain => return self.plain_loop(data),
+            Variant::Rayon => return self.rayon(data),
+            Variant::Spawn => return self.spawn_semaphore(data),
+            Variant::Buffered => return self.buffered(data),
             Variant::Sync => self.tokio.block_on(rt.run(&sync_map, (data,))).map(|v| black_box(v).len()),
             Variant::SyncRatio => self.tokio.block_on(rt.run(&sync_map_ratio, (data,))).map(|v| black_box(v).len()),
             Variant::Async => self.tokio.block_on(rt.run(&async_map, (data,))).map(|v| black_box(v).len()),
             Variant::Async64 => self.tokio.block_on(rt.run(&async_map_64, (data,))).map(|v| black_box(v).len()),
         };
-        len.expect("the workflow runs")
+        flowmap.expect("the workflow runs")
     }
 
     /// Runs a 1,024-node workflow `reps` times: median µs per node.
@@ -214,33 +249,35 @@ impl Bench {
     }
 }
 
-/// In a child process: the extra peak bytes per element of one run of `variant` over `n`.
-fn measure_memory_here(variant: Variant, n: usize) {
-    let b = bench(1);
+/// In a child process: median ns per element of `reps` runs, then the extra peak bytes per
+/// element of one more run (`-` where /proc is not there).
+fn run_here(variant: Variant, n: usize, reps: usize) {
+    let b = bench(reps);
+    b.run(variant, input(1_000)); // start threads and build the graph first
     let data = input(n);
-    b.flowmap(variant, input(1_000)); // start the runtime's threads first
+    let ns = b.time(&data, |d| b.run(variant, d));
+    let copy = data.to_vec();
     let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let before = status_bytes("VmRSS:");
-    let out = b.flowmap(variant, data);
+    let out = b.run(variant, copy);
     let peak = status_bytes("VmHWM:");
-    match (reset, before, peak) {
+    let mem = match (reset, before, peak) {
+        // Output: one byte per element (`bool` and `Option<bool>` alike).
         (true, Some(before), Some(peak)) => {
-            // Output: one byte per element (`bool` and `Option<bool>` alike).
-            let extra = peak.saturating_sub(before) as f64 - out as f64;
-            println!("{:.1}", extra.max(0.0) / n as f64);
+            format!("{:.1}", (peak.saturating_sub(before) as f64 - out as f64).max(0.0) / n as f64)
         }
-        _ => println!("-"),
-    }
+        _ => "-".to_owned(),
+    };
+    println!("{ns} {mem}");
 }
 
-fn memory_in_child(variant: Variant, n: usize) -> String {
-    let Ok(exe) = std::env::current_exe() else { return "-".into() };
-    Command::new(exe)
-        .args(["--memory", variant.key(), &n.to_string()])
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map_or_else(|| "-".into(), |s| s.trim().to_owned())
+/// Runs `variant` in a fresh process: (ns per element, extra bytes per element).
+fn run_in_child(variant: Variant, n: usize, reps: usize) -> Option<(f64, String)> {
+    let exe = std::env::current_exe().ok()?;
+    let out = Command::new(exe).args(["--run", variant.key(), &n.to_string(), &reps.to_string()]).output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let mut parts = text.split_whitespace();
+    Some((parts.next()?.parse().ok()?, parts.next()?.to_owned()))
 }
 
 fn bench(reps: usize) -> Bench {
@@ -253,11 +290,11 @@ fn bench(reps: usize) -> Bench {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, key, n] = args.as_slice()
-        && flag == "--memory"
-        && let (Some(v), Ok(n)) = (Variant::from_key(key), n.parse())
+    if let [flag, key, n, reps] = args.as_slice()
+        && flag == "--run"
+        && let (Some(v), Ok(n), Ok(reps)) = (Variant::from_key(key), n.parse(), reps.parse())
     {
-        measure_memory_here(v, n);
+        run_here(v, n, reps);
         return;
     }
     let mut max = 10_000_000usize;
@@ -273,34 +310,27 @@ fn main() {
             }
         }
     }
-    let b = bench(reps);
     let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    println!("{cpus} CPUs; median of {reps} runs (3 at 10^7)\n");
+    println!("{cpus} CPUs; median of {reps} runs (3 at 10^7); each variant in a fresh process\n");
     println!("{:>10}  {:<34} {:>9} {:>18} {:>13}", "elements", "variant", "ns/elem", "vs baseline", "extra B/elem");
     for n in [1_000usize, 10_000, 100_000, 1_000_000, 10_000_000].into_iter().filter(|n| *n <= max) {
-        let data = input(n);
-        let plain = b.time(&data, |d| b.plain_loop(d));
-        let buffered = b.time(&data, |d| b.buffered(d));
-        let baselines = [
-            ("plain loop", plain),
-            ("rayon par_iter", b.time(&data, |d| b.rayon(d))),
-            ("tokio spawn + Semaphore(64)", b.time(&data, |d| b.spawn_semaphore(d))),
-            ("futures buffered(64)", buffered),
-        ];
-        for (name, ns) in baselines {
-            println!("{n:>10}  {name:<34} {ns:>9.1}");
-        }
+        let mut done: Vec<(Variant, f64)> = Vec::new();
         for v in Variant::ALL {
-            let ns = b.time(&data, |d| b.flowmap(v, d));
-            let (base_name, base) = match v {
-                Variant::Sync | Variant::SyncRatio => ("plain loop", plain),
-                Variant::Async | Variant::Async64 => ("buffered(64)", buffered),
+            let Some((ns, mem)) = run_in_child(v, n, reps) else {
+                println!("{n:>10}  {:<34} {:>9}", v.name(), "failed");
+                continue;
             };
-            let vs = format!("{:.1}x {base_name}", ns / base);
-            println!("{n:>10}  {:<34} {ns:>9.1} {vs:>18} {:>13}", v.name(), memory_in_child(v, n));
+            let vs = v
+                .baseline()
+                .and_then(|base| done.iter().find(|(d, _)| *d == base))
+                .map_or(String::new(), |(base, base_ns)| format!("{:.1}x {}", ns / base_ns, base.key()));
+            let mem = if v.baseline().is_some() { mem } else { String::new() };
+            println!("{n:>10}  {:<34} {ns:>9.1} {vs:>18} {mem:>13}", v.name());
+            done.push((v, ns));
         }
     }
 
+    let b = bench(reps);
     println!("\ngraphs of {NODES} nodes: build once, then run (median of {reps})");
     let start = Instant::now();
     let built = [chain_sync.graph().map(|g| g.nodes.len()), chain_async.graph().map(|g| g.nodes.len())];
