@@ -255,12 +255,13 @@ fn run_here(variant: Variant, n: usize, reps: usize) {
     let b = bench(reps);
     b.run(variant, input(1_000)); // start threads and build the graph first
     let data = input(n);
-    let ns = b.time(&data, |d| b.run(variant, d));
+    // Memory first, before any large run has left freed pages for the allocator to reuse.
     let copy = data.to_vec();
     let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let before = status_bytes("VmRSS:");
     let out = b.run(variant, copy);
     let peak = status_bytes("VmHWM:");
+    let ns = b.time(&data, |d| b.run(variant, d));
     let mem = match (reset, before, peak) {
         // Output: one byte per element (`bool` and `Option<bool>` alike).
         (true, Some(before), Some(peak)) => {

@@ -78,6 +78,7 @@ enum Settled<O> {
 }
 
 /// What an attempt's result means: done, or one more attempt.
+#[inline]
 fn settle<O>(
     events: Option<&Emitter>,
     settings: &EffectiveSettings,
@@ -102,6 +103,7 @@ fn settle<O>(
     }
 }
 
+#[inline]
 fn emit(events: Option<&Emitter>, kind: impl FnOnce() -> EventKind) {
     if let Some(e) = events {
         e.emit(kind);

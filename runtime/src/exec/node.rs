@@ -146,6 +146,7 @@ impl Tally {
         }
     }
 
+    #[inline]
     fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }
