@@ -319,3 +319,46 @@ pub(crate) fn binder(target: &Ident, vis: &syn::Visibility, kind: &str, params: 
         }
     }
 }
+
+/// The value a user names, shared by tasks and workflows: a braced struct (type namespace) and a
+/// const of the same name (value namespace), plus `Deref` to the plain function pointer `fn_ty`
+/// (so `detect_anomalies(12)` still calls the function) and `Debug`. `__flowmap_call` must be
+/// defined next to the `inner` items.
+pub(crate) fn callable(func: &syn::ItemFn, kind: &str, fn_ty: &TokenStream, inner: &TokenStream) -> TokenStream {
+    let vis = &func.vis;
+    let ident = &func.sig.ident;
+    let docs = func.attrs.iter().filter(|a| a.path().is_ident("doc"));
+    let cfgs: Vec<_> = func.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
+    let shown = format!("{kind} {ident}");
+    quote! {
+        #(#cfgs)*
+        #[allow(non_camel_case_types)]
+        #[doc(hidden)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #vis struct #ident {}
+
+        #(#docs)*
+        #(#cfgs)*
+        #[allow(non_upper_case_globals)]
+        #vis const #ident: #ident = #ident {};
+
+        #(#cfgs)*
+        const _: () = {
+            impl ::core::ops::Deref for #ident {
+                type Target = #fn_ty;
+                fn deref(&self) -> &Self::Target {
+                    const __FLOWMAP_FN: #fn_ty = __flowmap_call;
+                    &__FLOWMAP_FN
+                }
+            }
+
+            impl ::core::fmt::Debug for #ident {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.write_str(#shown)
+                }
+            }
+
+            #inner
+        };
+    }
+}

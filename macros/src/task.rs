@@ -96,15 +96,13 @@ fn generate(m: &TaskModel) -> TokenStream {
     let func = &m.item;
     let vis = &func.vis;
     let ident = &func.sig.ident;
-    let docs: Vec<&Attribute> = func.attrs.iter().filter(|a| is_doc(a)).collect();
-    let cfgs: Vec<&Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
     let is_async = func.sig.asyncness.is_some();
 
     // The user's function, renamed, kept whole.
-    let mut inner = func.clone();
-    inner.attrs.retain(|a| !is_doc(a));
-    inner.vis = syn::Visibility::Inherited;
-    inner.sig.ident = format_ident!("__flowmap_task_fn", span = ident.span());
+    let mut inner_fn = func.clone();
+    inner_fn.attrs.retain(|a| !is_doc(a));
+    inner_fn.vis = syn::Visibility::Inherited;
+    inner_fn.sig.ident = format_ident!("__flowmap_task_fn", span = ident.span());
 
     let tys: Vec<&syn::Type> = m.params.iter().map(|p| &p.ty).collect();
     let args: Vec<syn::Ident> = (0..m.params.len()).map(|i| format_ident!("__flowmap_p{}", i)).collect();
@@ -178,37 +176,10 @@ fn generate(m: &TaskModel) -> TokenStream {
         }
     };
 
-    quote! {
-        #(#cfgs)*
-        #[allow(non_camel_case_types)]
-        #[doc(hidden)]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
-        #vis struct #ident {}
+    let inner = quote! {
+        #inner_fn
 
-        #(#docs)*
-        #(#cfgs)*
-        #[allow(non_upper_case_globals)]
-        #vis const #ident: #ident = #ident {};
-
-        #(#cfgs)*
-        const _: () = {
-            #inner
-
-            #call_fn
-
-            impl ::core::ops::Deref for #ident {
-                type Target = #deref_target;
-                fn deref(&self) -> &Self::Target {
-                    const __FLOWMAP_FN: #deref_target = __flowmap_call;
-                    &__FLOWMAP_FN
-                }
-            }
-
-            impl ::core::fmt::Debug for #ident {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.write_str(concat!("task ", stringify!(#ident)))
-                }
-            }
+        #call_fn
 
             #binder
 
@@ -258,6 +229,6 @@ fn generate(m: &TaskModel) -> TokenStream {
                     __FLOWMAP_DECL.spec::<Self>()
                 }
             }
-        };
-    }
+    };
+    signature::callable(func, "task", &deref_target, &inner)
 }

@@ -119,8 +119,6 @@ fn generate(m: &WorkflowModel) -> TokenStream {
     let vis = &func.vis;
     let ident = &func.sig.ident;
     let name = ident.to_string();
-    let docs: Vec<&Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
-    let cfgs: Vec<&Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
     let tys: Vec<&syn::Type> = m.params.iter().map(|p| &p.ty).collect();
     let names: Vec<&syn::Ident> = m.params.iter().map(|p| &p.name).collect();
     let input_names: Vec<String> = names.iter().map(ToString::to_string).collect();
@@ -172,37 +170,11 @@ fn generate(m: &WorkflowModel) -> TokenStream {
         quote!()
     };
 
-    quote! {
-        #(#cfgs)*
-        #[allow(non_camel_case_types)]
-        #[doc(hidden)]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
-        #vis struct #ident {}
-
-        #(#docs)*
-        #(#cfgs)*
-        #[allow(non_upper_case_globals)]
-        #vis const #ident: #ident = #ident {};
-
-        #(#cfgs)*
-        const _: () = {
-            fn __flowmap_call(#(#args: #tys),*) -> ::flowmap::__private::WorkflowRun<#value_ty> {
-                ::flowmap::__private::run_on_global(#ident {}, (#(#args,)*))
-            }
-
-            impl ::core::ops::Deref for #ident {
-                type Target = fn(#(#tys),*) -> ::flowmap::__private::WorkflowRun<#value_ty>;
-                fn deref(&self) -> &Self::Target {
-                    const __FLOWMAP_FN: fn(#(#tys),*) -> ::flowmap::__private::WorkflowRun<#value_ty> = __flowmap_call;
-                    &__FLOWMAP_FN
-                }
-            }
-
-            impl ::core::fmt::Debug for #ident {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.write_str(concat!("workflow ", stringify!(#ident)))
-                }
-            }
+    let fn_ty = quote!(fn(#(#tys),*) -> ::flowmap::__private::WorkflowRun<#value_ty>);
+    let inner = quote! {
+        fn __flowmap_call(#(#args: #tys),*) -> ::flowmap::__private::WorkflowRun<#value_ty> {
+            ::flowmap::__private::run_on_global(#ident {}, (#(#args,)*))
+        }
 
             #binder
 
@@ -274,8 +246,8 @@ fn generate(m: &WorkflowModel) -> TokenStream {
                     ::flowmap::__private::Workflow::graph(self)
                 }
             }
-        };
-    }
+    };
+    signature::callable(func, "workflow", &fn_ty, &inner)
 }
 
 /// A local of generated code. Always the call-site span, even inside `quote_spanned!` at a user
