@@ -260,54 +260,49 @@ pub(crate) fn binder(target: &Ident, vis: &syn::Visibility, kind: &str, params: 
         })
         .collect();
     let finish_fields = (0..n).map(syn::Index::from);
+    // Two ways to select an input, by name key and by position: a trait each, whose message
+    // says what went wrong for this target, and a setter each.
+    let mut selectors = Vec::new();
+    let mut setters = Vec::new();
+    for (tr, param, method, msg, label) in [
+        (quote!(__Input), quote!(const K: u64), quote!(__flowmap_input), &unknown_msg, "unknown input"),
+        (quote!(__Position), quote!(const K: usize), quote!(__flowmap_position), &position_msg, "one input too many"),
+    ] {
+        selectors.push(quote! {
+            #[diagnostic::on_unimplemented(message = #msg, label = #label, note = #inputs_note)]
+            #[doc(hidden)]
+            #vis trait #tr<#param> {
+                type Param;
+                type Next<S>;
+                fn set<S>(self, slot: S) -> Self::Next<S>;
+            }
+        });
+        setters.push(quote! {
+            #[inline]
+            pub fn #method<#param, __V>(
+                self,
+                value: __V,
+            ) -> <Self as #tr<K>>::Next<<__V as ::flowmap::__private::SlotFor<<Self as #tr<K>>::Param>>::Slot>
+            where
+                Self: #tr<K>,
+                __V: ::flowmap::__private::SlotFor<<Self as #tr<K>>::Param>,
+            {
+                #tr::<K>::set(self, ::flowmap::__private::SlotFor::into_slot(value))
+            }
+        });
+    }
     quote! {
         #[doc(hidden)]
         pub struct __Args<#(#slots),*>(#(#slots),*);
 
         type __Unbound = __Args<#(#unset),*>;
 
-        #[diagnostic::on_unimplemented(message = #unknown_msg, label = "unknown input", note = #inputs_note)]
-        #[doc(hidden)]
-        #vis trait __Input<const K: u64> {
-            type Param;
-            type Next<S>;
-            fn set<S>(self, slot: S) -> Self::Next<S>;
-        }
-
-        #[diagnostic::on_unimplemented(message = #position_msg, label = "one input too many", note = #inputs_note)]
-        #[doc(hidden)]
-        #vis trait __Position<const I: usize> {
-            type Param;
-            type Next<S>;
-            fn set<S>(self, slot: S) -> Self::Next<S>;
-        }
+        #(#selectors)*
 
         #(#items)*
 
         impl<#(#slots),*> __Args<#(#slots),*> {
-            #[inline]
-            pub fn __flowmap_input<const K: u64, __V>(
-                self,
-                value: __V,
-            ) -> <Self as __Input<K>>::Next<<__V as ::flowmap::__private::SlotFor<<Self as __Input<K>>::Param>>::Slot>
-            where
-                Self: __Input<K>,
-                __V: ::flowmap::__private::SlotFor<<Self as __Input<K>>::Param>,
-            {
-                __Input::<K>::set(self, ::flowmap::__private::SlotFor::into_slot(value))
-            }
-
-            #[inline]
-            pub fn __flowmap_position<const I: usize, __V>(
-                self,
-                value: __V,
-            ) -> <Self as __Position<I>>::Next<<__V as ::flowmap::__private::SlotFor<<Self as __Position<I>>::Param>>::Slot>
-            where
-                Self: __Position<I>,
-                __V: ::flowmap::__private::SlotFor<<Self as __Position<I>>::Param>,
-            {
-                __Position::<I>::set(self, ::flowmap::__private::SlotFor::into_slot(value))
-            }
+            #(#setters)*
 
             #[inline]
             pub fn __flowmap_finish(self) -> (#target, (#(#slots,)*))

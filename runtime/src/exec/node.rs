@@ -132,6 +132,22 @@ impl Tally {
         }
     }
 
+    /// Stores an element's outputs in its row, or records its failure; 1 for a success, so the
+    /// caller counts successes per chunk.
+    #[inline]
+    fn record<O>(&self, slot: &mut Option<O>, result: Result<O, ElementFailure>) -> usize {
+        match result {
+            Ok(out) => {
+                *slot = Some(out);
+                1
+            }
+            Err(failure) => {
+                self.fail(failure);
+                0
+            }
+        }
+    }
+
     /// Records a failed element; stops the map if success is out of reach.
     fn fail(&self, failure: ElementFailure) {
         let failed = self.failed.fetch_add(1, Ordering::SeqCst) + 1;
@@ -252,13 +268,9 @@ impl<T: Target, S: Slots<Input = T::Input>> MapExec<T, S> {
                         }
                         let i = start + j;
                         let element = || S::element(&columns, i);
-                        match run_element_blocking(target, &pool_cx, events.as_ref(), &settings, &request, i, element) {
-                            Ok(out) => {
-                                *slot = Some(out);
-                                ok += 1;
-                            }
-                            Err(failure) => shared.fail(failure),
-                        }
+                        let result =
+                            run_element_blocking(target, &pool_cx, events.as_ref(), &settings, &request, i, element);
+                        ok += shared.record(slot, result);
                     }
                     shared.succeeded.fetch_add(ok, Ordering::SeqCst);
                 }
@@ -304,13 +316,8 @@ impl<T: Target, S: Slots<Input = T::Input>> MapExec<T, S> {
                     }
                     let i = start + j;
                     let element = || S::element(columns, i);
-                    match run_element(self.target, cx, events, &self.settings, request, Some(i), element).await {
-                        Ok(out) => {
-                            *slot = Some(out);
-                            ok += 1;
-                        }
-                        Err(failure) => tally.fail(failure),
-                    }
+                    let result = run_element(self.target, cx, events, &self.settings, request, Some(i), element).await;
+                    ok += tally.record(slot, result);
                 }
                 tally.succeeded.fetch_add(ok, Ordering::SeqCst);
                 if tally.stopped() {
