@@ -64,8 +64,8 @@ pub use flowmap_runtime::events;
 pub use flowmap_runtime::graph;
 pub use flowmap_runtime::types;
 pub use flowmap_runtime::{
-    BoxError, Cause, Data, Defaults, ElementFailure, Error, Event, EventKind, InputTuple, MapFailure, NodeError,
-    OutputTuple, Promise, Runtime, RuntimeBuilder, Target, Task, Workflow, WorkflowRun,
+    BoxError, Cause, Completed, Data, Defaults, ElementFailure, Error, Event, EventKind, InputTuple, MapFailure,
+    NodeError, OutputTuple, Promise, Runtime, RuntimeBuilder, Target, Task, Workflow, WorkflowRun,
 };
 
 /// `use flowmap::prelude::*;` brings the macros and the traits a workflow author uses.

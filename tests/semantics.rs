@@ -559,3 +559,28 @@ async fn timeout_of_a_sync_task_fails_the_attempt_while_its_thread_finishes_in_t
     assert!(!SYNC_FINISHED.load(Ordering::SeqCst), "the attempt failed before the call returned");
     RELEASE.0.lock().unwrap().send(()).unwrap();
 }
+
+#[task]
+fn plus_one(x: i64) -> i64 {
+    x + 1
+}
+
+#[workflow]
+fn second_node_fails(x: i64) -> i64 {
+    let y = plus_one(x);
+    let z = plus_one(y);
+    fail_on_negative(z)
+}
+
+#[tokio::test]
+async fn bad_input_loses_no_computed_result_the_error_keeps_finished_outputs() {
+    let err = second_node_fails(-5).await.unwrap_err();
+    assert_eq!(err.node(), Some("n2"));
+    let done = err.completed().expect("a node error");
+    // n2 reads n1, which reads n0: both finished before n2 failed, and the error keeps them.
+    assert_eq!(done.nodes().collect::<Vec<_>>(), ["n0", "n1"]);
+    assert_eq!(done.output::<i64>("n0", 0), Some(&-4));
+    assert_eq!(done.output::<i64>("n1", 0), Some(&-3));
+    assert_eq!(done.output::<String>("n0", 0), None, "a wrong type is None, not a panic");
+    assert_eq!(done.output::<i64>("n2", 0), None, "the failed node has no output");
+}

@@ -25,6 +25,8 @@ pub enum Error {
         /// What went wrong.
         #[source]
         source: Box<NodeError>,
+        /// The outputs of the nodes that had finished: nothing computed is lost.
+        completed: Completed,
     },
     /// The workflow's graph could not be built.
     #[error("workflow `{workflow}` could not be compiled into a graph: {message}")]
@@ -57,6 +59,15 @@ impl Error {
         }
     }
 
+    /// The outputs of the nodes of this workflow that finished before it failed.
+    #[must_use]
+    pub fn completed(&self) -> Option<&Completed> {
+        match self {
+            Error::Node { completed, .. } => Some(completed),
+            _ => None,
+        }
+    }
+
     /// The id of the node that failed (`n0`, …), for errors raised by a node.
     #[must_use]
     pub fn node(&self) -> Option<&str> {
@@ -64,6 +75,36 @@ impl Error {
             Error::Node { node, .. } => Some(node),
             _ => None,
         }
+    }
+}
+
+/// The outputs of the nodes that finished before a run failed, by node id and output index.
+#[derive(Clone, Default)]
+pub struct Completed {
+    nodes: Vec<(String, Vec<Value>)>,
+}
+
+impl Completed {
+    pub(crate) fn new(nodes: Vec<(String, Vec<Value>)>) -> Self {
+        Completed { nodes }
+    }
+
+    /// The ids of the nodes that finished, in body order.
+    pub fn nodes(&self) -> impl Iterator<Item = &str> {
+        self.nodes.iter().map(|(id, _)| id.as_str())
+    }
+
+    /// Output `port` (0 for a single output) of node `node`, if it finished and has type `T`.
+    #[must_use]
+    pub fn output<T: 'static>(&self, node: &str, port: usize) -> Option<&T> {
+        let (_, values) = self.nodes.iter().find(|(id, _)| id == node)?;
+        values.get(port)?.downcast_ref::<T>()
+    }
+}
+
+impl fmt::Debug for Completed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.nodes()).finish()
     }
 }
 

@@ -17,7 +17,7 @@ pub mod types;
 mod value;
 
 pub use crate::builder::Compiled;
-pub use crate::error::{BoxError, Cause, ElementFailure, Error, MapFailure, NodeError};
+pub use crate::error::{BoxError, Cause, Completed, ElementFailure, Error, MapFailure, NodeError};
 pub use crate::events::{Event, EventKind};
 pub use crate::promise::Promise;
 pub use crate::runtime::{RunFuture, Runtime, RuntimeBuilder, WorkflowRun};

@@ -8,7 +8,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tracing::Instrument;
 
 use crate::builder::Compiled;
-use crate::error::{Error, NodeError};
+use crate::error::{Completed, Error, NodeError};
 use crate::events::EventKind;
 use crate::promise::Source;
 use crate::runtime::RunContext;
@@ -26,20 +26,6 @@ pub(crate) async fn run_graph(
     if inputs.len() != compiled.graph.interface.inputs.len() {
         return Err(internal("wrong number of inputs"));
     }
-
-    // How many times each node output is still to be read, so the last reader can take it.
-    let mut uses: Vec<Vec<usize>> = plan.nodes.iter().map(|_| Vec::new()).collect();
-    let mut count_use = |s: &Source| {
-        if let Source::Output { node, port } = *s {
-            let u = &mut uses[node];
-            if u.len() <= port {
-                u.resize(port + 1, 0);
-            }
-            u[port] += 1;
-        }
-    };
-    plan.nodes.iter().flat_map(|p| &p.inputs).for_each(&mut count_use);
-    plan.outputs.iter().for_each(&mut count_use);
 
     let mut waiting: Vec<usize> = Vec::with_capacity(n);
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -60,26 +46,23 @@ pub(crate) async fn run_graph(
         waiting.push(ups.len());
     }
 
-    let mut outputs: Vec<Vec<Option<Value>>> = vec![Vec::new(); n];
-    let read = |outputs: &mut Vec<Vec<Option<Value>>>, uses: &mut Vec<Vec<usize>>, s: Source| -> Option<Value> {
+    // Every finished node's outputs stay here until the run ends: readers share them (map and
+    // call inputs read through the `Arc`, no copy), and a failed run hands them to the error.
+    let mut outputs: Vec<Option<Vec<Value>>> = vec![None; n];
+    let read = |outputs: &[Option<Vec<Value>>], s: Source| -> Option<Value> {
         match s {
             Source::Input(i) => inputs.get(i).cloned(),
             Source::Constant(c) => plan.constants.get(c).cloned(),
-            Source::Output { node, port } => {
-                let left = uses.get_mut(node)?.get_mut(port)?;
-                *left -= 1;
-                let slot = outputs.get_mut(node)?.get_mut(port)?;
-                if *left == 0 { slot.take() } else { slot.clone() }
-            }
+            Source::Output { node, port } => outputs.get(node)?.as_ref()?.get(port).cloned(),
         }
     };
 
-    let start = |i: usize, outputs: &mut Vec<Vec<Option<Value>>>, uses: &mut Vec<Vec<usize>>| {
+    let start = |i: usize, outputs: &[Option<Vec<Value>>]| {
         let node = &plan.nodes[i];
         let values = node
             .inputs
             .iter()
-            .map(|s| read(outputs, uses, *s))
+            .map(|s| read(outputs, *s))
             .collect::<Option<Vec<Value>>>()
             .ok_or_else(|| internal(&format!("an input of node {} is missing", node.id)))?;
         let span =
@@ -91,7 +74,7 @@ pub(crate) async fn run_graph(
     let mut running = FuturesUnordered::new();
     let ready: Vec<usize> = (0..n).filter(|i| waiting[*i] == 0).collect();
     for i in ready {
-        running.push(start(i, &mut outputs, &mut uses)?);
+        running.push(start(i, &outputs)?);
     }
     let mut done = 0;
     while let Some((i, result)) = running.next().await {
@@ -103,16 +86,17 @@ pub(crate) async fn run_graph(
                 values
             }
             Err(source) => {
-                let error = node_error(compiled, i, source);
+                drop(running);
+                let error = node_error(compiled, i, source, completed(compiled, outputs));
                 node_events.emit(|| EventKind::NodeFailed { error: error.to_string() });
                 return Err(error);
             }
         };
-        outputs[i] = values.into_iter().map(Some).collect();
+        outputs[i] = Some(values);
         for d in dependents[i].clone() {
             waiting[d] -= 1;
             if waiting[d] == 0 {
-                running.push(start(d, &mut outputs, &mut uses)?);
+                running.push(start(d, &outputs)?);
             }
         }
     }
@@ -120,19 +104,27 @@ pub(crate) async fn run_graph(
     if done != n {
         return Err(internal("some nodes never became ready"));
     }
+    // The table is dropped on return, so the caller holds the only references to its outputs.
     plan.outputs
         .iter()
-        .map(|s| read(&mut outputs, &mut uses, *s))
+        .map(|s| read(&outputs, *s))
         .collect::<Option<Vec<Value>>>()
         .ok_or_else(|| internal("a workflow output is missing"))
 }
 
-fn node_error(compiled: &Compiled, i: usize, source: NodeError) -> Error {
+fn completed(compiled: &Compiled, outputs: Vec<Option<Vec<Value>>>) -> Completed {
+    Completed::new(
+        compiled.plan.nodes.iter().zip(outputs).filter_map(|(node, values)| Some((node.id.clone(), values?))).collect(),
+    )
+}
+
+fn node_error(compiled: &Compiled, i: usize, source: NodeError, completed: Completed) -> Error {
     let node = &compiled.plan.nodes[i];
     Error::Node {
         workflow: compiled.graph.name.clone(),
         node: node.id.clone(),
         target: node.display.clone(),
         source: Box::new(source),
+        completed,
     }
 }
