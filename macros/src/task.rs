@@ -163,17 +163,12 @@ fn generate(m: &TaskModel) -> TokenStream {
     let limits = resource_list(&m.settings.limits);
     let binder = signature::binder(ident, vis, "task", &m.params);
     let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
-    let data_checks = m.params.iter().map(|p| {
-        let ty = &p.ty;
-        quote_spanned!(ty.span()=> ::flowmap::__private::assert_data::<#ty>();)
-    });
-    let out_check = match &m.returns.output {
-        crate::signature::Output::Unit => quote!(),
-        crate::signature::Output::One(t) => quote_spanned!(t.span()=> ::flowmap::__private::assert_data::<#t>();),
-        crate::signature::Output::Many(ts) => {
-            let c = ts.iter().map(|t| quote_spanned!(t.span()=> ::flowmap::__private::assert_data::<#t>();));
-            quote!(#(#c)*)
-        }
+    let describe = |t: &syn::Type| quote_spanned!(t.span()=> ::flowmap::__private::describe::<#t>());
+    let input_types = m.params.iter().map(|p| describe(&p.ty));
+    let output_types: Vec<TokenStream> = match &m.returns.output {
+        crate::signature::Output::Unit => Vec::new(),
+        crate::signature::Output::One(t) => vec![describe(t)],
+        crate::signature::Output::Many(ts) => ts.iter().map(describe).collect(),
     };
 
     let inner = quote! {
@@ -182,6 +177,11 @@ fn generate(m: &TaskModel) -> TokenStream {
         #call_fn
 
             #binder
+
+            /// Descriptors of the input and output types, each checked to be data at its type.
+            fn __flowmap_types() -> (::std::vec::Vec<::flowmap::types::TypeDesc>, ::std::vec::Vec<::flowmap::types::TypeDesc>) {
+                (::std::vec![#(#input_types),*], ::std::vec![#(#output_types),*])
+            }
 
             const __FLOWMAP_DECL: ::flowmap::__private::TaskDecl = ::flowmap::__private::TaskDecl {
                 name: #name,
@@ -202,13 +202,11 @@ fn generate(m: &TaskModel) -> TokenStream {
                 type Args = __Unbound;
 
                 fn args(&self) -> Self::Args {
-                    #(#data_checks)*
-                    #out_check
                     __Args(#(#unset),*)
                 }
 
                 fn info(&self, tables: &mut ::flowmap::__private::Tables) -> ::core::result::Result<::flowmap::__private::TargetInfo, ::std::string::String> {
-                    __FLOWMAP_DECL.info::<Self>(tables)
+                    __FLOWMAP_DECL.info(tables, __flowmap_types())
                 }
 
                 #[allow(clippy::unit_arg, clippy::let_unit_value)]
@@ -226,7 +224,7 @@ fn generate(m: &TaskModel) -> TokenStream {
 
             impl ::flowmap::__private::Task for #ident {
                 fn spec(&self) -> ::flowmap::__private::TaskSpec {
-                    __FLOWMAP_DECL.spec::<Self>()
+                    __FLOWMAP_DECL.spec(__flowmap_types())
                 }
             }
     };

@@ -16,7 +16,7 @@ use crate::graph::{
     OutputBinding, Overrides, Port, TargetKind, TaskSpec,
 };
 use crate::promise::{Promise, Source};
-use crate::target::{Target, TargetInfo, Workflow};
+use crate::target::{Runnable, TargetInfo, Workflow};
 use crate::types::{Data, TypeDesc};
 use crate::value::{InputTuple, OutputTuple, Slots, Value};
 
@@ -135,9 +135,9 @@ fn output_ports(types: Vec<TypeDesc>) -> Vec<Port> {
 }
 
 impl TaskDecl {
-    /// The task's spec for target `T`.
+    /// The task's spec, given the descriptors of its input and output types.
     #[must_use]
-    pub fn spec<T: Target>(&self) -> TaskSpec {
+    pub fn spec(&self, (inputs, outputs): (Vec<TypeDesc>, Vec<TypeDesc>)) -> TaskSpec {
         let mut requests = crate::graph::Resources::default();
         for (k, v) in self.requests {
             requests.set(k, v);
@@ -150,10 +150,7 @@ impl TaskDecl {
             name: self.name.to_owned(),
             module: self.module.to_owned(),
             is_async: self.is_async,
-            interface: Interface {
-                inputs: ports(self.inputs, T::Input::types()),
-                outputs: output_ports(T::Output::types()),
-            },
+            interface: Interface { inputs: ports(self.inputs, inputs), outputs: output_ports(outputs) },
             retries: self.retries,
             timeout: self.timeout.map(str::to_owned),
             cache: self.cache,
@@ -167,8 +164,8 @@ impl TaskDecl {
     ///
     /// # Errors
     /// When the checked timeout no longer parses (a flowmap bug).
-    pub fn info<T: Target>(&self, tables: &mut Tables) -> Result<TargetInfo, String> {
-        let spec = self.spec::<T>();
+    pub fn info(&self, tables: &mut Tables, types: (Vec<TypeDesc>, Vec<TypeDesc>)) -> Result<TargetInfo, String> {
+        let spec = self.spec(types);
         let name = crate::graph::qualified(&spec.module, &spec.name);
         let timeout = spec.timeout.as_deref().map(flowmap_spec::duration::parse_timeout).transpose()?;
         let settings = EffectiveSettings { retries: spec.retries, timeout, requests: spec.requests.clone() };
@@ -224,7 +221,7 @@ impl GraphBuilder {
         Promise::new(Source::Constant(self.constants.len() - 1))
     }
 
-    fn add<T: Target, S: Slots<Input = T::Input>>(
+    fn add<T: Runnable, S: Slots<Input = T::Input>>(
         &mut self,
         target: T,
         slots: &S,
@@ -357,7 +354,7 @@ impl GraphBuilder {
     }
 
     /// A call of a task or workflow.
-    pub fn call<T: Target, S: Slots<Input = T::Input>>(
+    pub fn call<T: Runnable, S: Slots<Input = T::Input>>(
         &mut self,
         target: T,
         slots: S,
@@ -368,7 +365,7 @@ impl GraphBuilder {
     }
 
     /// A map whose elements must all succeed: outputs are `Vec<T>`.
-    pub fn map<T: Target, S: Slots<Input = T::Input>>(
+    pub fn map<T: Runnable, S: Slots<Input = T::Input>>(
         &mut self,
         target: T,
         slots: S,
@@ -380,7 +377,7 @@ impl GraphBuilder {
     }
 
     /// A map tolerating failed elements: outputs are `Vec<Option<T>>`.
-    pub fn map_tolerant<T: Target, S: Slots<Input = T::Input>>(
+    pub fn map_tolerant<T: Runnable, S: Slots<Input = T::Input>>(
         &mut self,
         target: T,
         slots: S,

@@ -21,7 +21,7 @@ pub use crate::error::{BoxError, Cause, Completed, ElementFailure, Error, MapFai
 pub use crate::events::{Event, EventKind};
 pub use crate::promise::Promise;
 pub use crate::runtime::{RunFuture, Runtime, RuntimeBuilder, WorkflowRun};
-pub use crate::target::{Defaults, Target, Task, Workflow};
+pub use crate::target::{Defaults, Runnable, Target, Task, Workflow};
 pub use crate::types::Data;
 pub use crate::value::{InputTuple, OutputTuple};
 
@@ -35,12 +35,16 @@ pub mod __private {
     pub use crate::graph::{Overrides, Resources, TaskSpec};
     pub use crate::promise::{Mapped, MappedList, Promise, SlotFor, Source, Unset, mapped};
     pub use crate::runtime::{RunContext, WorkflowRun, run_on_global, run_subworkflow};
-    pub use crate::target::{Defaults, Invoke, Target, TargetInfo, Task, Workflow};
+    pub use crate::target::{Defaults, Invoke, Runnable, Target, TargetInfo, Task, Workflow};
     pub use crate::types::Data;
     pub use crate::value::{InputTuple, OutputTuple};
 
-    /// Checks at compile time that `T` can flow between tasks (spanned at the user's type).
-    pub const fn assert_data<T: Data>() {}
+    /// The descriptor of `T`, checked to be data; generated code spans the call at the user's
+    /// type, so a type that is not data is reported there, once.
+    #[must_use]
+    pub fn describe<T: Data>() -> crate::types::TypeDesc {
+        crate::types::TypeDesc::of::<T>()
+    }
 
     /// A task's `Err(e)` as a failed attempt.
     pub fn task_error<E: Into<BoxError>>(error: E) -> Cause {

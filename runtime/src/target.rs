@@ -44,10 +44,11 @@ pub struct TargetInfo {
     note = "a workflow body only wires tasks together; put plain Rust code inside a `#[task]` function"
 )]
 pub trait Target: Copy + Send + Sync + 'static {
-    /// Parameter types, as a tuple.
-    type Input: InputTuple;
+    /// Parameter types, as a tuple. (Checked to be data where they are used, through
+    /// [`Runnable`], so a type that is not data is reported once, at the user's type.)
+    type Input: Send + 'static;
     /// Output types: `()`, `(T,)` or a tuple of several.
-    type Output: OutputTuple;
+    type Output: Send + 'static;
     /// The binder a call starts from (generated).
     #[doc(hidden)]
     type Args;
@@ -73,6 +74,12 @@ pub trait Target: Copy + Send + Sync + 'static {
     >;
 }
 
+/// A target whose inputs and outputs are data: what graphs and the executor work with.
+/// Implemented for every such [`Target`].
+pub trait Runnable: Target<Input: InputTuple, Output: OutputTuple> {}
+
+impl<T: Target<Input: InputTuple, Output: OutputTuple>> Runnable for T {}
+
 /// A `#[task]`.
 pub trait Task: Target {
     /// The task's settings and typed interface, as they appear in a graph's `tasks` table.
@@ -80,7 +87,7 @@ pub trait Task: Target {
 }
 
 /// A `#[workflow]`: its compiled graph, built once.
-pub trait Workflow: Target {
+pub trait Workflow: Runnable {
     /// The compiled graph and its execution plan, built on first use.
     ///
     /// # Errors

@@ -11,11 +11,11 @@ use crate::events::{Emitter, EventKind};
 use crate::exec::capacity::Request;
 use crate::graph::EffectiveSettings;
 use crate::runtime::RunContext;
-use crate::target::{Invoke, Target};
+use crate::target::{Invoke, Runnable};
 
 /// Runs `target` on the input `input()` until an attempt succeeds or the retries are spent.
 /// `events` is `None` when nobody listens (checked once per node, not per element).
-pub(crate) async fn run_element<T: Target>(
+pub(crate) async fn run_element<T: Runnable>(
     target: T,
     cx: &RunContext,
     events: Option<&Emitter>,
@@ -42,7 +42,7 @@ pub(crate) async fn run_element<T: Target>(
 
 /// The same on a thread that may block: a sync element of a map with no timeout, run in place
 /// (no spawn, no allocation; a panic is caught around the call).
-pub(crate) fn run_element_blocking<T: Target>(
+pub(crate) fn run_element_blocking<T: Runnable>(
     target: T,
     cx: &RunContext,
     events: Option<&Emitter>,
@@ -110,7 +110,7 @@ fn emit(events: Option<&Emitter>, kind: impl FnOnce() -> EventKind) {
     }
 }
 
-async fn attempt<T: Target>(
+async fn attempt<T: Runnable>(
     target: T,
     cx: &RunContext,
     settings: &EffectiveSettings,

@@ -24,7 +24,7 @@ use crate::exec::attempt::{run_element, run_element_blocking};
 use crate::exec::capacity::Request;
 use crate::graph::EffectiveSettings;
 use crate::runtime::RunContext;
-use crate::target::Target;
+use crate::target::Runnable;
 use crate::value::{OutputTuple, Slots, Value};
 
 /// Runs one node given its input values.
@@ -69,7 +69,7 @@ pub(crate) struct CallExec<T, S> {
     pub(crate) _slots: PhantomData<fn() -> S>,
 }
 
-impl<T: Target, S: Slots<Input = T::Input>> NodeExec for CallExec<T, S> {
+impl<T: Runnable, S: Slots<Input = T::Input>> NodeExec for CallExec<T, S> {
     fn run<'a>(
         &'a self,
         cx: &'a RunContext,
@@ -183,7 +183,7 @@ fn chunk_size(n: usize, workers: usize) -> usize {
     (n / (workers * 8).max(1)).clamp(1, 4096)
 }
 
-impl<T: Target, S: Slots<Input = T::Input>> MapExec<T, S> {
+impl<T: Runnable, S: Slots<Input = T::Input>> MapExec<T, S> {
     /// The common length of the mapped lists, or the error naming each and its length.
     fn length(&self, columns: &S::Columns) -> Result<usize, NodeError> {
         let mapped: Vec<(String, usize)> = S::lens(columns)
@@ -353,7 +353,7 @@ impl<T: Target, S: Slots<Input = T::Input>> MapExec<T, S> {
     }
 }
 
-impl<T: Target, S: Slots<Input = T::Input>> NodeExec for MapExec<T, S> {
+impl<T: Runnable, S: Slots<Input = T::Input>> NodeExec for MapExec<T, S> {
     fn run<'a>(
         &'a self,
         cx: &'a RunContext,
