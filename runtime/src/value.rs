@@ -52,8 +52,6 @@ pub trait OutputTuple: Sized + Send + 'static {
     type OptionListPromises;
     /// What running the workflow returns: `T` for one output, the tuple for several.
     type Value;
-    /// Number of outputs.
-    const LEN: usize;
     /// Output types in order.
     fn types() -> Vec<TypeDesc>;
     /// Types of a strict map's outputs (`Vec<T>`).
@@ -243,7 +241,6 @@ impl OutputTuple for () {
     type ListPromises = ();
     type OptionListPromises = ();
     type Value = ();
-    const LEN: usize = 0;
     fn types() -> Vec<TypeDesc> {
         Vec::new()
     }
@@ -279,7 +276,6 @@ impl<A: Data> OutputTuple for (A,) {
     type ListPromises = Promise<Vec<A>>;
     type OptionListPromises = Promise<Vec<Option<A>>>;
     type Value = A;
-    const LEN: usize = 1;
     fn types() -> Vec<TypeDesc> {
         vec![TypeDesc::of::<A>()]
     }
@@ -333,7 +329,6 @@ macro_rules! multi_outputs {
             type ListPromises = ($(Promise<Vec<$T>>,)*);
             type OptionListPromises = ($(Promise<Vec<Option<$T>>>,)*);
             type Value = ($($T,)*);
-            const LEN: usize = [$($i),*].len();
             fn types() -> Vec<TypeDesc> { vec![$(TypeDesc::of::<$T>()),*] }
             fn list_types() -> Vec<TypeDesc> { vec![$(TypeDesc::of::<Vec<$T>>()),*] }
             fn option_list_types() -> Vec<TypeDesc> { vec![$(TypeDesc::of::<Vec<Option<$T>>>()),*] }

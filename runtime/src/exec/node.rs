@@ -192,7 +192,7 @@ impl<T: Runnable, S: Slots<Input = T::Input>> MapExec<T, S> {
             .filter_map(|(len, name)| Some(((*name).to_owned(), len?)))
             .collect();
         match mapped.first() {
-            None => Err(NodeError::InputCount),
+            None => Err(NodeError::Internal("a map node has no mapped list input".into())),
             Some((_, n)) if mapped.iter().all(|(_, l)| l == n) => Ok(*n),
             Some(_) => Err(NodeError::UnequalLengths { inputs: mapped }),
         }
@@ -231,7 +231,8 @@ impl<T: Runnable, S: Slots<Input = T::Input>> MapExec<T, S> {
         if self.tolerant {
             Ok(T::Output::option_lists(rows))
         } else {
-            T::Output::lists(rows).ok_or(NodeError::InputCount)
+            T::Output::lists(rows)
+                .ok_or_else(|| NodeError::Internal("a strict map finished with an element missing".into()))
         }
     }
 
