@@ -261,3 +261,32 @@ async fn a_request_above_capacity_fails_at_once() {
     // The seed's 2Gi override runs on a 4Gi runtime.
     assert_eq!(rt.run_default(&map_workflow_with_resource_overrides).await.unwrap(), EXPECTED);
 }
+
+#[task]
+fn div_rem(a: i64, b: i64) -> Result<(i64, i64), String> {
+    if b == 0 { Err(format!("{a} / 0")) } else { Ok((a / b, a % b)) }
+}
+
+#[workflow]
+fn many_outputs(a: Vec<i64>, b: i64) -> (Vec<i64>, Vec<i64>) {
+    map!(div_rem, partial(b = b))(a = a)
+}
+
+#[workflow]
+fn many_outputs_tolerant(a: Vec<i64>, b: Vec<i64>) -> (Vec<Option<i64>>, Vec<Option<i64>>) {
+    map!(div_rem, min_successes = 1)(a = a, b = b)
+}
+
+#[tokio::test]
+async fn a_task_with_several_outputs_maps_to_one_list_per_output() {
+    assert_eq!(many_outputs(vec![7, 9, 10], 4).await.unwrap(), (vec![1, 2, 2], vec![3, 1, 2]));
+    let (q, r) = many_outputs_tolerant(vec![7, 9, 10], vec![2, 0, 3]).await.unwrap();
+    assert_eq!(q, [Some(3), None, Some(3)]);
+    assert_eq!(r, [Some(1), None, Some(1)]);
+    let err = many_outputs(vec![1, 2], 0).await.unwrap_err();
+    let m = err.map_failure().unwrap();
+    assert_eq!(m.partial_outputs::<i64>(1).map(Vec::len), Some(2), "partial outputs per output");
+    let g = many_outputs_tolerant.graph().unwrap();
+    let types: Vec<String> = g.nodes[0].outputs.iter().map(|p| p.ty.short()).collect();
+    assert_eq!(types, ["list<optional<integer>>", "list<optional<integer>>"]);
+}
