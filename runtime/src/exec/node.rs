@@ -183,6 +183,29 @@ fn chunk_size(n: usize, workers: usize) -> usize {
     (n / (workers * 8).max(1)).clamp(1, 4096)
 }
 
+/// Lends out disjoint chunks of a map's rows, each with the index of its first element, to the
+/// workers (sync) or lanes (async) that fill them; one lock per chunk, not per element.
+struct ChunkQueue<'a, O> {
+    chunk: usize,
+    chunks: Mutex<std::iter::Enumerate<std::slice::ChunksMut<'a, Option<O>>>>,
+}
+
+impl<'a, O> ChunkQueue<'a, O> {
+    fn new(rows: &'a mut [Option<O>], chunk: usize) -> Self {
+        ChunkQueue { chunk, chunks: Mutex::new(rows.chunks_mut(chunk).enumerate()) }
+    }
+
+    /// The next chunk and the index of its first element.
+    fn next(&self) -> Option<(usize, &'a mut [Option<O>])> {
+        let (k, slots) = self.chunks.lock().unwrap_or_else(PoisonError::into_inner).next()?;
+        Some((k * self.chunk, slots))
+    }
+
+    fn has_work(&self) -> bool {
+        self.chunks.lock().unwrap_or_else(PoisonError::into_inner).len() > 0
+    }
+}
+
 impl<T: Runnable, S: Slots<Input = T::Input>> MapExec<T, S> {
     /// The common length of the mapped lists, or the error naming each and its length.
     fn length(&self, columns: &S::Columns) -> Result<usize, NodeError> {
@@ -255,13 +278,10 @@ impl<T: Runnable, S: Slots<Input = T::Input>> MapExec<T, S> {
         let (target, settings, pool_cx, shared) = (self.target, self.settings.clone(), cx.clone(), tally.clone());
         let _cancel = StopOnDrop(tally.clone());
         let job = cx.handle().spawn_blocking(move || {
-            // The queue lends out disjoint chunks of `rows`; it is gone when the scope ends.
-            let queue = Mutex::new(rows.chunks_mut(chunk).enumerate());
+            let queue = ChunkQueue::new(&mut rows, chunk);
             let worker = || {
-                loop {
-                    let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
-                    let Some((k, slots)) = next else { return };
-                    let start = k * chunk;
+                while !shared.stopped() {
+                    let Some((start, slots)) = queue.next() else { return };
                     let mut ok = 0;
                     for (j, slot) in slots.iter_mut().enumerate() {
                         if shared.stopped() {
@@ -304,12 +324,10 @@ impl<T: Runnable, S: Slots<Input = T::Input>> MapExec<T, S> {
         }
         let max_lanes = window.min(n).max(1);
         let chunk = chunk_size(n, max_lanes).min(n.div_ceil(max_lanes)).max(1);
-        let queue = Mutex::new(rows.chunks_mut(chunk).enumerate());
+        let queue = ChunkQueue::new(&mut rows, chunk);
         let lane = || async {
-            loop {
-                let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
-                let Some((k, slots)) = next else { return };
-                let start = k * chunk;
+            while !tally.stopped() {
+                let Some((start, slots)) = queue.next() else { return };
                 let mut ok = 0;
                 for (j, slot) in slots.iter_mut().enumerate() {
                     if tally.stopped() {
@@ -321,9 +339,6 @@ impl<T: Runnable, S: Slots<Input = T::Input>> MapExec<T, S> {
                     ok += tally.record(slot, result);
                 }
                 tally.succeeded.fetch_add(ok, Ordering::SeqCst);
-                if tally.stopped() {
-                    return;
-                }
             }
         };
         // Lanes grow on demand: a new one starts only when every running lane is waiting and work
@@ -332,7 +347,6 @@ impl<T: Runnable, S: Slots<Input = T::Input>> MapExec<T, S> {
         let mut running = FuturesUnordered::new();
         running.push(lane());
         let mut lanes = 1;
-        let work_left = || queue.lock().is_ok_and(|q| q.len() > 0);
         futures_util::future::poll_fn(|ctx| {
             loop {
                 match running.poll_next_unpin(ctx) {
@@ -340,7 +354,7 @@ impl<T: Runnable, S: Slots<Input = T::Input>> MapExec<T, S> {
                     Poll::Ready(Some(())) if tally.stopped() => return Poll::Ready(()),
                     Poll::Ready(Some(())) => {}
                     Poll::Ready(None) => return Poll::Ready(()),
-                    Poll::Pending if lanes < max_lanes && work_left() => {
+                    Poll::Pending if lanes < max_lanes && queue.has_work() => {
                         running.push(lane());
                         lanes += 1;
                     }
