@@ -60,12 +60,12 @@
 //! graph for remote backends and not enforced locally.
 
 pub use flowmap_macros::{map, task, workflow};
+pub use flowmap_model::{Quantity, Ratio, ResourceKey, Resources, Settings, graph, types};
 pub use flowmap_runtime::events;
-pub use flowmap_runtime::graph;
-pub use flowmap_runtime::types;
 pub use flowmap_runtime::{
-    BoxError, Cause, Completed, Data, Defaults, ElementFailure, Error, Event, EventKind, InputTuple, MapFailure,
-    NodeError, OutputTuple, Promise, Runtime, RuntimeBuilder, Target, Task, Workflow, WorkflowRun,
+    BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, Data, Defaults, ElementFailure,
+    Error, Event, EventKind, MapFailure, NodeError, PanicError, Promise, Report, Runtime, RuntimeBuilder, Target, Task,
+    TimeoutError, Workflow, WorkflowRun,
 };
 
 /// `use flowmap::prelude::*;` brings the macros and the traits a workflow author uses.

@@ -112,7 +112,7 @@ async fn too_many_failures_fail_the_node_with_counts_and_errors() {
     assert_eq!((m.total, m.required, m.failed), (10, 8, 3));
     assert_eq!(m.succeeded + m.failed + m.not_run, 10);
     assert!(m.errors.iter().all(|e| e.index.is_some() && e.attempts == 1));
-    let msg = err.to_string();
+    let msg = err.report().to_string();
     assert!(msg.contains("map of task non_negative"), "{msg}");
     assert!(msg.contains("are required"), "{msg}");
     assert!(msg.contains("< 0"), "{msg}");
@@ -133,7 +133,7 @@ async fn too_many_failures_fail_the_node_with_counts_and_errors() {
 async fn empty_lists_succeed_and_min_successes_above_the_length_is_an_error() {
     assert_eq!(strict(vec![]).await.unwrap(), Vec::<i64>::new());
     assert_eq!(three_quarters(vec![]).await.unwrap(), Vec::<Option<i64>>::new());
-    let e = at_least_two(vec![1]).await.unwrap_err().to_string();
+    let e = at_least_two(vec![1]).await.unwrap_err().report().to_string();
     assert!(e.contains("min_successes = 2 but the mapped list has only 1 elements"), "{e}");
 }
 
@@ -194,7 +194,7 @@ async fn partial_inputs_go_whole_to_every_element() {
 async fn several_mapped_inputs_are_zipped() {
     let out = zipped(vec![1, 2], vec!["a".into(), "b".into()]).await.unwrap();
     assert_eq!(out, ["1a", "2b"]);
-    let err = zipped(vec![1, 2, 3], vec!["a".into()]).await.unwrap_err().to_string();
+    let err = zipped(vec![1, 2, 3], vec!["a".into()]).await.unwrap_err().report().to_string();
     assert!(err.contains("mapped inputs have different lengths (`a` has 3, `b` has 1); no element ran"), "{err}");
 }
 
@@ -243,9 +243,10 @@ async fn overrides_apply_to_their_node_only() {
     assert_eq!(plain, [None, Some(102)], "the other node of the same task keeps retries = 0");
     let g = overrides_stay_on_their_node.graph().unwrap();
     assert_eq!(g.nodes[0].overrides.retries, Some(1));
-    assert_eq!(g.nodes[0].overrides.requests.mem.as_deref(), Some("1Gi"));
+    let mem = g.nodes[0].overrides.requests.as_ref().and_then(|r| r.get(flowmap::ResourceKey::Mem));
+    assert_eq!(mem.map(flowmap::Quantity::text), Some("1Gi"));
     assert!(g.nodes[1].overrides.is_empty());
-    assert_eq!(g.tasks["map::flaky"].retries, 0, "the task itself is unchanged");
+    assert_eq!(g.tasks["map::flaky"].settings.retries, None, "the task itself is unchanged");
 }
 
 #[workflow]
@@ -256,7 +257,7 @@ fn too_big(xs: Vec<i64>) -> Vec<bool> {
 #[tokio::test]
 async fn a_request_above_capacity_fails_at_once() {
     let rt = flowmap::Runtime::builder().cpus(2).memory("4Gi").build().unwrap();
-    let e = rt.run(&too_big, (vec![1, 2],)).await.unwrap_err().to_string();
+    let e = rt.run(&too_big, (vec![1, 2],)).await.unwrap_err().report().to_string();
     assert!(e.contains("requests mem = \"64Gi\" but the runtime's whole capacity is 4Gi of memory"), "{e}");
     // The seed's 2Gi override runs on a 4Gi runtime.
     assert_eq!(rt.run_default(&map_workflow_with_resource_overrides).await.unwrap(), EXPECTED);

@@ -181,7 +181,7 @@ async fn success_is_reaching_min_successes_once_every_element_ended() {
 
 #[tokio::test]
 async fn min_successes_larger_than_the_list_is_a_clear_error() {
-    let msg = three_of(vec![1, 2]).await.unwrap_err().to_string();
+    let msg = three_of(vec![1, 2]).await.unwrap_err().report().to_string();
     assert!(msg.contains("min_successes = 3 but the mapped list has only 2 elements; no element ran"), "{msg}");
 }
 
@@ -190,10 +190,11 @@ async fn min_successes_survives_serialization_unlike_flytekit() {
     let g = three_of.graph().unwrap();
     let back: flowmap::graph::Graph = serde_json::from_str(&g.to_json().unwrap()).unwrap();
     let m = back.nodes[0].map.as_ref().unwrap();
-    assert_eq!(m.min_successes, Some(3));
+    assert_eq!(m.min_successes.map(std::num::NonZeroU64::get), Some(3));
     assert!(m.tolerant);
     let r = eight_tenths.graph().unwrap().nodes[0].map.clone().unwrap();
-    assert_eq!(r.min_success_ratio.as_deref(), Some("0.8"));
+    assert_eq!(r.min_success_ratio.map(|r| r.to_string()).as_deref(), Some("0.8"));
+    assert_eq!(serde_json::to_value(&r).unwrap()["min_success_ratio"], "0.8", "the ratio is written as the decimal");
 }
 
 // ---- empty list ----------------------------------------------------------------------------
@@ -250,7 +251,7 @@ async fn early_failure_cancels_running_elements_and_never_starts_pending_ones() 
     assert_eq!((m.total, m.succeeded, m.failed, m.required, m.not_run), (10, 0, 1, 10, 9));
     assert_eq!(m.errors.len(), 1);
     assert_eq!((m.errors[0].index, m.errors[0].attempts), (Some(0), 1));
-    assert!(err.to_string().contains("element 0 failed after 1 attempt: element 0 is broken"), "{err}");
+    assert!(err.report().to_string().contains("element 0 failed after 1 attempt: element 0 is broken"), "{err}");
 }
 
 static SERIAL: Gauge = Gauge::new();
@@ -346,7 +347,7 @@ fn times_out_by_override(xs: Vec<i64>) -> Vec<Option<i64>> {
 #[tokio::test]
 async fn timeout_fails_the_attempt_and_cancels_an_async_one() {
     let err = guard(times_out(1)).await.unwrap_err();
-    assert!(err.to_string().contains("failed after 1 attempt: timed out after 50ms"), "{err}");
+    assert!(err.report().to_string().contains("failed after 1 attempt: timed out after 50ms"), "{err}");
     assert!(TIMED_OUT_DROPPED.load(Ordering::SeqCst), "the timed-out future was dropped");
 
     let err = guard(times_out_by_override(vec![1, 2])).await.unwrap_err();
@@ -410,7 +411,7 @@ fn panicky_strict(xs: Vec<i64>) -> Vec<i64> {
 async fn panics_are_element_failures_with_their_message() {
     assert_eq!(panicky(vec![1, 3, 4]).await.unwrap(), [Some(1), None, Some(4)]);
     let err = panicky_strict(vec![3]).await.unwrap_err();
-    assert!(err.to_string().contains("element 0 failed after 1 attempt: panicked: boom at 3"), "{err}");
+    assert!(err.report().to_string().contains("element 0 failed after 1 attempt: panicked: boom at 3"), "{err}");
 }
 
 // ---- inputs --------------------------------------------------------------------------------
@@ -439,7 +440,7 @@ async fn inputs_are_zipped_and_partial_lists_go_whole_to_every_element() {
 async fn unequal_lengths_fail_before_any_element_runs_instead_of_truncating_like_flytekit() {
     let before = ZIPPED.started();
     let err = zip(vec![1, 2, 3], vec!["x".into()], vec![]).await.unwrap_err();
-    assert!(err.to_string().contains("(`a` has 3, `b` has 1); no element ran"), "{err}");
+    assert!(err.report().to_string().contains("(`a` has 3, `b` has 1); no element ran"), "{err}");
     assert_eq!(ZIPPED.started(), before);
 }
 
@@ -475,7 +476,8 @@ async fn requests_admit_elements_by_capacity_two_2gi_on_4gi() {
 #[tokio::test]
 async fn limits_are_carried_in_the_graph_for_remote_backends() {
     let g = memory_bound.graph().unwrap();
-    assert_eq!(g.tasks["semantics::needs_two_gi"].limits.mem.as_deref(), Some("2Gi"));
+    let limits = g.tasks["semantics::needs_two_gi"].settings.limits.as_ref().unwrap();
+    assert_eq!(limits.get(flowmap::ResourceKey::Mem).map(flowmap::Quantity::text), Some("2Gi"));
 }
 
 #[task(requests(gpu = "1"))]
@@ -491,7 +493,7 @@ fn gpu_map(xs: Vec<i64>) -> Vec<i64> {
 #[tokio::test]
 async fn requests_larger_than_the_whole_capacity_fail_at_once() {
     let none = Runtime::builder().build().unwrap();
-    let msg = guard(none.run(&gpu_map, (vec![1, 2],))).await.unwrap_err().to_string();
+    let msg = guard(none.run(&gpu_map, (vec![1, 2],))).await.unwrap_err().report().to_string();
     assert!(msg.contains("requests gpu = \"1\" but the runtime's whole capacity is 0 GPUs"), "{msg}");
     let one = Runtime::builder().gpus(1).build().unwrap();
     assert_eq!(guard(one.run(&gpu_map, (vec![1, 2],))).await.unwrap(), [1, 2]);
@@ -502,7 +504,7 @@ async fn requests_larger_than_the_whole_capacity_fail_at_once() {
 #[tokio::test]
 async fn errors_say_workflow_node_task_element_attempts_and_cause() {
     let err = strict(vec![1, -2]).await.unwrap_err();
-    let msg = err.to_string();
+    let msg = err.report().to_string();
     for part in
         ["workflow `strict`", "node `n0`", "map of task fail_on_negative", "element 1", "1 attempt", "-2 is negative"]
     {
@@ -555,7 +557,7 @@ fn sync_timeout(x: i64) -> i64 {
 #[tokio::test]
 async fn timeout_of_a_sync_task_fails_the_attempt_while_its_thread_finishes_in_the_background() {
     let err = guard(sync_timeout(1)).await.unwrap_err();
-    assert!(err.to_string().contains("timed out after 20ms"), "{err}");
+    assert!(err.report().to_string().contains("timed out after 20ms"), "{err}");
     assert!(!SYNC_FINISHED.load(Ordering::SeqCst), "the attempt failed before the call returned");
     RELEASE.0.lock().unwrap().send(()).unwrap();
 }

@@ -66,26 +66,38 @@ fn spec(t: &impl Task) -> TaskSpec {
 }
 
 #[test]
-fn options_are_recorded() {
+fn options_are_recorded_typed() {
+    use flowmap::ResourceKey::{Cpu, EphemeralStorage, Gpu, Mem};
     let s = spec(&tuned);
-    assert_eq!(s.name, "tuned");
+    assert_eq!(s.name(), "tuned");
+    assert_eq!(s.function, "tuned");
     assert_eq!(s.module, "tasks");
-    assert_eq!(s.retries, 3);
-    assert_eq!(s.timeout.as_deref(), Some("1m 30s"));
-    assert!(s.cache);
-    assert_eq!(s.cache_version.as_deref(), Some("2"));
-    assert_eq!(s.requests.cpu.as_deref(), Some("500m"));
-    assert_eq!(s.requests.mem.as_deref(), Some("2Gi"));
-    assert_eq!(s.requests.gpu.as_deref(), Some("1"));
-    assert_eq!(s.requests.ephemeral_storage.as_deref(), Some("1Gi"));
-    assert_eq!(s.limits.cpu.as_deref(), Some("1"));
-    assert_eq!(s.limits.mem.as_deref(), Some("4Gi"));
+    let o = &s.settings;
+    assert_eq!(o.retries, Some(3));
+    assert_eq!(o.timeout, Some(std::time::Duration::from_secs(90)));
+    assert_eq!(o.cache, Some(true));
+    assert_eq!(o.cache_version.as_deref(), Some("2"));
+    let requests = o.requests.as_ref().unwrap();
+    assert_eq!(requests.get(Cpu).unwrap().millis(), 500);
+    assert_eq!(requests.get(Mem).unwrap().units(), 2 << 30);
+    assert_eq!(requests.get(Gpu).unwrap().units(), 1);
+    assert_eq!(requests.get(EphemeralStorage).unwrap().text(), "1Gi");
+    let limits = o.limits.as_ref().unwrap();
+    assert_eq!((limits.get(Cpu).unwrap().text(), limits.get(Mem).unwrap().text()), ("1", "4Gi"));
     assert!(!s.is_async);
 
+    // In the graph, settings are written as the user wrote them.
+    let json = serde_json::to_value(&s).unwrap();
+    assert_eq!(json["timeout"], "1m 30s");
+    assert_eq!(
+        json["requests"],
+        serde_json::json!({"cpu": "500m", "mem": "2Gi", "gpu": "1", "ephemeral_storage": "1Gi"})
+    );
+    assert_eq!(serde_json::from_value::<TaskSpec>(json).unwrap(), s, "a task spec reads back from its JSON");
+
     let d = spec(&detect_anomalies);
-    assert_eq!(d.name, "detect_anomalies");
-    assert_eq!((d.retries, d.timeout, d.cache), (0, None, false));
-    assert!(d.requests.is_empty() && d.limits.is_empty());
+    assert_eq!(d.name(), "detect_anomalies");
+    assert!(d.settings.is_empty(), "a task without options has no settings: {:?}", d.settings);
     assert!(spec(&double_async).is_async);
 }
 

@@ -124,14 +124,14 @@ async fn a_configured_runtime_runs_with_inputs_or_defaults() {
 fn runtime_builder_rejects_bad_settings() {
     let e = flowmap::Runtime::builder().memory("lots").build().unwrap_err();
     assert!(matches!(e, flowmap::Error::Config(_)));
-    assert!(e.to_string().contains("\"lots\" is not a resource quantity"), "{e}");
-    assert!(flowmap::Runtime::builder().cpus(0).build().unwrap_err().to_string().contains("at least one CPU"));
+    assert!(e.report().to_string().contains("\"lots\" is not a resource quantity"), "{e}");
+    assert!(flowmap::Runtime::builder().cpus(0).build().unwrap_err().report().to_string().contains("at least one CPU"));
 }
 
 #[tokio::test]
 async fn a_task_error_names_workflow_node_and_task() {
     let err = failing(-4).await.unwrap_err();
-    let msg = err.to_string();
+    let msg = err.report().to_string();
     assert_eq!(err.node(), Some("n0"));
     assert!(msg.contains("workflow `failing`"), "{msg}");
     assert!(msg.contains("node `n0`"), "{msg}");
@@ -147,7 +147,7 @@ async fn a_failing_sub_workflow_reports_the_inner_node() {
         let y = add(x, 1);
         failing(y)
     }
-    let msg = outer(-5).await.unwrap_err().to_string();
+    let msg = outer(-5).await.unwrap_err().report().to_string();
     assert!(msg.contains("workflow `outer` failed at node `n1` (workflow failing)"), "{msg}");
     assert!(msg.contains("workflow `failing` failed at node `n0`"), "{msg}");
 }

@@ -8,7 +8,10 @@ use quote::ToTokens;
 use syn::{Block, Expr, Ident, Pat, Stmt};
 
 use crate::ctxt::Ctxt;
-use crate::options::{self, OptItem, OptValue, Settings};
+use flowmap_spec::ratio::Ratio;
+
+use crate::options::{self, OptItem, OptValue};
+use crate::settings::{self, Place, Settings};
 
 /// The parsed body.
 pub(crate) struct Body {
@@ -50,10 +53,16 @@ pub(crate) enum Arg {
 
 pub(crate) struct MapOptions {
     pub(crate) concurrency: Option<u32>,
-    pub(crate) min_success_ratio: Option<String>,
+    pub(crate) min_success_ratio: Option<Ratio>,
     pub(crate) min_successes: Option<u64>,
     pub(crate) partial: Vec<(Ident, WExpr)>,
-    pub(crate) tolerant: bool,
+}
+
+impl MapOptions {
+    /// Whether failed elements are tolerated, which makes the outputs `Vec<Option<T>>`.
+    pub(crate) fn tolerant(&self) -> bool {
+        self.min_successes.is_some() || self.min_success_ratio.is_some_and(|r| !r.is_one())
+    }
 }
 
 const MAP_OPTIONS: &[&str] = &["concurrency", "min_success_ratio", "min_successes", "partial"];
@@ -206,7 +215,7 @@ impl Parser<'_> {
                 let settings = {
                     let tokens = mc.args.to_token_stream();
                     let items = options::parse_list(self.cx, tokens);
-                    options::settings(self.cx, &items, true)
+                    settings::read(self.cx, &items, Place::Node)
                 };
                 match unparen(&mc.receiver) {
                     Expr::Call(call) => self.call(call, Some(settings)),
@@ -373,13 +382,7 @@ impl Parser<'_> {
             self.cx.error(&target, "`map!` takes a task or workflow by name, such as `map!(detect_anomalies)`");
         }
         options::check_duplicates(self.cx, &items, "map option");
-        let mut o = MapOptions {
-            concurrency: None,
-            min_success_ratio: None,
-            min_successes: None,
-            partial: Vec::new(),
-            tolerant: false,
-        };
+        let mut o = MapOptions { concurrency: None, min_success_ratio: None, min_successes: None, partial: Vec::new() };
         for item in &items {
             let key = item.key.to_string();
             match key.as_str() {
@@ -415,7 +418,6 @@ impl Parser<'_> {
                 "give either `min_success_ratio` or `min_successes`, not both: each says how many elements must succeed",
             );
         }
-        o.tolerant = o.min_successes.is_some() || o.min_success_ratio.as_deref().is_some_and(|r| r != "1");
         Some((target, o))
     }
 
@@ -443,7 +445,7 @@ impl Parser<'_> {
             return;
         }
         match flowmap_spec::ratio::Ratio::parse(&text) {
-            Ok(r) => o.min_success_ratio = Some(r.to_string()),
+            Ok(r) => o.min_success_ratio = Some(r),
             Err(e) => self.cx.error(span, e),
         }
     }

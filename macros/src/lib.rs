@@ -7,6 +7,7 @@
 mod body;
 mod ctxt;
 mod options;
+mod settings;
 mod signature;
 mod task;
 mod workflow;

@@ -1,5 +1,6 @@
 //! `key = value` option lists, shared by `#[task(...)]`, `.with_overrides(...)` and `map!(...)`:
 //! parsing into a small tree that keeps every token, then typed readers that check each value.
+//! Which keys exist, and which reader each uses, is `crate::settings`.
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
@@ -7,6 +8,9 @@ use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Ident, Lit, LitStr, Token};
 
+use std::time::Duration;
+
+use flowmap_spec::quantity::Quantity;
 use flowmap_spec::resources::ResourceKey;
 
 use crate::ctxt::Ctxt;
@@ -141,10 +145,10 @@ pub(crate) fn integer(cx: &mut Ctxt, item: &OptItem, min: u64, what: &str) -> Op
 }
 
 /// A timeout string, checked.
-pub(crate) fn timeout(cx: &mut Ctxt, item: &OptItem) -> Option<LitStr> {
+pub(crate) fn timeout(cx: &mut Ctxt, item: &OptItem) -> Option<Duration> {
     let s = string(cx, item, "\"30s\"")?;
     match flowmap_spec::duration::parse_timeout(&s.value()) {
-        Ok(_) => Some(s),
+        Ok(d) => Some(d),
         Err(e) => {
             cx.error(&s, e);
             None
@@ -153,7 +157,7 @@ pub(crate) fn timeout(cx: &mut Ctxt, item: &OptItem) -> Option<LitStr> {
 }
 
 /// A checked `requests(...)` or `limits(...)` list: each key once, each value a quantity.
-pub(crate) fn resources(cx: &mut Ctxt, item: &OptItem) -> Vec<(ResourceKey, LitStr)> {
+pub(crate) fn resources(cx: &mut Ctxt, item: &OptItem) -> Vec<(ResourceKey, LitStr, Quantity)> {
     let OptValue::List(entries) = &item.value else {
         cx.error(
             span_of(item),
@@ -161,7 +165,7 @@ pub(crate) fn resources(cx: &mut Ctxt, item: &OptItem) -> Vec<(ResourceKey, LitS
         );
         return Vec::new();
     };
-    let mut out: Vec<(ResourceKey, LitStr)> = Vec::new();
+    let mut out: Vec<(ResourceKey, LitStr, Quantity)> = Vec::new();
     for e in entries {
         let Some(key) = ResourceKey::from_name(&e.key.to_string()) else {
             unknown(
@@ -173,7 +177,7 @@ pub(crate) fn resources(cx: &mut Ctxt, item: &OptItem) -> Vec<(ResourceKey, LitS
             );
             continue;
         };
-        if out.iter().any(|(k, _)| *k == key) {
+        if out.iter().any(|(k, _, _)| *k == key) {
             cx.error(&e.key, format!("resource `{}` is given twice in `{}`", key.name(), item.key));
             continue;
         }
@@ -196,7 +200,7 @@ pub(crate) fn resources(cx: &mut Ctxt, item: &OptItem) -> Vec<(ResourceKey, LitS
             }
         };
         match key.check(&text.value()) {
-            Ok(_) => out.push((key, text)),
+            Ok(q) => out.push((key, text, q)),
             Err(msg) => cx.error(&text, msg),
         }
     }
@@ -210,82 +214,6 @@ fn example(key: ResourceKey) -> &'static str {
         ResourceKey::Gpu => "\"1\"",
         ResourceKey::EphemeralStorage => "\"10Gi\"",
     }
-}
-
-/// Requests above limits for the same resource.
-pub(crate) fn check_requests_within_limits(
-    cx: &mut Ctxt,
-    requests: &[(ResourceKey, LitStr)],
-    limits: &[(ResourceKey, LitStr)],
-) {
-    for (key, req) in requests {
-        let Some((_, lim)) = limits.iter().find(|(k, _)| k == key) else { continue };
-        let (Ok(r), Ok(l)) = (key.check(&req.value()), key.check(&lim.value())) else { continue };
-        if r.exceeds(&l) {
-            cx.error(
-                req,
-                format!(
-                    "requests {} = \"{}\" is above limits {} = \"{}\"; a request must fit within its limit",
-                    key.name(),
-                    req.value(),
-                    key.name(),
-                    lim.value()
-                ),
-            );
-        }
-    }
-}
-
-/// The settings shared by `#[task(...)]` and `.with_overrides(...)`.
-#[derive(Default)]
-pub(crate) struct Settings {
-    pub(crate) name: Option<LitStr>,
-    pub(crate) retries: Option<u32>,
-    pub(crate) timeout: Option<LitStr>,
-    pub(crate) cache: Option<bool>,
-    pub(crate) cache_version: Option<LitStr>,
-    pub(crate) requests: Vec<(ResourceKey, LitStr)>,
-    pub(crate) limits: Vec<(ResourceKey, LitStr)>,
-    pub(crate) container_image: Option<LitStr>,
-    pub(crate) interruptible: Option<bool>,
-}
-
-pub(crate) const TASK_OPTIONS: &[&str] =
-    &["name", "retries", "timeout", "cache", "cache_version", "requests", "limits"];
-pub(crate) const OVERRIDE_KEYS: &[&str] =
-    &["name", "retries", "timeout", "cache", "cache_version", "requests", "limits", "container_image", "interruptible"];
-const SETTING_ALIASES: &[(&str, &str)] =
-    &[("retry", "retries"), ("resources", "requests"), ("request", "requests"), ("limit", "limits")];
-
-/// Reads task options (`overrides == false`) or override keys (`true`).
-pub(crate) fn settings(cx: &mut Ctxt, items: &[OptItem], overrides: bool) -> Settings {
-    let (valid, what) = if overrides { (OVERRIDE_KEYS, "override") } else { (TASK_OPTIONS, "task option") };
-    check_duplicates(cx, items, what);
-    let mut s = Settings::default();
-    for item in items {
-        let key = item.key.to_string();
-        if !valid.contains(&key.as_str()) {
-            unknown(cx, what, &item.key, valid, SETTING_ALIASES);
-            continue;
-        }
-        match key.as_str() {
-            "name" => s.name = string(cx, item, "\"my-task\""),
-            "retries" => {
-                s.retries = integer(cx, item, 0, "retries is how many times a failed attempt is tried again")
-                    .and_then(|v| u32::try_from(v).ok());
-            }
-            "timeout" => s.timeout = timeout(cx, item),
-            "cache" => s.cache = boolean(cx, item),
-            "cache_version" => s.cache_version = string(cx, item, "\"1\""),
-            "requests" => s.requests = resources(cx, item),
-            "limits" => s.limits = resources(cx, item),
-            "container_image" => s.container_image = string(cx, item, "\"ghcr.io/org/image:tag\""),
-            "interruptible" => s.interruptible = boolean(cx, item),
-            _ => {}
-        }
-    }
-    check_requests_within_limits(cx, &s.requests, &s.limits);
-    s
 }
 
 /// Parses `tokens` as an option list, recording a parse error.

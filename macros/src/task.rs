@@ -6,7 +6,8 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Item, ItemFn};
 
 use crate::ctxt::Ctxt;
-use crate::options::{self, Settings};
+use crate::options;
+use crate::settings::{self, Place, Settings};
 use crate::signature::{self, Param, Returns};
 
 /// A checked task.
@@ -56,7 +57,7 @@ fn strip_default_attrs(func: &mut ItemFn) {
 
 fn parse(cx: &mut Ctxt, options_cx: &mut Ctxt, attr: TokenStream, item: ItemFn) -> TaskModel {
     let items = options::parse_list(options_cx, attr);
-    let settings = options::settings(options_cx, &items, false);
+    let settings = settings::read(options_cx, &items, Place::Task);
     signature::check_plain(cx, &item.sig, "task");
     let params = signature::params(cx, &item.sig, "task");
     for arg in &item.sig.inputs {
@@ -75,21 +76,6 @@ fn parse(cx: &mut Ctxt, options_cx: &mut Ctxt, attr: TokenStream, item: ItemFn) 
 
 fn is_doc(a: &Attribute) -> bool {
     a.path().is_ident("doc")
-}
-
-fn lit_opt(v: Option<&syn::LitStr>) -> TokenStream {
-    match v {
-        Some(s) => quote!(::core::option::Option::Some(#s)),
-        None => quote!(::core::option::Option::None),
-    }
-}
-
-fn resource_list(list: &[(flowmap_spec::resources::ResourceKey, syn::LitStr)]) -> TokenStream {
-    let entries = list.iter().map(|(k, v)| {
-        let k = k.name();
-        quote!((#k, #v))
-    });
-    quote!(&[#(#entries),*])
 }
 
 fn generate(m: &TaskModel) -> TokenStream {
@@ -153,14 +139,9 @@ fn generate(m: &TaskModel) -> TokenStream {
         )
     };
 
-    let name = m.settings.name.as_ref().map_or_else(|| ident.to_string(), syn::LitStr::value);
+    let function = ident.to_string();
     let input_names: Vec<String> = m.params.iter().map(|p| p.name.to_string()).collect();
-    let retries = m.settings.retries.unwrap_or(0);
-    let timeout = lit_opt(m.settings.timeout.as_ref());
-    let cache = m.settings.cache.unwrap_or(false);
-    let cache_version = lit_opt(m.settings.cache_version.as_ref());
-    let requests = resource_list(&m.settings.requests);
-    let limits = resource_list(&m.settings.limits);
+    let settings = m.settings.tokens();
     let binder = signature::binder(ident, vis, "task", &m.params);
     let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
     let describe = |t: &syn::Type| quote_spanned!(t.span()=> ::flowmap::__private::describe::<#t>());
@@ -184,47 +165,52 @@ fn generate(m: &TaskModel) -> TokenStream {
             }
 
             const __FLOWMAP_DECL: ::flowmap::__private::TaskDecl = ::flowmap::__private::TaskDecl {
-                name: #name,
+                function: #function,
                 module: ::core::module_path!(),
                 inputs: &[#(#input_names),*],
                 is_async: #is_async,
-                retries: #retries,
-                timeout: #timeout,
-                cache: #cache,
-                cache_version: #cache_version,
-                requests: #requests,
-                limits: #limits,
             };
+
+            impl ::flowmap::__private::Sealed for #ident {}
 
             impl ::flowmap::__private::Target for #ident {
                 type Input = (#(#tys,)*);
                 type Output = #output;
                 type Args = __Unbound;
+                type Kernel = ::flowmap::__private::TaskKernel<#ident>;
 
                 fn args(&self) -> Self::Args {
                     __Args(#(#unset),*)
                 }
 
-                fn info(&self, tables: &mut ::flowmap::__private::Tables) -> ::core::result::Result<::flowmap::__private::TargetInfo, ::std::string::String> {
-                    __FLOWMAP_DECL.info(tables, __flowmap_types())
+                fn kernel(&self) -> Self::Kernel {
+                    ::flowmap::__private::TaskKernel(*self)
+                }
+
+                fn declare(
+                    &self,
+                    tables: &mut ::flowmap::__private::Tables,
+                ) -> ::core::result::Result<::flowmap::__private::Declared, ::flowmap::__private::BuildError> {
+                    ::core::result::Result::Ok(__FLOWMAP_DECL.declare(tables, ::flowmap::__private::Task::spec(self)))
+                }
+            }
+
+            impl ::flowmap::__private::Task for #ident {
+                const ASYNC: bool = #is_async;
+
+                fn spec(&self) -> ::flowmap::graph::TaskSpec {
+                    __FLOWMAP_DECL.spec(#settings, __flowmap_types())
                 }
 
                 #[allow(clippy::unit_arg, clippy::let_unit_value)]
                 fn invoke(
                     &self,
-                    _: &::flowmap::__private::RunContext,
                     (#(#args,)*): Self::Input,
                 ) -> ::flowmap::__private::Invoke<
                     impl ::core::ops::FnOnce() -> ::core::result::Result<#output, ::flowmap::__private::Cause> + ::core::marker::Send + 'static,
                     impl ::core::future::Future<Output = ::core::result::Result<#output, ::flowmap::__private::Cause>> + ::core::marker::Send + 'static,
                 > {
                     #invoke
-                }
-            }
-
-            impl ::flowmap::__private::Task for #ident {
-                fn spec(&self) -> ::flowmap::__private::TaskSpec {
-                    __FLOWMAP_DECL.spec(__flowmap_types())
                 }
             }
     };

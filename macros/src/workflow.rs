@@ -8,7 +8,7 @@ use syn::{Attribute, Expr, FnArg, Item, ItemFn};
 
 use crate::body::{self, Arg, Body, Call, WExpr, WStmt};
 use crate::ctxt::Ctxt;
-use crate::options::Settings;
+use crate::settings::Settings;
 use crate::signature::{self, Output, Param};
 
 struct WorkflowModel {
@@ -150,10 +150,10 @@ fn generate(m: &WorkflowModel) -> TokenStream {
         })
         .collect();
     let default_items = default_fns.iter().map(|(_, item)| item);
-    let default_json = m.defaults.iter().enumerate().map(|(i, d)| match d {
+    let default_json = m.defaults.iter().zip(&input_names).enumerate().map(|(i, (d, name))| match d {
         Some(_) => {
             let f = format_ident!("__flowmap_default_{}", i);
-            quote!(::core::option::Option::Some(::flowmap::__private::default_json(&#f())))
+            quote!(::core::option::Option::Some(::flowmap::__private::default_json(#name, &#f())))
         }
         None => quote!(::core::option::Option::None),
     });
@@ -194,40 +194,42 @@ fn generate(m: &WorkflowModel) -> TokenStream {
                 #body
             }
 
+            impl ::flowmap::__private::Sealed for #ident {}
+
             impl ::flowmap::__private::Target for #ident {
                 type Input = (#(#tys,)*);
                 type Output = #output;
                 type Args = __Unbound;
+                type Kernel = ::flowmap::__private::SubWorkflow<#ident>;
 
                 fn args(&self) -> Self::Args {
                     __Args(#(#unset),*)
                 }
 
-                fn info(&self, tables: &mut ::flowmap::__private::Tables) -> ::core::result::Result<::flowmap::__private::TargetInfo, ::std::string::String> {
-                    ::flowmap::__private::workflow_info(self, &__FLOWMAP_DECL, tables)
+                fn kernel(&self) -> Self::Kernel {
+                    ::flowmap::__private::SubWorkflow::new()
                 }
 
-                fn invoke(
+                fn declare(
                     &self,
-                    cx: &::flowmap::__private::RunContext,
-                    input: Self::Input,
-                ) -> ::flowmap::__private::Invoke<
-                    impl ::core::ops::FnOnce() -> ::core::result::Result<#output, ::flowmap::__private::Cause> + ::core::marker::Send + 'static,
-                    impl ::core::future::Future<Output = ::core::result::Result<#output, ::flowmap::__private::Cause>> + ::core::marker::Send + 'static,
-                > {
-                    ::flowmap::__private::Invoke::<fn() -> ::core::result::Result<#output, ::flowmap::__private::Cause>, _>::Async(
-                        ::flowmap::__private::run_subworkflow(*self, ::core::clone::Clone::clone(cx), input),
-                    )
+                    tables: &mut ::flowmap::__private::Tables,
+                ) -> ::core::result::Result<::flowmap::__private::Declared, ::flowmap::__private::BuildError> {
+                    ::flowmap::__private::declare_workflow::<#ident>(&__FLOWMAP_DECL, tables)
                 }
             }
 
+            /// The JSON of each `#[default(...)]`, evaluated while the graph is built.
+            fn __flowmap_defaults() -> ::flowmap::__private::DefaultsJson {
+                ::std::vec![#(#default_json),*]
+            }
+
             impl ::flowmap::__private::Workflow for #ident {
-                fn compiled(&self) -> ::core::result::Result<&'static ::flowmap::__private::Compiled, ::flowmap::__private::Error> {
+                fn compiled() -> ::core::result::Result<&'static ::flowmap::__private::Compiled, ::flowmap::__private::Error> {
                     static __FLOWMAP_CELL: ::flowmap::__private::CompileCell = ::flowmap::__private::CompileCell::new();
                     __FLOWMAP_CELL.get(#name, || {
-                        ::flowmap::__private::compile::<#ident>(
+                        ::flowmap::__private::compile::<(#(#tys,)*), #output>(
                             &__FLOWMAP_DECL,
-                            ::std::vec![#(#default_json),*],
+                            __flowmap_defaults,
                             __flowmap_build,
                         )
                     })
@@ -294,50 +296,10 @@ fn expr_tokens(e: &WExpr) -> TokenStream {
 }
 
 fn overrides_tokens(s: Option<&Settings>) -> TokenStream {
-    let default = quote!(<::flowmap::__private::Overrides as ::core::default::Default>::default());
-    let Some(s) = s else { return default };
-    let some = |v: TokenStream| quote!(::core::option::Option::Some(#v));
-    let string = |l: &syn::LitStr| some(quote!(::std::string::String::from(#l)));
-    let mut sets = Vec::new();
-    if let Some(v) = &s.name {
-        let v = string(v);
-        sets.push(quote!(__o.name = #v;));
+    match s {
+        Some(s) => s.tokens(),
+        None => quote!(<::flowmap::__private::Settings as ::core::default::Default>::default()),
     }
-    if let Some(v) = s.retries {
-        let v = some(quote!(#v));
-        sets.push(quote!(__o.retries = #v;));
-    }
-    if let Some(v) = &s.timeout {
-        let v = string(v);
-        sets.push(quote!(__o.timeout = #v;));
-    }
-    if let Some(v) = s.cache {
-        let v = some(quote!(#v));
-        sets.push(quote!(__o.cache = #v;));
-    }
-    if let Some(v) = &s.cache_version {
-        let v = string(v);
-        sets.push(quote!(__o.cache_version = #v;));
-    }
-    if let Some(v) = &s.container_image {
-        let v = string(v);
-        sets.push(quote!(__o.container_image = #v;));
-    }
-    if let Some(v) = s.interruptible {
-        let v = some(quote!(#v));
-        sets.push(quote!(__o.interruptible = #v;));
-    }
-    for (field, list) in [(quote!(requests), &s.requests), (quote!(limits), &s.limits)] {
-        for (key, value) in list {
-            let key = key.name();
-            sets.push(quote!(__o.#field.set(#key, #value);));
-        }
-    }
-    quote!({
-        let mut __o = #default;
-        #(#sets)*
-        __o
-    })
 }
 
 /// `__flowmap_input::<KEY, _>` for input `name`, spanned at the user's name; the inferred value
@@ -385,30 +347,28 @@ fn call_tokens(call: &Call) -> TokenStream {
             ::flowmap::__private::GraphBuilder::call(#b, #target_local, #slots, #overrides_local)
         },
         Some(m) => {
-            let some_u32 = |v: Option<u32>| match v {
-                Some(v) => quote!(::core::option::Option::Some(#v)),
+            let concurrency = match m.concurrency {
+                Some(c) => quote!(::core::num::NonZeroU32::new(#c)),
                 None => quote!(::core::option::Option::None),
             };
-            let concurrency = some_u32(m.concurrency);
-            let ratio = match &m.min_success_ratio {
-                Some(r) => quote!(::core::option::Option::Some(#r)),
-                None => quote!(::core::option::Option::None),
+            let rule = match (m.min_successes, m.min_success_ratio) {
+                (Some(k), _) => {
+                    let above_one = k - 1;
+                    quote!(::flowmap::__private::SuccessRule::AtLeast(::core::num::NonZeroU64::MIN.saturating_add(#above_one)))
+                }
+                (None, Some(r)) => {
+                    let (units, scale) = (r.units(), r.scale());
+                    quote!(::flowmap::__private::SuccessRule::Ratio(::flowmap::__private::Ratio::from_checked(#units, #scale)))
+                }
+                (None, None) => quote!(::flowmap::__private::SuccessRule::All),
             };
-            let min_successes = match m.min_successes {
-                Some(k) => quote!(::core::option::Option::Some(#k)),
-                None => quote!(::core::option::Option::None),
-            };
-            let method = if m.tolerant { quote!(map_tolerant) } else { quote!(map) };
+            let method = if m.tolerant() { quote!(map_tolerant) } else { quote!(map) };
             quote_spanned! {tspan=>
                 ::flowmap::__private::GraphBuilder::#method(
                     #b,
                     #target_local,
                     #slots,
-                    ::flowmap::__private::MapSpec {
-                        concurrency: #concurrency,
-                        min_success_ratio: #ratio,
-                        min_successes: #min_successes,
-                    },
+                    ::flowmap::__private::MapSpec { concurrency: #concurrency, rule: #rule },
                     #overrides_local,
                 )
             }

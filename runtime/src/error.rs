@@ -1,7 +1,10 @@
 //! Typed errors. Every message says what happened and where: workflow, node id, task, element
-//! index, attempts and cause. A failed map keeps the outputs its elements already computed.
+//! index, attempts and cause. Each level's `Display` says only its own part; the level below is
+//! its `source()`, down to the task's own error, so `{:#}` (anyhow) or [`Error::report`] prints
+//! the whole chain once. A failed run keeps every output already computed.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::value::Value;
@@ -14,7 +17,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[non_exhaustive]
 pub enum Error {
     /// A node failed.
-    #[error("workflow `{workflow}` failed at node `{node}` ({target}): {source}")]
+    #[error("workflow `{workflow}` failed at node `{node}` ({target})")]
     Node {
         /// The workflow's name.
         workflow: String,
@@ -29,20 +32,39 @@ pub enum Error {
         completed: Completed,
     },
     /// The workflow's graph could not be built.
-    #[error("workflow `{workflow}` could not be compiled into a graph: {message}")]
+    #[error("workflow `{workflow}` could not be built into a graph")]
     Build {
         /// The workflow's name.
         workflow: String,
-        /// What is wrong.
-        message: String,
+        /// Everything that is wrong, in body order (at least one).
+        #[source]
+        errors: BuildErrors,
     },
     /// `Runtime::builder()` was given a bad setting, or the runtime could not start.
-    #[error("invalid runtime configuration: {0}")]
-    Config(String),
+    #[error("invalid runtime configuration")]
+    Config(#[source] ConfigError),
     /// A bug in flowmap: please report it.
     #[error("internal error in flowmap: {0}")]
-    Internal(String),
+    Internal(&'static str),
 }
+
+/// Everything wrong with one workflow's graph: each problem with its causes, `; `-separated.
+#[derive(Clone, Debug)]
+pub struct BuildErrors(pub Vec<BuildError>);
+
+impl fmt::Display for BuildErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}", Report(e))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BuildErrors {}
 
 impl Error {
     /// The failure of the map node at the root of this error, if it is one: counts, first
@@ -76,6 +98,149 @@ impl Error {
             _ => None,
         }
     }
+
+    /// What was wrong when the graph could not be built.
+    #[must_use]
+    pub fn build_errors(&self) -> &[BuildError] {
+        match self {
+            Error::Build { errors, .. } => &errors.0,
+            _ => &[],
+        }
+    }
+
+    /// The whole chain in one line, each level once: `workflow `w` failed at node `n0` (task
+    /// read): failed after 1 attempt: No such file or directory (os error 2)`.
+    #[must_use]
+    pub fn report(&self) -> Report<'_> {
+        Report(self)
+    }
+}
+
+/// [`Error::report`]: displays an error and each of its sources, separated by `: `.
+#[derive(Debug)]
+pub struct Report<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut next = self.0.source();
+        while let Some(e) = next {
+            write!(f, ": {e}")?;
+            next = e.source();
+        }
+        Ok(())
+    }
+}
+
+/// One thing wrong with a workflow's graph, found while building it.
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The workflow calls itself, directly or through sub-workflows.
+    #[error("`{workflow}` calls itself, directly or through a sub-workflow; a workflow graph must be finite")]
+    Recursive {
+        /// The workflow that calls itself.
+        workflow: String,
+    },
+    /// An input of a call was not given (the macro rejects this; a hand-built call can do it).
+    #[error("node {node}: input `{input}` of `{target}` is not given")]
+    MissingInput {
+        /// The node's id.
+        node: String,
+        /// The input's name.
+        input: String,
+        /// The task or workflow called.
+        target: String,
+    },
+    /// A constant in the workflow body could not be serialized into the graph.
+    #[error("a constant of type `{ty}` cannot be serialized")]
+    Constant {
+        /// Its Rust type.
+        ty: &'static str,
+        /// Why.
+        #[source]
+        source: Arc<serde_json::Error>,
+    },
+    /// A `#[default(...)]` could not be serialized into the graph.
+    #[error("the default of input `{input}` (type `{ty}`) cannot be serialized")]
+    Default {
+        /// The input's name.
+        input: String,
+        /// Its Rust type.
+        ty: &'static str,
+        /// Why.
+        #[source]
+        source: Arc<serde_json::Error>,
+    },
+    /// A sub-workflow's own graph could not be built.
+    #[error("node {node}: sub-workflow `{workflow}` could not be built")]
+    SubWorkflow {
+        /// The node's id.
+        node: String,
+        /// The sub-workflow's name.
+        workflow: String,
+        /// Why.
+        #[source]
+        source: Arc<Error>,
+    },
+    /// A `map!` with no mapped list (the macro rejects this).
+    #[error("node {node}: the map of `{target}` has no mapped list input")]
+    NothingMapped {
+        /// The node's id.
+        node: String,
+        /// The task or workflow mapped.
+        target: String,
+    },
+    /// The workflow body, a constant or a default panicked while the graph was built.
+    #[error("building the graph panicked: {message}")]
+    Panicked {
+        /// The panic message.
+        message: String,
+    },
+}
+
+/// A bad `Runtime::builder()` setting, or threads that could not start.
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `cpus(0)`.
+    #[error("cpus(0): a runtime needs at least one CPU")]
+    ZeroCpus,
+    /// `memory(...)` is not a quantity.
+    #[error("memory(\"{text}\") is not a memory quantity: {reason}")]
+    Memory {
+        /// The text given.
+        text: String,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// `memory("0")`.
+    #[error("memory(\"{text}\") is zero: a runtime needs some memory")]
+    ZeroMemory {
+        /// The text given.
+        text: String,
+    },
+    /// `memory(...)` above what a `u64` of bytes holds.
+    #[error("memory(\"{text}\") is too large")]
+    MemoryTooLarge {
+        /// The text given.
+        text: String,
+    },
+    /// `event_capacity(0)`.
+    #[error("event_capacity(0): the event channel needs room for one event")]
+    ZeroEventCapacity,
+    /// `max_in_flight(0)`.
+    #[error("max_in_flight(0): a map needs room for one element")]
+    ZeroMaxInFlight,
+    /// The operating system refused to start the runtime's threads.
+    #[error("could not start the runtime's {what} threads")]
+    Threads {
+        /// Which threads: `worker` or `sync task`.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: Arc<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// The outputs of the nodes that finished before a run failed, by node id and output index.
@@ -113,10 +278,10 @@ impl fmt::Debug for Completed {
 #[non_exhaustive]
 pub enum NodeError {
     /// A plain task call failed after all its attempts.
-    #[error("{0}")]
+    #[error(transparent)]
     Failed(ElementFailure),
     /// Too few elements of a map succeeded.
-    #[error("{0}")]
+    #[error(transparent)]
     MapFailed(MapFailure),
     /// Mapped inputs of different lengths; no element ran.
     #[error("mapped inputs have different lengths ({}); no element ran", lengths(.inputs))]
@@ -128,7 +293,7 @@ pub enum NodeError {
     #[error("min_successes = {required} but the mapped list has only {len} elements; no element ran")]
     TooFewElements {
         /// `min_successes`.
-        required: usize,
+        required: u64,
         /// The list length.
         len: usize,
     },
@@ -146,9 +311,9 @@ pub enum NodeError {
         capacity: String,
     },
     /// A sub-workflow failed.
-    #[error("sub-workflow failed: {0}")]
-    Workflow(Box<Error>),
-    /// An input did not have the type the node expects (a graph built by hand, or a flowmap bug).
+    #[error("its sub-workflow failed")]
+    Workflow(#[source] Box<Error>),
+    /// An input did not have the type the node expects (a flowmap bug).
     #[error("input `{input}` does not hold a `{expected}`")]
     InputType {
         /// The input's name.
@@ -156,15 +321,9 @@ pub enum NodeError {
         /// The expected Rust type.
         expected: &'static str,
     },
-    /// A node was given the wrong number of inputs (a flowmap bug).
-    #[error("wrong number of inputs")]
-    InputCount,
-    /// A resource string in the graph could not be read.
-    #[error("invalid resource request: {0}")]
-    InvalidRequest(String),
     /// A bug in flowmap: please report it.
     #[error("internal error in flowmap: {0}")]
-    Internal(String),
+    Internal(&'static str),
 }
 
 fn lengths(inputs: &[(String, usize)]) -> String {
@@ -186,19 +345,15 @@ impl fmt::Display for ElementFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = if self.attempts == 1 { "" } else { "s" };
         match self.index {
-            Some(i) => write!(f, "element {i} failed after {} attempt{s}: {}", self.attempts, self.cause),
-            None => write!(f, "failed after {} attempt{s}: {}", self.attempts, self.cause),
+            Some(i) => write!(f, "element {i} failed after {} attempt{s}", self.attempts),
+            None => write!(f, "failed after {} attempt{s}", self.attempts),
         }
     }
 }
 
 impl std::error::Error for ElementFailure {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.cause {
-            Cause::Error(e) => Some(e.as_ref()),
-            Cause::Workflow(e) => Some(e.as_ref()),
-            Cause::Panic(_) | Cause::Timeout(_) => None,
-        }
+        Some(self.cause.as_error())
     }
 }
 
@@ -206,26 +361,67 @@ impl std::error::Error for ElementFailure {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Cause {
-    /// The task returned `Err`.
+    /// The task returned `Err`: its own error.
     Error(BoxError),
-    /// The task panicked; the panic message.
-    Panic(String),
+    /// The task panicked.
+    Panic(PanicError),
     /// The attempt ran longer than its timeout.
-    Timeout(Duration),
+    Timeout(TimeoutError),
     /// A mapped or called sub-workflow failed.
     Workflow(Box<Error>),
+    /// The attempt was cancelled before it finished (the run was dropped or shut down).
+    Cancelled(CancelledError),
+}
+
+impl Cause {
+    /// A panic with this message.
+    pub(crate) fn panic(message: String) -> Cause {
+        Cause::Panic(PanicError { message })
+    }
+
+    /// A timeout after `after`.
+    pub(crate) fn timeout(after: Duration) -> Cause {
+        Cause::Timeout(TimeoutError { after })
+    }
+
+    /// The error itself, so `source()` chains reach the task's own error (not this wrapper).
+    fn as_error(&self) -> &(dyn std::error::Error + 'static) {
+        match self {
+            Cause::Error(e) => e.as_ref(),
+            Cause::Panic(e) => e,
+            Cause::Timeout(e) => e,
+            Cause::Workflow(e) => e.as_ref(),
+            Cause::Cancelled(e) => e,
+        }
+    }
 }
 
 impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Cause::Error(e) => write!(f, "{e}"),
-            Cause::Panic(m) => write!(f, "panicked: {m}"),
-            Cause::Timeout(d) => write!(f, "timed out after {}", flowmap_spec::duration::format(*d)),
-            Cause::Workflow(e) => write!(f, "{e}"),
-        }
+        fmt::Display::fmt(self.as_error(), f)
     }
 }
+
+/// A task panicked.
+#[derive(Debug, thiserror::Error)]
+#[error("panicked: {message}")]
+pub struct PanicError {
+    /// The panic message.
+    pub message: String,
+}
+
+/// An attempt ran past its timeout.
+#[derive(Debug, thiserror::Error)]
+#[error("timed out after {}", flowmap_spec::duration::format(*.after))]
+pub struct TimeoutError {
+    /// The timeout.
+    pub after: Duration,
+}
+
+/// An attempt was cancelled before it finished.
+#[derive(Debug, thiserror::Error)]
+#[error("cancelled before it finished")]
+pub struct CancelledError;
 
 /// A map node that ended with fewer successes than required.
 #[derive(Debug)]
@@ -265,9 +461,19 @@ impl fmt::Display for MapFailure {
             "{} of {} elements succeeded but {} are required ({} failed, {} not run)",
             self.succeeded, self.total, self.required, self.failed, self.not_run
         )?;
-        for e in &self.errors {
-            write!(f, "; {e}")?;
+        // The first failure is this error's source; the others are listed here, each with its cause.
+        for e in self.errors.iter().skip(1) {
+            write!(f, "; {}", Report(e))?;
+        }
+        if self.errors.len() > 1 {
+            f.write_str("; first failure")?;
         }
         Ok(())
+    }
+}
+
+impl std::error::Error for MapFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.errors.first().map(|e| e as &(dyn std::error::Error + 'static))
     }
 }

@@ -1,49 +1,64 @@
-//! The runtime half of [flowmap](https://docs.rs/flowmap): the serializable graph model
-//! ([`graph`]), structured types ([`types`]), and the embedded local executor ([`Runtime`]).
+//! The runtime half of [flowmap](https://docs.rs/flowmap): plans and the embedded local executor.
 //!
-//! Users depend on the `flowmap` facade, which re-exports this crate with the macros; the items
-//! under `__private` exist for the code `#[task]` and `#[workflow]` generate.
+//! Users depend on the `flowmap` facade, which re-exports this crate with the macros and the
+//! model; the items under `__private` exist for the code `#[task]` and `#[workflow]` generate.
+//!
+//! Layers, each depending only on those before it (see ARCHITECTURE.md):
+//! - base: [`Value`]s and [`Source`](value::Source)s, errors, [`Data`], promises, and the tuple
+//!   traits that bridge typed code and erased values;
+//! - `plan`: compiling a workflow body into a plan of typed kernels (`plan::builder`,
+//!   `plan::compile`), and the kernels' per-element attempts and map loops, which ask the
+//!   executor for what they need through one trait (`plan::Hooks`);
+//! - `exec`: the local executor: capacity, threads, events, running a plan;
+//! - API: [`Runtime`].
 
-mod builder;
-mod dot;
+mod data;
 mod error;
 pub mod events;
 mod exec;
-pub mod graph;
+mod plan;
 mod promise;
 mod runtime;
-mod target;
-pub mod types;
+mod tuple;
 mod value;
 
-pub use crate::builder::Compiled;
-pub use crate::error::{BoxError, Cause, Completed, ElementFailure, Error, MapFailure, NodeError};
+pub use crate::data::Data;
+pub use crate::error::{
+    BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, ElementFailure, Error,
+    MapFailure, NodeError, PanicError, Report, TimeoutError,
+};
 pub use crate::events::{Event, EventKind};
+pub use crate::plan::Compiled;
+pub use crate::plan::target::{Defaults, Runnable, Target, Task, Workflow};
 pub use crate::promise::Promise;
 pub use crate::runtime::{RunFuture, Runtime, RuntimeBuilder, WorkflowRun};
-pub use crate::target::{Defaults, Runnable, Target, Task, Workflow};
-pub use crate::types::Data;
-pub use crate::value::{InputTuple, OutputTuple};
+pub use crate::value::Value;
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::builder::{
-        CompileCell, Compiled, DefaultsJson, GraphBuilder, MapSpec, Tables, TaskDecl, WorkflowDecl, compile,
-        default_json, workflow_info,
+    pub use crate::error::{BoxError, BuildError, Cause, Error};
+    pub use crate::plan::Compiled;
+    pub use crate::plan::builder::{GraphBuilder, MapSpec};
+    pub use crate::plan::compile::{CompileCell, DefaultsJson, compile, default_json};
+    pub use crate::plan::decl::{Declared, TaskDecl, WorkflowDecl};
+    pub use crate::plan::kernel::{Invoke, Kernel};
+    pub use crate::plan::target::{
+        Defaults, Runnable, Sealed, SubWorkflow, Target, Task, TaskKernel, Workflow, declare_workflow,
     };
-    pub use crate::error::{BoxError, Cause, Error};
-    pub use crate::graph::{Overrides, Resources, TaskSpec};
-    pub use crate::promise::{Mapped, MappedList, Promise, SlotFor, Source, Unset, mapped};
-    pub use crate::runtime::{RunContext, WorkflowRun, run_on_global, run_subworkflow};
-    pub use crate::target::{Defaults, Invoke, Runnable, Target, TargetInfo, Task, Workflow};
-    pub use crate::types::Data;
-    pub use crate::value::{InputTuple, OutputTuple};
+    pub use crate::promise::{Mapped, MappedList, Promise, SlotFor, Unset, mapped};
+    pub use crate::runtime::{WorkflowRun, run_on_global};
+    pub use crate::tuple::{InputTuple, OutputTuple};
+    pub use flowmap_model::graph::{SuccessRule, Tables};
+    pub use flowmap_model::{Quantity, Ratio, ResourceKey, Resources, Settings};
+
+    use crate::Data;
+    use flowmap_model::types::TypeDesc;
 
     /// The descriptor of `T`, checked to be data; generated code spans the call at the user's
     /// type, so a type that is not data is reported there, once.
     #[must_use]
-    pub fn describe<T: Data>() -> crate::types::TypeDesc {
-        crate::types::TypeDesc::of::<T>()
+    pub fn describe<T: Data>() -> TypeDesc {
+        crate::data::describe::<T>()
     }
 
     /// A task's `Err(e)` as a failed attempt.

@@ -8,22 +8,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-/// Where a promised value comes from.
-#[doc(hidden)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Source {
-    /// The n-th workflow input.
-    Input(usize),
-    /// Output `port` of node `node`.
-    Output {
-        /// Node index (body order).
-        node: usize,
-        /// Output index.
-        port: usize,
-    },
-    /// The n-th constant of the graph.
-    Constant(usize),
-}
+use crate::value::Source;
 
 /// A typed value of a workflow body: a workflow input, a node output or a constant.
 pub struct Promise<T> {

@@ -2,82 +2,24 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
-use flowmap_spec::quantity::Quantity;
+use flowmap_model::Quantity;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use crate::error::{Cause, Error};
-use crate::events::{Emitter, Event, EventKind};
+use crate::error::{BuildError, BuildErrors, ConfigError, Error};
+use crate::events::{Event, EventKind};
 use crate::exec::capacity::{Capacity, fmt_bytes};
-use crate::exec::run_graph;
-use crate::target::{Defaults, Workflow};
-use crate::value::{InputTuple, OutputTuple};
-
-/// What a running graph shares: capacity, threads, the event channel, and its run id.
-#[doc(hidden)]
-#[derive(Clone)]
-pub struct RunContext {
-    shared: Arc<Shared>,
-    run: u64,
-}
-
-struct Shared {
-    capacity: Capacity,
-    blocking_threads: usize,
-    max_in_flight: usize,
-    handle: tokio::runtime::Handle,
-    pool: rayon::ThreadPool,
-    events: broadcast::Sender<Event>,
-    next_run: AtomicU64,
-}
-
-impl fmt::Debug for RunContext {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RunContext")
-            .field("run", &self.run)
-            .field("capacity", &self.shared.capacity)
-            .finish_non_exhaustive()
-    }
-}
-
-impl RunContext {
-    pub(crate) fn capacity(&self) -> &Capacity {
-        &self.shared.capacity
-    }
-
-    pub(crate) fn blocking_threads(&self) -> usize {
-        self.shared.blocking_threads
-    }
-
-    pub(crate) fn handle(&self) -> &tokio::runtime::Handle {
-        &self.shared.handle
-    }
-
-    /// The threads sync map elements run on (as many as the runtime's CPUs).
-    pub(crate) fn pool(&self) -> &rayon::ThreadPool {
-        &self.shared.pool
-    }
-
-    /// At most this many elements of one map are in flight (an unbounded map's window).
-    pub(crate) fn max_in_flight(&self) -> usize {
-        self.shared.max_in_flight
-    }
-
-    /// The emitter for run events of `workflow` in this run.
-    pub(crate) fn emitter(&self, workflow: &str) -> Emitter {
-        Emitter { sender: self.shared.events.clone(), run: self.run, workflow: workflow.into(), node: None }
-    }
-
-    /// A context for a new run.
-    fn new_run(&self) -> RunContext {
-        RunContext { shared: self.shared.clone(), run: self.shared.next_run.fetch_add(1, Ordering::Relaxed) + 1 }
-    }
-}
+use crate::exec::context::{RunContext, Shared};
+use crate::exec::graph::run_graph;
+use crate::plan::attempt::panic_message;
+use crate::plan::target::{Defaults, Workflow};
+use crate::tuple::{InputTuple, OutputTuple};
 
 /// The embedded local runtime.
 ///
@@ -92,16 +34,16 @@ impl RunContext {
 /// # Ok(()) }
 /// ```
 pub struct Runtime {
-    cx: RunContext,
+    shared: Arc<Shared>,
     tokio: Option<tokio::runtime::Runtime>,
 }
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime")
-            .field("cpus", &(self.cx.capacity().cpu_millis() as f64 / 1000.0))
-            .field("memory", &fmt_bytes(self.cx.capacity().mem_bytes()))
-            .field("gpus", &self.cx.capacity().gpus())
+            .field("cpus", &self.cpus())
+            .field("memory", &fmt_bytes(self.memory_bytes()))
+            .field("gpus", &self.gpus())
             .finish()
     }
 }
@@ -167,58 +109,57 @@ impl RuntimeBuilder {
     /// # Errors
     /// [`Error::Config`] for zero CPUs, an unreadable memory quantity, or threads that cannot start.
     pub fn build(self) -> Result<Runtime, Error> {
+        self.start().map_err(Error::Config)
+    }
+
+    fn start(self) -> Result<Runtime, ConfigError> {
         let machine_cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let cpus = match self.cpus {
-            Some(0) => return Err(Error::Config("cpus(0): a runtime needs at least one CPU".into())),
+            Some(0) => return Err(ConfigError::ZeroCpus),
             Some(c) => c as usize,
             None => machine_cpus,
         };
         let mem_bytes = match &self.memory {
             Some(text) => {
-                let q = Quantity::parse(text).map_err(|e| Error::Config(format!("memory: {e}")))?;
+                let q = Quantity::parse(text).map_err(|reason| ConfigError::Memory { text: text.clone(), reason })?;
                 if q.is_zero() {
-                    return Err(Error::Config("memory(\"0\"): a runtime needs some memory".into()));
+                    return Err(ConfigError::ZeroMemory { text: text.clone() });
                 }
-                u64::try_from(q.units()).map_err(|_| Error::Config(format!("memory \"{text}\" is too large")))?
+                u64::try_from(q.units()).map_err(|_| ConfigError::MemoryTooLarge { text: text.clone() })?
             }
             None => machine_memory(),
         };
-        let tokio = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(cpus.min(machine_cpus).max(1))
-            .thread_name("flowmap-worker")
-            .enable_time()
-            .build()
-            .map_err(|e| Error::Config(format!("could not start the runtime's threads: {e}")))?;
         let event_capacity = match self.event_capacity {
-            Some(0) => {
-                return Err(Error::Config("event_capacity(0): the event channel needs room for one event".into()));
-            }
+            Some(0) => return Err(ConfigError::ZeroEventCapacity),
             Some(n) => n,
             None => 1 << 16,
         };
         let max_in_flight = match self.max_in_flight {
-            Some(0) => return Err(Error::Config("max_in_flight(0): a map needs room for one element".into())),
+            Some(0) => return Err(ConfigError::ZeroMaxInFlight),
             Some(n) => n,
             None => 1 << 14,
         };
+        let tokio = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(cpus.min(machine_cpus).max(1))
+            .thread_name("flowmap-worker")
+            .enable_all()
+            .build()
+            .map_err(|e| ConfigError::Threads { what: "worker", source: Arc::new(e) })?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(cpus)
             .thread_name(|i| format!("flowmap-sync-{i}"))
             .build()
-            .map_err(|e| Error::Config(format!("could not start the sync task threads: {e}")))?;
-        let cx = RunContext {
-            shared: Arc::new(Shared {
-                capacity: Capacity::new(cpus as u64 * 1000, mem_bytes, u64::from(self.gpus.unwrap_or(0))),
-                blocking_threads: cpus,
-                max_in_flight,
-                handle: tokio.handle().clone(),
-                pool,
-                events: broadcast::channel(event_capacity).0,
-                next_run: AtomicU64::new(0),
-            }),
-            run: 0,
-        };
-        Ok(Runtime { cx, tokio: Some(tokio) })
+            .map_err(|e| ConfigError::Threads { what: "sync task", source: Arc::new(e) })?;
+        let shared = Arc::new(Shared {
+            capacity: Capacity::new(cpus as u64 * 1000, mem_bytes, u64::from(self.gpus.unwrap_or(0))),
+            threads: cpus,
+            max_in_flight,
+            handle: tokio.handle().clone(),
+            pool,
+            events: broadcast::channel(event_capacity).0,
+            next_run: AtomicU64::new(0),
+        });
+        Ok(Runtime { shared, tokio: Some(tokio) })
     }
 }
 
@@ -251,7 +192,7 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
-static GLOBAL: OnceLock<Result<Runtime, String>> = OnceLock::new();
+static GLOBAL: OnceLock<Result<Runtime, ConfigError>> = OnceLock::new();
 
 impl Runtime {
     /// A builder with this machine's capacity.
@@ -264,36 +205,33 @@ impl Runtime {
     /// # Errors
     /// [`Error::Config`] if its threads cannot start.
     pub fn global() -> Result<&'static Runtime, Error> {
-        GLOBAL
-            .get_or_init(|| Runtime::builder().build().map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(|e| Error::Config(e.clone()))
+        GLOBAL.get_or_init(|| Runtime::builder().start()).as_ref().map_err(|e| Error::Config(e.clone()))
     }
 
     /// Receives the events of every run started after this call: run, node and element
     /// started / succeeded / failed / retrying, with node ids, element indices and attempts.
     #[must_use]
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.cx.shared.events.subscribe()
+        self.shared.events.subscribe()
     }
 
     /// CPU capacity in cores.
     #[must_use]
     #[allow(clippy::cast_precision_loss)]
     pub fn cpus(&self) -> f64 {
-        self.cx.capacity().cpu_millis() as f64 / 1000.0
+        self.shared.capacity.cpu_millis() as f64 / 1000.0
     }
 
     /// Memory capacity in bytes.
     #[must_use]
     pub fn memory_bytes(&self) -> u64 {
-        self.cx.capacity().mem_bytes()
+        self.shared.capacity.mem_bytes()
     }
 
     /// GPU capacity.
     #[must_use]
     pub fn gpus(&self) -> u64 {
-        self.cx.capacity().gpus()
+        self.shared.capacity.gpus()
     }
 
     /// Runs `workflow` with `inputs` (a tuple in parameter order) and returns its output.
@@ -306,22 +244,24 @@ impl Runtime {
         workflow: &W,
         inputs: W::Input,
     ) -> Result<<W::Output as OutputTuple>::Value, Error> {
-        let compiled = workflow.compiled()?;
+        let _ = workflow;
+        let compiled = W::compiled()?;
         let values = inputs.into_values();
-        let cx = self.cx.new_run();
-        let events = cx.emitter(&compiled.graph.name);
+        let cx = RunContext::new_run(&self.shared);
+        let events = cx.emitter(&compiled.plan.workflow);
         events.emit(|| EventKind::RunStarted);
-        let run = AbortOnDrop(self.cx.handle().spawn(async move { run_graph(&cx, compiled, values).await }));
+        let run = AbortOnDrop(self.shared.handle.spawn(run_graph(cx, &compiled.plan, values, true)));
         let result = match run.await {
             Ok(outputs) => outputs.and_then(|outputs| {
                 W::Output::from_values(outputs)
-                    .map_err(|e| Error::Internal(format!("outputs of `{}`: {e}", compiled.graph.name)))
+                    .map_err(|_| Error::Internal("a workflow's outputs have the wrong types"))
             }),
-            Err(e) => Err(Error::Internal(format!("the run of `{}` stopped: {e}", compiled.graph.name))),
+            Err(e) if e.is_panic() => Err(Error::Internal("a run panicked outside any task")),
+            Err(_) => Err(Error::Internal("a run was cancelled: its runtime shut down")),
         };
         match &result {
             Ok(_) => events.emit(|| EventKind::RunSucceeded),
-            Err(e) => events.emit(|| EventKind::RunFailed { error: e.to_string() }),
+            Err(e) => events.emit(|| EventKind::RunFailed { error: e.report().to_string() }),
         }
         result.map(OutputTuple::into_value)
     }
@@ -332,7 +272,19 @@ impl Runtime {
     /// As [`Runtime::run`].
     pub fn run_default<'a, W: Defaults>(&'a self, workflow: &'a W) -> RunFuture<'a, <W::Output as OutputTuple>::Value> {
         // A plain fn returning a boxed future, so a workflow without defaults is reported once.
-        Box::pin(self.run(workflow, workflow.defaults()))
+        // A panicking `#[default(...)]` is an error of the run, not a panic of the caller.
+        let defaults = std::panic::catch_unwind(AssertUnwindSafe(|| workflow.defaults()));
+        Box::pin(async move {
+            match defaults {
+                Ok(inputs) => self.run(workflow, inputs).await,
+                Err(panic) => Err(Error::Build {
+                    workflow: W::compiled().map_or_else(|_| String::new(), |c| c.graph.name.clone()),
+                    errors: BuildErrors(vec![BuildError::Panicked {
+                        message: format!("a `#[default(...)]` panicked: {}", panic_message(panic.as_ref())),
+                    }]),
+                }),
+            }
+        })
     }
 }
 
@@ -346,12 +298,4 @@ pub type WorkflowRun<T> = RunFuture<'static, T>;
 #[doc(hidden)]
 pub fn run_on_global<W: Workflow>(workflow: W, inputs: W::Input) -> WorkflowRun<<W::Output as OutputTuple>::Value> {
     Box::pin(async move { Runtime::global()?.run(&workflow, inputs).await })
-}
-
-/// A sub-workflow run inside a parent's run (a workflow node, or an element of a map).
-#[doc(hidden)]
-pub async fn run_subworkflow<W: Workflow>(workflow: W, cx: RunContext, inputs: W::Input) -> Result<W::Output, Cause> {
-    let compiled = workflow.compiled().map_err(|e| Cause::Workflow(Box::new(e)))?;
-    let outputs = run_graph(&cx, compiled, inputs.into_values()).await.map_err(|e| Cause::Workflow(Box::new(e)))?;
-    W::Output::from_values(outputs).map_err(|e| Cause::Workflow(Box::new(Error::Internal(e.to_string()))))
 }

@@ -4,12 +4,17 @@
 //! - [`quantity`]: Kubernetes resource quantities (`500m`, `1.5`, `2Gi`, `1G`, `1e3`).
 //! - [`duration`]: durations such as `30s`, `5m`, `1h 30m`, `250ms`.
 //! - [`ratio`]: decimal success ratios kept exact (`0.8` of 10 needs 8).
-//! - [`resources`]: the resource keys of `requests(...)` / `limits(...)`.
+//! - [`resources`]: the resource keys of `requests(...)` / `limits(...)`, and resource sets.
+//! - [`settings`]: the one table of task options and node overrides ([`for_each_setting!`]).
+//!
+//! With the `serde` feature, quantities, ratios and resource sets serialize as the text users
+//! write (`"2Gi"`, `"0.75"`, `{"mem": "2Gi"}`).
 
 pub mod duration;
 pub mod quantity;
 pub mod ratio;
 pub mod resources;
+pub mod settings;
 
 /// The name in `candidates` closest to `name`, if one is close enough to be a likely typo.
 ///

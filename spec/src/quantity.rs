@@ -5,6 +5,7 @@
 //! decimal `n u m k M G T P E` (powers of 1000), or a decimal exponent `e3` / `E-2`.
 //! The value is kept in billionths of a unit (`nanos`), exact for every suffix down to `n`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 const NANOS_PER_UNIT: u128 = 1_000_000_000;
@@ -12,11 +13,25 @@ const NANOS_PER_UNIT: u128 = 1_000_000_000;
 /// A parsed quantity: the text as written and its exact value in billionths of a unit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Quantity {
-    text: String,
+    text: Cow<'static, str>,
     nanos: u128,
 }
 
 impl Quantity {
+    /// A quantity that `flowmap-macros` already parsed: its text and its value in billionths.
+    /// Generated code builds quantities with this, so nothing is parsed twice.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn from_checked(text: &'static str, nanos: u128) -> Self {
+        Quantity { text: Cow::Borrowed(text), nanos }
+    }
+
+    /// The exact value in billionths of a unit.
+    #[must_use]
+    pub fn nanos(&self) -> u128 {
+        self.nanos
+    }
+
     /// Parses a quantity such as `"500m"`, `"2Gi"`, `"1.5"` or `"1e3"`.
     ///
     /// # Errors
@@ -82,7 +97,7 @@ impl Quantity {
             .ok_or_else(|| bad("the value is too large"))?;
         let den = den.checked_mul(frac_den).ok_or_else(|| bad("too many decimal digits"))?;
         // Round up below a billionth: a request never shrinks.
-        Ok(Self { text: text.to_owned(), nanos: num.div_ceil(den) })
+        Ok(Self { text: Cow::Owned(text.to_owned()), nanos: num.div_ceil(den) })
     }
 
     /// The text as the user wrote it.
@@ -119,6 +134,21 @@ impl Quantity {
     #[must_use]
     pub fn exceeds(&self, other: &Quantity) -> bool {
         self.nanos > other.nanos
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Quantity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Quantity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Quantity::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 

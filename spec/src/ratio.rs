@@ -17,6 +17,26 @@ impl Ratio {
     /// The ratio 1: every element must succeed.
     pub const ONE: Ratio = Ratio { units: 1, scale: 0 };
 
+    /// A ratio that `flowmap-macros` already parsed, as `units / 10^scale`. Generated code builds
+    /// ratios with this, so nothing is parsed twice.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn from_checked(units: u64, scale: u32) -> Self {
+        Ratio { units, scale }
+    }
+
+    /// The digits, as in `units / 10^scale`.
+    #[must_use]
+    pub fn units(self) -> u64 {
+        self.units
+    }
+
+    /// The number of decimal places, as in `units / 10^scale`.
+    #[must_use]
+    pub fn scale(self) -> u32 {
+        self.scale
+    }
+
     /// Parses a decimal literal such as `0.75`, `1`, `1.0` or `.5`.
     ///
     /// # Errors
@@ -66,6 +86,21 @@ impl Ratio {
     #[allow(clippy::cast_precision_loss)]
     pub fn to_f64(self) -> f64 {
         self.units as f64 / 10f64.powi(i32::try_from(self.scale).unwrap_or(i32::MAX))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Ratio {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Ratio {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ratio::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 

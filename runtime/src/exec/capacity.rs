@@ -4,11 +4,12 @@
 //! order so two waiters never hold what the other needs. `ephemeral_storage` is carried in the
 //! graph but not admitted locally.
 
-use flowmap_spec::resources::ResourceKey;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use std::sync::Arc;
+
+use flowmap_model::{ResourceKey, Resources};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::NodeError;
-use crate::graph::Resources;
 
 const KIB: u128 = 1024;
 
@@ -31,15 +32,16 @@ pub(crate) struct Capacity {
     cpu_millis: u64,
     mem_kib: u64,
     gpus: u64,
-    cpu: Semaphore,
-    mem: Semaphore,
-    gpu: Semaphore,
+    cpu: Arc<Semaphore>,
+    mem: Arc<Semaphore>,
+    gpu: Arc<Semaphore>,
 }
 
-/// What an admitted attempt holds; released on drop.
+/// What an admitted attempt holds; released on drop, wherever it was moved (a timed-out sync
+/// attempt's thread keeps it until the call really ends).
 #[derive(Debug)]
-pub(crate) struct Admitted<'a> {
-    _permits: [Option<SemaphorePermit<'a>>; 3],
+pub(crate) struct Admitted {
+    _permits: [Option<OwnedSemaphorePermit>; 3],
 }
 
 fn clamp(v: u64) -> usize {
@@ -53,9 +55,9 @@ impl Capacity {
             cpu_millis,
             mem_kib,
             gpus,
-            cpu: Semaphore::new(clamp(cpu_millis)),
-            mem: Semaphore::new(clamp(mem_kib)),
-            gpu: Semaphore::new(clamp(gpus)),
+            cpu: Arc::new(Semaphore::new(clamp(cpu_millis))),
+            mem: Arc::new(Semaphore::new(clamp(mem_kib))),
+            gpu: Arc::new(Semaphore::new(clamp(gpus))),
         }
     }
 
@@ -74,11 +76,8 @@ impl Capacity {
     /// Reads `requests` and checks that it fits in the whole capacity.
     pub(crate) fn request(&self, requests: &Resources) -> Result<Request, NodeError> {
         let mut r = Request::NONE;
-        let entries =
-            [(ResourceKey::Cpu, &requests.cpu), (ResourceKey::Mem, &requests.mem), (ResourceKey::Gpu, &requests.gpu)];
-        for (key, text) in entries {
-            let Some(text) = text else { continue };
-            let q = key.check(text).map_err(NodeError::InvalidRequest)?;
+        for key in [ResourceKey::Cpu, ResourceKey::Mem, ResourceKey::Gpu] {
+            let Some(q) = requests.get(key) else { continue };
             let (amount, capacity, shown) = match key {
                 ResourceKey::Cpu => {
                     (q.millis(), u128::from(self.cpu_millis), format!("{} CPUs", fmt_millis(self.cpu_millis)))
@@ -93,7 +92,7 @@ impl Capacity {
             let fits = amount <= capacity;
             let amount = u32::try_from(amount).ok().filter(|_| fits).ok_or_else(|| NodeError::Unschedulable {
                 resource: key.name(),
-                requested: text.clone(),
+                requested: q.text().to_owned(),
                 capacity: shown,
             })?;
             match key {
@@ -106,13 +105,13 @@ impl Capacity {
     }
 
     /// Waits until `request` fits in what is free, and takes it.
-    pub(crate) async fn admit(&self, request: &Request) -> Admitted<'_> {
+    pub(crate) async fn admit(&self, request: &Request) -> Admitted {
         if *request == Request::NONE {
             return Admitted { _permits: [None, None, None] };
         }
-        async fn take(s: &Semaphore, n: u32) -> Option<SemaphorePermit<'_>> {
+        async fn take(s: &Arc<Semaphore>, n: u32) -> Option<OwnedSemaphorePermit> {
             // The semaphores are never closed, so acquiring only fails if they were; then admit.
-            if n == 0 { None } else { s.acquire_many(n).await.ok() }
+            if n == 0 { None } else { s.clone().acquire_many_owned(n).await.ok() }
         }
         let cpu = take(&self.cpu, request.cpu_millis).await;
         let mem = take(&self.mem, request.mem_kib).await;
@@ -144,8 +143,12 @@ mod tests {
 
     use super::*;
 
+    fn res(key: ResourceKey, s: &str) -> Resources {
+        Resources::from_entries([(key, flowmap_model::Quantity::parse(s).unwrap())])
+    }
+
     fn mem(s: &str) -> Resources {
-        Resources { mem: Some(s.into()), ..Resources::default() }
+        res(ResourceKey::Mem, s)
     }
 
     #[test]
@@ -154,9 +157,9 @@ mod tests {
         assert_eq!(c.request(&mem("2Gi")).unwrap().mem_kib, 2 << 20);
         let err = c.request(&mem("5Gi")).unwrap_err().to_string();
         assert!(err.contains("mem = \"5Gi\"") && err.contains("4Gi of memory"), "{err}");
-        let gpu = Resources { gpu: Some("1".into()), ..Resources::default() };
+        let gpu = res(ResourceKey::Gpu, "1");
         assert!(c.request(&gpu).unwrap_err().to_string().contains("0 GPUs"));
-        let cpu = Resources { cpu: Some("500m".into()), ..Resources::default() };
+        let cpu = res(ResourceKey::Cpu, "500m");
         assert_eq!(c.request(&cpu).unwrap().cpu_millis, 500);
     }
 

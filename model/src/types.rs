@@ -1,31 +1,12 @@
 //! Structured type descriptors for the graph's interfaces.
 //!
-//! Every value that flows between nodes is plain serde data ([`Data`]). Its descriptor is read
-//! from its `Deserialize` implementation with `serde-reflection`, so user structs need no extra
-//! derive. Descriptors are exact (an `i32` is a 32-bit signed integer) because a later backend
-//! compiles them to Flyte's literal types and must know what fits.
+//! Every value that flows between nodes is plain serde data. With the `reflect` feature,
+//! [`TypeDesc::of`] reads a type's descriptor from its `Deserialize` implementation with
+//! `serde-reflection`, so user structs need no extra derive. Descriptors are exact (an `i32` is a
+//! 32-bit signed integer) because a backend compiles them to Flyte's literal types and must know
+//! what fits.
 
-use std::collections::BTreeMap;
-
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_reflection::{ContainerFormat, Format, Named, Samples, Tracer, TracerConfig, VariantFormat};
-
-/// What a type must be to flow between flowmap tasks: plain, owned, serde data.
-///
-/// Implemented for every type that is `Serialize + DeserializeOwned + Clone + Send + Sync + 'static`.
-/// `Clone` is needed because a promise may feed several nodes, and a `partial` input goes whole
-/// to every element of a map.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot flow between flowmap tasks",
-    label = "not plain serde data",
-    note = "task and workflow inputs and outputs must be `Serialize + Deserialize + Clone + Send + Sync + 'static`; \
-            derive them with `#[derive(Clone, serde::Serialize, serde::Deserialize)]`"
-)]
-pub trait Data: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {}
-
-#[diagnostic::do_not_recommend]
-impl<T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Data for T {}
 
 /// A structured type descriptor, serialized with a `"type"` tag (`{"type":"list","items":{...}}`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,8 +123,10 @@ pub struct VariantDesc {
 
 impl TypeDesc {
     /// Describes `T` by tracing its `Deserialize` implementation.
+    #[cfg(feature = "reflect")]
     #[must_use]
-    pub fn of<T: DeserializeOwned>() -> TypeDesc {
+    pub fn of<T: serde::de::DeserializeOwned>() -> TypeDesc {
+        use serde_reflection::{Samples, Tracer, TracerConfig};
         let mut tracer = Tracer::new(TracerConfig::default());
         let samples = Samples::new();
         let opaque = |reason: String| TypeDesc::Opaque { rust: std::any::type_name::<T>().to_owned(), reason };
@@ -152,7 +135,7 @@ impl TypeDesc {
             Err(e) => return opaque(e.to_string()),
         };
         let registry = tracer.registry_unchecked();
-        Describer { registry: &registry, stack: Vec::new() }.format(&format)
+        reflect::Describer { registry: &registry, stack: Vec::new() }.format(&format)
     }
 
     /// A short human-readable rendering, used by `to_dot` and error messages: `list<integer>`.
@@ -182,91 +165,100 @@ impl TypeDesc {
     }
 }
 
-struct Describer<'a> {
-    registry: &'a BTreeMap<String, ContainerFormat>,
-    stack: Vec<String>,
-}
+#[cfg(feature = "reflect")]
+mod reflect {
+    use std::collections::BTreeMap;
 
-impl Describer<'_> {
-    fn format(&mut self, f: &Format) -> TypeDesc {
-        let int = |bits, signed| TypeDesc::Integer { bits, signed };
-        match f {
-            Format::Variable(_) => TypeDesc::Opaque { rust: "?".into(), reason: "type could not be traced".into() },
-            Format::TypeName(name) => self.container(name),
-            Format::Unit => TypeDesc::Unit,
-            Format::Bool => TypeDesc::Boolean,
-            Format::I8 => int(8, true),
-            Format::I16 => int(16, true),
-            Format::I32 => int(32, true),
-            Format::I64 => int(64, true),
-            Format::I128 => int(128, true),
-            Format::U8 => int(8, false),
-            Format::U16 => int(16, false),
-            Format::U32 => int(32, false),
-            Format::U64 => int(64, false),
-            Format::U128 => int(128, false),
-            Format::F32 => TypeDesc::Float { bits: 32 },
-            Format::F64 => TypeDesc::Float { bits: 64 },
-            Format::Char => TypeDesc::Char,
-            Format::Str => TypeDesc::String,
-            Format::Bytes => TypeDesc::Bytes,
-            Format::Option(inner) => TypeDesc::Optional { inner: Box::new(self.format(inner)) },
-            Format::Seq(items) => TypeDesc::List { items: Box::new(self.format(items)) },
-            Format::Map { key, value } => {
-                TypeDesc::Map { key: Box::new(self.format(key)), values: Box::new(self.format(value)) }
-            }
-            Format::Tuple(items) => TypeDesc::Tuple { items: self.formats(items) },
-            Format::TupleArray { content, size } => {
-                TypeDesc::Array { items: Box::new(self.format(content)), len: *size }
+    use serde_reflection::{ContainerFormat, Format, Named, VariantFormat};
+
+    use super::{FieldDesc, TypeDesc, VariantDesc};
+
+    pub(super) struct Describer<'a> {
+        pub(super) registry: &'a BTreeMap<String, ContainerFormat>,
+        pub(super) stack: Vec<String>,
+    }
+
+    impl Describer<'_> {
+        pub(super) fn format(&mut self, f: &Format) -> TypeDesc {
+            let int = |bits, signed| TypeDesc::Integer { bits, signed };
+            match f {
+                Format::Variable(_) => TypeDesc::Opaque { rust: "?".into(), reason: "type could not be traced".into() },
+                Format::TypeName(name) => self.container(name),
+                Format::Unit => TypeDesc::Unit,
+                Format::Bool => TypeDesc::Boolean,
+                Format::I8 => int(8, true),
+                Format::I16 => int(16, true),
+                Format::I32 => int(32, true),
+                Format::I64 => int(64, true),
+                Format::I128 => int(128, true),
+                Format::U8 => int(8, false),
+                Format::U16 => int(16, false),
+                Format::U32 => int(32, false),
+                Format::U64 => int(64, false),
+                Format::U128 => int(128, false),
+                Format::F32 => TypeDesc::Float { bits: 32 },
+                Format::F64 => TypeDesc::Float { bits: 64 },
+                Format::Char => TypeDesc::Char,
+                Format::Str => TypeDesc::String,
+                Format::Bytes => TypeDesc::Bytes,
+                Format::Option(inner) => TypeDesc::Optional { inner: Box::new(self.format(inner)) },
+                Format::Seq(items) => TypeDesc::List { items: Box::new(self.format(items)) },
+                Format::Map { key, value } => {
+                    TypeDesc::Map { key: Box::new(self.format(key)), values: Box::new(self.format(value)) }
+                }
+                Format::Tuple(items) => TypeDesc::Tuple { items: self.formats(items) },
+                Format::TupleArray { content, size } => {
+                    TypeDesc::Array { items: Box::new(self.format(content)), len: *size }
+                }
             }
         }
-    }
 
-    fn formats(&mut self, fs: &[Format]) -> Vec<TypeDesc> {
-        fs.iter().map(|f| self.format(f)).collect()
-    }
-
-    fn fields(&mut self, fs: &[Named<Format>]) -> Vec<FieldDesc> {
-        fs.iter().map(|n| FieldDesc { name: n.name.clone(), ty: self.format(&n.value) }).collect()
-    }
-
-    fn container(&mut self, name: &str) -> TypeDesc {
-        if self.stack.iter().any(|s| s == name) {
-            return TypeDesc::Ref { name: name.to_owned() };
+        fn formats(&mut self, fs: &[Format]) -> Vec<TypeDesc> {
+            fs.iter().map(|f| self.format(f)).collect()
         }
-        let Some(c) = self.registry.get(name) else {
-            return TypeDesc::Opaque { rust: name.to_owned(), reason: "type was named but not traced".into() };
-        };
-        self.stack.push(name.to_owned());
-        let name = name.to_owned();
-        let desc = match c {
-            ContainerFormat::UnitStruct => TypeDesc::TupleStruct { name, items: Vec::new() },
-            ContainerFormat::NewTypeStruct(f) => TypeDesc::TupleStruct { name, items: vec![self.format(f)] },
-            ContainerFormat::TupleStruct(fs) => TypeDesc::TupleStruct { name, items: self.formats(fs) },
-            ContainerFormat::Struct(fs) => TypeDesc::Struct { name, fields: self.fields(fs) },
-            ContainerFormat::Enum(variants) => TypeDesc::Enum {
-                name,
-                variants: variants
-                    .values()
-                    .map(|v| {
-                        let mut d = VariantDesc { name: v.name.clone(), fields: Vec::new(), items: Vec::new() };
-                        match &v.value {
-                            VariantFormat::Variable(_) | VariantFormat::Unit => {}
-                            VariantFormat::NewType(f) => d.items = vec![self.format(f)],
-                            VariantFormat::Tuple(fs) => d.items = self.formats(fs),
-                            VariantFormat::Struct(fs) => d.fields = self.fields(fs),
-                        }
-                        d
-                    })
-                    .collect(),
-            },
-        };
-        self.stack.pop();
-        desc
+
+        fn fields(&mut self, fs: &[Named<Format>]) -> Vec<FieldDesc> {
+            fs.iter().map(|n| FieldDesc { name: n.name.clone(), ty: self.format(&n.value) }).collect()
+        }
+
+        fn container(&mut self, name: &str) -> TypeDesc {
+            if self.stack.iter().any(|s| s == name) {
+                return TypeDesc::Ref { name: name.to_owned() };
+            }
+            let Some(c) = self.registry.get(name) else {
+                return TypeDesc::Opaque { rust: name.to_owned(), reason: "type was named but not traced".into() };
+            };
+            self.stack.push(name.to_owned());
+            let name = name.to_owned();
+            let desc = match c {
+                ContainerFormat::UnitStruct => TypeDesc::TupleStruct { name, items: Vec::new() },
+                ContainerFormat::NewTypeStruct(f) => TypeDesc::TupleStruct { name, items: vec![self.format(f)] },
+                ContainerFormat::TupleStruct(fs) => TypeDesc::TupleStruct { name, items: self.formats(fs) },
+                ContainerFormat::Struct(fs) => TypeDesc::Struct { name, fields: self.fields(fs) },
+                ContainerFormat::Enum(variants) => TypeDesc::Enum {
+                    name,
+                    variants: variants
+                        .values()
+                        .map(|v| {
+                            let mut d = VariantDesc { name: v.name.clone(), fields: Vec::new(), items: Vec::new() };
+                            match &v.value {
+                                VariantFormat::Variable(_) | VariantFormat::Unit => {}
+                                VariantFormat::NewType(f) => d.items = vec![self.format(f)],
+                                VariantFormat::Tuple(fs) => d.items = self.formats(fs),
+                                VariantFormat::Struct(fs) => d.fields = self.fields(fs),
+                            }
+                            d
+                        })
+                        .collect(),
+                },
+            };
+            self.stack.pop();
+            desc
+        }
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "reflect"))]
 mod tests {
     use std::collections::{BTreeMap, HashMap};
 

@@ -24,7 +24,10 @@
 //!     "overrides": {"requests": {"mem": "2Gi"}}
 //!   }],
 //!   "outputs": [{"name": "o0", "binding": {"kind": "node", "node": "n0", "output": "o0"}}],
-//!   "tasks": {"map_tasks::detect_anomalies": { "name": "detect_anomalies", "module": "map_tasks", ... }},
+//!   "tasks": {"map_tasks::detect_anomalies": {
+//!     "function": "detect_anomalies", "module": "map_tasks", "is_async": false,
+//!     "interface": {"inputs": [...], "outputs": [...]}, "retries": 2, "timeout": "30s"
+//!   }},
 //!   "workflows": {}
 //! }
 //! ```
@@ -32,14 +35,18 @@
 //! - Node ids are `n0`, `n1`, … in the order the calls appear in the workflow body.
 //! - Outputs are named `o0`, `o1`, … (a task returning a tuple has one output per element).
 //! - A binding is a workflow input, a node output, or a constant (its JSON value).
+//! - A task's settings and a node's `overrides` use the keys users write (see
+//!   [`Settings`]); keys left out are absent.
 //! - `tasks` and `workflows` hold every task and sub-workflow reachable from this graph, keyed by
 //!   qualified name (`module::name`); the graphs inside `workflows` have empty tables of their own.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::num::{NonZeroU32, NonZeroU64};
 
+use flowmap_spec::ratio::Ratio;
 use serde::{Deserialize, Serialize};
 
+pub use crate::settings::Settings;
 use crate::types::TypeDesc;
 
 /// The version of the JSON shape below; bumped on any incompatible change.
@@ -90,7 +97,9 @@ impl Graph {
     }
 }
 
-pub(crate) fn qualified(module: &str, name: &str) -> String {
+/// `module::name` (just `name` at a crate's root).
+#[must_use]
+pub fn qualified(module: &str, name: &str) -> String {
     if module.is_empty() { name.to_owned() } else { format!("{module}::{name}") }
 }
 
@@ -164,8 +173,8 @@ pub struct Node {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map: Option<MapSettings>,
     /// Per-node overrides (`.with_overrides(...)`); they apply to this node only.
-    #[serde(default, skip_serializing_if = "Overrides::is_empty")]
-    pub overrides: Overrides,
+    #[serde(default, skip_serializing_if = "Settings::is_empty")]
+    pub overrides: Settings,
 }
 
 /// The binding of one input of a node.
@@ -213,11 +222,11 @@ pub enum Binding {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MapSettings {
     /// At most this many elements run at once; `null` means unbounded (limited by capacity).
-    pub concurrency: Option<u32>,
+    pub concurrency: Option<NonZeroU32>,
     /// The exact decimal ratio of elements that must succeed, as written (`"0.75"`).
-    pub min_success_ratio: Option<String>,
+    pub min_success_ratio: Option<Ratio>,
     /// The number of elements that must succeed.
-    pub min_successes: Option<u64>,
+    pub min_successes: Option<NonZeroU64>,
     /// Whether failed elements are tolerated (outputs are lists of optionals).
     pub tolerant: bool,
     /// Inputs mapped element by element (zipped when several).
@@ -226,135 +235,77 @@ pub struct MapSettings {
     pub partial: Vec<String>,
 }
 
-/// Resource quantities as written (`{"cpu": "500m", "mem": "2Gi"}`), checked at compile time.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Resources {
-    /// CPU cores.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cpu: Option<String>,
-    /// Memory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mem: Option<String>,
-    /// Whole GPUs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gpu: Option<String>,
-    /// Scratch disk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ephemeral_storage: Option<String>,
+/// How many elements of a map must succeed: `map!`'s `min_success_ratio` / `min_successes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuccessRule {
+    /// Every element (neither option given).
+    All,
+    /// `ceil(ratio × n)`, computed exactly.
+    Ratio(Ratio),
+    /// `min_successes`: at least this many.
+    AtLeast(NonZeroU64),
 }
 
-impl Resources {
-    /// Whether no key is set.
+impl SuccessRule {
+    /// Whether failed elements may be tolerated, which makes the map's outputs lists of
+    /// optionals: anything but every element (a ratio of exactly 1 is every element).
     #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.cpu.is_none() && self.mem.is_none() && self.gpu.is_none() && self.ephemeral_storage.is_none()
-    }
-
-    /// Sets one key by its user-facing name; `false` if the name is not a resource key.
-    pub fn set(&mut self, key: &str, value: &str) -> bool {
-        use flowmap_spec::resources::ResourceKey as K;
-        let slot = match K::from_name(key) {
-            Some(K::Cpu) => &mut self.cpu,
-            Some(K::Mem) => &mut self.mem,
-            Some(K::Gpu) => &mut self.gpu,
-            Some(K::EphemeralStorage) => &mut self.ephemeral_storage,
-            None => return false,
-        };
-        *slot = Some(value.to_owned());
-        true
-    }
-
-    /// Each key set on `other` replaces the same key here.
-    pub fn merge(&mut self, other: &Resources) {
-        for (mine, theirs) in [
-            (&mut self.cpu, &other.cpu),
-            (&mut self.mem, &other.mem),
-            (&mut self.gpu, &other.gpu),
-            (&mut self.ephemeral_storage, &other.ephemeral_storage),
-        ] {
-            if theirs.is_some() {
-                mine.clone_from(theirs);
-            }
+    pub fn tolerant(self) -> bool {
+        match self {
+            SuccessRule::All => false,
+            SuccessRule::Ratio(r) => !r.is_one(),
+            SuccessRule::AtLeast(_) => true,
         }
     }
 }
 
-/// A task's own settings, from `#[task(...)]`.
+impl MapSettings {
+    /// The success rule these settings describe.
+    #[must_use]
+    pub fn rule(&self) -> SuccessRule {
+        match (self.min_successes, self.min_success_ratio) {
+            (Some(k), _) => SuccessRule::AtLeast(k),
+            (None, Some(r)) => SuccessRule::Ratio(r),
+            (None, None) => SuccessRule::All,
+        }
+    }
+}
+
+/// A task: its identity, typed interface and settings, as in a graph's `tasks` table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TaskSpec {
-    /// Display name (`name = "..."`, default: the function name).
-    pub name: String,
-    /// The module it is defined in.
+    /// The function's name.
+    pub function: String,
+    /// The module it is defined in (`module_path!()`).
     pub module: String,
     /// Whether the function is `async`.
     pub is_async: bool,
     /// Typed inputs and outputs.
     pub interface: Interface,
-    /// Extra attempts after a failure.
-    pub retries: u32,
-    /// Per-attempt timeout, such as `"30s"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<String>,
-    /// Whether outputs may be cached (recorded for remote backends; not used locally yet).
-    pub cache: bool,
-    /// Cache version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_version: Option<String>,
-    /// Resources each run requests.
-    #[serde(default, skip_serializing_if = "Resources::is_empty")]
-    pub requests: Resources,
-    /// Resource limits (carried for remote backends; not enforced locally).
-    #[serde(default, skip_serializing_if = "Resources::is_empty")]
-    pub limits: Resources,
+    /// Its `#[task(...)]` options; `name` is the display name when it differs from the function.
+    #[serde(flatten)]
+    pub settings: Settings,
 }
 
-/// Per-node settings from `.with_overrides(...)`. Every key left out keeps the task's value.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Overrides {
-    /// Node display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Retries for this node.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retries: Option<u32>,
-    /// Per-attempt timeout for this node, such as `"30s"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<String>,
-    /// Caching for this node.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache: Option<bool>,
-    /// Cache version for this node.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_version: Option<String>,
-    /// Requests for this node (per element for a map).
-    #[serde(default, skip_serializing_if = "Resources::is_empty")]
-    pub requests: Resources,
-    /// Limits for this node (not enforced locally).
-    #[serde(default, skip_serializing_if = "Resources::is_empty")]
-    pub limits: Resources,
-    /// Container image (Flyte only; ignored locally).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub container_image: Option<String>,
-    /// Whether the node may run on interruptible machines (Flyte only; ignored locally).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interruptible: Option<bool>,
-}
-
-impl Overrides {
-    /// Whether nothing is overridden.
+impl TaskSpec {
+    /// The display name: `name = "..."`, or the function's name.
     #[must_use]
-    pub fn is_empty(&self) -> bool {
-        *self == Overrides::default()
+    pub fn name(&self) -> &str {
+        self.settings.name.as_deref().unwrap_or(&self.function)
+    }
+
+    /// `module::name`, the task's key in a graph's `tasks` table.
+    #[must_use]
+    pub fn qualified_name(&self) -> String {
+        qualified(&self.module, self.name())
     }
 }
 
-/// The settings one element (or one plain call) runs with: the task's, overridden by the node's.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct EffectiveSettings {
-    /// Extra attempts after a failure.
-    pub retries: u32,
-    /// Per-attempt timeout.
-    pub timeout: Option<Duration>,
-    /// Requests each attempt must be admitted for.
-    pub requests: Resources,
+/// The tasks and sub-workflows a graph refers to, by qualified name.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tables {
+    /// Tasks.
+    pub tasks: BTreeMap<String, TaskSpec>,
+    /// Sub-workflows (whose own tables are empty: everything is listed at the top).
+    pub workflows: BTreeMap<String, Graph>,
 }

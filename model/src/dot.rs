@@ -35,8 +35,8 @@ impl Graph {
                     if let Some(c) = m.and_then(|m| m.concurrency) {
                         extra.push(format!("concurrency={c}"));
                     }
-                    if let Some(r) = m.and_then(|m| m.min_success_ratio.clone()) {
-                        extra.push(format!("min_success_ratio={}", esc(&r)));
+                    if let Some(r) = m.and_then(|m| m.min_success_ratio) {
+                        extra.push(format!("min_success_ratio={r}"));
                     }
                     if let Some(k) = m.and_then(|m| m.min_successes) {
                         extra.push(format!("min_successes={k}"));

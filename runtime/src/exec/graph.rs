@@ -1,0 +1,269 @@
+//! Runs a plan: nodes in dependency order, independent ones concurrently; each node reaches the
+//! runtime through its [`NodeHooks`] (a sub-workflow run among them, hence one file).
+
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use tracing::Instrument;
+
+use crate::error::{CancelledError, Cause, Completed, Error, NodeError};
+use crate::events::EventKind;
+use crate::exec::capacity::Request;
+use crate::exec::context::RunContext;
+use crate::exec::emitter::Emitter;
+use crate::plan::attempt::{panic_message, run_call};
+use crate::plan::{BlockingJob, Hooks, Permit, Plan, Policy, Work};
+use crate::value::{Source, Value};
+
+/// Runs `plan` with its inputs; returns its outputs in interface order. `alone`: nothing outside
+/// this plan's run can make progress on this thread meanwhile (false inside a map).
+pub(crate) fn run_graph(
+    cx: RunContext,
+    plan: &'static Plan,
+    inputs: Vec<Value>,
+    alone: bool,
+) -> BoxFuture<'static, Result<Vec<Value>, Error>> {
+    Box::pin(drive(cx, plan, inputs, alone))
+}
+
+async fn drive(cx: RunContext, plan: &'static Plan, inputs: Vec<Value>, alone: bool) -> Result<Vec<Value>, Error> {
+    let n = plan.nodes.len();
+    if inputs.len() != plan.inputs {
+        return Err(Error::Internal("a workflow was given the wrong number of inputs"));
+    }
+    let mut waiting: Vec<usize> = Vec::with_capacity(n);
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, node) in plan.nodes.iter().enumerate() {
+        let mut ups: Vec<usize> = node
+            .inputs
+            .iter()
+            .filter_map(|s| if let Source::Output { node, .. } = s { Some(*node) } else { None })
+            .collect();
+        ups.sort_unstable();
+        ups.dedup();
+        if ups.iter().any(|u| *u >= i) {
+            return Err(Error::Internal("a node reads the output of a later node"));
+        }
+        for u in &ups {
+            dependents[*u].push(i);
+        }
+        waiting.push(ups.len());
+    }
+
+    // Every finished node's outputs stay here until the run ends: readers share them, and a
+    // failed run hands them to the error.
+    let mut outputs: Vec<Option<Vec<Value>>> = vec![None; n];
+    let read = |outputs: &[Option<Vec<Value>>], s: Source| -> Option<Value> {
+        match s {
+            Source::Input(i) => inputs.get(i).cloned(),
+            Source::Constant(c) => plan.constants.get(c).cloned(),
+            Source::Output { node, port } => outputs.get(node)?.as_ref()?.get(port).cloned(),
+            Source::Unbuilt => None,
+        }
+    };
+    let start = |i: usize, outputs: &[Option<Vec<Value>>], alone: bool| {
+        let node = &plan.nodes[i];
+        let values = node
+            .inputs
+            .iter()
+            .map(|s| read(outputs, *s))
+            .collect::<Option<Vec<Value>>>()
+            .ok_or(Error::Internal("an input of a node is missing"))?;
+        let span = tracing::debug_span!("node", workflow = %plan.workflow, node = %node.id, target = %node.display);
+        Ok::<_, Error>(run_node(cx.clone(), plan, i, values, alone).map_result(i).instrument(span))
+    };
+    let events = cx.emitter(&plan.workflow);
+    let mut running = FuturesUnordered::new();
+    let mut ready: Vec<usize> = (0..n).filter(|i| waiting[*i] == 0).collect();
+    let mut done = 0;
+    loop {
+        let only = alone && running.is_empty() && ready.len() == 1;
+        for i in ready.drain(..) {
+            running.push(start(i, &outputs, only)?);
+        }
+        let Some((i, result)) = running.next().await else { break };
+        done += 1;
+        let node_events = events.for_node(&plan.nodes[i].id);
+        match result {
+            Ok(values) => {
+                node_events.emit(|| EventKind::NodeSucceeded);
+                outputs[i] = Some(values);
+            }
+            Err(source) => {
+                drop(running);
+                let error = node_error(plan, i, source, completed(plan, outputs));
+                node_events.emit(|| EventKind::NodeFailed { error: error.report().to_string() });
+                return Err(error);
+            }
+        }
+        for d in &dependents[i] {
+            waiting[*d] -= 1;
+            if waiting[*d] == 0 {
+                ready.push(*d);
+            }
+        }
+    }
+    if done != n {
+        return Err(Error::Internal("some nodes never became ready"));
+    }
+    // The table is dropped on return, so the caller holds the only references to its outputs.
+    plan.outputs
+        .iter()
+        .map(|s| read(&outputs, *s))
+        .collect::<Option<Vec<Value>>>()
+        .ok_or(Error::Internal("a workflow output is missing"))
+}
+
+/// Tags a node's result with its index.
+trait MapResult: Sized {
+    fn map_result(self, i: usize) -> impl Future<Output = (usize, Result<Vec<Value>, NodeError>)>;
+}
+
+impl<F: Future<Output = Result<Vec<Value>, NodeError>>> MapResult for F {
+    async fn map_result(self, i: usize) -> (usize, Result<Vec<Value>, NodeError>) {
+        (i, self.await)
+    }
+}
+
+/// Runs one node.
+async fn run_node(
+    cx: RunContext,
+    plan: &'static Plan,
+    i: usize,
+    values: Vec<Value>,
+    alone: bool,
+) -> Result<Vec<Value>, NodeError> {
+    let node = &plan.nodes[i];
+    let request = cx.shared.capacity.request(&node.settings.requests)?;
+    let events = cx.emitter(&plan.workflow).for_node(&node.id);
+    let started = |elements| EventKind::NodeStarted { target: node.display.clone(), elements };
+    let hooks: Arc<dyn Hooks> = Arc::new(NodeHooks { cx: cx.clone(), events: events.clone(), request, alone });
+    let policy = Policy {
+        hooks: &*hooks,
+        retries: node.settings.retries,
+        timeout: node.settings.timeout,
+        listening: events.active(),
+        admitted: hooks.has_requests(),
+    };
+    match &node.work {
+        Work::Call(kernel) => {
+            events.emit(|| started(None));
+            run_call(&**kernel, &policy, &values).await.map_err(NodeError::Failed)
+        }
+        Work::Workflow(sub) => {
+            events.emit(|| started(None));
+            run_graph(cx, sub, values, alone).await.map_err(|e| NodeError::Workflow(Box::new(e)))
+        }
+        Work::Map(kernel, shape) => kernel.run(shape, policy, &hooks, values, &node.display).await,
+    }
+}
+
+fn completed(plan: &Plan, outputs: Vec<Option<Vec<Value>>>) -> Completed {
+    Completed::new(
+        plan.nodes.iter().zip(outputs).filter_map(|(node, values)| Some((node.id.to_string(), values?))).collect(),
+    )
+}
+
+fn node_error(plan: &Plan, i: usize, source: NodeError, completed: Completed) -> Error {
+    let node = &plan.nodes[i];
+    Error::Node {
+        workflow: plan.workflow.to_string(),
+        node: node.id.to_string(),
+        target: node.display.to_string(),
+        source: Box::new(source),
+        completed,
+    }
+}
+
+/// A running node's access to the runtime.
+pub(crate) struct NodeHooks {
+    pub(crate) cx: RunContext,
+    pub(crate) events: Emitter,
+    pub(crate) request: Request,
+    /// Whether this node is the only one of its run that can make progress: then a blocking
+    /// call with no timeout runs in place, on the thread that drives the run.
+    pub(crate) alone: bool,
+}
+
+impl Hooks for NodeHooks {
+    fn emit(&self, kind: EventKind) {
+        self.events.emit(|| kind);
+    }
+
+    fn has_requests(&self) -> bool {
+        self.request != Request::NONE
+    }
+
+    fn admit(&self) -> BoxFuture<'_, Permit> {
+        Box::pin(async move { Permit::holding(self.cx.shared.capacity.admit(&self.request).await) })
+    }
+
+    fn admit_blocking(&self) -> Permit {
+        Permit::holding(self.cx.shared.handle.block_on(self.cx.shared.capacity.admit(&self.request)))
+    }
+
+    fn sleep(&self, after: Duration) -> BoxFuture<'static, ()> {
+        let _entered = self.cx.shared.handle.enter();
+        Box::pin(tokio::time::sleep(after))
+    }
+
+    fn blocking(
+        &self,
+        job: BlockingJob,
+        timeout: Option<Duration>,
+        permit: Permit,
+    ) -> BoxFuture<'static, Result<Box<dyn Any + Send>, Cause>> {
+        let run = move || {
+            let out = std::panic::catch_unwind(AssertUnwindSafe(job));
+            // The permit is held until the call really ends, even after a timeout.
+            drop(permit);
+            out.map_err(|panic| Cause::panic(panic_message(panic.as_ref())))
+        };
+        if self.alone && timeout.is_none() && !self.has_requests() {
+            // Nothing else of this run can make progress meanwhile: run the call on this thread,
+            // with no hand-off, as a thread that may block (so the task may use blocking clients
+            // or `Handle::block_on` as on any blocking thread).
+            return Box::pin(std::future::ready(tokio::task::block_in_place(run)));
+        }
+        let handle = self.cx.shared.handle.spawn_blocking(run);
+        let _entered = self.cx.shared.handle.enter();
+        Box::pin(async move {
+            let joined = match timeout {
+                Some(d) => tokio::time::timeout(d, handle).await.map_err(|_| Cause::timeout(d))?,
+                None => handle.await,
+            };
+            match joined {
+                Ok(result) => result,
+                Err(e) if e.is_panic() => Err(Cause::panic(panic_message(e.into_panic().as_ref()))),
+                Err(_) => Err(Cause::Cancelled(CancelledError)),
+            }
+        })
+    }
+
+    fn parallel(&self, workers: usize, job: &(dyn Fn() + Sync)) {
+        self.cx.shared.pool.in_place_scope(|s| {
+            for _ in 1..workers {
+                s.spawn(|_| job());
+            }
+            job();
+        });
+    }
+
+    fn threads(&self) -> usize {
+        self.cx.shared.threads
+    }
+
+    fn max_in_flight(&self) -> usize {
+        self.cx.shared.max_in_flight
+    }
+
+    fn run_plan(&self, plan: &'static Plan, inputs: Vec<Value>) -> BoxFuture<'static, Result<Vec<Value>, Cause>> {
+        let (cx, alone) = (self.cx.clone(), self.alone);
+        run_graph(cx, plan, inputs, alone).map(|r| r.map_err(|e| Cause::Workflow(Box::new(e)))).boxed()
+    }
+}

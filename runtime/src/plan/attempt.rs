@@ -1,0 +1,178 @@
+//! One element (or one plain call): admission, attempts, retries, timeout, panics.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
+use futures_util::future::{Either, select};
+use tracing::Instrument;
+
+use crate::error::{Cause, ElementFailure};
+use crate::events::EventKind;
+use crate::plan::kernel::{Invoke, Kernel};
+use crate::plan::{Attempt, CallKernel, Permit, Policy};
+use crate::value::Value;
+
+impl Policy<'_> {
+    #[inline]
+    fn emit(&self, kind: impl FnOnce() -> EventKind) {
+        if self.listening {
+            self.hooks.emit(kind());
+        }
+    }
+
+    /// What an attempt's result means: done, or one more attempt.
+    #[inline]
+    fn settle<O>(
+        &self,
+        index: Option<usize>,
+        attempt: u32,
+        result: Result<O, Cause>,
+    ) -> Option<Result<O, ElementFailure>> {
+        match result {
+            Ok(out) => {
+                self.emit(|| EventKind::ElementSucceeded { index, attempt });
+                Some(Ok(out))
+            }
+            Err(cause) if attempt <= self.retries => {
+                tracing::debug!(?index, attempt, %cause, "attempt failed; retrying");
+                self.emit(|| EventKind::ElementRetrying { index, attempt, error: cause.to_string() });
+                None
+            }
+            Err(cause) => {
+                self.emit(|| EventKind::ElementFailed { index, attempts: attempt, error: cause.to_string() });
+                Some(Err(ElementFailure { index, attempts: attempt, cause }))
+            }
+        }
+    }
+
+    /// Runs attempts until one succeeds or the retries are spent.
+    async fn attempts<O, F: Future<Output = Result<O, Cause>>>(
+        &self,
+        index: Option<usize>,
+        mut attempt: impl FnMut(Permit) -> F,
+    ) -> Result<O, ElementFailure> {
+        let mut n = 0;
+        loop {
+            n += 1;
+            // Boxed: only elements with requests wait here, and a lane's future stays small.
+            let permit = if self.admitted { Box::pin(self.hooks.admit()).await } else { Permit::NONE };
+            self.emit(|| EventKind::ElementStarted { index, attempt: n });
+            let span = tracing::debug_span!("element", index, attempt = n);
+            let result = attempt(permit).instrument(span).await;
+            if let Some(done) = self.settle(index, n, result) {
+                return done;
+            }
+        }
+    }
+
+    /// An async attempt under this policy's timeout; a panic is a failed attempt.
+    async fn guarded<O>(&self, future: impl Future<Output = Result<O, Cause>>, permit: Permit) -> Result<O, Cause> {
+        let caught = AssertUnwindSafe(future).catch_unwind();
+        let result = match self.timeout {
+            // The timer is boxed: only attempts with a timeout pay for it. Dropping the attempt
+            // on timeout cancels it.
+            Some(d) => match select(Box::pin(caught), self.hooks.sleep(d)).await {
+                Either::Left((caught, _)) => caught,
+                Either::Right(((), _)) => return Err(Cause::timeout(d)),
+            },
+            None => caught.await,
+        };
+        drop(permit);
+        result.unwrap_or_else(|panic| Err(Cause::panic(panic_message(panic.as_ref()))))
+    }
+
+    /// A blocking call on a thread the executor picks, holding `permit` until it really ends.
+    async fn blocking<O: Send + 'static>(
+        &self,
+        call: impl FnOnce() -> Result<O, Cause> + Send + 'static,
+        permit: Permit,
+    ) -> Result<O, Cause> {
+        let out = self
+            .hooks
+            .blocking(Box::new(move || Box::new(call()) as Box<dyn Any + Send>), self.timeout, permit)
+            .await?;
+        match out.downcast::<Result<O, Cause>>() {
+            Ok(result) => *result,
+            Err(_) => Err(Cause::Workflow(Box::new(crate::Error::Internal("a blocking call returned the wrong type")))),
+        }
+    }
+}
+
+/// Runs `kernel` on the input `input()` until an attempt succeeds or the retries are spent.
+pub(crate) async fn run_element<K: Kernel>(
+    kernel: K,
+    policy: &Policy<'_>,
+    index: Option<usize>,
+    input: impl Fn() -> K::Input,
+) -> Result<K::Output, ElementFailure> {
+    policy
+        .attempts(index, |permit| {
+            let input = input();
+            async move {
+                match kernel.call(input, policy.hooks) {
+                    Invoke::Blocking(call) => policy.blocking(call, permit).await,
+                    Invoke::Async(future) => policy.guarded(future, permit).await,
+                }
+            }
+        })
+        .await
+}
+
+/// The same on a thread that may block: a sync element of a map with no timeout, run in place
+/// (no spawn, no allocation; a panic is caught around the call).
+pub(crate) fn run_element_blocking<K: Kernel>(
+    kernel: K,
+    policy: &Policy<'_>,
+    index: usize,
+    input: impl Fn() -> K::Input,
+) -> Result<K::Output, ElementFailure> {
+    let mut n = 0;
+    loop {
+        n += 1;
+        let permit = if policy.admitted { policy.hooks.admit_blocking() } else { Permit::NONE };
+        policy.emit(|| EventKind::ElementStarted { index: Some(index), attempt: n });
+        let result = match kernel.call(input(), policy.hooks) {
+            Invoke::Blocking(call) => std::panic::catch_unwind(AssertUnwindSafe(call))
+                .unwrap_or_else(|panic| Err(Cause::panic(panic_message(panic.as_ref())))),
+            // Not reached: only sync kernels run here. A future would need an executor.
+            Invoke::Async(_) => {
+                Err(Cause::Workflow(Box::new(crate::Error::Internal("an async element ran on a blocking thread"))))
+            }
+        };
+        drop(permit);
+        if let Some(done) = policy.settle(Some(index), n, result) {
+            return done;
+        }
+    }
+}
+
+/// A plain call node: erased, so one instance serves every target.
+pub(crate) async fn run_call(
+    kernel: &dyn CallKernel,
+    policy: &Policy<'_>,
+    inputs: &[Value],
+) -> Result<Vec<Value>, ElementFailure> {
+    policy
+        .attempts(None, |permit| async move {
+            match kernel.invoke(inputs, policy.hooks) {
+                Ok(Attempt::Blocking(call)) => policy.blocking(call, permit).await,
+                Ok(Attempt::Async(future)) => policy.guarded(future, permit).await,
+                // Inputs of the wrong type: a flowmap bug, reported as this attempt's error.
+                Err(e) => Err(Cause::Error(Box::new(e))),
+            }
+        })
+        .await
+}
+
+/// The message of a caught panic.
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-string payload".to_owned()
+    }
+}

@@ -1,0 +1,235 @@
+//! Building a workflow's graph: generated code runs the workflow body against a [`GraphBuilder`],
+//! which records a model node and a plan node per call.
+
+use std::fmt;
+use std::sync::Arc;
+
+use flowmap_model::Settings;
+use flowmap_model::graph::{Binding, InputBinding, MapSettings, Node, NodeKind, Port, SuccessRule, Tables, TargetKind};
+
+use crate::data::Data;
+use crate::error::BuildError;
+use crate::plan::decl::{Declared, output_ports};
+use crate::plan::kernel::CallOf;
+use crate::plan::map::MapOf;
+use crate::plan::target::Runnable;
+use crate::plan::{MapShape, NodeSettings, PlanNode, Work};
+use crate::promise::Promise;
+use crate::tuple::{OutputTuple, Slots};
+use crate::value::{Source, Value};
+
+/// Records nodes while generated code runs a workflow body.
+#[doc(hidden)]
+pub struct GraphBuilder {
+    pub(crate) input_names: &'static [&'static str],
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) planned: Vec<PlanNode>,
+    pub(crate) constants: Vec<Value>,
+    pub(crate) constant_json: Vec<serde_json::Value>,
+    pub(crate) tables: Tables,
+    pub(crate) errors: Vec<BuildError>,
+}
+
+impl fmt::Debug for GraphBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphBuilder").field("nodes", &self.nodes).finish_non_exhaustive()
+    }
+}
+
+/// The options of one `map!`, as the macro checked them.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct MapSpec {
+    /// `concurrency = N`.
+    pub concurrency: Option<std::num::NonZeroU32>,
+    /// `min_success_ratio` / `min_successes`.
+    pub rule: SuccessRule,
+}
+
+/// What kind of node a call makes.
+enum Shape {
+    Call,
+    Map(MapSpec),
+}
+
+impl GraphBuilder {
+    pub(crate) fn new(input_names: &'static [&'static str]) -> Self {
+        GraphBuilder {
+            input_names,
+            nodes: Vec::new(),
+            planned: Vec::new(),
+            constants: Vec::new(),
+            constant_json: Vec::new(),
+            tables: Tables::default(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub(crate) fn binding(&self, source: Source) -> Binding {
+        match source {
+            Source::Input(i) => Binding::Input { name: self.input_names.get(i).copied().unwrap_or("?").to_owned() },
+            Source::Output { node, port } => Binding::Node { node: format!("n{node}"), output: format!("o{port}") },
+            Source::Constant(c) => Binding::Constant { value: self.constant_json[c].clone() },
+            Source::Unbuilt => Binding::Constant { value: serde_json::Value::Null },
+        }
+    }
+
+    /// A constant written in the workflow body.
+    pub fn constant<T: Data>(&mut self, value: T) -> Promise<T> {
+        let json = serde_json::to_value(&value).unwrap_or_else(|source| {
+            self.errors.push(BuildError::Constant { ty: std::any::type_name::<T>(), source: source.into() });
+            serde_json::Value::Null
+        });
+        self.constants.push(Arc::new(value));
+        self.constant_json.push(json);
+        Promise::new(Source::Constant(self.constants.len() - 1))
+    }
+
+    /// Adds one node; `None` (with the error recorded) when it cannot be added.
+    fn add(
+        &mut self,
+        declared: Result<Declared, BuildError>,
+        given: &[(Option<Source>, bool)],
+        overrides: Settings,
+        shape: Shape,
+        work: Option<Work>,
+        outputs: Vec<Port>,
+    ) -> Option<usize> {
+        let index = self.nodes.len();
+        let id = format!("n{index}");
+        let declared = match declared {
+            Ok(d) => d,
+            Err(mut e) => {
+                if let BuildError::SubWorkflow { node, .. } = &mut e {
+                    node.clone_from(&id);
+                }
+                self.errors.push(e);
+                return None;
+            }
+        };
+        let mut sources = Vec::with_capacity(given.len());
+        for ((source, _), name) in given.iter().zip(declared.inputs) {
+            match source {
+                Some(s) => sources.push(*s),
+                None => {
+                    self.errors.push(BuildError::MissingInput {
+                        node: id,
+                        input: (*name).to_owned(),
+                        target: declared.name,
+                    });
+                    return None;
+                }
+            }
+        }
+        let mapped: Vec<bool> = given.iter().map(|(_, m)| *m).collect();
+        let inputs = sources
+            .iter()
+            .zip(declared.inputs)
+            .map(|(s, name)| InputBinding { name: (*name).to_owned(), binding: self.binding(*s) })
+            .collect();
+        let settings = NodeSettings::of(&declared.settings.merged(&overrides));
+        let shown = overrides.name.clone().unwrap_or_else(|| declared.name.clone());
+        let kind_word = match declared.target.kind {
+            TargetKind::Task => "task",
+            TargetKind::Workflow => "workflow",
+        };
+        let Some(work) = work else {
+            self.errors.push(BuildError::Panicked { message: "a node's kernel is missing".into() });
+            return None;
+        };
+        let (kind, map, display) = match shape {
+            Shape::Call => (
+                match declared.target.kind {
+                    TargetKind::Task => NodeKind::Task,
+                    TargetKind::Workflow => NodeKind::Workflow,
+                },
+                None,
+                format!("{kind_word} {shown}"),
+            ),
+            Shape::Map(spec) => {
+                let (mut m, mut p) = (Vec::new(), Vec::new());
+                for (is_mapped, name) in mapped.iter().zip(declared.inputs) {
+                    if *is_mapped { m.push((*name).to_owned()) } else { p.push((*name).to_owned()) }
+                }
+                if m.is_empty() {
+                    self.errors.push(BuildError::NothingMapped { node: id, target: shown });
+                    return None;
+                }
+                let (min_success_ratio, min_successes) = match spec.rule {
+                    SuccessRule::All => (None, None),
+                    SuccessRule::Ratio(r) => (Some(r), None),
+                    SuccessRule::AtLeast(k) => (None, Some(k)),
+                };
+                let settings = MapSettings {
+                    concurrency: spec.concurrency,
+                    min_success_ratio,
+                    min_successes,
+                    tolerant: spec.rule.tolerant(),
+                    mapped: m,
+                    partial: p,
+                };
+                (NodeKind::Map, Some(settings), format!("map of {kind_word} {shown}"))
+            }
+        };
+        self.nodes.push(Node { id: id.clone(), kind, target: declared.target, inputs, outputs, map, overrides });
+        self.planned.push(PlanNode { id: id.into(), display: display.into(), inputs: sources, settings, work });
+        Some(index)
+    }
+
+    /// A call of a task or workflow.
+    pub fn call<T: Runnable, S: Slots<Input = T::Input>>(
+        &mut self,
+        target: T,
+        slots: S,
+        overrides: Settings,
+    ) -> <T::Output as OutputTuple>::Promises {
+        let declared = target.declare(&mut self.tables);
+        let work = declared.as_ref().ok().map(|d| match d.plan {
+            Some(plan) => Work::Workflow(plan),
+            None => Work::Call(Box::new(CallOf { kernel: target.kernel(), names: d.inputs })),
+        });
+        let outputs = output_ports(T::Output::types());
+        T::Output::promises(self.add(declared, &slots.sources(), overrides, Shape::Call, work, outputs))
+    }
+
+    /// A map whose elements must all succeed: outputs are `Vec<T>`.
+    pub fn map<T: Runnable, S: Slots<Input = T::Input>>(
+        &mut self,
+        target: T,
+        slots: S,
+        spec: MapSpec,
+        overrides: Settings,
+    ) -> <T::Output as OutputTuple>::ListPromises {
+        let outputs = output_ports(T::Output::list_types());
+        T::Output::list_promises(self.add_map(target, &slots.sources(), spec, overrides, outputs))
+    }
+
+    /// A map tolerating failed elements: outputs are `Vec<Option<T>>`.
+    pub fn map_tolerant<T: Runnable, S: Slots<Input = T::Input>>(
+        &mut self,
+        target: T,
+        slots: S,
+        spec: MapSpec,
+        overrides: Settings,
+    ) -> <T::Output as OutputTuple>::OptionListPromises {
+        let outputs = output_ports(T::Output::option_list_types());
+        T::Output::option_list_promises(self.add_map(target, &slots.sources(), spec, overrides, outputs))
+    }
+
+    fn add_map<T: Runnable>(
+        &mut self,
+        target: T,
+        given: &[(Option<Source>, bool)],
+        spec: MapSpec,
+        overrides: Settings,
+        outputs: Vec<Port>,
+    ) -> Option<usize> {
+        let declared = target.declare(&mut self.tables);
+        let work = declared.as_ref().ok().map(|d| {
+            let mapped = given.iter().map(|(_, m)| *m).collect();
+            let shape = MapShape { names: d.inputs, mapped, concurrency: spec.concurrency, rule: spec.rule };
+            Work::Map(Box::new(MapOf(target.kernel())), shape)
+        });
+        self.add(declared, given, overrides, Shape::Map(spec), work, outputs)
+    }
+}

@@ -1,0 +1,86 @@
+//! What a task or workflow declares to the graph builder.
+
+use flowmap_model::Settings;
+use flowmap_model::graph::{Interface, Port, Tables, TargetKind, TargetRef, TaskSpec};
+use flowmap_model::types::TypeDesc;
+
+use crate::plan::Plan;
+
+/// What a target tells the graph builder about itself.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Declared {
+    /// Its entry in the graph's tables.
+    pub target: TargetRef,
+    /// Short display name (`detect_anomalies`).
+    pub name: String,
+    /// Parameter names in order.
+    pub inputs: &'static [&'static str],
+    /// Its own settings (none for workflows).
+    pub settings: Settings,
+    /// A sub-workflow's plan.
+    pub plan: Option<&'static Plan>,
+}
+
+pub(crate) fn ports(names: &[&str], types: Vec<TypeDesc>) -> Vec<Port> {
+    names.iter().zip(types).map(|(n, ty)| Port { name: (*n).to_owned(), ty, default: None }).collect()
+}
+
+pub(crate) fn output_ports(types: Vec<TypeDesc>) -> Vec<Port> {
+    types.into_iter().enumerate().map(|(i, ty)| Port { name: format!("o{i}"), ty, default: None }).collect()
+}
+
+/// A task's declaration, as the macro read it.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct TaskDecl {
+    /// The function's name.
+    pub function: &'static str,
+    /// `module_path!()`.
+    pub module: &'static str,
+    /// Parameter names.
+    pub inputs: &'static [&'static str],
+    /// Whether it is an `async fn`.
+    pub is_async: bool,
+}
+
+impl TaskDecl {
+    /// The task's spec, given its checked settings and the descriptors of its types.
+    #[must_use]
+    pub fn spec(&self, settings: Settings, (inputs, outputs): (Vec<TypeDesc>, Vec<TypeDesc>)) -> TaskSpec {
+        TaskSpec {
+            function: self.function.to_owned(),
+            module: self.module.to_owned(),
+            is_async: self.is_async,
+            interface: Interface { inputs: ports(self.inputs, inputs), outputs: output_ports(outputs) },
+            settings,
+        }
+    }
+
+    /// Registers the task in `tables` and describes it to the builder.
+    pub fn declare(&self, tables: &mut Tables, spec: TaskSpec) -> Declared {
+        let name = spec.qualified_name();
+        let shown = spec.name().to_owned();
+        let settings = spec.settings.clone();
+        tables.tasks.insert(name.clone(), spec);
+        Declared {
+            target: TargetRef { kind: TargetKind::Task, name },
+            name: shown,
+            inputs: self.inputs,
+            settings,
+            plan: None,
+        }
+    }
+}
+
+/// A workflow's declaration, as the macro read it.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct WorkflowDecl {
+    /// Function name.
+    pub name: &'static str,
+    /// `module_path!()`.
+    pub module: &'static str,
+    /// Parameter names.
+    pub inputs: &'static [&'static str],
+}

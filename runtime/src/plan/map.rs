@@ -1,0 +1,338 @@
+//! A map node: a kernel fanned out over one or more zipped lists.
+//!
+//! Each element's outputs are written in place into one row per element. Sync elements (with no
+//! timeout) run as one blocking job: `min(concurrency, cpus)` workers take chunks of rows from a
+//! queue and call the task directly, one element at a time; a small map stays on one thread.
+//! Async elements run in "lanes": one future per in-flight slot, each running its chunk's
+//! elements one after another, so a map of a million elements holds `concurrency` futures, not a
+//! million. Either way at most `concurrency` elements run at any instant, a free slot takes the
+//! next element at once, counts are batched per chunk, and a stop flag checked before every
+//! element ends the map as soon as the required successes are out of reach.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use flowmap_model::graph::SuccessRule;
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
+use crate::error::{ElementFailure, MapFailure, NodeError};
+use crate::events::EventKind;
+use crate::plan::attempt::{run_element, run_element_blocking};
+use crate::plan::kernel::Kernel;
+use crate::plan::{Hooks, MapKernel, MapShape, Permit, Policy};
+use crate::tuple::{InputTuple, OutputTuple};
+use crate::value::Value;
+
+/// [`MapKernel`] for a typed kernel: the per-element loop is monomorphized.
+pub(crate) struct MapOf<K>(pub(crate) K);
+
+/// What the elements of one map share while they run.
+struct Tally {
+    total: usize,
+    required: usize,
+    succeeded: AtomicUsize,
+    failed: AtomicUsize,
+    stop: AtomicBool,
+    errors: Mutex<Vec<ElementFailure>>,
+}
+
+impl Tally {
+    fn new(total: usize, required: usize) -> Self {
+        Tally {
+            total,
+            required,
+            succeeded: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
+            errors: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Stores an element's outputs in its row, or records its failure; 1 for a success, so the
+    /// caller counts successes per chunk.
+    #[inline]
+    fn record<O>(&self, slot: &mut Option<O>, result: Result<O, ElementFailure>) -> usize {
+        match result {
+            Ok(out) => {
+                *slot = Some(out);
+                1
+            }
+            Err(failure) => {
+                self.fail(failure);
+                0
+            }
+        }
+    }
+
+    /// Records a failed element; stops the map if success is out of reach.
+    fn fail(&self, failure: ElementFailure) {
+        let failed = self.failed.fetch_add(1, Ordering::SeqCst) + 1;
+        {
+            let mut errors = self.errors.lock().unwrap_or_else(PoisonError::into_inner);
+            if errors.len() < MapFailure::KEPT_ERRORS {
+                errors.push(failure);
+            }
+        }
+        if self.total - failed < self.required {
+            self.stop.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[inline]
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// Sets the stop flag when the map's future is dropped (the run was cancelled), so workers
+/// start no further element.
+struct StopOnDrop(Arc<Tally>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Rows per chunk: a few chunks per worker so they stay balanced, at most 4096 rows.
+fn chunk_size(n: usize, workers: usize) -> usize {
+    (n / (workers * 8).max(1)).clamp(1, 4096)
+}
+
+/// A map whose whole remaining work is estimated below this stays on one thread: waking
+/// another costs more than it saves.
+const ONE_THREAD_BELOW: Duration = Duration::from_micros(50);
+
+/// Lends out disjoint chunks of a map's rows, each with the index of its first element, to the
+/// workers (sync) or lanes (async) that fill them; one lock per chunk, not per element.
+struct ChunkQueue<'a, O> {
+    chunk: usize,
+    chunks: Mutex<std::iter::Enumerate<std::slice::ChunksMut<'a, Option<O>>>>,
+}
+
+impl<'a, O> ChunkQueue<'a, O> {
+    fn new(rows: &'a mut [Option<O>], chunk: usize) -> Self {
+        ChunkQueue { chunk, chunks: Mutex::new(rows.chunks_mut(chunk).enumerate()) }
+    }
+
+    /// The next chunk and the index of its first element.
+    fn next(&self) -> Option<(usize, &'a mut [Option<O>])> {
+        let (k, slots) = self.chunks.lock().unwrap_or_else(PoisonError::into_inner).next()?;
+        Some((k * self.chunk, slots))
+    }
+
+    fn has_work(&self) -> bool {
+        self.chunks.lock().unwrap_or_else(PoisonError::into_inner).len() > 0
+    }
+}
+
+/// The common length of the mapped lists, or the error naming each and its length.
+fn length(lens: Vec<Option<usize>>, names: &[&str]) -> Result<usize, NodeError> {
+    let mapped: Vec<(String, usize)> =
+        lens.into_iter().zip(names).filter_map(|(len, name)| Some(((*name).to_owned(), len?))).collect();
+    match mapped.first() {
+        None => Err(NodeError::Internal("a map node has no mapped list input")),
+        Some((_, n)) if mapped.iter().all(|(_, l)| l == n) => Ok(*n),
+        Some(_) => Err(NodeError::UnequalLengths { inputs: mapped }),
+    }
+}
+
+fn required(rule: SuccessRule, n: usize) -> Result<usize, NodeError> {
+    match rule {
+        SuccessRule::All => Ok(n),
+        SuccessRule::Ratio(r) => Ok(r.required(n)),
+        SuccessRule::AtLeast(k) => match usize::try_from(k.get()) {
+            Ok(k) if k <= n => Ok(k),
+            _ => Err(NodeError::TooFewElements { required: k.get(), len: n }),
+        },
+    }
+}
+
+impl<K: Kernel> MapKernel for MapOf<K> {
+    fn run<'a>(
+        &'a self,
+        shape: &'a MapShape,
+        policy: Policy<'a>,
+        hooks: &'a Arc<dyn Hooks>,
+        inputs: Vec<Value>,
+        display: &'a Arc<str>,
+    ) -> BoxFuture<'a, Result<Vec<Value>, NodeError>> {
+        Box::pin(self.run_map(shape, policy, hooks, inputs, display))
+    }
+}
+
+type Rows<K> = Vec<Option<<K as Kernel>::Output>>;
+
+impl<K: Kernel> MapOf<K> {
+    async fn run_map(
+        &self,
+        shape: &MapShape,
+        policy: Policy<'_>,
+        hooks: &Arc<dyn Hooks>,
+        inputs: Vec<Value>,
+        display: &Arc<str>,
+    ) -> Result<Vec<Value>, NodeError> {
+        let columns = K::Input::columns(inputs, &shape.mapped, shape.names)?;
+        let n = length(K::Input::lens(&columns), shape.names)?;
+        let required = required(shape.rule, n)?;
+        if policy.listening {
+            hooks.emit(EventKind::NodeStarted { target: display.clone(), elements: Some(n) });
+        }
+        let window = shape.concurrency.map_or(usize::MAX, |c| usize::try_from(c.get()).unwrap_or(usize::MAX));
+
+        let tally = Arc::new(Tally::new(n, required));
+        let rows: Rows<K> = std::iter::repeat_with(|| None).take(n).collect();
+        let rows = if K::BLOCKING && policy.timeout.is_none() {
+            self.run_sync(hooks, &policy, window, columns, rows, &tally).await?
+        } else {
+            self.run_in_lanes(&policy, window, &columns, rows, &tally).await
+        };
+
+        let failed = tally.failed.load(Ordering::SeqCst);
+        let succeeded = tally.succeeded.load(Ordering::SeqCst);
+        if n - failed < required {
+            let errors = std::mem::take(&mut *tally.errors.lock().unwrap_or_else(PoisonError::into_inner));
+            return Err(NodeError::MapFailed(MapFailure {
+                total: n,
+                succeeded,
+                failed,
+                required,
+                not_run: n - succeeded - failed,
+                errors,
+                partial: K::Output::option_lists(rows),
+            }));
+        }
+        if shape.rule.tolerant() {
+            Ok(K::Output::option_lists(rows))
+        } else {
+            K::Output::lists(rows).ok_or(NodeError::Internal("a strict map finished with an element missing"))
+        }
+    }
+
+    /// Sync elements as one blocking job: the executor runs it in place or on a blocking thread.
+    async fn run_sync(
+        &self,
+        hooks: &Arc<dyn Hooks>,
+        policy: &Policy<'_>,
+        window: usize,
+        columns: <K::Input as InputTuple>::Columns,
+        mut rows: Rows<K>,
+        tally: &Arc<Tally>,
+    ) -> Result<Rows<K>, NodeError> {
+        let n = rows.len();
+        if n == 0 {
+            return Ok(rows);
+        }
+        let workers = window.min(hooks.threads()).min(n).max(1);
+        let (kernel, shared, job_hooks) = (self.0, tally.clone(), hooks.clone());
+        let (retries, listening, admitted) = (policy.retries, policy.listening, policy.admitted);
+        let _cancel = StopOnDrop(tally.clone());
+        let job = move || {
+            let policy = Policy { hooks: &*job_hooks, retries, timeout: None, listening, admitted };
+            let queue = ChunkQueue::new(&mut rows, chunk_size(n, workers));
+            let chunk = |(start, slots): (usize, &mut [Option<K::Output>])| {
+                let mut ok = 0;
+                for (j, slot) in slots.iter_mut().enumerate() {
+                    if shared.stopped() {
+                        break;
+                    }
+                    let i = start + j;
+                    let result = run_element_blocking(kernel, &policy, i, || K::Input::element(&columns, i));
+                    ok += shared.record(slot, result);
+                }
+                shared.succeeded.fetch_add(ok, Ordering::SeqCst);
+            };
+            let worker = || {
+                while !shared.stopped() {
+                    let Some(next) = queue.next() else { return };
+                    chunk(next);
+                }
+            };
+            // The first chunk here, timed: a map that will finish sooner than a thread wakes
+            // stays on this one.
+            let started = Instant::now();
+            if let Some(first) = queue.next() {
+                let len = first.1.len();
+                chunk(first);
+                let per = started.elapsed() / u32::try_from(len).unwrap_or(u32::MAX).max(1);
+                let rest = u32::try_from(n - len).unwrap_or(u32::MAX);
+                if workers == 1 || per.saturating_mul(rest) < ONE_THREAD_BELOW {
+                    worker();
+                } else {
+                    job_hooks.parallel(workers, &worker);
+                }
+            }
+            Box::new(rows) as Box<dyn std::any::Any + Send>
+        };
+        let out = hooks
+            .blocking(Box::new(job), None, Permit::NONE)
+            .await
+            .map_err(|_| NodeError::Internal("a sync map's job panicked or was cancelled"))?;
+        out.downcast::<Rows<K>>()
+            .map(|rows| *rows)
+            .map_err(|_| NodeError::Internal("a sync map's job returned the wrong type"))
+    }
+
+    /// Elements as futures, `window` lanes of them, each lane running one element at a time.
+    async fn run_in_lanes(
+        &self,
+        policy: &Policy<'_>,
+        window: usize,
+        columns: &<K::Input as InputTuple>::Columns,
+        mut rows: Rows<K>,
+        tally: &Tally,
+    ) -> Rows<K> {
+        let n = rows.len();
+        let mut window = window.min(policy.hooks.max_in_flight());
+        if K::BLOCKING {
+            // A sync element with a timeout holds a blocking thread for its whole run.
+            window = window.min(policy.hooks.threads());
+        }
+        let max_lanes = window.min(n).max(1);
+        let chunk = chunk_size(n, max_lanes).min(n.div_ceil(max_lanes)).max(1);
+        let queue = ChunkQueue::new(&mut rows, chunk);
+        let kernel = self.0;
+        let lane = || async {
+            while !tally.stopped() {
+                let Some((start, slots)) = queue.next() else { return };
+                let mut ok = 0;
+                for (j, slot) in slots.iter_mut().enumerate() {
+                    if tally.stopped() {
+                        break;
+                    }
+                    let i = start + j;
+                    let result = run_element(kernel, policy, Some(i), || K::Input::element(columns, i)).await;
+                    ok += tally.record(slot, result);
+                }
+                tally.succeeded.fetch_add(ok, Ordering::SeqCst);
+            }
+        };
+        // Lanes grow on demand: a new one starts only when every running lane is waiting and work
+        // is left, up to the window. Elements that finish at once run in one lane like a loop;
+        // elements that wait all run together, as many as the window allows.
+        let mut running = FuturesUnordered::new();
+        running.push(lane());
+        let mut lanes = 1;
+        futures_util::future::poll_fn(|ctx| {
+            loop {
+                match running.poll_next_unpin(ctx) {
+                    // Success is out of reach: returning drops the lanes, cancelling their elements.
+                    Poll::Ready(Some(())) if tally.stopped() => return Poll::Ready(()),
+                    Poll::Ready(Some(())) => {}
+                    Poll::Ready(None) => return Poll::Ready(()),
+                    Poll::Pending if lanes < max_lanes && queue.has_work() => {
+                        running.push(lane());
+                        lanes += 1;
+                    }
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+        })
+        .await;
+        drop(running);
+        rows
+    }
+}

@@ -1,0 +1,226 @@
+//! The plan: a compiled workflow ready to run. Built from the workflow body by
+//! [`builder::GraphBuilder`] together with its [`flowmap_model::graph::Graph`], it holds per node
+//! where each input comes from, the node's effective settings and its kernel.
+//!
+//! This file holds the plan's data and the interfaces between the plan and whoever runs it:
+//! [`CallKernel`] and [`MapKernel`] (what a node computes, called by the executor) and [`Hooks`]
+//! (what a kernel asks of the executor). It names nothing of the executor.
+//!
+//! Files, each using only those above it: this one; `kernel` (typed kernels); `attempt`
+//! (attempts, retries, timeouts); `map` (the map loops); `decl` (what a target declares);
+//! `target` (the traits generated code implements); `builder` (the graph builder); `compile`.
+
+pub(crate) mod attempt;
+pub(crate) mod builder;
+pub(crate) mod compile;
+pub(crate) mod decl;
+pub(crate) mod kernel;
+pub(crate) mod map;
+pub(crate) mod target;
+
+use std::any::Any;
+use std::fmt;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use flowmap_model::Resources;
+use flowmap_model::graph::{Graph, SuccessRule};
+use futures_util::future::BoxFuture;
+
+use crate::error::{Cause, NodeError};
+use crate::events::EventKind;
+use crate::value::{Source, Value};
+
+/// A workflow's nodes in body order, its outputs and its constants.
+pub struct Plan {
+    /// The workflow's name.
+    pub(crate) workflow: Arc<str>,
+    pub(crate) inputs: usize,
+    pub(crate) nodes: Vec<PlanNode>,
+    pub(crate) outputs: Vec<Source>,
+    pub(crate) constants: Vec<Value>,
+}
+
+impl fmt::Debug for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Plan")
+            .field("workflow", &self.workflow)
+            .field("nodes", &self.nodes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One node.
+pub(crate) struct PlanNode {
+    /// `n0`, `n1`, …
+    pub(crate) id: Arc<str>,
+    /// `task detect_anomalies`, `map of task detect_anomalies`, …
+    pub(crate) display: Arc<str>,
+    /// Where each input comes from, in parameter order.
+    pub(crate) inputs: Vec<Source>,
+    /// The task's settings merged with the node's overrides, as the executor uses them.
+    pub(crate) settings: NodeSettings,
+    /// What it runs.
+    pub(crate) work: Work,
+}
+
+/// What a node runs.
+pub(crate) enum Work {
+    /// One call of a task.
+    Call(Box<dyn CallKernel>),
+    /// One run of a sub-workflow.
+    Workflow(&'static Plan),
+    /// A task or workflow over lists.
+    Map(Box<dyn MapKernel>, MapShape),
+}
+
+/// The effective settings of a node.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NodeSettings {
+    /// Extra attempts after a failure.
+    pub(crate) retries: u32,
+    /// Per-attempt timeout.
+    pub(crate) timeout: Option<Duration>,
+    /// What each attempt must be admitted for.
+    pub(crate) requests: Resources,
+}
+
+impl NodeSettings {
+    /// What the executor honours of a task's settings merged with a node's overrides.
+    pub(crate) fn of(settings: &flowmap_model::Settings) -> NodeSettings {
+        NodeSettings {
+            retries: settings.retries.unwrap_or(0),
+            timeout: settings.timeout,
+            requests: settings.requests.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// A workflow's graph and its plan.
+pub struct Compiled {
+    /// The serializable graph.
+    pub graph: Graph,
+    pub(crate) plan: Plan,
+}
+
+impl fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Compiled").field("graph", &self.graph).finish_non_exhaustive()
+    }
+}
+
+/// An erased blocking call of a plain call node.
+pub(crate) type ErasedBlocking = Box<dyn FnOnce() -> Result<Vec<Value>, Cause> + Send>;
+/// An erased async attempt of a plain call node.
+pub(crate) type ErasedFuture = BoxFuture<'static, Result<Vec<Value>, Cause>>;
+
+/// A plain call's kernel with erased inputs and outputs: one instance per target, shared by
+/// every call of it.
+pub(crate) trait CallKernel: Send + Sync {
+    /// Starts one attempt with the node's input values.
+    fn invoke(&self, inputs: &[Value], hooks: &dyn Hooks) -> Result<Attempt, NodeError>;
+}
+
+/// One erased attempt of a plain call.
+pub(crate) enum Attempt {
+    /// A sync task's call.
+    Blocking(ErasedBlocking),
+    /// An async task's future.
+    Async(ErasedFuture),
+}
+
+/// What a map node needs besides its kernel.
+#[derive(Clone, Debug)]
+pub(crate) struct MapShape {
+    /// Parameter names, in order.
+    pub(crate) names: &'static [&'static str],
+    /// Whether each input is a mapped list.
+    pub(crate) mapped: Vec<bool>,
+    /// `concurrency`.
+    pub(crate) concurrency: Option<NonZeroU32>,
+    /// How many elements must succeed.
+    pub(crate) rule: SuccessRule,
+}
+
+/// A map's kernel, erased once per mapped target.
+pub(crate) trait MapKernel: Send + Sync {
+    /// Runs the map over `inputs` (one value per input, lists for mapped inputs).
+    fn run<'a>(
+        &'a self,
+        shape: &'a MapShape,
+        policy: Policy<'a>,
+        hooks: &'a Arc<dyn Hooks>,
+        inputs: Vec<Value>,
+        display: &'a Arc<str>,
+    ) -> BoxFuture<'a, Result<Vec<Value>, NodeError>>;
+}
+
+/// How the attempts of one node's elements run.
+#[derive(Clone, Copy)]
+pub(crate) struct Policy<'a> {
+    pub(crate) hooks: &'a dyn Hooks,
+    /// Extra attempts after a failure.
+    pub(crate) retries: u32,
+    /// Per-attempt timeout.
+    pub(crate) timeout: Option<Duration>,
+    /// Whether events are published (checked once per node).
+    pub(crate) listening: bool,
+    /// Whether attempts are admitted against the capacity.
+    pub(crate) admitted: bool,
+}
+
+/// A blocking call, erased: runs on some thread and returns its boxed result.
+pub type BlockingJob = Box<dyn FnOnce() -> Box<dyn Any + Send> + Send>;
+
+/// Capacity held by one attempt; given back when dropped.
+#[doc(hidden)]
+pub struct Permit(#[allow(dead_code)] Option<Box<dyn Send + Sync>>);
+
+impl fmt::Debug for Permit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "Permit(held)" } else { "Permit(none)" })
+    }
+}
+
+impl Permit {
+    /// Holds nothing.
+    pub(crate) const NONE: Permit = Permit(None);
+
+    pub(crate) fn holding(guard: impl Send + Sync + 'static) -> Permit {
+        Permit(Some(Box::new(guard)))
+    }
+}
+
+/// The executor's side of one node's run.
+#[doc(hidden)]
+pub trait Hooks: Send + Sync {
+    /// Publishes an event of this node.
+    fn emit(&self, kind: EventKind);
+    /// Whether the node's attempts must be admitted against the capacity.
+    fn has_requests(&self) -> bool;
+    /// Waits until the node's requests fit in what is free, and takes them.
+    fn admit(&self) -> BoxFuture<'_, Permit>;
+    /// The same, on a thread that may block.
+    fn admit_blocking(&self) -> Permit;
+    /// A timer.
+    fn sleep(&self, after: Duration) -> BoxFuture<'static, ()>;
+    /// Runs a blocking call off the async threads (or in place, when nothing else of the run
+    /// could use this thread), holding `permit` until the call really ends. A panic is
+    /// `Cause::Panic`; a call past `timeout` is `Cause::Timeout` (its thread runs on, still
+    /// holding the permit, and its result is dropped).
+    fn blocking(
+        &self,
+        job: BlockingJob,
+        timeout: Option<Duration>,
+        permit: Permit,
+    ) -> BoxFuture<'static, Result<Box<dyn Any + Send>, Cause>>;
+    /// Runs `job` on `workers` threads at once (this one among them) and returns when all have.
+    fn parallel(&self, workers: usize, job: &(dyn Fn() + Sync));
+    /// How many sync calls may run at once (the runtime's CPUs).
+    fn threads(&self) -> usize;
+    /// The most elements of one map in flight when its `concurrency` is not given.
+    fn max_in_flight(&self) -> usize;
+    /// Runs a sub-workflow's plan in this run.
+    fn run_plan(&self, plan: &'static Plan, inputs: Vec<Value>) -> BoxFuture<'static, Result<Vec<Value>, Cause>>;
+}

@@ -1,0 +1,372 @@
+//! The tuple traits that bridge typed code (a task's parameters and outputs) and erased
+//! [`Value`]s. Every element of a map is handled by monomorphized code, so erasure costs one
+//! downcast per node input, not per element.
+
+use std::sync::Arc;
+
+use flowmap_model::types::TypeDesc;
+
+use crate::data::Data;
+use crate::error::NodeError;
+use crate::promise::{Mapped, Promise, Unset};
+use crate::value::{Source, Value};
+
+/// The value inside, moved out when this is the last reference, cloned otherwise.
+fn take<T: Data>(value: Value, port: &str) -> Result<T, NodeError> {
+    let typed = downcast::<T>(value, port)?;
+    Ok(Arc::try_unwrap(typed).unwrap_or_else(|shared| (*shared).clone()))
+}
+
+fn downcast<T: Data>(value: Value, port: &str) -> Result<Arc<T>, NodeError> {
+    value
+        .downcast::<T>()
+        .map_err(|_| NodeError::InputType { input: port.to_owned(), expected: std::any::type_name::<T>() })
+}
+
+/// Output `port` of node `node`, or [`Source::Unbuilt`] for a node that could not be added.
+fn output(node: Option<usize>, port: usize) -> Source {
+    node.map_or(Source::Unbuilt, |node| Source::Output { node, port })
+}
+
+/// One input of a map: the whole value for every element (`partial`), or one list item per
+/// element (mapped).
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Column<T> {
+    /// Every element gets a clone.
+    Whole(Arc<T>),
+    /// Element `i` gets item `i`.
+    Each(Arc<Vec<T>>),
+}
+
+impl<T: Data> Column<T> {
+    fn read(value: Value, mapped: bool, port: &str) -> Result<Self, NodeError> {
+        if mapped {
+            downcast::<Vec<T>>(value, port).map(Column::Each)
+        } else {
+            downcast(value, port).map(Column::Whole)
+        }
+    }
+
+    fn len(&self) -> Option<usize> {
+        match self {
+            Column::Whole(_) => None,
+            Column::Each(list) => Some(list.len()),
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> T {
+        match self {
+            Column::Whole(v) => (**v).clone(),
+            Column::Each(list) => list[i].clone(),
+        }
+    }
+}
+
+/// The inputs of a task or workflow as a tuple in parameter order.
+#[doc(hidden)]
+pub trait InputTuple: Send + Sized + 'static {
+    /// One promise per input, for the workflow body.
+    type Promises;
+    /// The inputs of a map: one [`Column`] per input.
+    type Columns: Send + Sync + 'static;
+    /// Input types in order.
+    fn types() -> Vec<TypeDesc>;
+    /// The promises of a workflow's own inputs.
+    fn input_promises() -> Self::Promises;
+    /// Erases each value.
+    fn into_values(self) -> Vec<Value>;
+    /// Rebuilds the inputs of a plain call; `names` are the parameter names, for errors.
+    fn from_values(values: &[Value], names: &[&str]) -> Result<Self, NodeError>;
+    /// Reads a map's columns; `mapped[i]` says whether input `i` is a mapped list.
+    fn columns(values: Vec<Value>, mapped: &[bool], names: &[&str]) -> Result<Self::Columns, NodeError>;
+    /// The length of each mapped column, by position (`None` for a whole value).
+    fn lens(columns: &Self::Columns) -> Vec<Option<usize>>;
+    /// The input of element `i`.
+    fn element(columns: &Self::Columns, i: usize) -> Self;
+}
+
+/// The outputs of a task or workflow: `()` for none, `(T,)` for one, `(A, B, ..)` for several.
+#[doc(hidden)]
+pub trait OutputTuple: Sized + Send + 'static {
+    /// What a call returns in a workflow body: `Promise<T>` for one output, a tuple for several.
+    type Promises;
+    /// What a map with every element required returns: `Promise<Vec<T>>`, ...
+    type ListPromises;
+    /// What a map tolerating failures returns: `Promise<Vec<Option<T>>>`, ...
+    type OptionListPromises;
+    /// What running the workflow returns: `T` for one output, the tuple for several.
+    type Value;
+    /// Output types in order.
+    fn types() -> Vec<TypeDesc>;
+    /// Types of a strict map's outputs (`Vec<T>`).
+    fn list_types() -> Vec<TypeDesc>;
+    /// Types of a tolerant map's outputs (`Vec<Option<T>>`).
+    fn option_list_types() -> Vec<TypeDesc>;
+    /// Promises for the outputs of node `node` (`None`: a node that could not be added).
+    fn promises(node: Option<usize>) -> Self::Promises;
+    /// Promises for the outputs of strict map node `node`.
+    fn list_promises(node: Option<usize>) -> Self::ListPromises;
+    /// Promises for the outputs of tolerant map node `node`.
+    fn option_list_promises(node: Option<usize>) -> Self::OptionListPromises;
+    /// The sources of a workflow body's tail expression.
+    fn sources(promises: Self::Promises) -> Vec<Source>;
+    /// Erases each output.
+    fn into_values(self) -> Vec<Value>;
+    /// Rebuilds the outputs from their erased values.
+    fn from_values(values: Vec<Value>) -> Result<Self, NodeError>;
+    /// The user-facing value: the single output itself, or the tuple.
+    fn into_value(self) -> Self::Value;
+    /// A map's rows (one per element, `None` where it failed) as erased `Vec<Option<T>>`, one per
+    /// output: a tolerant map's outputs, and the partial outputs of a failed map.
+    fn option_lists(rows: Vec<Option<Self>>) -> Vec<Value>;
+    /// A map's rows as erased `Vec<T>`, one per output; `None` if an element is missing.
+    fn lists(rows: Vec<Option<Self>>) -> Option<Vec<Value>>;
+}
+
+/// A filled input slot of a binder: a whole value or a mapped list.
+#[doc(hidden)]
+pub trait Slot: Copy + Send + Sync + 'static {
+    /// The parameter type.
+    type Elem: Data;
+    /// Whether it is mapped.
+    const MAPPED: bool;
+    /// Where it comes from; `None` for a slot never given.
+    fn source(&self) -> Option<Source>;
+}
+
+impl<T: Data> Slot for Promise<T> {
+    type Elem = T;
+    const MAPPED: bool = false;
+    fn source(&self) -> Option<Source> {
+        Some(Promise::source(self))
+    }
+}
+
+impl<T: Data> Slot for Mapped<T> {
+    type Elem = T;
+    const MAPPED: bool = true;
+    fn source(&self) -> Option<Source> {
+        Some(Mapped::source(self))
+    }
+}
+
+/// A slot never given. `__flowmap_finish` refuses it at compile time ("missing input"); this impl
+/// only keeps that error from being followed by a second one about the same call.
+impl<T: Data> Slot for Unset<T> {
+    type Elem = T;
+    const MAPPED: bool = false;
+    fn source(&self) -> Option<Source> {
+        None
+    }
+}
+
+/// The filled slots of a call, in parameter order.
+#[doc(hidden)]
+pub trait Slots: Send + Sync + 'static {
+    /// The target's input tuple.
+    type Input: InputTuple;
+    /// Each slot's source (`None` if never given) and whether it is mapped.
+    fn sources(&self) -> Vec<(Option<Source>, bool)>;
+}
+
+macro_rules! tuples {
+    ($( ($($T:ident $S:ident $i:tt),*) )*) => {$(
+        impl<$($T: Data),*> InputTuple for ($($T,)*) {
+            type Promises = ($(Promise<$T>,)*);
+            type Columns = ($(Column<$T>,)*);
+            fn types() -> Vec<TypeDesc> { vec![$(crate::data::describe::<$T>()),*] }
+            #[allow(clippy::unused_unit)]
+            fn input_promises() -> Self::Promises { ($(Promise::new(Source::Input($i)),)*) }
+            #[allow(clippy::unused_unit)]
+            fn into_values(self) -> Vec<Value> { vec![$(Arc::new(self.$i) as Value),*] }
+            #[allow(unused_variables, clippy::unused_unit)]
+            fn from_values(values: &[Value], names: &[&str]) -> Result<Self, NodeError> {
+                Ok(($(
+                    (*downcast::<$T>(
+                        values.get($i).cloned().ok_or(NodeError::Internal("a call has too few inputs"))?,
+                        names.get($i).copied().unwrap_or("?"),
+                    )?).clone(),
+                )*))
+            }
+            #[allow(unused_variables, unused_mut, clippy::unused_unit)]
+            fn columns(values: Vec<Value>, mapped: &[bool], names: &[&str]) -> Result<Self::Columns, NodeError> {
+                let mut values = values.into_iter();
+                Ok(($(
+                    Column::<$T>::read(
+                        values.next().ok_or(NodeError::Internal("a map has too few inputs"))?,
+                        mapped.get($i).copied().unwrap_or(false),
+                        names.get($i).copied().unwrap_or("?"),
+                    )?,
+                )*))
+            }
+            #[allow(unused_variables)]
+            fn lens(columns: &Self::Columns) -> Vec<Option<usize>> { vec![$(columns.$i.len()),*] }
+            #[allow(unused_variables, clippy::unused_unit)]
+            #[inline]
+            fn element(columns: &Self::Columns, i: usize) -> Self { ($(columns.$i.get(i),)*) }
+        }
+
+        impl<$($S: Slot),*> Slots for ($($S,)*) {
+            type Input = ($($S::Elem,)*);
+            fn sources(&self) -> Vec<(Option<Source>, bool)> { vec![$((self.$i.source(), $S::MAPPED)),*] }
+        }
+    )*};
+}
+
+tuples! {
+    ()
+    (A0 S0 0)
+    (A0 S0 0, A1 S1 1)
+    (A0 S0 0, A1 S1 1, A2 S2 2)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7, A8 S8 8)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7, A8 S8 8, A9 S9 9)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7, A8 S8 8, A9 S9 9, A10 S10 10)
+    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7, A8 S8 8, A9 S9 9, A10 S10 10, A11 S11 11)
+}
+
+impl OutputTuple for () {
+    type Promises = ();
+    type ListPromises = ();
+    type OptionListPromises = ();
+    type Value = ();
+    fn types() -> Vec<TypeDesc> {
+        Vec::new()
+    }
+    fn list_types() -> Vec<TypeDesc> {
+        Vec::new()
+    }
+    fn option_list_types() -> Vec<TypeDesc> {
+        Vec::new()
+    }
+    fn promises(_: Option<usize>) {}
+    fn list_promises(_: Option<usize>) {}
+    fn option_list_promises(_: Option<usize>) {}
+    fn sources((): ()) -> Vec<Source> {
+        Vec::new()
+    }
+    fn into_values(self) -> Vec<Value> {
+        Vec::new()
+    }
+    fn from_values(_: Vec<Value>) -> Result<(), NodeError> {
+        Ok(())
+    }
+    fn into_value(self) {}
+    fn option_lists(_: Vec<Option<()>>) -> Vec<Value> {
+        Vec::new()
+    }
+    fn lists(rows: Vec<Option<()>>) -> Option<Vec<Value>> {
+        rows.iter().all(Option::is_some).then(Vec::new)
+    }
+}
+
+impl<A: Data> OutputTuple for (A,) {
+    type Promises = Promise<A>;
+    type ListPromises = Promise<Vec<A>>;
+    type OptionListPromises = Promise<Vec<Option<A>>>;
+    type Value = A;
+    fn types() -> Vec<TypeDesc> {
+        vec![crate::data::describe::<A>()]
+    }
+    fn list_types() -> Vec<TypeDesc> {
+        vec![crate::data::describe::<Vec<A>>()]
+    }
+    fn option_list_types() -> Vec<TypeDesc> {
+        vec![crate::data::describe::<Vec<Option<A>>>()]
+    }
+    fn promises(node: Option<usize>) -> Promise<A> {
+        Promise::new(output(node, 0))
+    }
+    fn list_promises(node: Option<usize>) -> Self::ListPromises {
+        Promise::new(output(node, 0))
+    }
+    fn option_list_promises(node: Option<usize>) -> Self::OptionListPromises {
+        Promise::new(output(node, 0))
+    }
+    fn sources(p: Promise<A>) -> Vec<Source> {
+        vec![p.source()]
+    }
+    fn into_values(self) -> Vec<Value> {
+        vec![Arc::new(self.0)]
+    }
+    fn from_values(values: Vec<Value>) -> Result<(A,), NodeError> {
+        let v = values.into_iter().next().ok_or(NodeError::Internal("an output is missing"))?;
+        Ok((take(v, "o0")?,))
+    }
+    fn into_value(self) -> A {
+        self.0
+    }
+    fn option_lists(rows: Vec<Option<(A,)>>) -> Vec<Value> {
+        // Same layout as `Vec<Option<A>>`: collected in place, no new allocation.
+        let list: Vec<Option<A>> = rows.into_iter().map(|r| r.map(|(a,)| a)).collect();
+        vec![Arc::new(list)]
+    }
+    fn lists(rows: Vec<Option<(A,)>>) -> Option<Vec<Value>> {
+        if rows.iter().any(Option::is_none) {
+            return None;
+        }
+        let mut all = Vec::with_capacity(rows.len());
+        all.extend(rows.into_iter().flatten().map(|(a,)| a));
+        Some(vec![Arc::new(all)])
+    }
+}
+
+macro_rules! multi_outputs {
+    ($( ($($T:ident $i:tt),*) )*) => {$(
+        impl<$($T: Data),*> OutputTuple for ($($T,)*) {
+            type Promises = ($(Promise<$T>,)*);
+            type ListPromises = ($(Promise<Vec<$T>>,)*);
+            type OptionListPromises = ($(Promise<Vec<Option<$T>>>,)*);
+            type Value = ($($T,)*);
+            fn types() -> Vec<TypeDesc> { vec![$(crate::data::describe::<$T>()),*] }
+            fn list_types() -> Vec<TypeDesc> { vec![$(crate::data::describe::<Vec<$T>>()),*] }
+            fn option_list_types() -> Vec<TypeDesc> { vec![$(crate::data::describe::<Vec<Option<$T>>>()),*] }
+            fn promises(node: Option<usize>) -> Self::Promises { ($(Promise::new(output(node, $i)),)*) }
+            fn list_promises(node: Option<usize>) -> Self::ListPromises { ($(Promise::new(output(node, $i)),)*) }
+            fn option_list_promises(node: Option<usize>) -> Self::OptionListPromises {
+                ($(Promise::new(output(node, $i)),)*)
+            }
+            fn sources(p: Self::Promises) -> Vec<Source> { vec![$(p.$i.source()),*] }
+            fn into_values(self) -> Vec<Value> { vec![$(Arc::new(self.$i) as Value),*] }
+            fn into_value(self) -> Self { self }
+            fn from_values(values: Vec<Value>) -> Result<Self, NodeError> {
+                let mut values = values.into_iter();
+                Ok(($(take::<$T>(values.next().ok_or(NodeError::Internal("an output is missing"))?, concat!("o", $i))?,)*))
+            }
+            fn option_lists(rows: Vec<Option<Self>>) -> Vec<Value> {
+                let mut lists = ($(Vec::<Option<$T>>::with_capacity(rows.len()),)*);
+                for row in rows {
+                    match row {
+                        Some(row) => { $(lists.$i.push(Some(row.$i));)* }
+                        None => { $(lists.$i.push(None);)* }
+                    }
+                }
+                vec![$(Arc::new(lists.$i) as Value),*]
+            }
+            fn lists(rows: Vec<Option<Self>>) -> Option<Vec<Value>> {
+                let mut lists = ($(Vec::<$T>::with_capacity(rows.len()),)*);
+                for row in rows {
+                    let row = row?;
+                    $(lists.$i.push(row.$i);)*
+                }
+                Some(vec![$(Arc::new(lists.$i) as Value),*])
+            }
+        }
+    )*};
+}
+
+multi_outputs! {
+    (A0 0, A1 1)
+    (A0 0, A1 1, A2 2)
+    (A0 0, A1 1, A2 2, A3 3)
+    (A0 0, A1 1, A2 2, A3 3, A4 4)
+    (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5)
+    (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6)
+    (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7)
+}
