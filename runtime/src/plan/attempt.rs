@@ -47,28 +47,8 @@ impl Policy<'_> {
         }
     }
 
-    /// Runs attempts until one succeeds or the retries are spent.
-    async fn attempts<O, F: Future<Output = Result<O, Cause>>>(
-        &self,
-        index: Option<usize>,
-        mut attempt: impl FnMut(Permit) -> F,
-    ) -> Result<O, ElementFailure> {
-        let mut n = 0;
-        loop {
-            n += 1;
-            // Boxed: only elements with requests wait here, and a lane's future stays small.
-            let permit = if self.admitted { Box::pin(self.hooks.admit()).await } else { Permit::NONE };
-            self.emit(|| EventKind::ElementStarted { index, attempt: n });
-            let span = tracing::debug_span!("element", index, attempt = n);
-            let result = attempt(permit).instrument(span).await;
-            if let Some(done) = self.settle(index, n, result) {
-                return done;
-            }
-        }
-    }
-
     /// An async attempt under this policy's timeout; a panic is a failed attempt.
-    async fn guarded<O>(&self, future: impl Future<Output = Result<O, Cause>>, permit: Permit) -> Result<O, Cause> {
+    async fn guarded<O>(&self, future: impl Future<Output = Result<O, Cause>>) -> Result<O, Cause> {
         let caught = AssertUnwindSafe(future).catch_unwind();
         let result = match self.timeout {
             // The timer is boxed: only attempts with a timeout pay for it. Dropping the attempt
@@ -79,7 +59,6 @@ impl Policy<'_> {
             },
             None => caught.await,
         };
-        drop(permit);
         result.unwrap_or_else(|panic| Err(Cause::panic(panic_message(panic.as_ref()))))
     }
 
@@ -107,17 +86,32 @@ pub(crate) async fn run_element<K: Kernel>(
     index: Option<usize>,
     input: impl Fn() -> K::Input,
 ) -> Result<K::Output, ElementFailure> {
-    policy
-        .attempts(index, |permit| {
-            let input = input();
-            async move {
-                match kernel.call(input, policy.hooks) {
-                    Invoke::Blocking(call) => policy.blocking(call, permit).await,
-                    Invoke::Async(future) => policy.guarded(future, permit).await,
-                }
-            }
-        })
-        .await
+    let mut n = 0;
+    loop {
+        n += 1;
+        // Boxed: only elements with requests wait here, and a lane's future stays small.
+        let mut permit = if policy.admitted { Box::pin(policy.hooks.admit()).await } else { Permit::NONE };
+        policy.emit(|| EventKind::ElementStarted { index, attempt: n });
+        let span = tracing::debug_span!("element", index, attempt = n);
+        let result = attempt(kernel, policy, input(), &mut permit).instrument(span).await;
+        drop(permit);
+        if let Some(done) = policy.settle(index, n, result) {
+            return done;
+        }
+    }
+}
+
+/// One attempt of a typed kernel. A blocking call takes the permit along to its thread.
+async fn attempt<K: Kernel>(
+    kernel: K,
+    policy: &Policy<'_>,
+    input: K::Input,
+    permit: &mut Permit,
+) -> Result<K::Output, Cause> {
+    match kernel.call(input, policy.hooks) {
+        Invoke::Blocking(call) => policy.blocking(call, std::mem::replace(permit, Permit::NONE)).await,
+        Invoke::Async(future) => policy.guarded(future).await,
+    }
 }
 
 /// The same on a thread that may block: a sync element of a map with no timeout, run in place
@@ -154,16 +148,30 @@ pub(crate) async fn run_call(
     policy: &Policy<'_>,
     inputs: &[Value],
 ) -> Result<Vec<Value>, ElementFailure> {
-    policy
-        .attempts(None, |permit| async move {
+    let mut n = 0;
+    loop {
+        n += 1;
+        let permit = if policy.admitted { policy.hooks.admit().await } else { Permit::NONE };
+        policy.emit(|| EventKind::ElementStarted { index: None, attempt: n });
+        let span = tracing::debug_span!("call", attempt = n);
+        let result = async {
             match kernel.invoke(inputs, policy.hooks) {
                 Ok(Attempt::Blocking(call)) => policy.blocking(call, permit).await,
-                Ok(Attempt::Async(future)) => policy.guarded(future, permit).await,
+                Ok(Attempt::Async(future)) => {
+                    let result = policy.guarded(future).await;
+                    drop(permit);
+                    result
+                }
                 // Inputs of the wrong type: a flowmap bug, reported as this attempt's error.
                 Err(e) => Err(Cause::Error(Box::new(e))),
             }
-        })
-        .await
+        }
+        .instrument(span)
+        .await;
+        if let Some(done) = policy.settle(None, n, result) {
+            return done;
+        }
+    }
 }
 
 /// The message of a caught panic.
