@@ -309,3 +309,66 @@ pub struct Tables {
     /// Sub-workflows (whose own tables are empty: everything is listed at the top).
     pub workflows: BTreeMap<String, Graph>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The documented shape, complete: it reads into the model with no runtime, and writes back
+    /// to the same JSON.
+    const MAP_WORKFLOW: &str = r#"{
+      "format": 1,
+      "name": "map_workflow", "module": "map_tasks",
+      "interface": {
+        "inputs":  [{"name": "data", "type": {"type": "list", "items": {"type": "integer", "bits": 64, "signed": true}},
+                     "default": [10, 12, 11]}],
+        "outputs": [{"name": "o0", "type": {"type": "list", "items": {"type": "boolean"}}}]
+      },
+      "nodes": [{
+        "id": "n0", "kind": "map",
+        "target": {"kind": "task", "name": "map_tasks::detect_anomalies"},
+        "inputs": [{"name": "data_point", "binding": {"kind": "input", "name": "data"}}],
+        "outputs": [{"name": "o0", "type": {"type": "list", "items": {"type": "boolean"}}}],
+        "map": {"concurrency": 4, "min_success_ratio": "0.75", "min_successes": null,
+                "tolerant": true, "mapped": ["data_point"], "partial": []},
+        "overrides": {"requests": {"mem": "2Gi"}}
+      }],
+      "outputs": [{"name": "o0", "binding": {"kind": "node", "node": "n0", "output": "o0"}}],
+      "tasks": {"map_tasks::detect_anomalies": {
+        "function": "detect_anomalies", "module": "map_tasks", "is_async": false,
+        "interface": {
+          "inputs": [{"name": "data_point", "type": {"type": "integer", "bits": 64, "signed": true}}],
+          "outputs": [{"name": "o0", "type": {"type": "boolean"}}]
+        },
+        "retries": 2, "timeout": "30s"
+      }},
+      "workflows": {}
+    }"#;
+
+    #[test]
+    fn the_documented_json_reads_back_into_the_model() {
+        let g: Graph = serde_json::from_str(MAP_WORKFLOW).unwrap();
+        let map = g.node("n0").and_then(|n| n.map.as_ref()).unwrap();
+        assert_eq!(map.rule(), SuccessRule::Ratio(Ratio::parse("0.75").unwrap()));
+        assert!(map.rule().tolerant());
+        let task = &g.tasks["map_tasks::detect_anomalies"];
+        assert_eq!(task.settings.timeout, Some(std::time::Duration::from_secs(30)));
+        assert_eq!(task.qualified_name(), "map_tasks::detect_anomalies");
+        let back: serde_json::Value = serde_json::from_str(&g.to_json().unwrap()).unwrap();
+        let original: serde_json::Value = serde_json::from_str(MAP_WORKFLOW).unwrap();
+        assert_eq!(back, original);
+    }
+
+    #[test]
+    fn bad_values_are_refused_when_read() {
+        for (bad, why) in [
+            (r#""concurrency": 4"#, r#""concurrency": 0"#),
+            (r#""min_success_ratio": "0.75""#, r#""min_success_ratio": "1.5""#),
+            (r#""timeout": "30s""#, r#""timeout": "soon""#),
+            (r#""mem": "2Gi""#, r#""mem": "2Gx""#),
+        ] {
+            let text = MAP_WORKFLOW.replace(bad, why);
+            assert!(serde_json::from_str::<Graph>(&text).is_err(), "{why} was accepted");
+        }
+    }
+}

@@ -237,11 +237,7 @@ impl Hooks for NodeHooks {
                 Some(d) => tokio::time::timeout(d, handle).await.map_err(|_| Cause::timeout(d))?,
                 None => handle.await,
             };
-            match joined {
-                Ok(result) => result,
-                Err(e) if e.is_panic() => Err(Cause::panic(panic_message(e.into_panic().as_ref()))),
-                Err(_) => Err(Cause::Cancelled(CancelledError)),
-            }
+            joined.unwrap_or_else(|e| Err(join_cause(e)))
         })
     }
 
@@ -265,5 +261,26 @@ impl Hooks for NodeHooks {
     fn run_plan(&self, plan: &'static Plan, inputs: Vec<Value>) -> BoxFuture<'static, Result<Vec<Value>, Cause>> {
         let (cx, alone) = (self.cx.clone(), self.alone);
         run_graph(cx, plan, inputs, alone).map(|r| r.map_err(|e| Cause::Workflow(Box::new(e)))).boxed()
+    }
+}
+
+/// Why a blocking call's thread did not hand back a result: it panicked, or it was cancelled
+/// (the runtime shut down before it ran), which is not a panic.
+fn join_cause(e: tokio::task::JoinError) -> Cause {
+    if e.is_panic() { Cause::panic(panic_message(e.into_panic().as_ref())) } else { Cause::Cancelled(CancelledError) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_cancelled_call_is_not_reported_as_a_panic() {
+        let pending = tokio::spawn(std::future::pending::<()>());
+        pending.abort();
+        assert!(matches!(join_cause(pending.await.unwrap_err()), Cause::Cancelled(_)));
+        let panicked = tokio::spawn(async { panic!("boom") });
+        let Cause::Panic(p) = join_cause(panicked.await.unwrap_err()) else { panic!("not a panic") };
+        assert_eq!(p.message, "boom");
     }
 }

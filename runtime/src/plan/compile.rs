@@ -43,20 +43,20 @@ pub fn compile<I: InputTuple, O: OutputTuple>(
     defaults: fn() -> DefaultsJson,
     body: fn(&mut GraphBuilder, I::Promises) -> O::Promises,
 ) -> Result<Compiled, BuildErrors> {
+    // Everything that runs user code (the body, constants, defaults, type descriptors) is inside.
+    std::panic::catch_unwind(AssertUnwindSafe(|| build::<I, O>(decl, defaults, body)))
+        .unwrap_or_else(|panic| Err(BuildErrors(vec![BuildError::Panicked { message: panic_message(panic.as_ref()) }])))
+}
+
+fn build<I: InputTuple, O: OutputTuple>(
+    decl: &WorkflowDecl,
+    defaults: fn() -> DefaultsJson,
+    body: fn(&mut GraphBuilder, I::Promises) -> O::Promises,
+) -> Result<Compiled, BuildErrors> {
     let mut b = GraphBuilder::new(decl.inputs);
-    let built = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        let tail = body(&mut b, I::input_promises());
-        (O::sources(tail), defaults())
-    }));
-    let (out_sources, defaults) = match built {
-        Ok(v) => v,
-        Err(panic) => {
-            b.errors.push(BuildError::Panicked { message: panic_message(panic.as_ref()) });
-            return Err(BuildErrors(b.errors));
-        }
-    };
+    let out_sources = O::sources(body(&mut b, I::input_promises()));
     let mut inputs = ports(decl.inputs, I::types());
-    for (port, default) in inputs.iter_mut().zip(defaults) {
+    for (port, default) in inputs.iter_mut().zip(defaults()) {
         match default {
             Some(Ok(v)) => port.default = Some(v),
             Some(Err(e)) => b.errors.push(e),

@@ -1,0 +1,203 @@
+//! Errors are typed and chained: each level says only its own part, `source()` leads down to the
+//! task's own error, and nothing panics out of building or running a workflow.
+
+use std::error::Error as _;
+use std::sync::{Condvar, LazyLock, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use flowmap::prelude::*;
+use flowmap::{BuildError, Error, NodeError};
+
+const MISSING: &str = "/nonexistent/flowmap/config.toml";
+
+#[task]
+fn read_with_anyhow(path: String) -> anyhow::Result<String> {
+    std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))
+}
+
+#[derive(Debug, thiserror::Error)]
+enum LoadError {
+    #[error("could not open the data file")]
+    Open(#[source] std::io::Error),
+}
+
+#[task]
+fn read_with_thiserror(path: String) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(LoadError::Open)
+}
+
+#[workflow]
+fn load_anyhow(path: String) -> String {
+    read_with_anyhow(path)
+}
+
+#[workflow]
+fn load_thiserror(path: String) -> String {
+    read_with_thiserror(path)
+}
+
+#[workflow]
+fn load_in_a_map(paths: Vec<String>) -> Vec<String> {
+    map!(read_with_thiserror)(path = paths)
+}
+
+/// Every level of the chain, as displayed.
+fn chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    levels(e).map(ToString::to_string).collect()
+}
+
+fn levels<'a>(e: &'a (dyn std::error::Error + 'static)) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(e), |e: &&'a (dyn std::error::Error + 'static)| (*e).source())
+}
+
+/// No level repeats the text of the level below it.
+fn assert_no_repeats(levels: &[String]) {
+    for pair in levels.windows(2) {
+        assert!(!pair[0].contains(&pair[1]), "{:?} repeats {:?}", pair[0], pair[1]);
+    }
+}
+
+fn io_error_in<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+    levels(e).find_map(|e| e.downcast_ref::<std::io::Error>())
+}
+
+#[tokio::test]
+async fn the_chain_reaches_an_io_error_inside_a_thiserror_enum() {
+    let err = load_thiserror(MISSING.into()).await.unwrap_err();
+    let levels = chain(&err);
+    assert_no_repeats(&levels);
+    assert_eq!(levels[0], "workflow `load_thiserror` failed at node `n0` (task read_with_thiserror)");
+    assert_eq!(levels[1], "failed after 1 attempt");
+    assert_eq!(levels[2], "could not open the data file");
+    let io = io_error_in(&err).expect("the io::Error is reachable through source()");
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    assert_eq!(levels.last(), Some(&io.to_string()), "the root cause is the last level");
+    // The whole chain, once, for people.
+    let report = err.report().to_string();
+    assert!(report.ends_with(&format!("could not open the data file: {io}")), "{report}");
+    // anyhow prints the same chain with `{:#}`.
+    assert_eq!(format!("{:#}", anyhow::Error::new(err)), report);
+}
+
+#[tokio::test]
+async fn the_chain_reaches_the_root_cause_inside_anyhow() {
+    let err = load_anyhow(MISSING.into()).await.unwrap_err();
+    let levels = chain(&err);
+    assert_no_repeats(&levels);
+    assert_eq!(levels[2], format!("reading {MISSING}"));
+    let root = std::fs::read_to_string(MISSING).unwrap_err().to_string();
+    assert_eq!(levels.last(), Some(&root), "{levels:?}");
+}
+
+#[tokio::test]
+async fn a_map_failure_leads_to_its_first_failed_element() {
+    let err = load_in_a_map(vec![MISSING.into()]).await.unwrap_err();
+    let levels = chain(&err);
+    assert_no_repeats(&levels);
+    assert!(levels[1].starts_with("0 of 1 elements succeeded but 1 are required"), "{levels:?}");
+    assert_eq!(levels[2], "element 0 failed after 1 attempt");
+    assert!(io_error_in(&err).is_some(), "{levels:?}");
+}
+
+// ---- panics while building ----------------------------------------------------------------
+
+struct Boom;
+
+impl Boom {
+    fn value() -> i64 {
+        panic!("no value for this constant")
+    }
+}
+
+#[task]
+fn double(x: i64) -> i64 {
+    x * 2
+}
+
+#[workflow]
+fn panics_in_a_constant() -> i64 {
+    double(Boom::value())
+}
+
+#[workflow]
+fn panics_in_a_default(#[default(Boom::value())] x: i64) -> i64 {
+    double(x)
+}
+
+#[workflow]
+fn uses_a_broken_one() -> i64 {
+    panics_in_a_constant()
+}
+
+fn only_panic(e: &Error) -> &str {
+    match e.build_errors() {
+        [BuildError::Panicked { message }] => message,
+        other => panic!("expected one panic, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_panic_while_building_is_a_build_error_every_time_and_not_a_false_recursion() {
+    for _ in 0..2 {
+        let e = panics_in_a_constant.graph().unwrap_err();
+        assert!(matches!(e, Error::Build { .. }));
+        assert_eq!(only_panic(&e), "no value for this constant");
+    }
+    // A parent of the broken workflow reports it as a sub-workflow, not as "calls itself".
+    let e = uses_a_broken_one.graph().unwrap_err();
+    let [BuildError::SubWorkflow { node, workflow, source }] = e.build_errors() else { panic!("{e:?}") };
+    assert_eq!((node.as_str(), workflow.as_str()), ("n0", "panics_in_a_constant"));
+    assert_eq!(only_panic(source), "no value for this constant");
+}
+
+#[tokio::test]
+async fn a_panicking_default_is_an_error_of_the_run() {
+    let e = panics_in_a_default.graph().unwrap_err();
+    assert_eq!(only_panic(&e), "no value for this constant");
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let e = rt.run_default(&panics_in_a_default).await.unwrap_err();
+    assert!(only_panic(&e).contains("no value for this constant"), "{e:?}");
+}
+
+// ---- a timed-out sync attempt keeps its capacity ------------------------------------------
+
+/// Calls so far, calls running now, and whether two ever ran at once.
+static OVERLAP: LazyLock<(Mutex<(usize, usize, bool)>, Condvar)> =
+    LazyLock::new(|| (Mutex::new((0, 0, false)), Condvar::new()));
+
+#[task(requests(mem = "1Gi"), timeout = "20ms")]
+fn holds_all_memory(x: i64) -> i64 {
+    let (state, changed) = &*OVERLAP;
+    let mut s = state.lock().unwrap();
+    s.0 += 1;
+    s.1 += 1;
+    s.2 |= s.1 >= 2;
+    changed.notify_all();
+    if s.0 == 1 {
+        // The first call outlives its timeout. If the second one starts meanwhile, the capacity
+        // was given back too early: the two run at once.
+        s = changed.wait_timeout_while(s, Duration::from_millis(500), |s| s.1 < 2).unwrap().0;
+    }
+    s.1 -= 1;
+    x
+}
+
+#[workflow]
+fn two_big_elements(xs: Vec<i64>) -> Vec<Option<i64>> {
+    map!(holds_all_memory, min_successes = 1)(x = xs)
+}
+
+#[tokio::test]
+async fn a_timed_out_sync_attempt_keeps_its_capacity_until_its_thread_ends() {
+    let rt = flowmap::Runtime::builder().cpus(2).memory("1Gi").build().unwrap();
+    let out = rt.run(&two_big_elements, (vec![1, 2],)).await.unwrap();
+    assert_eq!(out, [None, Some(2)], "the first element timed out, the second ran");
+    assert!(!OVERLAP.0.lock().unwrap().2, "the second element started while the first still held its 1Gi");
+}
+
+#[test]
+fn node_errors_name_their_kind() {
+    let e = NodeError::TooFewElements { required: 3, len: 2 };
+    assert!(e.source().is_none());
+}
