@@ -163,8 +163,8 @@ async fn a_panicking_default_is_an_error_of_the_run() {
 // ---- a timed-out sync attempt keeps its capacity ------------------------------------------
 
 /// Calls so far, calls running now, and whether two ever ran at once.
-static OVERLAP: LazyLock<(Mutex<(usize, usize, bool)>, Condvar)> =
-    LazyLock::new(|| (Mutex::new((0, 0, false)), Condvar::new()));
+type Calls = Mutex<(usize, usize, bool)>;
+static OVERLAP: LazyLock<(Calls, Condvar)> = LazyLock::new(|| (Mutex::new((0, 0, false)), Condvar::new()));
 
 #[task(requests(mem = "1Gi"), timeout = "20ms")]
 fn holds_all_memory(x: i64) -> i64 {

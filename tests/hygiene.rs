@@ -52,6 +52,12 @@ fn halves(x: i64) -> (i64, bool) {
     (half, even)
 }
 
+/// A workflow with no inputs (its defaults are the empty tuple).
+#[workflow]
+fn constant_only() -> usize {
+    length(std::string::String::from("four"))
+}
+
 /// Every form: positional and named inputs, constants, defaults, maps with options and
 /// partial inputs, overrides, sub-workflows, tuple outputs.
 #[workflow]
@@ -75,6 +81,7 @@ async fn generated_code_is_hygienic_and_runs() {
     assert_eq!(numbers, [core::option::Option::Some(1), core::option::Option::Some(22)]);
     assert_eq!((half, even), (1, false));
     assert_eq!(length("abc".into()), 3);
+    assert_eq!(rt.run_default(&constant_only).await.unwrap(), 4);
     assert_eq!(split(4).await, (2, true));
     let _ = (Result, Option, Vec, String, Box, Ok, Some, None);
 }

@@ -161,6 +161,7 @@ fn generate(m: &WorkflowModel) -> TokenStream {
         let values = default_fns.iter().map(|(f, _)| quote!(#f()));
         quote! {
             impl ::flowmap::__private::Defaults for #ident {
+                #[allow(clippy::unused_unit)]
                 fn defaults(&self) -> Self::Input {
                     (#(#values,)*)
                 }
