@@ -8,6 +8,8 @@
 //!   output vectors, measured in a fresh child process per variant so freed pages of earlier
 //!   runs do not hide anything.
 //! - graphs of 1,024 nodes: time to build the graph, and run time per node.
+//! - the fixed cost of a run: a 1,000-element sync map against its elements at the 10^6 rate.
+//! - compile time is measured by `benches/compile_time.sh`.
 
 use std::hint::black_box;
 use std::process::Command;
@@ -343,4 +345,27 @@ fn main() {
     println!("  chain (sync tasks)   build {build_ms:>6.2} ms   run {:>7.2} µs/node", b.per_node(&chain_sync));
     println!("  chain (async tasks)  build {build_ms:>6.2} ms   run {:>7.2} µs/node", b.per_node(&chain_async));
     println!("  wide (async tasks)   build {wide_ms:>6.2} ms   run {:>7.2} µs/node", b.per_node(&wide_async));
+
+    // Fixed cost of a run: a 1,000-element sync map, against the same elements at the rate of a
+    // 10^6-element map, both timed here.
+    let rate = b.time(&input(1_000_000), |d| b.run(Variant::Sync, d));
+    let small = input(1_000);
+    let mut runs: Vec<f64> = (0..(reps * 100).max(100))
+        .map(|_| {
+            let copy = small.clone();
+            let start = Instant::now();
+            black_box(b.run(Variant::Sync, copy));
+            start.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    let whole = median(std::mem::take(&mut runs));
+    let elements = rate * 1_000.0 / 1e3;
+    println!(
+        "\nfixed cost of a run: 1,000-element sync map {whole:.1} µs; its elements at the 10^6 rate {elements:.1} µs; \
+         fixed {:.1} µs",
+        whole - elements
+    );
+    println!(
+        "compile time: benches/compile_time.sh (200 tasks, 20 workflows, against the same code without attributes)"
+    );
 }

@@ -14,7 +14,7 @@ use tracing::Instrument;
 use crate::error::{CancelledError, Cause, Completed, Error, NodeError};
 use crate::events::EventKind;
 use crate::exec::capacity::Request;
-use crate::exec::context::RunContext;
+use crate::exec::context::{InPlace, RunContext};
 use crate::exec::emitter::Emitter;
 use crate::plan::attempt::{panic_message, run_call};
 use crate::plan::{BlockingJob, Hooks, Permit, Plan, Policy, Work};
@@ -226,9 +226,13 @@ impl Hooks for NodeHooks {
         };
         if self.alone && timeout.is_none() && !self.has_requests() {
             // Nothing else of this run can make progress meanwhile: run the call on this thread,
-            // with no hand-off, as a thread that may block (so the task may use blocking clients
-            // or `Handle::block_on` as on any blocking thread).
-            return Box::pin(std::future::ready(tokio::task::block_in_place(run)));
+            // with no hand-off, where it may block (so the task may use blocking clients or
+            // `Handle::block_on` as on any blocking thread).
+            match InPlace::current() {
+                InPlace::Direct => return Box::pin(std::future::ready(run())),
+                InPlace::BlockInPlace => return Box::pin(std::future::ready(tokio::task::block_in_place(run))),
+                InPlace::Never => {}
+            }
         }
         let handle = self.cx.shared.handle.spawn_blocking(run);
         let _entered = self.cx.shared.handle.enter();
@@ -242,9 +246,15 @@ impl Hooks for NodeHooks {
     }
 
     fn parallel(&self, workers: usize, job: &(dyn Fn() + Sync)) {
+        let handle = &self.cx.shared.handle;
         self.cx.shared.pool.in_place_scope(|s| {
             for _ in 1..workers {
-                s.spawn(|_| job());
+                // In the runtime's context, as on any of its threads: a task may use
+                // `Handle::current()`, timers and I/O.
+                s.spawn(|_| {
+                    let _entered = handle.enter();
+                    job();
+                });
             }
             job();
         });
