@@ -57,7 +57,7 @@ impl RunContext {
 /// How a blocking call may run in place on the thread that polls a run, decided from the
 /// caller's context when the run is first polled (and kept for the runs nested in it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum InPlace {
+pub(crate) enum InlineMode {
     /// Outside any tokio runtime: a plain call.
     Direct,
     /// In a multi-thread tokio runtime: inside `block_in_place`, so the thread may block and the
@@ -69,20 +69,20 @@ pub(crate) enum InPlace {
 
 thread_local! {
     /// The mode of the run being polled on this thread, if any.
-    static POLLING: Cell<Option<InPlace>> = const { Cell::new(None) };
+    static POLLING: Cell<Option<InlineMode>> = const { Cell::new(None) };
 }
 
-impl InPlace {
+impl InlineMode {
     /// The mode of the run being polled here.
-    pub(crate) fn current() -> InPlace {
-        POLLING.with(Cell::get).unwrap_or(InPlace::Never)
+    pub(crate) fn current() -> InlineMode {
+        POLLING.with(Cell::get).unwrap_or(InlineMode::Never)
     }
 
-    fn of_caller() -> InPlace {
+    fn of_caller() -> InlineMode {
         match tokio::runtime::Handle::try_current() {
-            Err(_) => InPlace::Direct,
-            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => InPlace::BlockInPlace,
-            Ok(_) => InPlace::Never,
+            Err(_) => InlineMode::Direct,
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => InlineMode::BlockInPlace,
+            Ok(_) => InlineMode::Never,
         }
     }
 }
@@ -99,9 +99,9 @@ impl<F: Future + Unpin> Future for Driven<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let outer = POLLING.with(Cell::get);
-        let mode = outer.unwrap_or_else(InPlace::of_caller);
+        let mode = outer.unwrap_or_else(InlineMode::of_caller);
         /// Restores the outer mode however the poll ends.
-        struct Restore(Option<InPlace>);
+        struct Restore(Option<InlineMode>);
         impl Drop for Restore {
             fn drop(&mut self) {
                 POLLING.with(|p| p.set(self.0));

@@ -14,7 +14,7 @@ use tracing::Instrument;
 use crate::error::{CancelledError, Cause, Completed, Error, NodeError};
 use crate::events::EventKind;
 use crate::exec::capacity::Request;
-use crate::exec::context::{InPlace, RunContext};
+use crate::exec::context::{InlineMode, RunContext};
 use crate::exec::emitter::Emitter;
 use crate::plan::attempt::{panic_message, run_call};
 use crate::plan::{BlockingJob, Hooks, Permit, Plan, Policy, Work};
@@ -228,10 +228,10 @@ impl Hooks for NodeHooks {
             // Nothing else of this run can make progress meanwhile: run the call on this thread,
             // with no hand-off, where it may block (so the task may use blocking clients or
             // `Handle::block_on` as on any blocking thread).
-            match InPlace::current() {
-                InPlace::Direct => return Box::pin(std::future::ready(run())),
-                InPlace::BlockInPlace => return Box::pin(std::future::ready(tokio::task::block_in_place(run))),
-                InPlace::Never => {}
+            match InlineMode::current() {
+                InlineMode::Direct => return Box::pin(std::future::ready(run())),
+                InlineMode::BlockInPlace => return Box::pin(std::future::ready(tokio::task::block_in_place(run))),
+                InlineMode::Never => {}
             }
         }
         let handle = self.cx.shared.handle.spawn_blocking(run);
