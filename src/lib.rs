@@ -31,6 +31,8 @@
 //! - [`map!`] fans a task or workflow out over lists, with `concurrency`, `min_success_ratio`,
 //!   `min_successes` and `partial(...)`.
 //! - [`Runtime`] runs workflows in-process, with a capacity for resource `requests`.
+//! - [`docs::semantics`]: what the local runtime guarantees, rule by rule;
+//!   [`docs::architecture`]: the crates and their layers.
 //!
 //! ## Tasks
 //!
@@ -39,9 +41,11 @@
 //! Inputs and outputs are plain serde data ([`Data`]); a tuple return is several outputs.
 //! A task that returns `Err` or panics fails its attempt; it is retried up to `retries` times.
 //!
-//! A sync task runs on one of the runtime's blocking threads. Its `timeout` fails the attempt
-//! when it expires, but the thread cannot be interrupted: the call finishes in the background and
-//! its result is dropped. An async task's attempt is cancelled on timeout.
+//! A sync task runs where it may block: on a blocking thread, or in place on the thread polling
+//! the run when nothing else of the run could use it. Its `timeout` fails the attempt when it
+//! expires, but the thread cannot be interrupted: the call finishes in the background, keeping
+//! its requested capacity until it ends, and its result is dropped. An async task's attempt is
+//! cancelled on timeout. See [`task`] for every option.
 //!
 //! ## Workflows
 //!
@@ -57,7 +61,13 @@
 //! `concurrency` elements at once (a rolling window); failed elements become `None` when
 //! failures are tolerated, and the node fails as soon as the required successes are out of
 //! reach. `requests` are admitted against the runtime's capacity; `limits` are carried in the
-//! graph for remote backends and not enforced locally.
+//! graph for remote backends and not enforced locally. Every rule: [`docs::semantics`].
+//!
+//! ## Errors
+//!
+//! [`Error`] says where a run failed (workflow, node, task); its [`source`](std::error::Error::source)
+//! chain leads, one level at a time, to the task's own error and its root cause. Print the whole
+//! chain with [`Error::report`] (or `{:#}` with anyhow).
 
 pub use flowmap_macros::{map, task, workflow};
 pub use flowmap_model::{Quantity, Ratio, ResourceKey, Resources, Settings, graph, types};
@@ -67,6 +77,15 @@ pub use flowmap_runtime::{
     Error, Event, EventKind, MapFailure, NodeError, PanicError, Promise, Report, Runtime, RuntimeBuilder, Target, Task,
     TimeoutError, Workflow, WorkflowRun,
 };
+
+/// Guides: the rules of the local runtime, and how the crates fit together.
+pub mod docs {
+    #[doc = include_str!("../docs/semantics.md")]
+    pub mod semantics {}
+
+    #[doc = include_str!("../ARCHITECTURE.md")]
+    pub mod architecture {}
+}
 
 /// `use flowmap::prelude::*;` brings the macros and the traits a workflow author uses.
 pub mod prelude {

@@ -1,5 +1,5 @@
-//! DESIGN.md §3, row by row: each test is named for the rule it proves and would fail if the
-//! rule broke. Waiting is done with barriers and channels, not sleeps: a test that needs N
+//! `docs/semantics.md` (`flowmap::docs::semantics`), row by row: each test is named for the rule
+//! it proves and would fail if the rule broke. Waiting is done with barriers and channels, not sleeps: a test that needs N
 //! elements in flight at once blocks until they are, and `guard` turns a hang into a failure.
 
 use std::future::Future;

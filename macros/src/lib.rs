@@ -14,20 +14,25 @@ mod workflow;
 
 use proc_macro::TokenStream;
 
-/// Turns a function into a flowmap task. See the `flowmap` crate for the options.
+#[doc = include_str!("../docs/task.md")]
+#[doc = flowmap_spec::task_options_table!()]
+#[doc = include_str!("../docs/task_after.md")]
 #[proc_macro_attribute]
 pub fn task(attr: TokenStream, item: TokenStream) -> TokenStream {
     task::expand(attr.into(), item.into()).into()
 }
 
-/// Compiles a function body into a typed workflow graph. See the `flowmap` crate.
+#[doc = include_str!("../docs/workflow.md")]
+#[doc = flowmap_spec::node_options_table!()]
+#[doc = include_str!("../docs/workflow_after.md")]
 #[proc_macro_attribute]
 pub fn workflow(attr: TokenStream, item: TokenStream) -> TokenStream {
     workflow::expand(attr.into(), item.into()).into()
 }
 
-/// `map!(target, options)(inputs)`: fans a task or workflow out over lists. It is read by
-/// `#[workflow]`; used anywhere else it is an error.
+#[doc = include_str!("../docs/map.md")]
+///
+/// It is read by `#[workflow]`; used anywhere else it is an error.
 #[proc_macro]
 pub fn map(input: TokenStream) -> TokenStream {
     let tokens = proc_macro2::TokenStream::from(input);

@@ -97,10 +97,7 @@ pub(crate) fn string(cx: &mut Ctxt, item: &OptItem, example: &str) -> Option<Lit
     match lit(&item.value) {
         Some(Lit::Str(s)) => Some(s.clone()),
         _ => {
-            cx.error(
-                span_of(item),
-                format!("`{}` takes a string literal, such as `{} = {example}`", item.key, item.key),
-            );
+            cx.error(span_of(item), format!("`{}` takes a string literal, such as `{example}`", item.key));
             None
         }
     }

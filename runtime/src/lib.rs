@@ -4,7 +4,7 @@
 //! model; the items under `__private` exist for the code `#[task]` and `#[workflow]` generate.
 //!
 //! Layers, each depending only on those before it (see ARCHITECTURE.md):
-//! - base: [`Value`]s and [`Source`](value::Source)s, errors, [`Data`], promises, and the tuple
+//! - base: erased values and their sources, errors, [`Data`], promises, and the tuple
 //!   traits that bridge typed code and erased values;
 //! - `plan`: compiling a workflow body into a plan of typed kernels (`plan::builder`,
 //!   `plan::compile`), and the kernels' per-element attempts and map loops, which ask the
@@ -32,7 +32,6 @@ pub use crate::plan::Compiled;
 pub use crate::plan::target::{Defaults, Runnable, Target, Task, Workflow};
 pub use crate::promise::Promise;
 pub use crate::runtime::{RunFuture, Runtime, RuntimeBuilder, WorkflowRun};
-pub use crate::value::Value;
 
 #[doc(hidden)]
 pub mod __private {

@@ -1,14 +1,15 @@
 //! The one table of task options and node overrides.
 //!
 //! Every option a user writes in `#[task(...)]` or `.with_overrides(...)` is one line of
-//! [`for_each_setting!`]: its key, its typed value, where it may be written, an example and its
+//! [`for_each_setting!`](crate::for_each_setting): its key, its typed value, where it may be written, an example and its
 //! meaning. Everything else is derived from that line:
 //!
 //! - `flowmap-macros` reads and checks the value (by its type), lists the keys for "did you
 //!   mean", and generates the typed value;
 //! - `flowmap-model` generates the `Settings` struct of the graph (a task's settings, a node's
 //!   overrides) with its JSON shape and its merge rule;
-//! - [`SETTINGS`] gives the docs and the key lists.
+//! - [`SETTINGS`] gives the key lists, and `task_options_table!()` / `node_options_table!()` the
+//!   option tables of the macros' docs.
 //!
 //! Adding an option is one line here, plus the code that honours it (the local executor, or a
 //! remote backend).
@@ -22,7 +23,7 @@ pub struct SettingInfo {
     pub task: bool,
     /// Whether `.with_overrides(...)` takes it.
     pub node: bool,
-    /// An example value, as written in Rust.
+    /// An example, as written in Rust (`retries = 3`).
     pub example: &'static str,
     /// What it means.
     pub doc: &'static str,
@@ -35,23 +36,23 @@ pub struct SettingInfo {
 macro_rules! for_each_setting {
     ($callback:ident) => {
         $callback! {
-            name: ::std::string::String, task: true, node: true, example: "\"my-task\"",
+            name: ::std::string::String, task: true, node: true, example: "name = \"my-task\"",
                 doc: "Display name: of the task (default: the function name), or of one node.";
-            retries: u32, task: true, node: true, example: "3",
+            retries: u32, task: true, node: true, example: "retries = 3",
                 doc: "How many times a failed attempt is tried again; per element for a map.";
-            timeout: ::core::time::Duration, task: true, node: true, example: "\"30s\"",
+            timeout: ::core::time::Duration, task: true, node: true, example: "timeout = \"30s\"",
                 doc: "Per-attempt time limit, such as \"30s\", \"5m\" or \"1h 30m\"; a timed-out attempt fails.";
-            cache: bool, task: true, node: true, example: "true",
+            cache: bool, task: true, node: true, example: "cache = true",
                 doc: "Whether outputs may be reused for the same inputs (recorded for remote backends).";
-            cache_version: ::std::string::String, task: true, node: true, example: "\"1\"",
+            cache_version: ::std::string::String, task: true, node: true, example: "cache_version = \"1\"",
                 doc: "Cache version: changing it invalidates cached outputs.";
-            requests: $crate::resources::Resources, task: true, node: true, example: "(cpu = \"1\", mem = \"2Gi\")",
+            requests: $crate::resources::Resources, task: true, node: true, example: "requests(cpu = \"1\", mem = \"2Gi\")",
                 doc: "Resources each attempt needs (cpu, mem, gpu, ephemeral_storage); admitted against the runtime's capacity.";
-            limits: $crate::resources::Resources, task: true, node: true, example: "(mem = \"4Gi\")",
+            limits: $crate::resources::Resources, task: true, node: true, example: "limits(mem = \"4Gi\")",
                 doc: "Resource ceilings (same keys); carried for remote backends, not enforced locally.";
-            container_image: ::std::string::String, task: false, node: true, example: "\"ghcr.io/org/image:tag\"",
+            container_image: ::std::string::String, task: false, node: true, example: "container_image = \"ghcr.io/org/image:tag\"",
                 doc: "Container image of this node (Flyte only; ignored locally).";
-            interruptible: bool, task: false, node: true, example: "true",
+            interruptible: bool, task: false, node: true, example: "interruptible = true",
                 doc: "Whether this node may run on interruptible machines (Flyte only; ignored locally).";
         }
     };
@@ -71,6 +72,46 @@ macro_rules! info_table {
 }
 
 for_each_setting!(info_table);
+
+/// One row of an options table in the docs, if the setting is listed there.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __settings_doc_row {
+    (true $key:ident $ex:literal $doc:literal) => {
+        concat!("| `", stringify!($key), "` | `", $ex, "` | ", $doc, " |\n")
+    };
+    (false $key:ident $ex:literal $doc:literal) => {
+        ""
+    };
+}
+
+macro_rules! doc_tables {
+    ($($key:ident : $ty:ty, task: $task:tt, node: $node:tt, example: $ex:literal, doc: $doc:literal;)*) => {
+        /// The task options as a Markdown table, for the docs of `#[task]`.
+        #[macro_export]
+        macro_rules! task_options_table {
+            () => {
+                concat!(
+                    "| option | example | meaning |\n|---|---|---|\n",
+                    $($crate::__settings_doc_row!($task $key $ex $doc)),*
+                )
+            };
+        }
+
+        /// The override keys as a Markdown table, for the docs of `#[workflow]`.
+        #[macro_export]
+        macro_rules! node_options_table {
+            () => {
+                concat!(
+                    "| key | example | meaning |\n|---|---|---|\n",
+                    $($crate::__settings_doc_row!($node $key $ex $doc)),*
+                )
+            };
+        }
+    };
+}
+
+for_each_setting!(doc_tables);
 
 /// The keys `#[task(...)]` takes.
 #[must_use]
