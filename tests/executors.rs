@@ -85,3 +85,85 @@ fn block_on<F: Future>(future: F) -> F::Output {
 fn under_no_tokio_runtime_at_all() {
     check(block_on(chain(1)).unwrap());
 }
+
+// ---- a run never blocks its caller's task for long ---------------------------------------------
+
+/// Meets another call: returns whether the other one arrived while this one waited.
+fn rendezvous(place: &'static (std::sync::Mutex<usize>, std::sync::Condvar)) -> bool {
+    let (count, changed) = place;
+    let mut n = count.lock().unwrap();
+    *n += 1;
+    changed.notify_all();
+    let target = n.div_ceil(2) * 2;
+    let (n, _) = changed.wait_timeout_while(n, std::time::Duration::from_secs(10), |n| *n < target).unwrap();
+    *n >= target
+}
+
+static JOINED: (std::sync::Mutex<usize>, std::sync::Condvar) = (std::sync::Mutex::new(0), std::sync::Condvar::new());
+
+#[task]
+fn meet_in_join(x: i64) -> bool {
+    let _ = x;
+    rendezvous(&JOINED)
+}
+
+#[workflow]
+fn one_meeting(x: i64) -> bool {
+    meet_in_join(x)
+}
+
+#[test]
+fn two_runs_joined_in_one_task_run_at_once() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    for _ in 0..3 {
+        // If either run held the task's thread while its sync call waits, the other could not start.
+        let (a, b) = rt.block_on(async { tokio::join!(one_meeting(1), one_meeting(2)) });
+        assert_eq!((a.unwrap(), b.unwrap()), (true, true));
+    }
+}
+
+#[task]
+fn sleeps(ms: u64) -> u64 {
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+    ms
+}
+
+#[workflow]
+fn slow(ms: u64) -> u64 {
+    sleeps(ms)
+}
+
+#[test]
+fn a_deadline_on_a_run_fires_while_its_sync_call_runs() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        // Fast calls first, so the node's calls are known to be short...
+        for _ in 0..3 {
+            assert_eq!(slow(0).await.unwrap(), 0);
+        }
+        // ...then a slow one: the caller's timeout still fires.
+        let out = tokio::time::timeout(std::time::Duration::from_millis(50), slow(2_000)).await;
+        assert!(out.is_err(), "the run held its caller's thread: {out:?}");
+    });
+}
+
+static PAIRED: (std::sync::Mutex<usize>, std::sync::Condvar) = (std::sync::Mutex::new(0), std::sync::Condvar::new());
+
+#[task]
+fn meet_in_map(x: i64) -> bool {
+    let _ = x;
+    rendezvous(&PAIRED)
+}
+
+#[workflow]
+fn pairs(xs: Vec<i64>) -> Vec<bool> {
+    map!(meet_in_map, concurrency = 2)(x = xs)
+}
+
+#[tokio::test]
+async fn a_small_sync_map_of_slow_elements_runs_them_together() {
+    let rt = flowmap::Runtime::builder().cpus(2).build().unwrap();
+    for _ in 0..2 {
+        assert_eq!(rt.run(&pairs, (vec![1, 2],)).await.unwrap(), [true, true]);
+    }
+}

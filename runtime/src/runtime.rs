@@ -6,15 +6,16 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 
 use flowmap_model::Quantity;
-use futures_util::FutureExt;
 use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
 
 use crate::error::{BuildError, BuildErrors, ConfigError, Error};
 use crate::events::{Event, EventKind};
 use crate::exec::capacity::{Capacity, fmt_bytes};
-use crate::exec::context::{Driven, RunContext, Shared};
+use crate::exec::context::{RunContext, Shared};
 use crate::exec::graph::run_graph;
 use crate::plan::attempt::panic_message;
 use crate::plan::target::{Defaults, Workflow};
@@ -175,6 +176,22 @@ fn machine_memory() -> u64 {
         .unwrap_or(FALLBACK)
 }
 
+/// Aborts the spawned run when the caller stops waiting for it.
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Future for AbortOnDrop<T> {
+    type Output = Result<T, tokio::task::JoinError>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 static GLOBAL: OnceLock<Result<Runtime, ConfigError>> = OnceLock::new();
 
 impl Runtime {
@@ -233,15 +250,17 @@ impl Runtime {
         let cx = RunContext::new_run(&self.shared);
         let events = cx.emitter(&compiled.plan.workflow);
         events.emit(|| EventKind::RunStarted);
-        // Polled here, on the caller's thread: no hand-off to start the run or to hear it ended.
-        // Dropping this future cancels the run.
-        let run = Driven { handle: self.shared.handle.clone(), inner: run_graph(cx, &compiled.plan, values, true) };
-        let result = match AssertUnwindSafe(run).catch_unwind().await {
+        // The run is a task of the runtime, driven by its threads: the caller's task only waits
+        // for it (so a timeout or a `join!` around it works), and runs started together run in
+        // parallel. Dropping this future cancels the run.
+        let run = AbortOnDrop(self.shared.handle.spawn(run_graph(cx, &compiled.plan, values, true)));
+        let result = match run.await {
             Ok(outputs) => outputs.and_then(|outputs| {
                 W::Output::from_values(outputs)
                     .map_err(|_| Error::Internal("a workflow's outputs have the wrong types"))
             }),
-            Err(_) => Err(Error::Internal("a run panicked outside any task")),
+            Err(e) if e.is_panic() => Err(Error::Internal("a run panicked outside any task")),
+            Err(_) => Err(Error::Internal("a run was cancelled: its runtime shut down")),
         };
         match &result {
             Ok(_) => events.emit(|| EventKind::RunSucceeded),

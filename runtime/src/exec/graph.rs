@@ -14,9 +14,10 @@ use tracing::Instrument;
 use crate::error::{CancelledError, Cause, Completed, Error, NodeError};
 use crate::events::EventKind;
 use crate::exec::capacity::Request;
-use crate::exec::context::{InlineMode, RunContext};
+use crate::exec::context::RunContext;
 use crate::exec::emitter::Emitter;
 use crate::plan::attempt::{panic_message, run_call};
+use crate::plan::pace::Pace;
 use crate::plan::{BlockingJob, Hooks, Permit, Plan, Policy, Work};
 use crate::value::{Source, Value};
 
@@ -142,7 +143,8 @@ async fn run_node(
     let request = cx.shared.capacity.request(&node.settings.requests)?;
     let events = cx.emitter(&plan.workflow).for_node(&node.id);
     let started = |elements| EventKind::NodeStarted { target: node.display.clone(), elements };
-    let hooks: Arc<dyn Hooks> = Arc::new(NodeHooks { cx: cx.clone(), events: events.clone(), request, alone });
+    let hooks: Arc<dyn Hooks> =
+        Arc::new(NodeHooks { cx: cx.clone(), events: events.clone(), request, alone, plan, node: i });
     let policy = Policy {
         hooks: &*hooks,
         retries: node.settings.retries,
@@ -186,8 +188,11 @@ pub(crate) struct NodeHooks {
     pub(crate) events: Emitter,
     pub(crate) request: Request,
     /// Whether this node is the only one of its run that can make progress: then a blocking
-    /// call with no timeout runs in place, on the thread that drives the run.
+    /// call with no timeout that is known to be short runs in place, on the thread driving the run.
     pub(crate) alone: bool,
+    /// The plan and the index of this node in it.
+    pub(crate) plan: &'static Plan,
+    pub(crate) node: usize,
 }
 
 impl Hooks for NodeHooks {
@@ -215,24 +220,23 @@ impl Hooks for NodeHooks {
     fn blocking(
         &self,
         job: BlockingJob,
+        units: usize,
         timeout: Option<Duration>,
         permit: Permit,
     ) -> BoxFuture<'static, Result<Box<dyn Any + Send>, Cause>> {
+        let pace = self.pace();
         let run = move || {
             let out = std::panic::catch_unwind(AssertUnwindSafe(job));
             // The permit is held until the call really ends, even after a timeout.
             drop(permit);
             out.map_err(|panic| Cause::panic(panic_message(panic.as_ref())))
         };
-        if self.alone && timeout.is_none() && !self.has_requests() {
-            // Nothing else of this run can make progress meanwhile: run the call on this thread,
-            // with no hand-off, where it may block (so the task may use blocking clients or
-            // `Handle::block_on` as on any blocking thread).
-            match InlineMode::current() {
-                InlineMode::Direct => return Box::pin(std::future::ready(run())),
-                InlineMode::BlockInPlace => return Box::pin(std::future::ready(tokio::task::block_in_place(run))),
-                InlineMode::Never => {}
-            }
+        if self.alone && timeout.is_none() && !self.has_requests() && pace.is_short(units) {
+            // Nothing else of this run can make progress meanwhile, and the call is known to be
+            // short: run it on this thread of the runtime, with no hand-off, inside
+            // `block_in_place` so it may block as on any blocking thread (blocking clients,
+            // `Handle::block_on`) while the thread's other tasks move to another thread.
+            return Box::pin(std::future::ready(tokio::task::block_in_place(run)));
         }
         let handle = self.cx.shared.handle.spawn_blocking(run);
         let _entered = self.cx.shared.handle.enter();
@@ -243,6 +247,10 @@ impl Hooks for NodeHooks {
             };
             joined.unwrap_or_else(|e| Err(join_cause(e)))
         })
+    }
+
+    fn pace(&self) -> &'static Pace {
+        &self.plan.nodes[self.node].pace
     }
 
     fn parallel(&self, workers: usize, job: &(dyn Fn() + Sync)) {

@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::time::Instant;
 
 use futures_util::FutureExt;
 use futures_util::future::{Either, select};
@@ -68,10 +69,14 @@ impl Policy<'_> {
         call: impl FnOnce() -> Result<O, Cause> + Send + 'static,
         permit: Permit,
     ) -> Result<O, Cause> {
-        let out = self
-            .hooks
-            .blocking(Box::new(move || Box::new(call()) as Box<dyn Any + Send>), self.timeout, permit)
-            .await?;
+        let pace = self.hooks.pace();
+        let job = move || {
+            let started = Instant::now();
+            let out = call();
+            pace.observe(started.elapsed(), 1);
+            Box::new(out) as Box<dyn Any + Send>
+        };
+        let out = self.hooks.blocking(Box::new(job), 1, self.timeout, permit).await?;
         match out.downcast::<Result<O, Cause>>() {
             Ok(result) => *result,
             Err(_) => Err(Cause::Workflow(Box::new(crate::Error::Internal("a blocking call returned the wrong type")))),

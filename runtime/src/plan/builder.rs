@@ -12,6 +12,7 @@ use crate::error::BuildError;
 use crate::plan::decl::{Declared, output_ports};
 use crate::plan::kernel::CallOf;
 use crate::plan::map::MapOf;
+use crate::plan::pace::Pace;
 use crate::plan::target::Runnable;
 use crate::plan::{MapShape, NodeSettings, PlanNode, Work};
 use crate::promise::Promise;
@@ -172,7 +173,14 @@ impl GraphBuilder {
             }
         };
         self.nodes.push(Node { id: id.clone(), kind, target: declared.target, inputs, outputs, map, overrides });
-        self.planned.push(PlanNode { id: id.into(), display: display.into(), inputs: sources, settings, work });
+        self.planned.push(PlanNode {
+            id: id.into(),
+            display: display.into(),
+            inputs: sources,
+            settings,
+            work,
+            pace: Pace::default(),
+        });
         Some(index)
     }
 

@@ -12,7 +12,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use flowmap_model::graph::SuccessRule;
 use futures_util::future::BoxFuture;
@@ -101,10 +101,6 @@ impl Drop for StopOnDrop {
 fn chunk_size(n: usize, workers: usize) -> usize {
     (n / (workers * 8).max(1)).clamp(1, 4096)
 }
-
-/// A map whose whole remaining work is estimated below this stays on one thread: waking
-/// another costs more than it saves.
-const ONE_THREAD_BELOW: Duration = Duration::from_micros(50);
 
 /// Lends out disjoint chunks of a map's rows, each with the index of its first element, to the
 /// workers (sync) or lanes (async) that fill them; one lock per chunk, not per element.
@@ -251,24 +247,21 @@ impl<K: Kernel> MapOf<K> {
                     chunk(next);
                 }
             };
-            // The first chunk here, timed: a map that will finish sooner than a thread wakes
-            // stays on this one.
+            // A map known to finish sooner than a thread wakes stays on this one; any other starts
+            // all its workers at once. Either way the time per element on one thread is recorded.
+            let pace = job_hooks.pace();
             let started = Instant::now();
-            if let Some(first) = queue.next() {
-                let len = first.1.len();
-                chunk(first);
-                let per = started.elapsed() / u32::try_from(len).unwrap_or(u32::MAX).max(1);
-                let rest = u32::try_from(n - len).unwrap_or(u32::MAX);
-                if workers == 1 || per.saturating_mul(rest) < ONE_THREAD_BELOW {
-                    worker();
-                } else {
-                    job_hooks.parallel(workers, &worker);
-                }
+            if workers == 1 || pace.is_short(n) {
+                worker();
+                pace.observe(started.elapsed(), n);
+            } else {
+                job_hooks.parallel(workers, &worker);
+                pace.observe(started.elapsed() * u32::try_from(workers).unwrap_or(u32::MAX), n);
             }
             Box::new(rows) as Box<dyn std::any::Any + Send>
         };
         let out = hooks
-            .blocking(Box::new(job), None, Permit::NONE)
+            .blocking(Box::new(job), n, None, Permit::NONE)
             .await
             .map_err(|_| NodeError::Internal("a sync map's job panicked or was cancelled"))?;
         out.downcast::<Rows<K>>()

@@ -16,6 +16,7 @@ pub(crate) mod compile;
 pub(crate) mod decl;
 pub(crate) mod kernel;
 pub(crate) mod map;
+pub(crate) mod pace;
 pub(crate) mod target;
 
 use std::any::Any;
@@ -63,6 +64,8 @@ pub(crate) struct PlanNode {
     pub(crate) settings: NodeSettings,
     /// What it runs.
     pub(crate) work: Work,
+    /// How long its blocking calls take, learned from its runs.
+    pub(crate) pace: pace::Pace,
 }
 
 /// What a node runs.
@@ -205,16 +208,22 @@ pub trait Hooks: Send + Sync {
     fn admit_blocking(&self) -> Permit;
     /// A timer.
     fn sleep(&self, after: Duration) -> BoxFuture<'static, ()>;
-    /// Runs a blocking call off the async threads (or in place, when nothing else of the run
-    /// could use this thread), holding `permit` until the call really ends. A panic is
-    /// `Cause::Panic`; a call past `timeout` is `Cause::Timeout` (its thread runs on, still
-    /// holding the permit, and its result is dropped).
+    /// Runs a blocking call of `units` units of work (a call, or the elements of a sync map) off
+    /// the async threads, or in place when nothing else of the run could use this thread and the
+    /// node's calls are known to be short; either way holding `permit` until the call really
+    /// ends. A panic is `Cause::Panic`; a call past `timeout` is `Cause::Timeout` (its thread runs
+    /// on, still holding the permit, and its result is dropped).
     fn blocking(
         &self,
         job: BlockingJob,
+        units: usize,
         timeout: Option<Duration>,
         permit: Permit,
     ) -> BoxFuture<'static, Result<Box<dyn Any + Send>, Cause>>;
+    /// How long this node's blocking work takes, learned from its runs: the work records itself
+    /// here (per call, or per element of a sync map on one thread), and the executor runs it in
+    /// place only when it is known to be short.
+    fn pace(&self) -> &'static pace::Pace;
     /// Runs `job` on `workers` threads at once (this one among them) and returns when all have.
     fn parallel(&self, workers: usize, job: &(dyn Fn() + Sync));
     /// How many sync calls may run at once (the runtime's CPUs).
