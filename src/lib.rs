@@ -41,8 +41,9 @@
 //! Inputs and outputs are plain serde data ([`Data`]); a tuple return is several outputs.
 //! A task that returns `Err` or panics fails its attempt; it is retried up to `retries` times.
 //!
-//! A sync task runs where it may block: on a blocking thread, or in place on the thread polling
-//! the run when nothing else of the run could use it. Its `timeout` fails the attempt when it
+//! A sync task runs where it may block: on a blocking thread, or in place on the runtime thread
+//! driving the run when nothing else of the run could progress and its calls are known to be
+//! short. Its `timeout` fails the attempt when it
 //! expires, but the thread cannot be interrupted: the call finishes in the background, keeping
 //! its requested capacity until it ends, and its result is dropped. An async task's attempt is
 //! cancelled on timeout. See [`task`] for every option.

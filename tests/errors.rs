@@ -95,7 +95,7 @@ async fn a_map_failure_leads_to_its_first_failed_element() {
     let err = load_in_a_map(vec![MISSING.into()]).await.unwrap_err();
     let levels = chain(&err);
     assert_no_repeats(&levels);
-    assert!(levels[1].starts_with("0 of 1 elements succeeded but 1 are required"), "{levels:?}");
+    assert_eq!(levels[1], "0 of 1 elements succeeded but 1 is required (1 failed: element 0; 0 not run)");
     assert_eq!(levels[2], "element 0 failed after 1 attempt");
     assert!(io_error_in(&err).is_some(), "{levels:?}");
 }
@@ -154,10 +154,11 @@ fn a_panic_while_building_is_a_build_error_every_time_and_not_a_false_recursion(
 #[tokio::test]
 async fn a_panicking_default_is_an_error_of_the_run() {
     let e = panics_in_a_default.graph().unwrap_err();
-    assert_eq!(only_panic(&e), "no value for this constant");
+    assert_eq!(only_panic(&e), "a `#[default(...)]` panicked: no value for this constant");
     let rt = flowmap::Runtime::builder().build().unwrap();
     let e = rt.run_default(&panics_in_a_default).await.unwrap_err();
-    assert!(only_panic(&e).contains("no value for this constant"), "{e:?}");
+    assert_eq!(only_panic(&e), "a `#[default(...)]` panicked: no value for this constant");
+    assert_eq!(e.to_string(), "workflow `panics_in_a_default` could not be built into a graph");
 }
 
 // ---- a timed-out sync attempt keeps its capacity ------------------------------------------
@@ -200,4 +201,57 @@ async fn a_timed_out_sync_attempt_keeps_its_capacity_until_its_thread_ends() {
 fn node_errors_name_their_kind() {
     let e = NodeError::TooFewElements { required: 3, len: 2 };
     assert!(e.source().is_none());
+}
+
+// ---- recursion ---------------------------------------------------------------------------------
+
+#[workflow]
+fn rec(x: i64) -> i64 {
+    let y = double(x);
+    rec(y)
+}
+
+#[workflow]
+fn ping(x: i64) -> i64 {
+    pong(x)
+}
+
+#[workflow]
+fn pong(x: i64) -> i64 {
+    ping(x)
+}
+
+#[test]
+fn a_workflow_that_calls_itself_is_said_once() {
+    let e = rec.graph().unwrap_err();
+    assert_eq!(
+        e.report().to_string(),
+        "workflow `rec` could not be built into a graph: `rec` calls itself, directly or through a sub-workflow; \
+         a workflow graph must be finite"
+    );
+    let e = ping.graph().unwrap_err();
+    assert!(matches!(e.build_errors(), [BuildError::Recursive { workflow }] if workflow == "ping"), "{e:?}");
+    // Asked again, on the same thread: the same answer.
+    assert!(matches!(rec.graph().unwrap_err().build_errors(), [BuildError::Recursive { .. }]));
+}
+
+#[task]
+fn fails_on_odd(x: i64) -> Result<i64, String> {
+    if x % 2 == 1 { Err(format!("{x} is odd")) } else { Ok(x) }
+}
+
+#[workflow]
+fn evens(xs: Vec<i64>) -> Vec<Option<i64>> {
+    map!(fails_on_odd, min_successes = 4, concurrency = 1)(x = xs)
+}
+
+#[tokio::test]
+async fn a_failed_map_names_its_failed_elements_then_the_first_cause() {
+    let err = evens(vec![0, 1, 2, 3, 4]).await.unwrap_err();
+    assert_eq!(
+        err.report().to_string(),
+        "workflow `evens` failed at node `n0` (map of task fails_on_odd): \
+         2 of 5 elements succeeded but 4 are required (2 failed: elements 1, 3; 1 not run): \
+         element 1 failed after 1 attempt: 1 is odd"
+    );
 }

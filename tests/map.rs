@@ -134,7 +134,7 @@ async fn empty_lists_succeed_and_min_successes_above_the_length_is_an_error() {
     assert_eq!(strict(vec![]).await.unwrap(), Vec::<i64>::new());
     assert_eq!(three_quarters(vec![]).await.unwrap(), Vec::<Option<i64>>::new());
     let e = at_least_two(vec![1]).await.unwrap_err().report().to_string();
-    assert!(e.contains("min_successes = 2 but the mapped list has only 1 elements"), "{e}");
+    assert!(e.contains("min_successes = 2 but the mapped list has only 1 element; no element ran"), "{e}");
 }
 
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);

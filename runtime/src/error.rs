@@ -290,7 +290,7 @@ pub enum NodeError {
         inputs: Vec<(String, usize)>,
     },
     /// `min_successes` is larger than the list.
-    #[error("min_successes = {required} but the mapped list has only {len} elements; no element ran")]
+    #[error("min_successes = {required} but the mapped list has only {len} element{}; no element ran", if *.len == 1 { "" } else { "s" })]
     TooFewElements {
         /// `min_successes`.
         required: u64,
@@ -456,19 +456,19 @@ impl MapFailure {
 
 impl fmt::Display for MapFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = if self.required == 1 { "is" } else { "are" };
         write!(
             f,
-            "{} of {} elements succeeded but {} are required ({} failed, {} not run)",
-            self.succeeded, self.total, self.required, self.failed, self.not_run
+            "{} of {} elements succeeded but {} {verb} required ({} failed",
+            self.succeeded, self.total, self.required, self.failed
         )?;
-        // The first failure is this error's source; the others are listed here, each with its cause.
-        for e in self.errors.iter().skip(1) {
-            write!(f, "; {}", Report(e))?;
+        // Which ones (the first few); the first failure itself is this error's source.
+        let indices: Vec<String> = self.errors.iter().filter_map(|e| e.index).map(|i| i.to_string()).collect();
+        if !indices.is_empty() {
+            let more = if self.failed > indices.len() { ", …" } else { "" };
+            write!(f, ": element{} {}{more}", if self.failed == 1 { "" } else { "s" }, indices.join(", "))?;
         }
-        if self.errors.len() > 1 {
-            f.write_str("; first failure")?;
-        }
-        Ok(())
+        write!(f, "; {} not run)", self.not_run)
     }
 }
 

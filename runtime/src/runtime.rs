@@ -281,7 +281,8 @@ impl Runtime {
             match defaults {
                 Ok(inputs) => self.run(workflow, inputs).await,
                 Err(panic) => Err(Error::Build {
-                    workflow: W::compiled().map_or_else(|_| String::new(), |c| c.graph.name.clone()),
+                    // Not `W::compiled()`: building would evaluate the default again.
+                    workflow: std::any::type_name::<W>().rsplit("::").next().unwrap_or_default().to_owned(),
                     errors: BuildErrors(vec![BuildError::Panicked {
                         message: format!("a `#[default(...)]` panicked: {}", panic_message(panic.as_ref())),
                     }]),

@@ -56,7 +56,13 @@ fn build<I: InputTuple, O: OutputTuple>(
     let mut b = GraphBuilder::new(decl.inputs);
     let out_sources = O::sources(body(&mut b, I::input_promises()));
     let mut inputs = ports(decl.inputs, I::types());
-    for (port, default) in inputs.iter_mut().zip(defaults()) {
+    let defaults = std::panic::catch_unwind(defaults).unwrap_or_else(|panic| {
+        b.errors.push(BuildError::Panicked {
+            message: format!("a `#[default(...)]` panicked: {}", panic_message(panic.as_ref())),
+        });
+        Vec::new()
+    });
+    for (port, default) in inputs.iter_mut().zip(defaults) {
         match default {
             Some(Ok(v)) => port.default = Some(v),
             Some(Err(e)) => b.errors.push(e),

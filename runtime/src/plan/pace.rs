@@ -1,6 +1,7 @@
 //! How long a node's blocking calls take, learned from its runs: the executor runs a blocking
-//! call in place only when it is known to be short, so a run never holds its caller's thread for
-//! longer than a hand-off to another thread would cost.
+//! call in place, on the thread driving the run, only when it is known to be short, so it never
+//! holds that thread for much longer than a hand-off to another thread would cost; and a sync map
+//! known to be short stays on one thread.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

@@ -191,10 +191,10 @@ impl<W: Workflow> Kernel for SubWorkflow<W> {
 /// When `W`'s own graph cannot be built.
 #[doc(hidden)]
 pub fn declare_workflow<W: Workflow>(decl: &WorkflowDecl, tables: &mut Tables) -> Result<Declared, BuildError> {
-    let compiled = W::compiled().map_err(|e| BuildError::SubWorkflow {
-        node: String::new(),
-        workflow: decl.name.to_owned(),
-        source: e.into(),
+    let compiled = W::compiled().map_err(|e| match e.build_errors() {
+        // A workflow that calls itself is said once, not once per level of the cycle.
+        [recursive @ BuildError::Recursive { .. }] => recursive.clone(),
+        _ => BuildError::SubWorkflow { node: String::new(), workflow: decl.name.to_owned(), source: e.into() },
     })?;
     let mut graph = compiled.graph.clone();
     tables.tasks.append(&mut graph.tasks);
