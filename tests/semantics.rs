@@ -319,6 +319,54 @@ async fn retries_are_per_element_and_each_attempt_is_independent() {
 
 // ---- timeout -------------------------------------------------------------------------------
 
+static OVERSTAYING: Gauge = Gauge::new();
+
+/// A sync call that outlives its timeout: its thread runs on after the attempt failed.
+#[task(timeout = "20ms")]
+fn overstays(x: i64) -> i64 {
+    OVERSTAYING.enter();
+    std::thread::sleep(Duration::from_millis(60));
+    OVERSTAYING.leave();
+    x
+}
+
+#[workflow]
+fn overstaying(xs: Vec<i64>) -> Vec<Option<i64>> {
+    map!(overstays, concurrency = 2, min_successes = 1)(x = xs)
+}
+
+#[tokio::test]
+async fn timeout_a_sync_call_still_running_after_its_timeout_counts_against_concurrency() {
+    let rt = Runtime::builder().cpus(4).build().unwrap();
+    let err = guard(rt.run(&overstaying, (vec![1; 6],))).await.unwrap_err();
+    assert_eq!(err.map_failure().map(|m| m.failed), Some(6), "every attempt timed out");
+    assert_eq!(OVERSTAYING.started(), 6);
+    assert!(OVERSTAYING.max() <= 2, "{} calls ran at once with concurrency = 2", OVERSTAYING.max());
+}
+
+static RETRIED: Gauge = Gauge::new();
+
+#[task(retries = 2, timeout = "20ms")]
+fn overstays_and_retries(x: i64) -> i64 {
+    RETRIED.enter();
+    std::thread::sleep(Duration::from_millis(60));
+    RETRIED.leave();
+    x
+}
+
+#[workflow]
+fn retried_overstay(x: i64) -> i64 {
+    overstays_and_retries(x)
+}
+
+#[tokio::test]
+async fn timeout_a_retry_starts_only_when_the_timed_out_call_has_ended() {
+    let err = guard(retried_overstay(1)).await.unwrap_err();
+    assert!(err.report().to_string().contains("failed after 3 attempts: timed out after 20ms"), "{}", err.report());
+    assert_eq!(RETRIED.started(), 3);
+    assert_eq!(RETRIED.max(), 1, "two attempts of one call ran at once");
+}
+
 static TIMED_OUT_DROPPED: AtomicBool = AtomicBool::new(false);
 
 #[task(timeout = "50ms")]

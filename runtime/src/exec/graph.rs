@@ -1,7 +1,6 @@
 //! Runs a plan: nodes in dependency order, independent ones concurrently; each node reaches the
 //! runtime through its [`NodeHooks`] (a sub-workflow run among them, hence one file).
 
-use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +17,7 @@ use crate::exec::context::RunContext;
 use crate::exec::emitter::Emitter;
 use crate::plan::attempt::{panic_message, run_call};
 use crate::plan::pace::Pace;
-use crate::plan::{BlockingJob, Hooks, Permit, Plan, Policy, Work};
+use crate::plan::{Blocked, BlockingJob, Hooks, Permit, Plan, Policy, Work};
 use crate::value::{Source, Value};
 
 /// Runs `plan` with its inputs; returns its outputs in interface order. `alone`: nothing outside
@@ -223,7 +222,7 @@ impl Hooks for NodeHooks {
         units: usize,
         timeout: Option<Duration>,
         permit: Permit,
-    ) -> BoxFuture<'static, Result<Box<dyn Any + Send>, Cause>> {
+    ) -> BoxFuture<'static, Blocked> {
         let pace = self.pace();
         let run = move || {
             let out = std::panic::catch_unwind(AssertUnwindSafe(job));
@@ -236,16 +235,25 @@ impl Hooks for NodeHooks {
             // short: run it on this thread of the runtime, with no hand-off, inside
             // `block_in_place` so it may block as on any blocking thread (blocking clients,
             // `Handle::block_on`) while the thread's other tasks move to another thread.
-            return Box::pin(std::future::ready(tokio::task::block_in_place(run)));
+            let result = tokio::task::block_in_place(run);
+            return Box::pin(std::future::ready(Blocked { result, lingering: None }));
         }
-        let handle = self.cx.shared.handle.spawn_blocking(run);
+        let mut handle = self.cx.shared.handle.spawn_blocking(run);
         let _entered = self.cx.shared.handle.enter();
         Box::pin(async move {
             let joined = match timeout {
-                Some(d) => tokio::time::timeout(d, handle).await.map_err(|_| Cause::timeout(d))?,
+                Some(d) => match tokio::time::timeout(d, &mut handle).await {
+                    Ok(joined) => joined,
+                    Err(_) => {
+                        let lingering = Box::pin(async move {
+                            let _ = handle.await;
+                        });
+                        return Blocked { result: Err(Cause::timeout(d)), lingering: Some(lingering) };
+                    }
+                },
                 None => handle.await,
             };
-            joined.unwrap_or_else(|e| Err(join_cause(e)))
+            Blocked { result: joined.unwrap_or_else(|e| Err(join_cause(e))), lingering: None }
         })
     }
 

@@ -12,7 +12,7 @@ use tracing::Instrument;
 use crate::error::{Cause, ElementFailure};
 use crate::events::EventKind;
 use crate::plan::kernel::{Invoke, Kernel};
-use crate::plan::{Attempt, CallKernel, Permit, Policy};
+use crate::plan::{Attempt, Blocked, CallKernel, Permit, Policy};
 use crate::value::Value;
 
 impl Policy<'_> {
@@ -63,12 +63,13 @@ impl Policy<'_> {
         result.unwrap_or_else(|panic| Err(Cause::panic(panic_message(panic.as_ref()))))
     }
 
-    /// A blocking call on a thread the executor picks, holding `permit` until it really ends.
+    /// A blocking call on a thread the executor picks, holding `permit` until it really ends. A
+    /// call that timed out comes back with the call itself, still running.
     async fn blocking<O: Send + 'static>(
         &self,
         call: impl FnOnce() -> Result<O, Cause> + Send + 'static,
         permit: Permit,
-    ) -> Result<O, Cause> {
+    ) -> (Result<O, Cause>, Option<Lingering>) {
         let pace = self.hooks.pace();
         let job = move || {
             let started = Instant::now();
@@ -76,15 +77,23 @@ impl Policy<'_> {
             pace.observe(started.elapsed(), 1);
             Box::new(out) as Box<dyn Any + Send>
         };
-        let out = self.hooks.blocking(Box::new(job), 1, self.timeout, permit).await?;
-        match out.downcast::<Result<O, Cause>>() {
+        let Blocked { result, lingering } = self.hooks.blocking(Box::new(job), 1, self.timeout, permit).await;
+        let result = result.and_then(|out| match out.downcast::<Result<O, Cause>>() {
             Ok(result) => *result,
             Err(_) => Err(Cause::Workflow(Box::new(crate::Error::Internal("a blocking call returned the wrong type")))),
-        }
+        });
+        (result, lingering)
     }
 }
 
+/// A timed-out blocking call that still runs on its thread.
+type Lingering = futures_util::future::BoxFuture<'static, ()>;
+
 /// Runs `kernel` on the input `input()` until an attempt succeeds or the retries are spent.
+///
+/// A sync attempt that timed out fails at once (its events are published), but its thread cannot
+/// be stopped: the next attempt, or the next element of the lane, starts only when that thread is
+/// free, so an element never runs twice at once and `concurrency` counts running calls.
 pub(crate) async fn run_element<K: Kernel>(
     kernel: K,
     policy: &Policy<'_>,
@@ -98,9 +107,13 @@ pub(crate) async fn run_element<K: Kernel>(
         let mut permit = if policy.admitted { Box::pin(policy.hooks.admit()).await } else { Permit::NONE };
         policy.emit(|| EventKind::ElementStarted { index, attempt: n });
         let span = tracing::debug_span!("element", index, attempt = n);
-        let result = attempt(kernel, policy, input(), &mut permit).instrument(span).await;
+        let (result, lingering) = attempt(kernel, policy, input(), &mut permit).instrument(span).await;
         drop(permit);
-        if let Some(done) = policy.settle(index, n, result) {
+        let done = policy.settle(index, n, result);
+        if let Some(call) = lingering {
+            call.await;
+        }
+        if let Some(done) = done {
             return done;
         }
     }
@@ -112,10 +125,10 @@ async fn attempt<K: Kernel>(
     policy: &Policy<'_>,
     input: K::Input,
     permit: &mut Permit,
-) -> Result<K::Output, Cause> {
+) -> (Result<K::Output, Cause>, Option<Lingering>) {
     match kernel.call(input, policy.hooks) {
         Invoke::Blocking(call) => policy.blocking(call, std::mem::replace(permit, Permit::NONE)).await,
-        Invoke::Async(future) => policy.guarded(future).await,
+        Invoke::Async(future) => (policy.guarded(future).await, None),
     }
 }
 
@@ -159,22 +172,29 @@ pub(crate) async fn run_call(
         let permit = if policy.admitted { policy.hooks.admit().await } else { Permit::NONE };
         policy.emit(|| EventKind::ElementStarted { index: None, attempt: n });
         let span = tracing::debug_span!("call", attempt = n);
-        let result = async {
+        let (result, lingering) = async {
             match kernel.invoke(inputs, policy.hooks) {
                 Ok(Attempt::Blocking(call)) => policy.blocking(call, permit).await,
                 Ok(Attempt::Async(future)) => {
                     let result = policy.guarded(future).await;
                     drop(permit);
-                    result
+                    (result, None)
                 }
                 // Inputs of the wrong type: a flowmap bug, reported as this attempt's error.
-                Err(e) => Err(Cause::Error(Box::new(e))),
+                Err(e) => (Err(Cause::Error(Box::new(e))), None),
             }
         }
         .instrument(span)
         .await;
-        if let Some(done) = policy.settle(None, n, result) {
-            return done;
+        match policy.settle(None, n, result) {
+            // The node's last word is not held back by a call that timed out.
+            Some(done) => return done,
+            // A retry waits until the timed-out call's thread is free: never two at once.
+            None => {
+                if let Some(call) = lingering {
+                    call.await;
+                }
+            }
         }
     }
 }

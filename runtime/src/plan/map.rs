@@ -263,6 +263,7 @@ impl<K: Kernel> MapOf<K> {
         let out = hooks
             .blocking(Box::new(job), n, None, Permit::NONE)
             .await
+            .result
             .map_err(|_| NodeError::Internal("a sync map's job panicked or was cancelled"))?;
         out.downcast::<Rows<K>>()
             .map(|rows| *rows)

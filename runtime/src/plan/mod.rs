@@ -176,6 +176,25 @@ pub(crate) struct Policy<'a> {
 /// A blocking call, erased: runs on some thread and returns its boxed result.
 pub type BlockingJob = Box<dyn FnOnce() -> Box<dyn Any + Send> + Send>;
 
+/// The end of a blocking call: its result, and for a call that timed out, the call itself, still
+/// running on its thread (awaiting it waits until the thread is free again).
+#[doc(hidden)]
+pub struct Blocked {
+    /// The call's boxed result, or why it has none.
+    pub result: Result<Box<dyn Any + Send>, Cause>,
+    /// A timed-out call that still runs.
+    pub lingering: Option<BoxFuture<'static, ()>>,
+}
+
+impl fmt::Debug for Blocked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Blocked")
+            .field("ok", &self.result.is_ok())
+            .field("lingering", &self.lingering.is_some())
+            .finish()
+    }
+}
+
 /// Capacity held by one attempt; given back when dropped.
 #[doc(hidden)]
 pub struct Permit(#[allow(dead_code)] Option<Box<dyn Send + Sync>>);
@@ -219,7 +238,7 @@ pub trait Hooks: Send + Sync {
         units: usize,
         timeout: Option<Duration>,
         permit: Permit,
-    ) -> BoxFuture<'static, Result<Box<dyn Any + Send>, Cause>>;
+    ) -> BoxFuture<'static, Blocked>;
     /// How long this node's blocking work takes, learned from its runs: the work records itself
     /// here (per call, or per element of a sync map on one thread), and the executor runs it in
     /// place only when it is known to be short.
