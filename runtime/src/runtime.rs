@@ -6,16 +6,15 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll};
 
 use flowmap_model::Quantity;
 use tokio::sync::broadcast;
-use tokio::task::JoinHandle;
 
 use crate::error::{BuildError, BuildErrors, ConfigError, Error};
 use crate::events::{Event, EventKind};
 use crate::exec::capacity::{Capacity, fmt_bytes};
 use crate::exec::context::{RunContext, Shared};
+use crate::exec::drivers::{Drivers, Lost};
 use crate::exec::graph::run_graph;
 use crate::plan::attempt::panic_message;
 use crate::plan::target::{Defaults, Workflow};
@@ -150,11 +149,14 @@ impl RuntimeBuilder {
             .thread_name(|i| format!("flowmap-sync-{i}"))
             .build()
             .map_err(|e| ConfigError::Threads { what: "sync task", source: Arc::new(e) })?;
+        let drivers = Drivers::start(cpus, tokio.handle())
+            .map_err(|e| ConfigError::Threads { what: "driver", source: Arc::new(e) })?;
         let shared = Arc::new(Shared {
             capacity: Capacity::new(cpus as u64 * 1000, mem_bytes, u64::from(self.gpus.unwrap_or(0))),
             threads: cpus,
             max_in_flight,
             handle: tokio.handle().clone(),
+            drivers,
             pool,
             events: broadcast::channel(event_capacity).0,
             next_run: AtomicU64::new(0),
@@ -174,22 +176,6 @@ fn machine_memory() -> u64 {
             kib.checked_mul(1024)
         })
         .unwrap_or(FALLBACK)
-}
-
-/// Aborts the spawned run when the caller stops waiting for it.
-struct AbortOnDrop<T>(JoinHandle<T>);
-
-impl<T> Future for AbortOnDrop<T> {
-    type Output = Result<T, tokio::task::JoinError>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx)
-    }
-}
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 static GLOBAL: OnceLock<Result<Runtime, ConfigError>> = OnceLock::new();
@@ -250,17 +236,16 @@ impl Runtime {
         let cx = RunContext::new_run(&self.shared);
         let events = cx.emitter(&compiled.plan.workflow);
         events.emit(|| EventKind::RunStarted);
-        // The run is a task of the runtime, driven by its threads: the caller's task only waits
-        // for it (so a timeout or a `join!` around it works), and runs started together run in
-        // parallel. Dropping this future cancels the run.
-        let run = AbortOnDrop(self.shared.handle.spawn(run_graph(cx, &compiled.plan, values, true)));
-        let result = match run.await {
+        // The run is a task of the runtime's driver threads: the caller's task only waits for it
+        // (so a timeout or a `join!` around it works), and runs started together run in parallel.
+        // Dropping this future cancels the run.
+        let result = match self.shared.drivers.spawn(run_graph(cx, &compiled.plan, values, true)).await {
             Ok(outputs) => outputs.and_then(|outputs| {
                 W::Output::from_values(outputs)
                     .map_err(|_| Error::Internal("a workflow's outputs have the wrong types"))
             }),
-            Err(e) if e.is_panic() => Err(Error::Internal("a run panicked outside any task")),
-            Err(_) => Err(Error::Internal("a run was cancelled: its runtime shut down")),
+            Err(Lost::Panicked) => Err(Error::Internal("a run panicked outside any task")),
+            Err(Lost::Stopped) => Err(Error::Internal("a run was stopped: its runtime was dropped")),
         };
         match &result {
             Ok(_) => events.emit(|| EventKind::RunSucceeded),

@@ -8,6 +8,7 @@ use tokio::sync::broadcast;
 
 use crate::events::Event;
 use crate::exec::capacity::Capacity;
+use crate::exec::drivers::Drivers;
 use crate::exec::emitter::Emitter;
 
 /// The runtime's resources, shared by every run.
@@ -17,6 +18,8 @@ pub(crate) struct Shared {
     pub(crate) threads: usize,
     pub(crate) max_in_flight: usize,
     pub(crate) handle: tokio::runtime::Handle,
+    /// The threads that drive runs.
+    pub(crate) drivers: Drivers,
     pub(crate) pool: rayon::ThreadPool,
     pub(crate) events: broadcast::Sender<Event>,
     pub(crate) next_run: AtomicU64,

@@ -187,7 +187,7 @@ pub(crate) struct NodeHooks {
     pub(crate) events: Emitter,
     pub(crate) request: Request,
     /// Whether this node is the only one of its run that can make progress: then a blocking
-    /// call with no timeout that is known to be short runs in place, on the thread driving the run.
+    /// call with no timeout that is known to be short runs in place, on the driver thread.
     pub(crate) alone: bool,
     /// The plan and the index of this node in it.
     pub(crate) plan: &'static Plan,
@@ -232,10 +232,9 @@ impl Hooks for NodeHooks {
         };
         if self.alone && timeout.is_none() && !self.has_requests() && pace.is_short(units) {
             // Nothing else of this run can make progress meanwhile, and the call is known to be
-            // short: run it on this thread of the runtime, with no hand-off, inside
-            // `block_in_place` so it may block as on any blocking thread (blocking clients,
-            // `Handle::block_on`) while the thread's other tasks move to another thread.
-            let result = tokio::task::block_in_place(run);
+            // short: run it here, on the driver thread, with no hand-off. Blocking is allowed on a
+            // driver thread (blocking clients, `Handle::block_on`), as on any blocking thread.
+            let result = run();
             return Box::pin(std::future::ready(Blocked { result, lingering: None }));
         }
         let mut handle = self.cx.shared.handle.spawn_blocking(run);

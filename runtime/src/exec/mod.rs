@@ -4,5 +4,6 @@
 
 pub(crate) mod capacity;
 pub(crate) mod context;
+pub(crate) mod drivers;
 pub(crate) mod emitter;
 pub(crate) mod graph;

@@ -1,0 +1,193 @@
+//! The threads that drive runs.
+//!
+//! Each run is a task polled by one of the runtime's driver threads: plain threads, outside any
+//! tokio runtime, but inside the runtime's context (`Handle::current()`, timers, I/O and blocking
+//! threads work there). So the caller's task only waits for a run, runs started together run in
+//! parallel, and a short blocking call can run in place on the driver thread with no hand-off:
+//! blocking is allowed there, as on any blocking thread (`Handle::block_on`, blocking clients).
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use tokio::sync::oneshot;
+
+/// How long an idle driver thread keeps looking for work before it sleeps.
+const SPIN: Duration = Duration::from_micros(50);
+
+/// The queue of runs ready to be polled, shared by the driver threads.
+struct Queue {
+    ready: Mutex<VecDeque<Arc<Task>>>,
+    wakeup: Condvar,
+    closed: AtomicBool,
+}
+
+impl Queue {
+    fn push(&self, task: Arc<Task>) {
+        self.ready.lock().unwrap_or_else(PoisonError::into_inner).push_back(task);
+        self.wakeup.notify_one();
+    }
+
+    /// The next task to poll; `None` once the runtime is dropped. An idle driver looks again for
+    /// a short while before it sleeps: waking a sleeping thread costs more than that here.
+    fn pop(&self) -> Option<Arc<Task>> {
+        let idle = Instant::now();
+        while idle.elapsed() < SPIN {
+            if let Some(task) = self.ready.lock().unwrap_or_else(PoisonError::into_inner).pop_front() {
+                return Some(task);
+            }
+            std::thread::yield_now();
+        }
+        let mut ready = self.ready.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if self.closed.load(Ordering::Acquire) {
+                return None;
+            }
+            if let Some(task) = ready.pop_front() {
+                return Some(task);
+            }
+            ready = self.wakeup.wait(ready).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// One run: its future, polled by whichever driver thread takes it from the queue.
+struct Task {
+    future: Mutex<Option<BoxFuture<'static, ()>>>,
+    /// Whether it is in the queue (so a wake does not queue it twice).
+    queued: AtomicBool,
+    /// Set when the caller stopped waiting: the next poll drops the run instead.
+    cancelled: AtomicBool,
+    queue: Weak<Queue>,
+}
+
+impl Wake for Task {
+    fn wake(self: Arc<Self>) {
+        if !self.queued.swap(true, Ordering::AcqRel)
+            && let Some(queue) = self.queue.upgrade()
+        {
+            queue.push(self);
+        }
+    }
+}
+
+impl Task {
+    /// Polls the run once, on this driver thread.
+    fn run(self: Arc<Self>) {
+        self.queued.store(false, Ordering::Release);
+        let mut slot = self.future.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(future) = slot.as_mut() else { return };
+        if self.cancelled.load(Ordering::Acquire) {
+            *slot = None;
+            return;
+        }
+        let waker = Waker::from(self.clone());
+        let mut cx = Context::from_waker(&waker);
+        if future.as_mut().poll(&mut cx).is_ready() {
+            *slot = None;
+        }
+    }
+}
+
+/// The driver threads of one runtime. Dropping it stops them once their current poll ends.
+pub(crate) struct Drivers {
+    queue: Arc<Queue>,
+}
+
+impl fmt::Debug for Drivers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Drivers").finish_non_exhaustive()
+    }
+}
+
+impl Drivers {
+    /// Starts `threads` driver threads in the context of `handle`.
+    pub(crate) fn start(threads: usize, handle: &tokio::runtime::Handle) -> std::io::Result<Drivers> {
+        let queue = Arc::new(Queue {
+            ready: Mutex::new(VecDeque::new()),
+            wakeup: Condvar::new(),
+            closed: AtomicBool::new(false),
+        });
+        for i in 0..threads.max(1) {
+            let (queue, handle) = (queue.clone(), handle.clone());
+            std::thread::Builder::new().name(format!("flowmap-driver-{i}")).spawn(move || {
+                let _context = handle.enter();
+                while let Some(task) = queue.pop() {
+                    task.run();
+                }
+            })?;
+        }
+        Ok(Drivers { queue })
+    }
+
+    /// Starts `future` on a driver thread; the handle gives its output, or `Err` if it panicked.
+    pub(crate) fn spawn<T: Send + 'static>(&self, future: impl Future<Output = T> + Send + 'static) -> RunHandle<T> {
+        let (tx, rx) = oneshot::channel();
+        let body = async move {
+            let _ = tx.send(AssertUnwindSafe(future).catch_unwind().await.map_err(|_| Panicked));
+        };
+        let task = Arc::new(Task {
+            future: Mutex::new(Some(Box::pin(body))),
+            queued: AtomicBool::new(true),
+            cancelled: AtomicBool::new(false),
+            queue: Arc::downgrade(&self.queue),
+        });
+        self.queue.push(task.clone());
+        RunHandle { rx, task }
+    }
+}
+
+impl Drop for Drivers {
+    fn drop(&mut self) {
+        self.queue.closed.store(true, Ordering::Release);
+        // Runs still queued are dropped here; the threads end after their current poll.
+        self.queue.ready.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.queue.wakeup.notify_all();
+    }
+}
+
+/// A run panicked outside any task (a flowmap bug).
+#[derive(Debug)]
+pub(crate) struct Panicked;
+
+/// Waits for a run; dropping it cancels the run.
+pub(crate) struct RunHandle<T> {
+    rx: oneshot::Receiver<Result<T, Panicked>>,
+    task: Arc<Task>,
+}
+
+/// Why a run gave no output.
+#[derive(Debug)]
+pub(crate) enum Lost {
+    /// It panicked outside any task.
+    Panicked,
+    /// The runtime was dropped first.
+    Stopped,
+}
+
+impl<T> Future for RunHandle<T> {
+    type Output = Result<T, Lost>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.rx).poll(cx).map(|r| match r {
+            Ok(Ok(out)) => Ok(out),
+            Ok(Err(Panicked)) => Err(Lost::Panicked),
+            Err(_) => Err(Lost::Stopped),
+        })
+    }
+}
+
+impl<T> Drop for RunHandle<T> {
+    fn drop(&mut self) {
+        self.task.cancelled.store(true, Ordering::Release);
+        Waker::from(self.task.clone()).wake();
+    }
+}
