@@ -167,3 +167,63 @@ async fn a_small_sync_map_of_slow_elements_runs_them_together() {
         assert_eq!(rt.run(&pairs, (vec![1, 2],)).await.unwrap(), [true, true]);
     }
 }
+
+// ---- the driver threads ------------------------------------------------------------------------
+
+#[task]
+async fn inner_step(x: i64) -> i64 {
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    x + 1
+}
+
+#[workflow]
+fn nested(x: i64) -> i64 {
+    inner_step(x)
+}
+
+/// A task that runs another workflow and waits for it.
+#[task]
+async fn runs_inner(x: i64) -> Result<i64, flowmap::Error> {
+    nested(x).await
+}
+
+#[workflow]
+fn outer(x: i64) -> i64 {
+    runs_inner(x)
+}
+
+#[test]
+fn many_runs_at_once_that_wait_for_runs_of_their_own_all_finish() {
+    // Far more runs than driver threads, each waiting for a nested run: none may starve another.
+    let flowmap_rt = flowmap::Runtime::builder().cpus(2).build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let outs = rt.block_on(futures_util::future::join_all((0..200).map(|x| flowmap_rt.run(&outer, (x,)))));
+    let outs: Vec<i64> = outs.into_iter().map(Result::unwrap).collect();
+    assert_eq!(outs, (1..=200).collect::<Vec<_>>());
+}
+
+static FINISHED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[task]
+async fn finishes_late(x: i64) -> i64 {
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    FINISHED.store(true, std::sync::atomic::Ordering::SeqCst);
+    x
+}
+
+#[workflow]
+fn late(x: i64) -> i64 {
+    finishes_late(x)
+}
+
+#[test]
+fn dropping_a_run_cancels_it() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let out = tokio::time::timeout(std::time::Duration::from_millis(20), late(1)).await;
+        assert!(out.is_err(), "the run finished before its deadline");
+        // Long after the run would have finished, had it not been cancelled.
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    });
+    assert!(!FINISHED.load(std::sync::atomic::Ordering::SeqCst), "the dropped run went on");
+}
