@@ -7,7 +7,7 @@
 //!
 //! ```json
 //! {
-//!   "format": 1,
+//!   "format": 2,
 //!   "name": "map_workflow", "module": "map_tasks",
 //!   "interface": {
 //!     "inputs":  [{"name": "data", "type": {"type": "list", "items": {"type": "integer", "bits": 64, "signed": true}},
@@ -49,8 +49,10 @@ use serde::{Deserialize, Serialize};
 pub use crate::settings::Settings;
 use crate::types::TypeDesc;
 
-/// The version of the JSON shape below; bumped on any incompatible change.
-pub const GRAPH_FORMAT: u32 = 1;
+/// The version of the JSON shape below; bumped on any incompatible change. Format 2: a task's
+/// `function` and its settings under the keys users write (typed when read), map ratios and
+/// counts checked when read.
+pub const GRAPH_FORMAT: u32 = 2;
 
 /// A compiled workflow.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -317,7 +319,7 @@ mod tests {
     /// The documented shape, complete: it reads into the model with no runtime, and writes back
     /// to the same JSON.
     const MAP_WORKFLOW: &str = r#"{
-      "format": 1,
+      "format": 2,
       "name": "map_workflow", "module": "map_tasks",
       "interface": {
         "inputs":  [{"name": "data", "type": {"type": "list", "items": {"type": "integer", "bits": 64, "signed": true}},
