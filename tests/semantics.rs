@@ -494,6 +494,26 @@ async fn unequal_lengths_fail_before_any_element_runs_instead_of_truncating_like
 
 // ---- requests and limits -------------------------------------------------------------------
 
+#[task(requests(mem = "1G", cpu = "250m"))]
+fn needs_one_gigabyte(x: i64) -> i64 {
+    x
+}
+
+#[workflow]
+fn one_gigabyte(xs: Vec<i64>) -> Vec<i64> {
+    map!(needs_one_gigabyte)(x = xs)
+}
+
+#[tokio::test]
+async fn requests_equal_to_the_whole_capacity_fit() {
+    let rt = Runtime::builder().cpus(1).memory("1G").build().unwrap();
+    assert_eq!(rt.memory_bytes(), 1_000_000_000);
+    assert_eq!(guard(rt.run(&one_gigabyte, (vec![1, 2, 3],))).await.unwrap(), [1, 2, 3]);
+    let exact = Runtime::builder().memory("1e9").build().unwrap();
+    assert_eq!(exact.memory_bytes(), 1_000_000_000, "memory(\"1e9\") is 10^9 bytes");
+    assert_eq!(guard(exact.run(&one_gigabyte, (vec![4],))).await.unwrap(), [4]);
+}
+
 static ADMITTED: Gauge = Gauge::new();
 static PAIR: LazyLock<Barrier> = LazyLock::new(|| Barrier::new(2));
 

@@ -1,122 +1,241 @@
 //! Resource-aware admission: an attempt starts only when its requests fit in what is free.
 //!
-//! The runtime's capacity (CPUs, memory, GPUs) is a set of fair semaphores, acquired in a fixed
-//! order so two waiters never hold what the other needs. `ephemeral_storage` is carried in the
-//! graph but not admitted locally.
+//! The runtime's capacity is kept in exact units, the same for the capacity and for every
+//! request: CPU millicores, bytes of memory, whole GPUs. A request equal to what is free fits.
+//! Waiters are served first come, first served: one that does not fit yet holds back those behind
+//! it, so a large request is never starved by small ones, and no waiter holds part of what another
+//! needs. `ephemeral_storage` is carried in the graph but not admitted locally.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
 
 use flowmap_model::{ResourceKey, Resources};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::NodeError;
 
-const KIB: u128 = 1024;
+/// CPU millicores, bytes of memory, GPUs.
+type Amounts = [u64; 3];
 
-/// What one attempt takes from the capacity: millicores, KiB of memory, GPUs.
+/// What one attempt takes from the capacity.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Request {
-    cpu_millis: u32,
-    mem_kib: u32,
-    gpus: u32,
+    amounts: Amounts,
 }
 
 impl Request {
     /// Nothing: the attempt is admitted at once.
-    pub(crate) const NONE: Request = Request { cpu_millis: 0, mem_kib: 0, gpus: 0 };
+    pub(crate) const NONE: Request = Request { amounts: [0; 3] };
 }
 
 /// The runtime's capacity.
-#[derive(Debug)]
 pub(crate) struct Capacity {
-    cpu_millis: u64,
-    mem_kib: u64,
-    gpus: u64,
-    cpu: Arc<Semaphore>,
-    mem: Arc<Semaphore>,
-    gpu: Arc<Semaphore>,
+    total: Amounts,
+    pool: Arc<Pool>,
 }
 
-/// What an admitted attempt holds; released on drop, wherever it was moved (a timed-out sync
+impl fmt::Debug for Capacity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Capacity")
+            .field("cpu_millis", &self.total[0])
+            .field("mem_bytes", &self.total[1])
+            .field("gpus", &self.total[2])
+            .finish()
+    }
+}
+
+/// What is free, and who waits for it, in arrival order.
+struct Pool {
+    state: Mutex<State>,
+}
+
+struct State {
+    free: Amounts,
+    waiting: VecDeque<Waiter>,
+    next_id: u64,
+}
+
+struct Waiter {
+    id: u64,
+    need: Amounts,
+    waker: Option<Waker>,
+    granted: bool,
+}
+
+fn fits(need: &Amounts, free: &Amounts) -> bool {
+    need.iter().zip(free).all(|(n, f)| n <= f)
+}
+
+impl State {
+    /// Grants what is free to the waiters at the front, in order, while they fit.
+    fn grant(&mut self) {
+        let mut free = self.free;
+        for w in self.waiting.iter_mut() {
+            if w.granted {
+                continue;
+            }
+            if !fits(&w.need, &free) {
+                break;
+            }
+            for (f, n) in free.iter_mut().zip(w.need) {
+                *f -= n;
+            }
+            w.granted = true;
+            if let Some(waker) = w.waker.take() {
+                waker.wake();
+            }
+        }
+        self.free = free;
+    }
+
+    fn release(&mut self, amounts: Amounts) {
+        for (f, n) in self.free.iter_mut().zip(amounts) {
+            *f += n;
+        }
+        self.grant();
+    }
+}
+
+impl Pool {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What an admitted attempt holds; given back on drop, wherever it was moved (a timed-out sync
 /// attempt's thread keeps it until the call really ends).
-#[derive(Debug)]
 pub(crate) struct Admitted {
-    _permits: [Option<OwnedSemaphorePermit>; 3],
+    pool: Arc<Pool>,
+    amounts: Amounts,
 }
 
-fn clamp(v: u64) -> usize {
-    usize::try_from(v).unwrap_or(usize::MAX).min(Semaphore::MAX_PERMITS)
+impl fmt::Debug for Admitted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Admitted").field("amounts", &self.amounts).finish()
+    }
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        if self.amounts != [0; 3] {
+            self.pool.lock().release(self.amounts);
+        }
+    }
+}
+
+/// Waits in line for a request.
+struct Admission {
+    pool: Arc<Pool>,
+    need: Amounts,
+    /// Its place in line, once it waits.
+    id: Option<u64>,
+}
+
+impl Future for Admission {
+    type Output = Admitted;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Admitted> {
+        let need = self.need;
+        let pool = self.pool.clone();
+        let mut state = pool.lock();
+        match self.id {
+            None => {
+                if state.waiting.is_empty() && fits(&need, &state.free) {
+                    for (f, n) in state.free.iter_mut().zip(need) {
+                        *f -= n;
+                    }
+                    return Poll::Ready(Admitted { pool: self.pool.clone(), amounts: need });
+                }
+                let id = state.next_id;
+                state.next_id += 1;
+                state.waiting.push_back(Waiter { id, need, waker: Some(cx.waker().clone()), granted: false });
+                self.id = Some(id);
+                state.grant();
+                // Granted at once if everything before it was granted too.
+                if state.waiting.back().is_some_and(|w| w.id == id && w.granted) {
+                    state.waiting.pop_back();
+                    self.id = None;
+                    return Poll::Ready(Admitted { pool: self.pool.clone(), amounts: need });
+                }
+                Poll::Pending
+            }
+            Some(id) => {
+                let Some(pos) = state.waiting.iter().position(|w| w.id == id) else {
+                    return Poll::Pending;
+                };
+                if state.waiting[pos].granted {
+                    state.waiting.remove(pos);
+                    self.id = None;
+                    Poll::Ready(Admitted { pool: self.pool.clone(), amounts: need })
+                } else {
+                    state.waiting[pos].waker = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        // A waiter that gives up leaves the line; what it was granted goes to the next ones.
+        let Some(id) = self.id else { return };
+        let mut state = self.pool.lock();
+        if let Some(pos) = state.waiting.iter().position(|w| w.id == id) {
+            let w = state.waiting.remove(pos);
+            if w.is_some_and(|w| w.granted) {
+                state.release(self.need);
+            } else {
+                state.grant();
+            }
+        }
+    }
 }
 
 impl Capacity {
     pub(crate) fn new(cpu_millis: u64, mem_bytes: u64, gpus: u64) -> Self {
-        let mem_kib = mem_bytes / 1024;
+        let total = [cpu_millis, mem_bytes, gpus];
         Capacity {
-            cpu_millis,
-            mem_kib,
-            gpus,
-            cpu: Arc::new(Semaphore::new(clamp(cpu_millis))),
-            mem: Arc::new(Semaphore::new(clamp(mem_kib))),
-            gpu: Arc::new(Semaphore::new(clamp(gpus))),
+            total,
+            pool: Arc::new(Pool { state: Mutex::new(State { free: total, waiting: VecDeque::new(), next_id: 0 }) }),
         }
     }
 
     pub(crate) fn cpu_millis(&self) -> u64 {
-        self.cpu_millis
+        self.total[0]
     }
 
     pub(crate) fn mem_bytes(&self) -> u64 {
-        self.mem_kib * 1024
+        self.total[1]
     }
 
     pub(crate) fn gpus(&self) -> u64 {
-        self.gpus
+        self.total[2]
     }
 
     /// Reads `requests` and checks that it fits in the whole capacity.
     pub(crate) fn request(&self, requests: &Resources) -> Result<Request, NodeError> {
         let mut r = Request::NONE;
-        for key in [ResourceKey::Cpu, ResourceKey::Mem, ResourceKey::Gpu] {
+        for (slot, key) in [ResourceKey::Cpu, ResourceKey::Mem, ResourceKey::Gpu].into_iter().enumerate() {
             let Some(q) = requests.get(key) else { continue };
-            let (amount, capacity, shown) = match key {
-                ResourceKey::Cpu => {
-                    (q.millis(), u128::from(self.cpu_millis), format!("{} CPUs", fmt_millis(self.cpu_millis)))
-                }
-                ResourceKey::Mem => (
-                    q.units().div_ceil(KIB),
-                    u128::from(self.mem_kib),
-                    format!("{} of memory", fmt_bytes(self.mem_bytes())),
-                ),
-                _ => (q.units(), u128::from(self.gpus), format!("{} GPUs", self.gpus)),
+            let (amount, shown) = match key {
+                ResourceKey::Cpu => (q.millis(), format!("{} CPUs", fmt_millis(self.total[0]))),
+                ResourceKey::Mem => (q.units(), format!("{} of memory", fmt_bytes(self.total[1]))),
+                _ => (q.units(), format!("{} GPUs", self.total[2])),
             };
-            let fits = amount <= capacity;
-            let amount = u32::try_from(amount).ok().filter(|_| fits).ok_or_else(|| NodeError::Unschedulable {
-                resource: key.name(),
-                requested: q.text().to_owned(),
-                capacity: shown,
+            r.amounts[slot] = u64::try_from(amount).ok().filter(|a| *a <= self.total[slot]).ok_or_else(|| {
+                NodeError::Unschedulable { resource: key.name(), requested: q.text().to_owned(), capacity: shown }
             })?;
-            match key {
-                ResourceKey::Cpu => r.cpu_millis = amount,
-                ResourceKey::Mem => r.mem_kib = amount,
-                _ => r.gpus = amount,
-            }
         }
         Ok(r)
     }
 
     /// Waits until `request` fits in what is free, and takes it.
-    pub(crate) async fn admit(&self, request: &Request) -> Admitted {
-        if *request == Request::NONE {
-            return Admitted { _permits: [None, None, None] };
-        }
-        async fn take(s: &Arc<Semaphore>, n: u32) -> Option<OwnedSemaphorePermit> {
-            // The semaphores are never closed, so acquiring only fails if they were; then admit.
-            if n == 0 { None } else { s.clone().acquire_many_owned(n).await.ok() }
-        }
-        let cpu = take(&self.cpu, request.cpu_millis).await;
-        let mem = take(&self.mem, request.mem_kib).await;
-        let gpu = take(&self.gpu, request.gpus).await;
-        Admitted { _permits: [cpu, mem, gpu] }
+    pub(crate) fn admit(&self, request: &Request) -> impl Future<Output = Admitted> + Send + 'static {
+        Admission { pool: self.pool.clone(), need: request.amounts, id: None }
     }
 }
 
@@ -139,42 +258,82 @@ pub(crate) fn fmt_bytes(b: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use flowmap_model::Quantity;
     use futures_util::FutureExt;
 
     use super::*;
 
     fn res(key: ResourceKey, s: &str) -> Resources {
-        Resources::from_entries([(key, flowmap_model::Quantity::parse(s).unwrap())])
+        Resources::from_entries([(key, Quantity::parse(s).unwrap())])
     }
 
     fn mem(s: &str) -> Resources {
         res(ResourceKey::Mem, s)
     }
 
+    fn bytes(s: &str) -> u64 {
+        u64::try_from(Quantity::parse(s).unwrap().units()).unwrap()
+    }
+
     #[test]
     fn requests_are_checked_against_the_whole_capacity() {
         let c = Capacity::new(4000, 4 << 30, 0);
-        assert_eq!(c.request(&mem("2Gi")).unwrap().mem_kib, 2 << 20);
+        assert_eq!(c.request(&mem("2Gi")).unwrap().amounts[1], 2 << 30);
         let err = c.request(&mem("5Gi")).unwrap_err().to_string();
         assert!(err.contains("mem = \"5Gi\"") && err.contains("4Gi of memory"), "{err}");
-        let gpu = res(ResourceKey::Gpu, "1");
-        assert!(c.request(&gpu).unwrap_err().to_string().contains("0 GPUs"));
-        let cpu = res(ResourceKey::Cpu, "500m");
-        assert_eq!(c.request(&cpu).unwrap().cpu_millis, 500);
+        assert!(c.request(&res(ResourceKey::Gpu, "1")).unwrap_err().to_string().contains("0 GPUs"));
+        assert_eq!(c.request(&res(ResourceKey::Cpu, "500m")).unwrap().amounts[0], 500);
+    }
+
+    #[test]
+    fn a_request_equal_to_the_capacity_fits_whatever_its_unit() {
+        for q in ["1G", "1Gi", "1e9", "0.5", "250m", "1.5Gi", "1", "999999999"] {
+            let c = Capacity::new(1000, bytes(q), 0);
+            let r = c.request(&mem(q)).unwrap_or_else(|e| panic!("{q}: {e}"));
+            assert!(c.admit(&r).now_or_never().is_some(), "{q} of {q} is not admitted");
+        }
+        for q in ["1", "250m", "1.5", "0.001"] {
+            let millis = u64::try_from(Quantity::parse(q).unwrap().millis()).unwrap();
+            let c = Capacity::new(millis, 1 << 30, 0);
+            let r = c.request(&res(ResourceKey::Cpu, q)).unwrap();
+            assert!(c.admit(&r).now_or_never().is_some(), "cpu {q} of {q} is not admitted");
+        }
+        // Two halves of 1G fill it exactly, and a third byte waits.
+        let c = Capacity::new(1000, bytes("1G"), 0);
+        let half = c.request(&mem("500M")).unwrap();
+        let (a, b) = (c.admit(&half).now_or_never(), c.admit(&half).now_or_never());
+        assert!(a.is_some() && b.is_some());
+        assert!(c.admit(&c.request(&mem("1")).unwrap()).now_or_never().is_none());
     }
 
     #[tokio::test]
-    async fn admission_waits_for_free_capacity() {
+    async fn admission_waits_for_free_capacity_first_come_first_served() {
         let c = Capacity::new(1000, 4 << 30, 0);
-        let r = c.request(&mem("2Gi")).unwrap();
-        let a = c.admit(&r).await;
-        let b = c.admit(&r).await;
-        // A third 2Gi request must wait until one is released.
-        let third = c.admit(&r);
-        tokio::pin!(third);
-        assert!(third.as_mut().now_or_never().is_none());
+        let two = c.request(&mem("2Gi")).unwrap();
+        let three = c.request(&mem("3Gi")).unwrap();
+        let a = c.admit(&two).await;
+        // 3Gi waits for 2Gi more; a later 1Gi request that would fit waits behind it.
+        let big = c.admit(&three);
+        tokio::pin!(big);
+        assert!(big.as_mut().now_or_never().is_none());
+        let small = c.admit(&c.request(&mem("1Gi")).unwrap());
+        tokio::pin!(small);
+        assert!(small.as_mut().now_or_never().is_none(), "a later request passed one waiting before it");
         drop(a);
-        assert!(third.as_mut().now_or_never().is_some());
-        drop(b);
+        let big = big.await;
+        assert!(small.as_mut().now_or_never().is_some(), "4Gi - 3Gi leaves room for 1Gi");
+        drop(big);
+    }
+
+    #[test]
+    fn a_waiter_that_gives_up_leaves_the_line() {
+        let c = Capacity::new(1000, 2 << 30, 0);
+        let all = c.request(&mem("2Gi")).unwrap();
+        let held = c.admit(&all).now_or_never().unwrap();
+        let mut waiting = Box::pin(c.admit(&all));
+        assert!(waiting.as_mut().now_or_never().is_none());
+        drop(waiting);
+        drop(held);
+        assert!(c.admit(&all).now_or_never().is_some(), "the capacity came back whole");
     }
 }
