@@ -255,3 +255,59 @@ async fn a_failed_map_names_its_failed_elements_then_the_first_cause() {
          element 1 failed after 1 attempt: 1 is odd"
     );
 }
+
+// ---- task names --------------------------------------------------------------------------------
+
+#[task(name = "step")]
+fn step_a(x: i64) -> i64 {
+    x + 1
+}
+
+#[task(name = "step")]
+fn step_b(x: i64) -> String {
+    x.to_string()
+}
+
+#[workflow]
+fn two_steps(x: i64) -> String {
+    let y = step_a(x);
+    step_b(y)
+}
+
+mod left {
+    use flowmap::prelude::*;
+
+    #[task]
+    pub fn same(x: i64) -> i64 {
+        x + 1
+    }
+}
+
+mod right {
+    use flowmap::prelude::*;
+
+    #[task]
+    pub fn same(x: i64) -> i64 {
+        x * 2
+    }
+}
+
+#[workflow]
+fn same_names_in_two_modules(x: i64) -> i64 {
+    let y = left::same(x);
+    right::same(y)
+}
+
+#[tokio::test]
+async fn two_tasks_with_one_name_are_an_error_naming_both() {
+    let e = two_steps.graph().unwrap_err();
+    assert_eq!(
+        e.report().to_string(),
+        "workflow `two_steps` could not be built into a graph: two tasks are named `errors::step`: \
+         `errors::step_a` and `errors::step_b`; give one of them another `name = \"...\"`"
+    );
+    // The same function name in two modules is two tasks.
+    let g = same_names_in_two_modules.graph().unwrap();
+    assert_eq!(g.tasks.keys().collect::<Vec<_>>(), ["errors::left::same", "errors::right::same"]);
+    assert_eq!(same_names_in_two_modules(5).await.unwrap(), 12);
+}

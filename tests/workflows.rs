@@ -217,6 +217,19 @@ fn the_graph_round_trips_through_json_and_renders_to_dot() {
     assert!(dot.contains("\"in:x\" -> \"n0\" [label=\"a\"]"), "{dot}");
     assert!(dot.contains("map(add)"), "{dot}");
     assert!(dot.contains("\"n1\" -> \"n2\" [label=\"values\"]"), "{dot}");
+
+    // Edges from a node with several outputs say which output.
+    let dot = quotient.graph().unwrap().to_dot();
+    assert!(dot.contains("\"n0\" -> \"out:o0\" [label=\"o1\"]"), "{dot}");
+    assert!(dot.contains("\"n0\" -> \"out:o1\" [label=\"o0\"]"), "{dot}");
+    let dot = multi_output_edges.graph().unwrap().to_dot();
+    assert!(dot.contains("\"n0\" -> \"n1\" [label=\"o1 → a\"]"), "{dot}");
+}
+
+#[workflow]
+fn multi_output_edges(a: i64, b: i64) -> i64 {
+    let (q, r) = div_rem(a, b);
+    add(r, q)
 }
 
 /// Writes a workflow of `2^k` chained calls; the workflow macro sees the expanded statements.

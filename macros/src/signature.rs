@@ -118,10 +118,7 @@ pub(crate) fn params(cx: &mut Ctxt, sig: &Signature, what: &str) -> Vec<Param> {
             FnArg::Typed(pt) => match &*pt.pat {
                 Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                     if let Type::Reference(r) = &*pt.ty {
-                        cx.error(
-                            r,
-                            format!("a {what} input must be owned data; take `{}` by value", strip_ref(&r.elem)),
-                        );
+                        cx.error(r, format!("a {what} input must be owned data; take `{}` instead", owned(&r.elem)));
                     }
                     if let Type::ImplTrait(t) = &*pt.ty {
                         cx.error(t, format!("a {what} input cannot be `impl Trait`; name its type"));
@@ -144,8 +141,21 @@ pub(crate) fn params(cx: &mut Ctxt, sig: &Signature, what: &str) -> Vec<Param> {
     out
 }
 
-fn strip_ref(t: &Type) -> String {
-    quote!(#t).to_string().replace(' ', "")
+/// The owned type to take instead of a reference to `t`: `String` for `str`, `Vec<T>` for `[T]`,
+/// and so on; `t` itself otherwise.
+fn owned(t: &Type) -> String {
+    let shown = |t: &Type| quote!(#t).to_string().replace(' ', "");
+    match t {
+        Type::Slice(s) => format!("Vec<{}>", shown(&s.elem)),
+        Type::Path(p) if p.qself.is_none() => match p.path.segments.last().map(|s| s.ident.to_string()).as_deref() {
+            Some("str") => "String".to_owned(),
+            Some("Path") => "PathBuf".to_owned(),
+            Some("OsStr") => "OsString".to_owned(),
+            Some("CStr") => "CString".to_owned(),
+            _ => shown(t),
+        },
+        _ => shown(t),
+    }
 }
 
 /// Rejects generics, `const`, `unsafe` and `extern` on a task or workflow.

@@ -191,7 +191,7 @@ fn generate(m: &TaskModel) -> TokenStream {
                     &self,
                     tables: &mut ::flowmap::__private::Tables,
                 ) -> ::core::result::Result<::flowmap::__private::Declared, ::flowmap::__private::BuildError> {
-                    ::core::result::Result::Ok(__FLOWMAP_DECL.declare(tables, ::flowmap::__private::Task::spec(self)))
+                    __FLOWMAP_DECL.declare(tables, ::flowmap::__private::Task::spec(self))
                 }
             }
 

@@ -48,16 +48,23 @@ impl Graph {
             let style = if node.kind == NodeKind::Map { ", peripheries=2" } else { "" };
             let _ = writeln!(s, "  \"{}\" [shape={shape}{style}, label=\"{}: {label}\"];", node.id, node.id);
             for input in &node.inputs {
+                // An edge from a node with several outputs says which one.
+                let mut label = esc(&input.name);
                 let from = match &input.binding {
                     Binding::Input { name } => format!("in:{}", esc(name)),
-                    Binding::Node { node, .. } => node.clone(),
+                    Binding::Node { node, output } => {
+                        if self.node(node).is_some_and(|n| n.outputs.len() > 1) {
+                            label = format!("{} → {label}", esc(output));
+                        }
+                        node.clone()
+                    }
                     Binding::Constant { value } => {
                         let id = format!("const:{}:{}", node.id, esc(&input.name));
                         let _ = writeln!(s, "  \"{id}\" [shape=plaintext, label=\"{}\"];", esc(&value.to_string()));
                         id
                     }
                 };
-                let _ = writeln!(s, "  \"{from}\" -> \"{}\" [label=\"{}\"];", node.id, esc(&input.name));
+                let _ = writeln!(s, "  \"{from}\" -> \"{}\" [label=\"{label}\"];", node.id);
             }
         }
         for (out, port) in self.outputs.iter().zip(&self.interface.outputs) {
@@ -67,12 +74,15 @@ impl Graph {
                 esc(&out.name),
                 esc(&port.ty.short())
             );
-            let from = match &out.binding {
-                Binding::Input { name } => format!("in:{}", esc(name)),
-                Binding::Node { node, .. } => node.clone(),
+            let (from, label) = match &out.binding {
+                Binding::Input { name } => (format!("in:{}", esc(name)), String::new()),
+                Binding::Node { node, output } if self.node(node).is_some_and(|n| n.outputs.len() > 1) => {
+                    (node.clone(), format!(" [label=\"{}\"]", esc(output)))
+                }
+                Binding::Node { node, .. } => (node.clone(), String::new()),
                 Binding::Constant { .. } => continue,
             };
-            let _ = writeln!(s, "  \"{from}\" -> \"out:{}\";", esc(&out.name));
+            let _ = writeln!(s, "  \"{from}\" -> \"out:{}\"{label};", esc(&out.name));
         }
         s.push_str("}\n");
         s

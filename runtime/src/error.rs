@@ -183,6 +183,16 @@ pub enum BuildError {
         #[source]
         source: Arc<Error>,
     },
+    /// Two different tasks of one graph have the same name (`name = "..."` in one module).
+    #[error("two tasks are named `{name}`: `{first}` and `{second}`; give one of them another `name = \"...\"`")]
+    DuplicateTaskName {
+        /// The name they share, qualified by the module.
+        name: String,
+        /// The function of the first.
+        first: String,
+        /// The function of the second.
+        second: String,
+    },
     /// A `map!` with no mapped list (the macro rejects this).
     #[error("node {node}: the map of `{target}` has no mapped list input")]
     NothingMapped {

@@ -28,6 +28,11 @@ fn defaulted(#[default(3)] x: i64) -> i64 {
 struct NotAFunction;
 
 #[task]
+fn borrows_slice(values: &[i64]) -> usize {
+    values.len()
+}
+
+#[task]
 fn borrows(text: &str) -> usize {
     text.len()
 }

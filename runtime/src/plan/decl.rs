@@ -1,9 +1,10 @@
 //! What a task or workflow declares to the graph builder.
 
 use flowmap_model::Settings;
-use flowmap_model::graph::{Interface, Port, Tables, TargetKind, TargetRef, TaskSpec};
+use flowmap_model::graph::{Interface, Port, Tables, TargetKind, TargetRef, TaskSpec, qualified};
 use flowmap_model::types::TypeDesc;
 
+use crate::error::BuildError;
 use crate::plan::Plan;
 
 /// What a target tells the graph builder about itself.
@@ -58,17 +59,39 @@ impl TaskDecl {
     }
 
     /// Registers the task in `tables` and describes it to the builder.
-    pub fn declare(&self, tables: &mut Tables, spec: TaskSpec) -> Declared {
+    ///
+    /// # Errors
+    /// When another task of the graph has the same name.
+    pub fn declare(&self, tables: &mut Tables, spec: TaskSpec) -> Result<Declared, BuildError> {
         let name = spec.qualified_name();
         let shown = spec.name().to_owned();
         let settings = spec.settings.clone();
-        tables.tasks.insert(name.clone(), spec);
-        Declared {
+        add_task(tables, name.clone(), spec)?;
+        Ok(Declared {
             target: TargetRef { kind: TargetKind::Task, name },
             name: shown,
             inputs: self.inputs,
             settings,
             plan: None,
+        })
+    }
+}
+
+/// Adds a task to a graph's table under its qualified name; another function under the same name
+/// is an error, not a silent replacement.
+pub(crate) fn add_task(tables: &mut Tables, name: String, spec: TaskSpec) -> Result<(), BuildError> {
+    match tables.tasks.get(&name) {
+        Some(first) if (&first.module, &first.function) != (&spec.module, &spec.function) => {
+            Err(BuildError::DuplicateTaskName {
+                name,
+                first: qualified(&first.module, &first.function),
+                second: qualified(&spec.module, &spec.function),
+            })
+        }
+        Some(_) => Ok(()),
+        None => {
+            tables.tasks.insert(name, spec);
+            Ok(())
         }
     }
 }

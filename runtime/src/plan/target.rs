@@ -8,7 +8,7 @@ use flowmap_model::Settings;
 use flowmap_model::graph::{Graph, Tables, TargetKind, TargetRef, TaskSpec, qualified};
 
 use crate::error::{BuildError, Cause, Error};
-use crate::plan::decl::{Declared, WorkflowDecl};
+use crate::plan::decl::{Declared, WorkflowDecl, add_task};
 use crate::plan::kernel::{Invoke, Kernel};
 use crate::plan::{Compiled, Hooks};
 use crate::tuple::{InputTuple, OutputTuple};
@@ -197,7 +197,9 @@ pub fn declare_workflow<W: Workflow>(decl: &WorkflowDecl, tables: &mut Tables) -
         _ => BuildError::SubWorkflow { node: String::new(), workflow: decl.name.to_owned(), source: e.into() },
     })?;
     let mut graph = compiled.graph.clone();
-    tables.tasks.append(&mut graph.tasks);
+    for (name, spec) in std::mem::take(&mut graph.tasks) {
+        add_task(tables, name, spec)?;
+    }
     tables.workflows.append(&mut graph.workflows);
     let name = qualified(decl.module, decl.name);
     tables.workflows.insert(name.clone(), graph);
