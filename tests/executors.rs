@@ -227,3 +227,42 @@ fn dropping_a_run_cancels_it() {
     });
     assert!(!FINISHED.load(std::sync::atomic::Ordering::SeqCst), "the dropped run went on");
 }
+
+// ---- blocking entry points ---------------------------------------------------------------------
+
+#[workflow]
+fn doubled_total(#[default(vec![1, 2, 3])] xs: Vec<i64>) -> i64 {
+    let doubled = map!(blocks, concurrency = 2)(x = xs);
+    sum(doubled)
+}
+
+#[task]
+fn sum(xs: Vec<i64>) -> i64 {
+    xs.iter().sum()
+}
+
+/// A sync task that runs a whole workflow and waits for it, from inside a run.
+#[task]
+fn runs_a_workflow_blocking(x: i64) -> Result<i64, flowmap::Error> {
+    flowmap::Runtime::global()?.block_on(&doubled_total, (vec![x, x],))
+}
+
+#[workflow]
+fn blocking_inside(xs: Vec<i64>) -> Vec<i64> {
+    map!(runs_a_workflow_blocking)(x = xs)
+}
+
+#[test]
+fn block_on_runs_a_workflow_from_plain_code_with_no_runtime() {
+    let rt = flowmap::Runtime::builder().cpus(2).build().unwrap();
+    // `blocks` gives (x + 1) * 10.
+    assert_eq!(rt.block_on(&doubled_total, (vec![1, 2],)).unwrap(), 50);
+    assert_eq!(rt.block_on_default(&doubled_total).unwrap(), 90);
+    // From tasks of a run, more of them than driver threads, each waiting for a workflow of its own.
+    for _ in 0..3 {
+        assert_eq!(
+            rt.block_on(&blocking_inside, ((0..8).collect(),)).unwrap(),
+            (0..8).map(|x| 2 * (x + 1) * 10).collect::<Vec<_>>()
+        );
+    }
+}

@@ -14,7 +14,7 @@ use crate::error::{BuildError, BuildErrors, ConfigError, Error};
 use crate::events::{Event, EventKind};
 use crate::exec::capacity::{Capacity, fmt_bytes};
 use crate::exec::context::{RunContext, Shared};
-use crate::exec::drivers::{Drivers, Lost};
+use crate::exec::drivers::{self, Drivers, Lost};
 use crate::exec::graph::run_graph;
 use crate::plan::attempt::panic_message;
 use crate::plan::target::{Defaults, Workflow};
@@ -230,23 +230,71 @@ impl Runtime {
         workflow: &W,
         inputs: W::Input,
     ) -> Result<<W::Output as OutputTuple>::Value, Error> {
+        self.run_here_or_on_a_driver(workflow, inputs, false).await
+    }
+
+    /// Runs `workflow` with `inputs` and blocks this thread until it ends: for `fn main()` and
+    /// other code without an async runtime. In async code, use [`Runtime::run`] and `.await`.
+    ///
+    /// ```no_run
+    /// # use flowmap::prelude::*;
+    /// # #[task] fn double(x: i64) -> i64 { x * 2 }
+    /// # #[workflow] fn doubled(x: i64) -> i64 { double(x) }
+    /// fn main() -> Result<(), flowmap::Error> {
+    ///     let rt = flowmap::Runtime::builder().cpus(2).build()?;
+    ///     assert_eq!(rt.block_on(&doubled, (21,))?, 42);
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Runtime::run`].
+    pub fn block_on<W: Workflow>(
+        &self,
+        workflow: &W,
+        inputs: W::Input,
+    ) -> Result<<W::Output as OutputTuple>::Value, Error> {
+        // On a driver thread (a sync task running a workflow), the run is driven right here: it
+        // must not wait for a driver thread that may be this one.
+        drivers::wait(self.run_here_or_on_a_driver(workflow, inputs, drivers::on_driver()))
+    }
+
+    /// [`Runtime::block_on`] with the `#[default(...)]` of every input.
+    ///
+    /// # Errors
+    /// As [`Runtime::run`].
+    pub fn block_on_default<W: Defaults>(&self, workflow: &W) -> Result<<W::Output as OutputTuple>::Value, Error> {
+        self.block_on(workflow, defaults_of(workflow)?)
+    }
+
+    async fn run_here_or_on_a_driver<W: Workflow>(
+        &self,
+        workflow: &W,
+        inputs: W::Input,
+        here: bool,
+    ) -> Result<<W::Output as OutputTuple>::Value, Error> {
         let _ = workflow;
         let compiled = W::compiled()?;
         let values = inputs.into_values();
         let cx = RunContext::new_run(&self.shared);
         let events = cx.emitter(&compiled.plan.workflow);
         events.emit(|| EventKind::RunStarted);
-        // The run is a task of the runtime's driver threads: the caller's task only waits for it
-        // (so a timeout or a `join!` around it works), and runs started together run in parallel.
-        // Dropping this future cancels the run.
-        let result = match self.shared.drivers.spawn(run_graph(cx, &compiled.plan, values, true)).await {
-            Ok(outputs) => outputs.and_then(|outputs| {
-                W::Output::from_values(outputs)
-                    .map_err(|_| Error::Internal("a workflow's outputs have the wrong types"))
-            }),
-            Err(Lost::Panicked) => Err(Error::Internal("a run panicked outside any task")),
-            Err(Lost::Stopped) => Err(Error::Internal("a run was stopped: its runtime was dropped")),
+        let run = run_graph(cx, &compiled.plan, values, true);
+        let outputs = if here {
+            run.await
+        } else {
+            // A task of the runtime's driver threads: the caller's task only waits for it (so a
+            // timeout or a `join!` around it works), and runs started together run in parallel.
+            // Dropping this future cancels the run.
+            match self.shared.drivers.spawn(run).await {
+                Ok(outputs) => outputs,
+                Err(Lost::Panicked) => Err(Error::Internal("a run panicked outside any task")),
+                Err(Lost::Stopped) => Err(Error::Internal("a run was stopped: its runtime was dropped")),
+            }
         };
+        let result = outputs.and_then(|outputs| {
+            W::Output::from_values(outputs).map_err(|_| Error::Internal("a workflow's outputs have the wrong types"))
+        });
         match &result {
             Ok(_) => events.emit(|| EventKind::RunSucceeded),
             Err(e) => events.emit(|| EventKind::RunFailed { error: e.report().to_string() }),
@@ -260,21 +308,21 @@ impl Runtime {
     /// As [`Runtime::run`].
     pub fn run_default<'a, W: Defaults>(&'a self, workflow: &'a W) -> RunFuture<'a, <W::Output as OutputTuple>::Value> {
         // A plain fn returning a boxed future, so a workflow without defaults is reported once.
-        // A panicking `#[default(...)]` is an error of the run, not a panic of the caller.
-        let defaults = std::panic::catch_unwind(AssertUnwindSafe(|| workflow.defaults()));
-        Box::pin(async move {
-            match defaults {
-                Ok(inputs) => self.run(workflow, inputs).await,
-                Err(panic) => Err(Error::Build {
-                    // Not `W::compiled()`: building would evaluate the default again.
-                    workflow: std::any::type_name::<W>().rsplit("::").next().unwrap_or_default().to_owned(),
-                    errors: BuildErrors(vec![BuildError::Panicked {
-                        message: format!("a `#[default(...)]` panicked: {}", panic_message(panic.as_ref())),
-                    }]),
-                }),
-            }
-        })
+        let defaults = defaults_of(workflow);
+        Box::pin(async move { self.run(workflow, defaults?).await })
     }
+}
+
+/// The `#[default(...)]` of every input. A panicking default is an error of the run, not a panic
+/// of the caller.
+fn defaults_of<W: Defaults>(workflow: &W) -> Result<W::Input, Error> {
+    std::panic::catch_unwind(AssertUnwindSafe(|| workflow.defaults())).map_err(|panic| Error::Build {
+        // Not `W::compiled()`: building would evaluate the default again.
+        workflow: std::any::type_name::<W>().rsplit("::").next().unwrap_or_default().to_owned(),
+        errors: BuildErrors(vec![BuildError::Panicked {
+            message: format!("a `#[default(...)]` panicked: {}", panic_message(panic.as_ref())),
+        }]),
+    })
 }
 
 /// A boxed run of a workflow, borrowing for `'a`.

@@ -6,6 +6,7 @@
 //! parallel, and a short blocking call can run in place on the driver thread with no hand-off:
 //! blocking is allowed there, as on any blocking thread (`Handle::block_on`, blocking clients).
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
@@ -19,6 +20,35 @@ use std::time::{Duration, Instant};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use tokio::sync::oneshot;
+
+thread_local! {
+    /// Whether this thread is a driver thread.
+    static ON_DRIVER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the current thread is one of the runtime's driver threads.
+pub(crate) fn on_driver() -> bool {
+    ON_DRIVER.with(Cell::get)
+}
+
+/// Blocks this thread until `future` is done: the smallest executor, for blocking entry points.
+pub(crate) fn wait<F: Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(out) => return out,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}
 
 /// How long an idle driver thread keeps looking for work before it sleeps.
 const SPIN: Duration = Duration::from_micros(50);
@@ -120,6 +150,7 @@ impl Drivers {
             let (queue, handle) = (queue.clone(), handle.clone());
             std::thread::Builder::new().name(format!("flowmap-driver-{i}")).spawn(move || {
                 let _context = handle.enter();
+                ON_DRIVER.with(|d| d.set(true));
                 while let Some(task) = queue.pop() {
                     task.run();
                 }
