@@ -266,3 +266,49 @@ fn block_on_runs_a_workflow_from_plain_code_with_no_runtime() {
         );
     }
 }
+
+// ---- panics of tasks are not printed ------------------------------------------------------------
+
+#[task]
+fn panics_on_odd(x: i64) -> i64 {
+    assert!(x % 2 == 0, "odd element {x}");
+    x
+}
+
+#[task]
+async fn panics_on_odd_async(x: i64) -> i64 {
+    assert!(x % 2 == 0, "odd async element {x}");
+    x
+}
+
+#[workflow]
+fn tolerant_panics(xs: Vec<i64>) -> (Vec<Option<i64>>, Vec<Option<i64>>) {
+    let sync = map!(panics_on_odd, min_success_ratio = 0.1)(x = xs);
+    let not_sync = map!(panics_on_odd_async, min_success_ratio = 0.1)(x = xs);
+    (sync, not_sync)
+}
+
+#[test]
+fn tolerated_panics_print_nothing_while_other_panics_still_do() {
+    if std::env::var_os("FLOWMAP_PANIC_CHILD").is_some() {
+        let rt = flowmap::Runtime::builder().build().unwrap();
+        let expected = [Some(0), None, Some(2), None, Some(4), None];
+        for _ in 0..2 {
+            let (a, b) = rt.block_on(&tolerant_panics, ((0..6).collect(),)).unwrap();
+            assert_eq!((a.as_slice(), b.as_slice()), (&expected[..], &expected[..]));
+        }
+        let _ = std::panic::catch_unwind(|| panic!("a panic outside flowmap"));
+        return;
+    }
+    // In a child process, whose stderr is the real one.
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args(["--exact", "tolerated_panics_print_nothing_while_other_panics_still_do", "--nocapture"])
+        .env("FLOWMAP_PANIC_CHILD", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("odd element") && !stderr.contains("odd async element"), "{stderr}");
+    assert!(stderr.contains("a panic outside flowmap"), "other panics still print: {stderr}");
+}

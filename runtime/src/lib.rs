@@ -16,6 +16,7 @@ mod data;
 mod error;
 pub mod events;
 mod exec;
+mod panics;
 mod plan;
 mod promise;
 mod runtime;

@@ -16,7 +16,8 @@ use crate::exec::capacity::{Capacity, fmt_bytes};
 use crate::exec::context::{RunContext, Shared};
 use crate::exec::drivers::{self, Drivers, Lost};
 use crate::exec::graph::run_graph;
-use crate::plan::attempt::panic_message;
+use crate::panics::panic_message;
+use crate::panics::quiet;
 use crate::plan::target::{Defaults, Workflow};
 use crate::tuple::{InputTuple, OutputTuple};
 
@@ -112,6 +113,7 @@ impl RuntimeBuilder {
     }
 
     fn start(self) -> Result<Runtime, ConfigError> {
+        crate::panics::install_hook();
         let machine_cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let cpus = match self.cpus {
             Some(0) => return Err(ConfigError::ZeroCpus),
@@ -316,7 +318,7 @@ impl Runtime {
 /// The `#[default(...)]` of every input. A panicking default is an error of the run, not a panic
 /// of the caller.
 fn defaults_of<W: Defaults>(workflow: &W) -> Result<W::Input, Error> {
-    std::panic::catch_unwind(AssertUnwindSafe(|| workflow.defaults())).map_err(|panic| Error::Build {
+    std::panic::catch_unwind(AssertUnwindSafe(|| quiet(|| workflow.defaults()))).map_err(|panic| Error::Build {
         // Not `W::compiled()`: building would evaluate the default again.
         workflow: std::any::type_name::<W>().rsplit("::").next().unwrap_or_default().to_owned(),
         errors: BuildErrors(vec![BuildError::Panicked {

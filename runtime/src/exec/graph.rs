@@ -15,7 +15,9 @@ use crate::events::EventKind;
 use crate::exec::capacity::Request;
 use crate::exec::context::RunContext;
 use crate::exec::emitter::Emitter;
-use crate::plan::attempt::{panic_message, run_call};
+use crate::panics::panic_message;
+use crate::panics::quiet;
+use crate::plan::attempt::run_call;
 use crate::plan::pace::Pace;
 use crate::plan::{Blocked, BlockingJob, Hooks, Permit, Plan, Policy, Work};
 use crate::value::{Source, Value};
@@ -225,7 +227,7 @@ impl Hooks for NodeHooks {
     ) -> BoxFuture<'static, Blocked> {
         let pace = self.pace();
         let run = move || {
-            let out = std::panic::catch_unwind(AssertUnwindSafe(job));
+            let out = std::panic::catch_unwind(AssertUnwindSafe(|| quiet(job)));
             // The permit is held until the call really ends, even after a timeout.
             drop(permit);
             out.map_err(|panic| Cause::panic(panic_message(panic.as_ref())))

@@ -11,6 +11,7 @@ use tracing::Instrument;
 
 use crate::error::{Cause, ElementFailure};
 use crate::events::EventKind;
+use crate::panics::{Quiet, panic_message};
 use crate::plan::kernel::{Invoke, Kernel};
 use crate::plan::{Attempt, Blocked, CallKernel, Permit, Policy};
 use crate::value::Value;
@@ -50,7 +51,7 @@ impl Policy<'_> {
 
     /// An async attempt under this policy's timeout; a panic is a failed attempt.
     async fn guarded<O>(&self, future: impl Future<Output = Result<O, Cause>>) -> Result<O, Cause> {
-        let caught = AssertUnwindSafe(future).catch_unwind();
+        let caught = AssertUnwindSafe(Quiet { inner: future }).catch_unwind();
         let result = match self.timeout {
             // The timer is boxed: only attempts with a timeout pay for it. Dropping the attempt
             // on timeout cancels it.
@@ -133,7 +134,8 @@ async fn attempt<K: Kernel>(
 }
 
 /// The same on a thread that may block: a sync element of a map with no timeout, run in place
-/// (no spawn, no allocation; a panic is caught around the call).
+/// (no spawn, no allocation; a panic is caught around the call). The caller runs it inside
+/// `panics::quiet`, once per chunk of elements.
 pub(crate) fn run_element_blocking<K: Kernel>(
     kernel: K,
     policy: &Policy<'_>,
@@ -196,16 +198,5 @@ pub(crate) async fn run_call(
                 }
             }
         }
-    }
-}
-
-/// The message of a caught panic.
-pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_owned()
     }
 }

@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 use flowmap_model::graph::{GRAPH_FORMAT, Graph, Interface, OutputBinding};
 
 use crate::error::{BuildError, BuildErrors, Error};
-use crate::plan::attempt::panic_message;
+use crate::panics::panic_message;
+use crate::panics::quiet;
 use crate::plan::builder::GraphBuilder;
 use crate::plan::decl::{WorkflowDecl, output_ports, ports};
 use crate::plan::{Compiled, Plan};
@@ -44,7 +45,7 @@ pub fn compile<I: InputTuple, O: OutputTuple>(
     body: fn(&mut GraphBuilder, I::Promises) -> O::Promises,
 ) -> Result<Compiled, BuildErrors> {
     // Everything that runs user code (the body, constants, defaults, type descriptors) is inside.
-    std::panic::catch_unwind(AssertUnwindSafe(|| build::<I, O>(decl, defaults, body)))
+    std::panic::catch_unwind(AssertUnwindSafe(|| quiet(|| build::<I, O>(decl, defaults, body))))
         .unwrap_or_else(|panic| Err(BuildErrors(vec![BuildError::Panicked { message: panic_message(panic.as_ref()) }])))
 }
 

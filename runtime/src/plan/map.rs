@@ -20,6 +20,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::error::{ElementFailure, MapFailure, NodeError};
 use crate::events::EventKind;
+use crate::panics::quiet;
 use crate::plan::attempt::{run_element, run_element_blocking};
 use crate::plan::kernel::Kernel;
 use crate::plan::{Hooks, MapKernel, MapShape, Permit, Policy};
@@ -230,16 +231,18 @@ impl<K: Kernel> MapOf<K> {
             let policy = Policy { hooks: &*job_hooks, retries, timeout: None, listening, admitted };
             let queue = ChunkQueue::new(&mut rows, chunk_size(n, workers));
             let chunk = |(start, slots): (usize, &mut [Option<K::Output>])| {
-                let mut ok = 0;
-                for (j, slot) in slots.iter_mut().enumerate() {
-                    if shared.stopped() {
-                        break;
+                quiet(|| {
+                    let mut ok = 0;
+                    for (j, slot) in slots.iter_mut().enumerate() {
+                        if shared.stopped() {
+                            break;
+                        }
+                        let i = start + j;
+                        let result = run_element_blocking(kernel, &policy, i, || K::Input::element(&columns, i));
+                        ok += shared.record(slot, result);
                     }
-                    let i = start + j;
-                    let result = run_element_blocking(kernel, &policy, i, || K::Input::element(&columns, i));
-                    ok += shared.record(slot, result);
-                }
-                shared.succeeded.fetch_add(ok, Ordering::SeqCst);
+                    shared.succeeded.fetch_add(ok, Ordering::SeqCst);
+                })
             };
             let worker = || {
                 while !shared.stopped() {
