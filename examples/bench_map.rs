@@ -238,7 +238,7 @@ impl Bench {
     }
 
     /// Runs a 1,024-node workflow `reps` times: median µs per node.
-    fn per_node<W: flowmap::Workflow<Input = (i64,), Output = (i64,)>>(&self, wf: &W) -> f64 {
+    fn per_node<W: flowmap::WorkflowFn<(i64,)>>(&self, wf: &W) -> f64 {
         let runs = (0..self.reps)
             .map(|_| {
                 let start = Instant::now();

@@ -76,7 +76,7 @@ pub use flowmap_runtime::events;
 pub use flowmap_runtime::{
     BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, Data, Defaults, ElementFailure,
     Error, Event, EventKind, MapFailure, NodeError, PanicError, Promise, Report, Runtime, RuntimeBuilder, Target, Task,
-    TimeoutError, Workflow, WorkflowRun,
+    TimeoutError, Workflow, WorkflowFn, WorkflowRun,
 };
 
 /// Guides: the rules of the local runtime, and how the crates fit together.
@@ -88,9 +88,10 @@ pub mod docs {
     pub mod architecture {}
 }
 
-/// `use flowmap::prelude::*;` brings the macros and the traits a workflow author uses.
+/// `use flowmap::prelude::*;` brings the macros, and `.graph()` on workflow functions.
 pub mod prelude {
     pub use flowmap_macros::{map, task, workflow};
+    pub use flowmap_runtime::WorkflowFn as _;
 }
 
 #[doc(hidden)]

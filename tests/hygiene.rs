@@ -52,6 +52,58 @@ fn halves(x: i64) -> (i64, bool) {
     (half, even)
 }
 
+// Tasks named like the identifiers generated code uses: none of them collides.
+
+/// Named like a formatter argument.
+#[task]
+fn f(x: i64) -> i64 {
+    x + 1
+}
+
+/// Named like a context argument.
+#[task]
+fn cx(x: i64) -> i64 {
+    x + 2
+}
+
+/// Named like an input argument.
+#[task]
+fn input(x: i64) -> i64 {
+    x + 3
+}
+
+/// Named like a value binding.
+#[task]
+fn value(x: i64) -> i64 {
+    x + 4
+}
+
+/// Named like an error binding.
+#[task]
+fn e(x: i64) -> core::result::Result<i64, std::string::String> {
+    if x < 0 { Err(std::string::String::from("negative")) } else { core::result::Result::Ok(x) }
+}
+
+/// Named like the graph tables argument.
+#[task]
+fn tables(x: i64) -> i64 {
+    x + 5
+}
+
+/// Parameters named like the tasks they feed, and like generated locals.
+#[workflow]
+fn every_generated_name(
+    f: i64,
+    value: i64,
+    slot: std::string::String,
+    xs: std::vec::Vec<i64>,
+) -> (i64, i64, std::vec::Vec<i64>, usize) {
+    let input = input(cx(f(f)));
+    let tables = tables(e(value));
+    let mapped = map!(value, concurrency = 1)(x = xs);
+    (input, tables, mapped, length(text = slot))
+}
+
 /// A workflow with no inputs (its defaults are the empty tuple).
 #[workflow]
 fn constant_only() -> usize {
@@ -82,6 +134,8 @@ async fn generated_code_is_hygienic_and_runs() {
     assert_eq!((half, even), (1, false));
     assert_eq!(length("abc".into()), 3);
     assert_eq!(rt.run_default(&constant_only).await.unwrap(), 4);
+    let out = rt.run(&every_generated_name, (1, 2, std::string::String::from("ab"), std::vec![10])).await.unwrap();
+    assert_eq!(out, (7, 7, std::vec![14], 2));
     assert_eq!(split(4).await, (2, true));
     let _ = (Result, Option, Vec, String, Box, Ok, Some, None);
 }

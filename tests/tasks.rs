@@ -47,7 +47,7 @@ fn tuned(x: i64) -> i64 {
 fn a_task_stays_a_plain_function() {
     assert!(detect_anomalies(12));
     assert!(!detect_anomalies(11));
-    let f: fn(i64) -> bool = *detect_anomalies;
+    let f: fn(i64) -> bool = detect_anomalies;
     assert!(f(100));
     assert_eq!(parse_number(" 42 ".into()), Ok(42));
     assert!(parse_number("x".into()).unwrap_err().contains("not a number"));
@@ -61,6 +61,7 @@ async fn an_async_task_returns_its_future() {
     assert_eq!(fut.await, 42);
 }
 
+/// A task's spec, from its node struct (what a workflow body names).
 fn spec(t: &impl Task) -> TaskSpec {
     t.spec()
 }
@@ -68,7 +69,7 @@ fn spec(t: &impl Task) -> TaskSpec {
 #[test]
 fn options_are_recorded_typed() {
     use flowmap::ResourceKey::{Cpu, EphemeralStorage, Gpu, Mem};
-    let s = spec(&tuned);
+    let s = spec(&tuned {});
     assert_eq!(s.name(), "tuned");
     assert_eq!(s.function, "tuned");
     assert_eq!(s.module, "tasks");
@@ -95,15 +96,15 @@ fn options_are_recorded_typed() {
     );
     assert_eq!(serde_json::from_value::<TaskSpec>(json).unwrap(), s, "a task spec reads back from its JSON");
 
-    let d = spec(&detect_anomalies);
+    let d = spec(&detect_anomalies {});
     assert_eq!(d.name(), "detect_anomalies");
     assert!(d.settings.is_empty(), "a task without options has no settings: {:?}", d.settings);
-    assert!(spec(&double_async).is_async);
+    assert!(spec(&double_async {}).is_async);
 }
 
 #[test]
 fn interfaces_are_typed() {
-    let s = spec(&split);
+    let s = spec(&split {});
     let json = serde_json::to_value(&s.interface).unwrap();
     assert_eq!(
         json,
@@ -115,7 +116,43 @@ fn interfaces_are_typed() {
             ]
         })
     );
-    let p = spec(&parse_number);
+    let p = spec(&parse_number {});
     assert_eq!(p.interface.outputs.len(), 1, "Result<T, E> has the single output T");
     assert_eq!(p.interface.outputs[0].ty, flowmap::types::TypeDesc::Integer { bits: 64, signed: true });
+}
+
+// ---- a task is a real function; its name collides with nothing ------------------------------------
+
+#[task]
+fn total(values: Vec<i64>) -> i64 {
+    values.iter().sum()
+}
+
+/// Plain code in the same module, with a local named like the task.
+fn report(values: &[i64]) -> String {
+    let total: i64 = values.iter().sum();
+    format!("total = {total}")
+}
+
+/// A workflow whose parameter is named like the task it calls.
+#[workflow]
+fn sum_all(total: Vec<i64>) -> i64 {
+    total(total)
+}
+
+#[task]
+fn double(x: i64) -> i64 {
+    x * 2
+}
+
+#[tokio::test]
+async fn a_task_is_a_real_function_and_its_name_is_free_for_locals() {
+    assert_eq!(report(&[1, 2, 3]), "total = 6");
+    assert_eq!(total(vec![1, 2]), 3);
+    let doubled: Vec<i64> = (0..4).map(double).collect();
+    assert_eq!(doubled, [0, 2, 4, 6]);
+    let total = sum_all(vec![4, 5]).await.unwrap();
+    assert_eq!(total, 9);
+    let sum_all = 1;
+    assert_eq!(sum_all, 1, "a local named like a workflow");
 }

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Attribute, Item, ItemFn};
+use syn::{Item, ItemFn};
 
 use crate::ctxt::Ctxt;
 use crate::options;
@@ -74,25 +74,14 @@ fn parse(cx: &mut Ctxt, options_cx: &mut Ctxt, attr: TokenStream, item: ItemFn) 
     TaskModel { item, params, returns, settings }
 }
 
-fn is_doc(a: &Attribute) -> bool {
-    a.path().is_ident("doc")
-}
-
 fn generate(m: &TaskModel) -> TokenStream {
     let func = &m.item;
     let vis = &func.vis;
     let ident = &func.sig.ident;
     let is_async = func.sig.asyncness.is_some();
 
-    // The user's function, renamed, kept whole.
-    let mut inner_fn = func.clone();
-    inner_fn.attrs.retain(|a| !is_doc(a));
-    inner_fn.vis = syn::Visibility::Inherited;
-    inner_fn.sig.ident = format_ident!("__flowmap_task_fn", span = ident.span());
-
     let tys: Vec<&syn::Type> = m.params.iter().map(|p| &p.ty).collect();
     let args: Vec<syn::Ident> = (0..m.params.len()).map(|i| format_ident!("__flowmap_p{}", i)).collect();
-    let ret = &m.returns.ty;
     let output = m.returns.output.tuple();
     let value = quote!(__flowmap_value);
     let wrapped = m.returns.output.wrap(&value);
@@ -107,36 +96,21 @@ fn generate(m: &TaskModel) -> TokenStream {
         quote!(::core::result::Result::Ok(#wrapped))
     };
 
-    let (deref_target, call_fn, invoke) = if is_async {
-        (
-            quote!(fn(#(#tys),*) -> ::core::pin::Pin<::std::boxed::Box<dyn ::core::future::Future<Output = #ret> + ::core::marker::Send>>),
-            quote! {
-                fn __flowmap_call(#(#args: #tys),*) -> ::core::pin::Pin<::std::boxed::Box<dyn ::core::future::Future<Output = #ret> + ::core::marker::Send>> {
-                    ::std::boxed::Box::pin(__flowmap_task_fn(#(#args),*))
-                }
-            },
-            quote! {
-                ::flowmap::__private::Invoke::<fn() -> ::core::result::Result<#output, ::flowmap::__private::Cause>, _>::Async(async move {
-                    let #value = __flowmap_task_fn(#(#args),*).await;
-                    #convert
-                })
-            },
-        )
+    // The user's function is called by its own name: it stays a real `fn`, untouched.
+    let invoke = if is_async {
+        quote! {
+            ::flowmap::__private::Invoke::<fn() -> ::core::result::Result<#output, ::flowmap::__private::Cause>, _>::Async(async move {
+                let #value = #ident(#(#args),*).await;
+                #convert
+            })
+        }
     } else {
-        (
-            quote!(fn(#(#tys),*) -> #ret),
-            quote! {
-                fn __flowmap_call(#(#args: #tys),*) -> #ret {
-                    __flowmap_task_fn(#(#args),*)
-                }
-            },
-            quote! {
-                ::flowmap::__private::Invoke::<_, ::core::future::Ready<::core::result::Result<#output, ::flowmap::__private::Cause>>>::Blocking(move || {
-                    let #value = __flowmap_task_fn(#(#args),*);
-                    #convert
-                })
-            },
-        )
+        quote! {
+            ::flowmap::__private::Invoke::<_, ::core::future::Ready<::core::result::Result<#output, ::flowmap::__private::Cause>>>::Blocking(move || {
+                let #value = #ident(#(#args),*);
+                #convert
+            })
+        }
     };
 
     let function = ident.to_string();
@@ -153,10 +127,6 @@ fn generate(m: &TaskModel) -> TokenStream {
     };
 
     let inner = quote! {
-        #inner_fn
-
-        #call_fn
-
             #binder
 
             /// Descriptors of the input and output types, each checked to be data at its type.
@@ -214,5 +184,10 @@ fn generate(m: &TaskModel) -> TokenStream {
                 }
             }
     };
-    signature::callable(func, "task", &deref_target, &inner)
+    let marker = signature::marker(func, "task", &inner);
+    quote! {
+        #func
+
+        #marker
+    }
 }

@@ -122,13 +122,7 @@ fn generate(m: &WorkflowModel) -> TokenStream {
     let tys: Vec<&syn::Type> = m.params.iter().map(|p| &p.ty).collect();
     let names: Vec<&syn::Ident> = m.params.iter().map(|p| &p.name).collect();
     let input_names: Vec<String> = names.iter().map(ToString::to_string).collect();
-    let args: Vec<syn::Ident> = (0..m.params.len()).map(|i| format_ident!("__flowmap_p{}", i)).collect();
     let output = m.output.tuple();
-    let value_ty = match &m.output {
-        Output::Unit => quote!(()),
-        Output::One(t) => quote!(#t),
-        Output::Many(ts) => quote!((#(#ts),*)),
-    };
     let promises_ty = m.output.promises();
     let binder = signature::binder(ident, vis, "workflow", &m.params);
     let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
@@ -162,7 +156,7 @@ fn generate(m: &WorkflowModel) -> TokenStream {
         quote! {
             impl ::flowmap::__private::Defaults for #ident {
                 #[allow(clippy::unused_unit)]
-                fn defaults(&self) -> Self::Input {
+                fn defaults() -> Self::Input {
                     (#(#values,)*)
                 }
             }
@@ -171,12 +165,7 @@ fn generate(m: &WorkflowModel) -> TokenStream {
         quote!()
     };
 
-    let fn_ty = quote!(fn(#(#tys),*) -> ::flowmap::__private::WorkflowRun<#value_ty>);
     let inner = quote! {
-        fn __flowmap_call(#(#args: #tys),*) -> ::flowmap::__private::WorkflowRun<#value_ty> {
-            ::flowmap::__private::run_on_global(#ident {}, (#(#args,)*))
-        }
-
             #binder
 
             #(#default_items)*
@@ -238,19 +227,21 @@ fn generate(m: &WorkflowModel) -> TokenStream {
             }
 
             #defaults_impl
-
-            impl #ident {
-                /// The compiled graph of this workflow: nodes, bindings, typed interface, map
-                /// settings and overrides. Serialize it with serde, or render it with `to_dot()`.
-                ///
-                /// # Errors
-                /// When the graph cannot be built.
-                pub fn graph(&self) -> ::core::result::Result<&'static ::flowmap::graph::Graph, ::flowmap::Error> {
-                    ::flowmap::__private::Workflow::graph(self)
-                }
-            }
     };
-    signature::callable(func, "workflow", &fn_ty, &inner)
+    // The workflow itself is a real `fn`: calling it starts a run on the default runtime.
+    let attrs = &func.attrs;
+    let run_fn = quote! {
+        #(#attrs)*
+        #vis fn #ident(#(#names: #tys),*) -> ::flowmap::__private::WorkflowRun<#ident> {
+            ::flowmap::__private::run_on_global::<#ident>((#(#names,)*))
+        }
+    };
+    let marker = signature::marker(func, "workflow", &inner);
+    quote! {
+        #run_fn
+
+        #marker
+    }
 }
 
 /// A local of generated code. Always the call-site span, even inside `quote_spanned!` at a user
@@ -342,7 +333,8 @@ fn call_tokens(call: &Call) -> TokenStream {
         }
     }
     let overrides = overrides_tokens(call.overrides.as_ref());
-    let start = quote_spanned!(tspan=> ::flowmap::__private::args(&#target));
+    // The task or workflow as a node: its struct, in the type namespace, not its function.
+    let start = quote_spanned!(tspan=> ::flowmap::__private::args(&#target {}));
     let node = match &call.map {
         None => quote_spanned! {tspan=>
             ::flowmap::__private::GraphBuilder::call(#b, #target_local, #slots, #overrides_local)

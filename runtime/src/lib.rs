@@ -22,6 +22,7 @@ mod promise;
 mod runtime;
 mod tuple;
 mod value;
+mod workflow_fn;
 
 pub use crate::data::Data;
 pub use crate::error::{
@@ -32,7 +33,8 @@ pub use crate::events::{Event, EventKind};
 pub use crate::plan::Compiled;
 pub use crate::plan::target::{Defaults, Runnable, Target, Task, Workflow};
 pub use crate::promise::Promise;
-pub use crate::runtime::{RunFuture, Runtime, RuntimeBuilder, WorkflowRun};
+pub use crate::runtime::{RunFuture, Runtime, RuntimeBuilder};
+pub use crate::workflow_fn::{WorkflowFn, WorkflowRun};
 
 #[doc(hidden)]
 pub mod __private {
@@ -46,8 +48,9 @@ pub mod __private {
         Defaults, Runnable, Sealed, SubWorkflow, Target, Task, TaskKernel, Workflow, declare_workflow,
     };
     pub use crate::promise::{Mapped, MappedList, Promise, SlotFor, Unset, mapped};
-    pub use crate::runtime::{WorkflowRun, run_on_global};
+    pub use crate::runtime::run_on_global;
     pub use crate::tuple::{InputTuple, OutputTuple};
+    pub use crate::workflow_fn::WorkflowRun;
     pub use flowmap_model::graph::{SuccessRule, Tables};
     pub use flowmap_model::{Quantity, Ratio, ResourceKey, Resources, Settings};
 

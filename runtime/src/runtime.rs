@@ -20,6 +20,7 @@ use crate::panics::panic_message;
 use crate::panics::quiet;
 use crate::plan::target::{Defaults, Workflow};
 use crate::tuple::{InputTuple, OutputTuple};
+use crate::workflow_fn::{Output, WorkflowFn, WorkflowRun};
 
 /// The embedded local runtime.
 ///
@@ -227,12 +228,9 @@ impl Runtime {
     /// # Errors
     /// [`Error::Node`] naming the node, task and element that failed; [`Error::Build`] if the
     /// graph cannot be built.
-    pub async fn run<W: Workflow>(
-        &self,
-        workflow: &W,
-        inputs: W::Input,
-    ) -> Result<<W::Output as OutputTuple>::Value, Error> {
-        self.run_here_or_on_a_driver(workflow, inputs, false).await
+    pub async fn run<F: WorkflowFn<A>, A>(&self, workflow: &F, inputs: A) -> Result<Output<F::Marker>, Error> {
+        let _ = workflow;
+        self.run_workflow::<F::Marker>(inputs, false).await
     }
 
     /// Runs `workflow` with `inputs` and blocks this thread until it ends: for `fn main()` and
@@ -251,31 +249,26 @@ impl Runtime {
     ///
     /// # Errors
     /// As [`Runtime::run`].
-    pub fn block_on<W: Workflow>(
-        &self,
-        workflow: &W,
-        inputs: W::Input,
-    ) -> Result<<W::Output as OutputTuple>::Value, Error> {
+    pub fn block_on<F: WorkflowFn<A>, A>(&self, workflow: &F, inputs: A) -> Result<Output<F::Marker>, Error> {
+        let _ = workflow;
         // On a driver thread (a sync task running a workflow), the run is driven right here: it
         // must not wait for a driver thread that may be this one.
-        drivers::wait(self.run_here_or_on_a_driver(workflow, inputs, drivers::on_driver()))
+        drivers::wait(self.run_workflow::<F::Marker>(inputs, drivers::on_driver()))
     }
 
     /// [`Runtime::block_on`] with the `#[default(...)]` of every input.
     ///
     /// # Errors
     /// As [`Runtime::run`].
-    pub fn block_on_default<W: Defaults>(&self, workflow: &W) -> Result<<W::Output as OutputTuple>::Value, Error> {
-        self.block_on(workflow, defaults_of(workflow)?)
+    pub fn block_on_default<F: WorkflowFn<A, Marker: Defaults>, A>(
+        &self,
+        workflow: &F,
+    ) -> Result<Output<F::Marker>, Error> {
+        self.block_on(workflow, defaults_of::<F::Marker>()?)
     }
 
-    async fn run_here_or_on_a_driver<W: Workflow>(
-        &self,
-        workflow: &W,
-        inputs: W::Input,
-        here: bool,
-    ) -> Result<<W::Output as OutputTuple>::Value, Error> {
-        let _ = workflow;
+    /// Runs workflow `W`: here (polled by this future), or as a task of the driver threads.
+    pub(crate) async fn run_workflow<W: Workflow>(&self, inputs: W::Input, here: bool) -> Result<Output<W>, Error> {
         let compiled = W::compiled()?;
         let values = inputs.into_values();
         let cx = RunContext::new_run(&self.shared);
@@ -308,17 +301,21 @@ impl Runtime {
     ///
     /// # Errors
     /// As [`Runtime::run`].
-    pub fn run_default<'a, W: Defaults>(&'a self, workflow: &'a W) -> RunFuture<'a, <W::Output as OutputTuple>::Value> {
+    pub fn run_default<'a, F: WorkflowFn<A, Marker: Defaults>, A>(
+        &'a self,
+        workflow: &'a F,
+    ) -> RunFuture<'a, Output<F::Marker>> {
         // A plain fn returning a boxed future, so a workflow without defaults is reported once.
-        let defaults = defaults_of(workflow);
-        Box::pin(async move { self.run(workflow, defaults?).await })
+        let _ = workflow;
+        let defaults = defaults_of::<F::Marker>();
+        Box::pin(async move { self.run_workflow::<F::Marker>(defaults?, false).await })
     }
 }
 
 /// The `#[default(...)]` of every input. A panicking default is an error of the run, not a panic
 /// of the caller.
-fn defaults_of<W: Defaults>(workflow: &W) -> Result<W::Input, Error> {
-    std::panic::catch_unwind(AssertUnwindSafe(|| quiet(|| workflow.defaults()))).map_err(|panic| Error::Build {
+fn defaults_of<W: Defaults>() -> Result<W::Input, Error> {
+    std::panic::catch_unwind(AssertUnwindSafe(|| quiet(W::defaults))).map_err(|panic| Error::Build {
         // Not `W::compiled()`: building would evaluate the default again.
         workflow: std::any::type_name::<W>().rsplit("::").next().unwrap_or_default().to_owned(),
         errors: BuildErrors(vec![BuildError::Panicked {
@@ -330,11 +327,8 @@ fn defaults_of<W: Defaults>(workflow: &W) -> Result<W::Input, Error> {
 /// A boxed run of a workflow, borrowing for `'a`.
 pub type RunFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
-/// The future a direct workflow call returns: `my_workflow(args).await`.
-pub type WorkflowRun<T> = RunFuture<'static, T>;
-
 /// `my_workflow(args)`: runs on the default runtime.
 #[doc(hidden)]
-pub fn run_on_global<W: Workflow>(workflow: W, inputs: W::Input) -> WorkflowRun<<W::Output as OutputTuple>::Value> {
-    Box::pin(async move { Runtime::global()?.run(&workflow, inputs).await })
+pub fn run_on_global<W: Workflow>(inputs: W::Input) -> WorkflowRun<W> {
+    WorkflowRun::new(Box::pin(async move { Runtime::global()?.run_workflow::<W>(inputs, false).await }))
 }

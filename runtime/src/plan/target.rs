@@ -110,7 +110,7 @@ pub trait Workflow: Runnable {
 )]
 pub trait Defaults: Workflow {
     /// The default inputs.
-    fn defaults(&self) -> Self::Input;
+    fn defaults() -> Self::Input;
 }
 
 /// A task as a kernel.
