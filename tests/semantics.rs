@@ -81,6 +81,67 @@ async fn order_independent_nodes_run_concurrently() {
     assert_eq!(guard(two_independent(1, 2)).await.unwrap(), (1, 2));
 }
 
+// ---- ordering edges ------------------------------------------------------------------------
+
+/// What the writers below wrote, by key.
+static MARKERS: LazyLock<Mutex<std::collections::HashMap<String, String>>> = LazyLock::new(Default::default);
+
+/// A side effect with no output, which takes a while.
+#[task]
+async fn write_marker(key: String, text: String) {
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    MARKERS.lock().unwrap().insert(key, text);
+}
+
+#[task]
+fn read_marker(key: String) -> Result<String, String> {
+    MARKERS.lock().unwrap().get(&key).cloned().ok_or_else(|| format!("no marker `{key}` yet"))
+}
+
+/// The same read, taking the write's `()` as an input.
+#[task]
+fn read_marker_when(key: String, written: ()) -> Result<String, String> {
+    let () = written;
+    read_marker(key)
+}
+
+#[workflow]
+fn write_then_read(key: String) -> String {
+    let w = write_marker(key, "hello");
+    read_marker(key).after(w)
+}
+
+#[workflow]
+fn write_then_read_unit(key: String) -> String {
+    let w = write_marker(key, "hi");
+    read_marker_when(key, w)
+}
+
+#[workflow]
+fn after_an_input(key: String) -> String {
+    read_marker(key).after(key)
+}
+
+#[tokio::test]
+async fn ordering_after_runs_a_node_only_once_the_named_calls_have_ended() {
+    for i in 0..5 {
+        assert_eq!(guard(write_then_read(format!("a{i}"))).await.unwrap(), "hello");
+        assert_eq!(guard(write_then_read_unit(format!("b{i}"))).await.unwrap(), "hi");
+    }
+    let g = write_then_read.graph().unwrap();
+    assert_eq!(g.nodes[1].after, ["n0"]);
+    let json = serde_json::to_value(g).unwrap();
+    assert_eq!(json["nodes"][1]["after"], serde_json::json!(["n0"]));
+    assert!(g.to_dot().contains("\"n0\" -> \"n1\" [style=dashed, label=\"after\"]"), "{}", g.to_dot());
+    let unit = write_then_read_unit.graph().unwrap();
+    assert_eq!(
+        serde_json::to_value(&unit.nodes[1].inputs[1].binding).unwrap(),
+        serde_json::json!({"kind": "after", "node": "n0"})
+    );
+    let e = after_an_input.graph().unwrap_err();
+    assert!(e.report().to_string().contains("`.after(...)` waits for calls"), "{}", e.report());
+}
+
 // ---- concurrency ---------------------------------------------------------------------------
 
 static WINDOW: Gauge = Gauge::new();

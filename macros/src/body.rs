@@ -44,6 +44,8 @@ pub(crate) struct Call {
     pub(crate) args: Vec<Arg>,
     pub(crate) map: Option<MapOptions>,
     pub(crate) overrides: Option<Settings>,
+    /// `.after(a, b)`: calls this one runs after, though no value flows from them.
+    pub(crate) after: Vec<WExpr>,
 }
 
 pub(crate) enum Arg {
@@ -210,24 +212,8 @@ impl Parser<'_> {
             Expr::Call(call) if is_constructor(&call.func) && self.mentions(call.to_token_stream()).is_none() => {
                 WExpr::Constant(e.clone())
             }
-            Expr::Call(call) => self.call(call, None),
-            Expr::MethodCall(mc) if mc.method == "with_overrides" => {
-                let settings = {
-                    let tokens = mc.args.to_token_stream();
-                    let items = options::parse_list(self.cx, tokens);
-                    settings::read(self.cx, &items, Place::Node)
-                };
-                match unparen(&mc.receiver) {
-                    Expr::Call(call) => self.call(call, Some(settings)),
-                    other => {
-                        self.cx.error(
-                            &mc.method,
-                            "`.with_overrides(...)` goes right after a task call or a `map!(...)(...)`",
-                        );
-                        self.expr(other)
-                    }
-                }
-            }
+            Expr::Call(call) => self.call(call, None, Vec::new()),
+            Expr::MethodCall(mc) if mc.method == "with_overrides" || mc.method == "after" => self.chained(e),
             Expr::Await(a) => {
                 self.cx.error(
                     a.await_token,
@@ -287,7 +273,51 @@ impl Parser<'_> {
         );
     }
 
-    fn call(&mut self, call: &syn::ExprCall, overrides: Option<Settings>) -> WExpr {
+    /// A call followed by `.with_overrides(...)` and `.after(...)`, in any order.
+    fn chained(&mut self, e: &Expr) -> WExpr {
+        let mut overrides: Option<Settings> = None;
+        let mut after = Vec::new();
+        let mut current = e;
+        loop {
+            match unparen(current) {
+                Expr::MethodCall(mc) if mc.method == "with_overrides" => {
+                    if overrides.is_some() {
+                        self.cx.error(&mc.method, "`.with_overrides(...)` is given twice; give every override in one");
+                    }
+                    let items = options::parse_list(self.cx, mc.args.to_token_stream());
+                    overrides = Some(settings::read(self.cx, &items, Place::Node));
+                    current = &mc.receiver;
+                }
+                Expr::MethodCall(mc) if mc.method == "after" => {
+                    if mc.args.is_empty() {
+                        self.cx.error(
+                            &mc.method,
+                            "`.after(...)` names the calls to run after, such as `read(path).after(w)` with `let w = write(path);`",
+                        );
+                    }
+                    for arg in &mc.args {
+                        match self.expr(arg) {
+                            handle @ (WExpr::Promise(_) | WExpr::Output(_) | WExpr::Call(_)) => after.push(handle),
+                            _ => self.cx.error(
+                                arg,
+                                "`.after(...)` takes the results of calls in this workflow, such as `w` with \
+                                 `let w = write(path);`: a constant has no call to wait for",
+                            ),
+                        }
+                    }
+                    current = &mc.receiver;
+                }
+                Expr::Call(call) if !is_constructor(&call.func) => return self.call(call, overrides, after),
+                other => {
+                    let what = if after.is_empty() { "`.with_overrides(...)`" } else { "`.after(...)`" };
+                    self.cx.error(other, format!("{what} goes right after a task call or a `map!(...)(...)`"));
+                    return self.expr(other);
+                }
+            }
+        }
+    }
+
+    fn call(&mut self, call: &syn::ExprCall, overrides: Option<Settings>, after: Vec<WExpr>) -> WExpr {
         let (target, map) = match &*call.func {
             Expr::Macro(m) if m.mac.path.is_ident("map") => match self.map_options(&m.mac) {
                 Some((target, opts)) => (target, Some(opts)),
@@ -356,7 +386,7 @@ impl Parser<'_> {
                 }
             }
         }
-        WExpr::Call(Box::new(Call { target, args, map, overrides }))
+        WExpr::Call(Box::new(Call { target, args, map, overrides, after }))
     }
 
     /// `map!(target, options...)`: the target path and its checked options.

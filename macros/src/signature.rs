@@ -46,7 +46,7 @@ impl Output {
     pub(crate) fn promises(&self) -> TokenStream {
         let p = |t: &Type| quote_spanned!(t.span()=> ::flowmap::__private::Promise<#t>);
         match self {
-            Output::Unit => quote!(()),
+            Output::Unit => quote!(::flowmap::__private::Done),
             Output::One(t) => p(t),
             Output::Many(ts) => {
                 let ps = ts.iter().map(p);
@@ -245,6 +245,7 @@ pub(crate) fn binder(target: &Ident, vis: &syn::Visibility, kind: &str, params: 
             #vis trait #given {}
             impl<__T> #given for ::flowmap::__private::Promise<__T> {}
             impl<__T> #given for ::flowmap::__private::Mapped<__T> {}
+            impl #given for ::flowmap::__private::Done {}
 
             impl<#(#slots),*> __Input<#key> for __Args<#(#slots),*>
             where

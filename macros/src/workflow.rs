@@ -127,7 +127,7 @@ fn generate(m: &WorkflowModel) -> TokenStream {
     let binder = signature::binder(ident, vis, "workflow", &m.params);
     let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
     let param_promises = tys.iter().map(|t| quote_spanned!(t.span()=> ::flowmap::__private::Promise<#t>));
-    let body = body_tokens(&m.body);
+    let body = body_tokens(&m.body, matches!(m.output, Output::Unit));
     let fm_b = local("__fm_b");
 
     // One typed function per default: its expression is checked once, used twice.
@@ -250,7 +250,8 @@ fn local(name: &str) -> syn::Ident {
     syn::Ident::new(name, proc_macro2::Span::call_site())
 }
 
-fn body_tokens(body: &Body) -> TokenStream {
+/// The body as a graph builder. A workflow with no outputs ends in `Done`, whatever its tail.
+fn body_tokens(body: &Body, unit: bool) -> TokenStream {
     let stmts = body.stmts.iter().map(|s| match s {
         WStmt::Let { pat, init } => {
             let init = expr_tokens(init);
@@ -263,6 +264,14 @@ fn body_tokens(body: &Body) -> TokenStream {
         WStmt::Item(item) => quote!(#item),
     });
     let tail = body.tail.as_ref().map(expr_tokens);
+    if unit {
+        let tail = tail.map(|t| quote!(let _ = #t;));
+        return quote! {
+            #(#stmts)*
+            #tail
+            ::flowmap::__private::Done::of(::core::option::Option::None)
+        };
+    }
     quote! {
         #(#stmts)*
         #tail
@@ -333,11 +342,16 @@ fn call_tokens(call: &Call) -> TokenStream {
         }
     }
     let overrides = overrides_tokens(call.overrides.as_ref());
+    let after = call.after.iter().map(|a| {
+        let a = expr_tokens(a);
+        quote_spanned!(a.span()=> ::flowmap::__private::After::source(&#a))
+    });
+    let after_local = local("__fm_after");
     // The task or workflow as a node: its struct, in the type namespace, not its function.
     let start = quote_spanned!(tspan=> ::flowmap::__private::args(&#target {}));
     let node = match &call.map {
         None => quote_spanned! {tspan=>
-            ::flowmap::__private::GraphBuilder::call(#b, #target_local, #slots, #overrides_local)
+            ::flowmap::__private::GraphBuilder::call(#b, #target_local, #slots, #overrides_local, #after_local)
         },
         Some(m) => {
             let concurrency = match m.concurrency {
@@ -363,6 +377,7 @@ fn call_tokens(call: &Call) -> TokenStream {
                     #slots,
                     ::flowmap::__private::MapSpec { concurrency: #concurrency, rule: #rule },
                     #overrides_local,
+                    #after_local,
                 )
             }
         }
@@ -371,6 +386,7 @@ fn call_tokens(call: &Call) -> TokenStream {
     quote!({
         let (#target_local, #slots) = #start #(#binds)* #finish;
         let #overrides_local = #overrides;
+        let #after_local = ::std::vec![#(#after),*];
         #node
     })
 }

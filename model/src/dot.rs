@@ -10,7 +10,8 @@ fn esc(s: &str) -> String {
 
 impl Graph {
     /// The graph in Graphviz's DOT language: workflow inputs, nodes (maps drawn as stacked boxes)
-    /// and outputs, with an edge per binding labelled by the input it feeds.
+    /// and outputs, with an edge per binding labelled by the input it feeds, and a dashed edge per
+    /// ordering edge (`.after(...)`).
     #[must_use]
     pub fn to_dot(&self) -> String {
         let mut s = String::new();
@@ -45,6 +46,9 @@ impl Graph {
                     ("box", format!("map({short}){extra}"))
                 }
             };
+            for before in &node.after {
+                let _ = writeln!(s, "  \"{}\" -> \"{}\" [style=dashed, label=\"after\"];", esc(before), node.id);
+            }
             let style = if node.kind == NodeKind::Map { ", peripheries=2" } else { "" };
             let _ = writeln!(s, "  \"{}\" [shape={shape}{style}, label=\"{}: {label}\"];", node.id, node.id);
             for input in &node.inputs {
@@ -56,6 +60,10 @@ impl Graph {
                         if self.node(node).is_some_and(|n| n.outputs.len() > 1) {
                             label = format!("{} → {label}", esc(output));
                         }
+                        node.clone()
+                    }
+                    Binding::After { node } => {
+                        label = format!("{label} (after)");
                         node.clone()
                     }
                     Binding::Constant { value } => {
@@ -76,6 +84,7 @@ impl Graph {
             );
             let (from, label) = match &out.binding {
                 Binding::Input { name } => (format!("in:{}", esc(name)), String::new()),
+                Binding::After { .. } => continue,
                 Binding::Node { node, output } if self.node(node).is_some_and(|n| n.outputs.len() > 1) => {
                     (node.clone(), format!(" [label=\"{}\"]", esc(output)))
                 }

@@ -34,7 +34,9 @@
 //!
 //! - Node ids are `n0`, `n1`, … in the order the calls appear in the workflow body.
 //! - Outputs are named `o0`, `o1`, … (a task returning a tuple has one output per element).
-//! - A binding is a workflow input, a node output, or a constant (its JSON value).
+//! - A binding is a workflow input, a node output, a constant (its JSON value), or `after` (the
+//!   end of a node with no outputs, given to a `()` input).
+//! - `after` lists the nodes a node runs after though no value flows from them (`.after(...)`).
 //! - A task's settings and a node's `overrides` use the keys users write (see
 //!   [`Settings`]); keys left out are absent.
 //! - `tasks` and `workflows` hold every task and sub-workflow reachable from this graph, keyed by
@@ -177,6 +179,10 @@ pub struct Node {
     /// Per-node overrides (`.with_overrides(...)`); they apply to this node only.
     #[serde(default, skip_serializing_if = "Settings::is_empty")]
     pub overrides: Settings,
+    /// Nodes this one runs after though no value flows from them (`.after(...)`, Flyte's
+    /// `a >> b`), by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
 }
 
 /// The binding of one input of a node.
@@ -217,6 +223,12 @@ pub enum Binding {
     Constant {
         /// Its JSON value.
         value: serde_json::Value,
+    },
+    /// The end of an earlier node with no outputs: the value `()` (a unit input), there once that
+    /// node has run.
+    After {
+        /// The node's id.
+        node: String,
     },
 }
 

@@ -193,6 +193,16 @@ pub enum BuildError {
         /// The function of the second.
         second: String,
     },
+    /// `.after(...)` names something that is not the result of a call of this workflow.
+    #[error(
+        "node {node}: `.after(...)` waits for calls, but one of its arguments is {binding:?}, not the result of a call"
+    )]
+    AfterNotACall {
+        /// The node's id.
+        node: String,
+        /// What was given.
+        binding: flowmap_model::graph::Binding,
+    },
     /// A `map!` with no mapped list (the macro rejects this).
     #[error("node {node}: the map of `{target}` has no mapped list input")]
     NothingMapped {

@@ -32,7 +32,7 @@ pub use crate::error::{
 pub use crate::events::{Event, EventKind};
 pub use crate::plan::Compiled;
 pub use crate::plan::target::{Defaults, Runnable, Target, Task, Workflow};
-pub use crate::promise::Promise;
+pub use crate::promise::{Done, Promise};
 pub use crate::runtime::{RunFuture, Runtime, RuntimeBuilder};
 pub use crate::workflow_fn::{WorkflowFn, WorkflowRun};
 
@@ -47,7 +47,7 @@ pub mod __private {
     pub use crate::plan::target::{
         Defaults, Runnable, Sealed, SubWorkflow, Target, Task, TaskKernel, Workflow, declare_workflow,
     };
-    pub use crate::promise::{Mapped, MappedList, Promise, SlotFor, Unset, mapped};
+    pub use crate::promise::{After, Done, Mapped, MappedList, Promise, SlotFor, Unset, mapped};
     pub use crate::runtime::run_on_global;
     pub use crate::tuple::{InputTuple, OutputTuple};
     pub use crate::workflow_fn::WorkflowRun;

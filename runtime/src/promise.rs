@@ -156,3 +156,57 @@ impl<T> SlotFor<T> for Mapped<T> {
         self
     }
 }
+
+/// The result of a call with no outputs: no value, but the call's place in the graph, so another
+/// call can run after it (`.after(done)`) or take it as a `()` input.
+#[derive(Clone, Copy, Debug)]
+pub struct Done {
+    node: Option<usize>,
+}
+
+impl Done {
+    /// The end of node `node` (`None`: a node that could not be added).
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn of(node: Option<usize>) -> Self {
+        Done { node }
+    }
+
+    /// Where its `()` comes from.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn source(&self) -> Source {
+        self.node.map_or(Source::Unbuilt, Source::Done)
+    }
+}
+
+impl SlotFor<()> for Done {
+    type Slot = Done;
+    fn into_slot(self) -> Done {
+        self
+    }
+}
+
+/// A result of a call in a workflow body, which `.after(...)` can wait for.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`.after(...)` waits for calls, but this is a `{Self}`",
+    label = "not the result of a call",
+    note = "name the result of a call made in this workflow, such as `w` with `let w = write(path);`"
+)]
+pub trait After {
+    /// The call it comes from.
+    fn source(&self) -> Source;
+}
+
+impl<T> After for Promise<T> {
+    fn source(&self) -> Source {
+        self.source
+    }
+}
+
+impl After for Done {
+    fn source(&self) -> Source {
+        Done::source(self)
+    }
+}

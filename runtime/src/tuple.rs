@@ -8,7 +8,7 @@ use flowmap_model::types::TypeDesc;
 
 use crate::data::Data;
 use crate::error::NodeError;
-use crate::promise::{Mapped, Promise, Unset};
+use crate::promise::{Done, Mapped, Promise, Unset};
 use crate::value::{Source, Value};
 
 /// The value inside, moved out when this is the last reference, cloned otherwise.
@@ -152,6 +152,15 @@ impl<T: Data> Slot for Mapped<T> {
     }
 }
 
+/// The end of a call with no outputs, given to a `()` input.
+impl Slot for Done {
+    type Elem = ();
+    const MAPPED: bool = false;
+    fn source(&self) -> Option<Source> {
+        Some(Done::source(self))
+    }
+}
+
 /// A slot never given. `__flowmap_finish` refuses it at compile time ("missing input"); this impl
 /// only keeps that error from being followed by a second one about the same call.
 impl<T: Data> Slot for Unset<T> {
@@ -232,9 +241,9 @@ tuples! {
 }
 
 impl OutputTuple for () {
-    type Promises = ();
-    type ListPromises = ();
-    type OptionListPromises = ();
+    type Promises = Done;
+    type ListPromises = Done;
+    type OptionListPromises = Done;
     type Value = ();
     fn types() -> Vec<TypeDesc> {
         Vec::new()
@@ -245,10 +254,16 @@ impl OutputTuple for () {
     fn option_list_types() -> Vec<TypeDesc> {
         Vec::new()
     }
-    fn promises(_: Option<usize>) {}
-    fn list_promises(_: Option<usize>) {}
-    fn option_list_promises(_: Option<usize>) {}
-    fn sources((): ()) -> Vec<Source> {
+    fn promises(node: Option<usize>) -> Done {
+        Done::of(node)
+    }
+    fn list_promises(node: Option<usize>) -> Done {
+        Done::of(node)
+    }
+    fn option_list_promises(node: Option<usize>) -> Done {
+        Done::of(node)
+    }
+    fn sources(_: Done) -> Vec<Source> {
         Vec::new()
     }
     fn into_values(self) -> Vec<Value> {

@@ -21,6 +21,8 @@ pub enum Source {
     },
     /// The n-th constant of the graph.
     Constant(usize),
+    /// The end of node `n`, a call with no outputs: the value `()`, there once it has run.
+    Done(usize),
     /// The output of a call that could not be added to the graph; building reports why.
     Unbuilt,
 }

@@ -91,4 +91,20 @@ fn workflow_options(x: i64) -> i64 {
     double(x)
 }
 
+#[workflow]
+fn after_a_constant(x: i64) -> i64 {
+    double(x).after(3)
+}
+
+#[workflow]
+fn after_nothing(x: i64) -> i64 {
+    double(x).after()
+}
+
+#[workflow]
+fn after_on_a_promise(x: i64) -> i64 {
+    let y = double(x);
+    x.after(y)
+}
+
 fn main() {}

@@ -44,7 +44,11 @@ async fn drive(cx: RunContext, plan: &'static Plan, inputs: Vec<Value>, alone: b
         let mut ups: Vec<usize> = node
             .inputs
             .iter()
-            .filter_map(|s| if let Source::Output { node, .. } = s { Some(*node) } else { None })
+            .filter_map(|s| match s {
+                Source::Output { node, .. } | Source::Done(node) => Some(*node),
+                _ => None,
+            })
+            .chain(node.after.iter().copied())
             .collect();
         ups.sort_unstable();
         ups.dedup();
@@ -65,6 +69,7 @@ async fn drive(cx: RunContext, plan: &'static Plan, inputs: Vec<Value>, alone: b
             Source::Input(i) => inputs.get(i).cloned(),
             Source::Constant(c) => plan.constants.get(c).cloned(),
             Source::Output { node, port } => outputs.get(node)?.as_ref()?.get(port).cloned(),
+            Source::Done(node) => outputs.get(node)?.as_ref().map(|_| Arc::new(()) as Value),
             Source::Unbuilt => None,
         }
     };

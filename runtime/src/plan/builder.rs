@@ -71,6 +71,7 @@ impl GraphBuilder {
             Source::Input(i) => Binding::Input { name: self.input_names.get(i).copied().unwrap_or("?").to_owned() },
             Source::Output { node, port } => Binding::Node { node: format!("n{node}"), output: format!("o{port}") },
             Source::Constant(c) => Binding::Constant { value: self.constant_json[c].clone() },
+            Source::Done(node) => Binding::After { node: format!("n{node}") },
             Source::Unbuilt => Binding::Constant { value: serde_json::Value::Null },
         }
     }
@@ -91,7 +92,7 @@ impl GraphBuilder {
         &mut self,
         declared: Result<Declared, BuildError>,
         given: &[(Option<Source>, bool)],
-        overrides: Settings,
+        (overrides, after): (Settings, &[Source]),
         shape: Shape,
         work: Option<Work>,
         outputs: Vec<Port>,
@@ -122,6 +123,20 @@ impl GraphBuilder {
                 }
             }
         }
+        let mut after_nodes = Vec::with_capacity(after.len());
+        for source in after {
+            match source {
+                Source::Output { node, .. } | Source::Done(node) => after_nodes.push(*node),
+                // A node that could not be added has its own error already.
+                Source::Unbuilt => return None,
+                Source::Input(_) | Source::Constant(_) => {
+                    self.errors.push(BuildError::AfterNotACall { node: id, binding: self.binding(*source) });
+                    return None;
+                }
+            }
+        }
+        after_nodes.sort_unstable();
+        after_nodes.dedup();
         let mapped: Vec<bool> = given.iter().map(|(_, m)| *m).collect();
         let inputs = sources
             .iter()
@@ -172,11 +187,22 @@ impl GraphBuilder {
                 (NodeKind::Map, Some(settings), format!("map of {kind_word} {shown}"))
             }
         };
-        self.nodes.push(Node { id: id.clone(), kind, target: declared.target, inputs, outputs, map, overrides });
+        let after_ids = after_nodes.iter().map(|n| format!("n{n}")).collect();
+        self.nodes.push(Node {
+            id: id.clone(),
+            kind,
+            target: declared.target,
+            inputs,
+            outputs,
+            map,
+            overrides,
+            after: after_ids,
+        });
         self.planned.push(PlanNode {
             id: id.into(),
             display: display.into(),
             inputs: sources,
+            after: after_nodes,
             settings,
             work,
             pace: Pace::default(),
@@ -190,6 +216,7 @@ impl GraphBuilder {
         target: T,
         slots: S,
         overrides: Settings,
+        after: Vec<Source>,
     ) -> <T::Output as OutputTuple>::Promises {
         let declared = target.declare(&mut self.tables);
         let work = declared.as_ref().ok().map(|d| match d.plan {
@@ -197,7 +224,7 @@ impl GraphBuilder {
             None => Work::Call(Box::new(CallOf { kernel: target.kernel(), names: d.inputs })),
         });
         let outputs = output_ports(T::Output::types());
-        T::Output::promises(self.add(declared, &slots.sources(), overrides, Shape::Call, work, outputs))
+        T::Output::promises(self.add(declared, &slots.sources(), (overrides, &after), Shape::Call, work, outputs))
     }
 
     /// A map whose elements must all succeed: outputs are `Vec<T>`.
@@ -207,9 +234,10 @@ impl GraphBuilder {
         slots: S,
         spec: MapSpec,
         overrides: Settings,
+        after: Vec<Source>,
     ) -> <T::Output as OutputTuple>::ListPromises {
         let outputs = output_ports(T::Output::list_types());
-        T::Output::list_promises(self.add_map(target, &slots.sources(), spec, overrides, outputs))
+        T::Output::list_promises(self.add_map(target, &slots.sources(), spec, overrides, &after, outputs))
     }
 
     /// A map tolerating failed elements: outputs are `Vec<Option<T>>`.
@@ -219,9 +247,10 @@ impl GraphBuilder {
         slots: S,
         spec: MapSpec,
         overrides: Settings,
+        after: Vec<Source>,
     ) -> <T::Output as OutputTuple>::OptionListPromises {
         let outputs = output_ports(T::Output::option_list_types());
-        T::Output::option_list_promises(self.add_map(target, &slots.sources(), spec, overrides, outputs))
+        T::Output::option_list_promises(self.add_map(target, &slots.sources(), spec, overrides, &after, outputs))
     }
 
     fn add_map<T: Runnable>(
@@ -230,6 +259,7 @@ impl GraphBuilder {
         given: &[(Option<Source>, bool)],
         spec: MapSpec,
         overrides: Settings,
+        after: &[Source],
         outputs: Vec<Port>,
     ) -> Option<usize> {
         let declared = target.declare(&mut self.tables);
@@ -238,6 +268,6 @@ impl GraphBuilder {
             let shape = MapShape { names: d.inputs, mapped, concurrency: spec.concurrency, rule: spec.rule };
             Work::Map(Box::new(MapOf(target.kernel())), shape)
         });
-        self.add(declared, given, overrides, Shape::Map(spec), work, outputs)
+        self.add(declared, given, (overrides, after), Shape::Map(spec), work, outputs)
     }
 }

@@ -60,6 +60,8 @@ pub(crate) struct PlanNode {
     pub(crate) display: Arc<str>,
     /// Where each input comes from, in parameter order.
     pub(crate) inputs: Vec<Source>,
+    /// Earlier nodes this one runs after though no value flows from them.
+    pub(crate) after: Vec<usize>,
     /// The task's settings merged with the node's overrides, as the executor uses them.
     pub(crate) settings: NodeSettings,
     /// What it runs.
