@@ -10,11 +10,12 @@
 //!
 //! It depends on serde (and `serde_json` for constants and defaults) and `flowmap-spec` only:
 //! the local runtime, the command-line app and the Flyte compiler all read it, and none of them
-//! is needed to use it. The `reflect` feature adds [`types::TypeDesc::of`].
+//! is needed to use it.
 
 mod dot;
 pub mod graph;
 mod settings;
+mod trace;
 pub mod types;
 
 pub use crate::settings::Settings;

@@ -1,8 +1,8 @@
 //! Structured type descriptors for the graph's interfaces.
 //!
-//! Every value that flows between nodes is plain serde data. With the `reflect` feature,
-//! [`TypeDesc::of`] reads a type's descriptor from its `Deserialize` implementation with
-//! `serde-reflection`, so user structs need no extra derive. Descriptors are exact (an `i32` is a
+//! Every value that flows between nodes is plain serde data. [`TypeDesc::of`] reads a type's
+//! descriptor from its `Deserialize` implementation (see `trace.rs`), so user structs need no
+//! extra derive. Descriptors are exact (an `i32` is a
 //! 32-bit signed integer) because a backend compiles them to Flyte's literal types and must know
 //! what fits.
 
@@ -122,22 +122,6 @@ pub struct VariantDesc {
 }
 
 impl TypeDesc {
-    /// Describes `T` by tracing its `Deserialize` implementation.
-    #[cfg(feature = "reflect")]
-    #[must_use]
-    pub fn of<T: serde::de::DeserializeOwned>() -> TypeDesc {
-        use serde_reflection::{Samples, Tracer, TracerConfig};
-        let mut tracer = Tracer::new(TracerConfig::default());
-        let samples = Samples::new();
-        let opaque = |reason: String| TypeDesc::Opaque { rust: std::any::type_name::<T>().to_owned(), reason };
-        let format = match tracer.trace_type::<T>(&samples) {
-            Ok((format, _)) => format,
-            Err(e) => return opaque(e.to_string()),
-        };
-        let registry = tracer.registry_unchecked();
-        reflect::Describer { registry: &registry, stack: Vec::new() }.format(&format)
-    }
-
     /// A short human-readable rendering, used by `to_dot` and error messages: `list<integer>`.
     #[must_use]
     pub fn short(&self) -> String {
@@ -165,100 +149,7 @@ impl TypeDesc {
     }
 }
 
-#[cfg(feature = "reflect")]
-mod reflect {
-    use std::collections::BTreeMap;
-
-    use serde_reflection::{ContainerFormat, Format, Named, VariantFormat};
-
-    use super::{FieldDesc, TypeDesc, VariantDesc};
-
-    pub(super) struct Describer<'a> {
-        pub(super) registry: &'a BTreeMap<String, ContainerFormat>,
-        pub(super) stack: Vec<String>,
-    }
-
-    impl Describer<'_> {
-        pub(super) fn format(&mut self, f: &Format) -> TypeDesc {
-            let int = |bits, signed| TypeDesc::Integer { bits, signed };
-            match f {
-                Format::Variable(_) => TypeDesc::Opaque { rust: "?".into(), reason: "type could not be traced".into() },
-                Format::TypeName(name) => self.container(name),
-                Format::Unit => TypeDesc::Unit,
-                Format::Bool => TypeDesc::Boolean,
-                Format::I8 => int(8, true),
-                Format::I16 => int(16, true),
-                Format::I32 => int(32, true),
-                Format::I64 => int(64, true),
-                Format::I128 => int(128, true),
-                Format::U8 => int(8, false),
-                Format::U16 => int(16, false),
-                Format::U32 => int(32, false),
-                Format::U64 => int(64, false),
-                Format::U128 => int(128, false),
-                Format::F32 => TypeDesc::Float { bits: 32 },
-                Format::F64 => TypeDesc::Float { bits: 64 },
-                Format::Char => TypeDesc::Char,
-                Format::Str => TypeDesc::String,
-                Format::Bytes => TypeDesc::Bytes,
-                Format::Option(inner) => TypeDesc::Optional { inner: Box::new(self.format(inner)) },
-                Format::Seq(items) => TypeDesc::List { items: Box::new(self.format(items)) },
-                Format::Map { key, value } => {
-                    TypeDesc::Map { key: Box::new(self.format(key)), values: Box::new(self.format(value)) }
-                }
-                Format::Tuple(items) => TypeDesc::Tuple { items: self.formats(items) },
-                Format::TupleArray { content, size } => {
-                    TypeDesc::Array { items: Box::new(self.format(content)), len: *size }
-                }
-            }
-        }
-
-        fn formats(&mut self, fs: &[Format]) -> Vec<TypeDesc> {
-            fs.iter().map(|f| self.format(f)).collect()
-        }
-
-        fn fields(&mut self, fs: &[Named<Format>]) -> Vec<FieldDesc> {
-            fs.iter().map(|n| FieldDesc { name: n.name.clone(), ty: self.format(&n.value) }).collect()
-        }
-
-        fn container(&mut self, name: &str) -> TypeDesc {
-            if self.stack.iter().any(|s| s == name) {
-                return TypeDesc::Ref { name: name.to_owned() };
-            }
-            let Some(c) = self.registry.get(name) else {
-                return TypeDesc::Opaque { rust: name.to_owned(), reason: "type was named but not traced".into() };
-            };
-            self.stack.push(name.to_owned());
-            let name = name.to_owned();
-            let desc = match c {
-                ContainerFormat::UnitStruct => TypeDesc::TupleStruct { name, items: Vec::new() },
-                ContainerFormat::NewTypeStruct(f) => TypeDesc::TupleStruct { name, items: vec![self.format(f)] },
-                ContainerFormat::TupleStruct(fs) => TypeDesc::TupleStruct { name, items: self.formats(fs) },
-                ContainerFormat::Struct(fs) => TypeDesc::Struct { name, fields: self.fields(fs) },
-                ContainerFormat::Enum(variants) => TypeDesc::Enum {
-                    name,
-                    variants: variants
-                        .values()
-                        .map(|v| {
-                            let mut d = VariantDesc { name: v.name.clone(), fields: Vec::new(), items: Vec::new() };
-                            match &v.value {
-                                VariantFormat::Variable(_) | VariantFormat::Unit => {}
-                                VariantFormat::NewType(f) => d.items = vec![self.format(f)],
-                                VariantFormat::Tuple(fs) => d.items = self.formats(fs),
-                                VariantFormat::Struct(fs) => d.fields = self.fields(fs),
-                            }
-                            d
-                        })
-                        .collect(),
-                },
-            };
-            self.stack.pop();
-            desc
-        }
-    }
-}
-
-#[cfg(all(test, feature = "reflect"))]
+#[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, HashMap};
 
@@ -336,5 +227,100 @@ mod tests {
     fn serializes_with_a_type_tag() {
         let json = serde_json::to_value(TypeDesc::of::<Vec<i64>>()).unwrap();
         assert_eq!(json, serde_json::json!({"type": "list", "items": {"type": "integer", "bits": 64, "signed": true}}));
+    }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    enum Unit {
+        Celsius,
+        Fahrenheit,
+        Custom { name: String, factor: f64 },
+    }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Reading {
+        unit: Unit,
+        maybe: Option<Unit>,
+    }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    enum List {
+        Cons(i32, Box<List>),
+        Nil,
+    }
+
+    /// The variant names of the first enum found in `t`, depth first.
+    fn variants(t: &TypeDesc) -> Vec<String> {
+        match t {
+            TypeDesc::Enum { variants, .. } => variants.iter().map(|v| v.name.clone()).collect(),
+            TypeDesc::List { items: t } | TypeDesc::Optional { inner: t } => variants(t),
+            TypeDesc::Map { values, .. } => variants(values),
+            TypeDesc::Tuple { items } => items.iter().map(variants).find(|v| !v.is_empty()).unwrap_or_default(),
+            TypeDesc::Struct { fields, .. } => {
+                fields.iter().map(|f| variants(&f.ty)).find(|v| !v.is_empty()).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn every_variant_is_listed_wherever_the_enum_appears() {
+        let all = ["Celsius", "Fahrenheit", "Custom"];
+        assert_eq!(variants(&TypeDesc::of::<Unit>()), all);
+        assert_eq!(variants(&TypeDesc::of::<Vec<Unit>>()), all, "in a list");
+        assert_eq!(variants(&TypeDesc::of::<Option<Unit>>()), all, "in an option");
+        assert_eq!(variants(&TypeDesc::of::<Vec<Option<Unit>>>()), all, "in a tolerant map's output");
+        assert_eq!(variants(&TypeDesc::of::<BTreeMap<String, Unit>>()), all, "in a map");
+        assert_eq!(variants(&TypeDesc::of::<(i64, Unit)>()), all, "in a tuple");
+        let r = TypeDesc::of::<Reading>();
+        assert_eq!(variants(&r), all, "in a struct field");
+        let TypeDesc::Struct { fields, .. } = &r else { panic!("{r:?}") };
+        assert_eq!(variants(&fields[1].ty), all, "the same enum twice in one struct");
+        let TypeDesc::List { items } = TypeDesc::of::<Vec<Unit>>() else { panic!("not a list") };
+        let TypeDesc::Enum { variants: vs, .. } = *items else { panic!("not an enum") };
+        assert_eq!(vs[2].fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["name", "factor"]);
+    }
+
+    #[test]
+    fn a_recursive_enum_is_described_with_a_reference() {
+        let l = TypeDesc::of::<List>();
+        let TypeDesc::Enum { variants, .. } = &l else { panic!("{l:?}") };
+        assert_eq!(variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(), ["Cons", "Nil"]);
+        assert_eq!(variants[0].items, vec![int(32), TypeDesc::Ref { name: "List".into() }]);
+    }
+
+    fn int(bits: u8) -> TypeDesc {
+        TypeDesc::Integer { bits, signed: true }
+    }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Flattened {
+        id: i64,
+        #[serde(flatten)]
+        rest: BTreeMap<String, String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(tag = "kind")]
+    #[allow(dead_code)]
+    enum Tagged {
+        A { x: i64 },
+        B,
+    }
+
+    #[test]
+    fn types_that_read_any_value_say_why() {
+        for (t, rust) in [
+            (TypeDesc::of::<serde_json::Value>(), "serde_json::value::Value"),
+            (TypeDesc::of::<Flattened>(), "Flattened"),
+            (TypeDesc::of::<Tagged>(), "Tagged"),
+        ] {
+            let TypeDesc::Opaque { rust: r, reason } = &t else { panic!("{t:?}") };
+            assert!(r.ends_with(rust), "{r}");
+            assert!(reason.contains("travels as generic JSON"), "{reason}");
+        }
     }
 }
