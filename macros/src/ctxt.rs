@@ -25,6 +25,11 @@ impl Ctxt {
         self.errors.push(error);
     }
 
+    /// Takes the errors of `other` too.
+    pub(crate) fn extend(&mut self, other: Ctxt) {
+        self.errors.extend(other.errors);
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }

@@ -29,17 +29,24 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         cx.error(&item, "`#[workflow]` goes on a function whose body wires tasks together");
         return cx.into_compile_errors();
     };
+    // Errors in the body (and in options or defaults) leave the signature whole: the workflow is
+    // still generated, with a body that never runs, so its uses elsewhere report nothing more.
+    let mut body_cx = Ctxt::default();
     if !attr.is_empty() {
-        cx.error(
+        body_cx.error(
             attr,
             "`#[workflow]` takes no options; set task options on each `#[task]` or with `.with_overrides(...)`",
         );
     }
-    let defaults = take_defaults(&mut cx, &mut func);
-    let model = parse(&mut cx, func, defaults);
+    let defaults = take_defaults(&mut body_cx, &mut func);
+    let model = parse(&mut cx, &mut body_cx, func, defaults);
     if cx.is_empty() {
-        return generate(&model);
+        let body_ok = body_cx.is_empty();
+        let mut out = body_cx.into_compile_errors();
+        out.extend(generate(&model, body_ok));
+        return out;
     }
+    cx.extend(body_cx);
     // Fail soft: a stub with the same name and signature, so uses elsewhere do not cascade.
     let mut errors = cx.into_compile_errors();
     errors.extend(stub(&model));
@@ -76,7 +83,7 @@ fn take_defaults(cx: &mut Ctxt, func: &mut ItemFn) -> Vec<Option<Expr>> {
     out
 }
 
-fn parse(cx: &mut Ctxt, item: ItemFn, defaults: Vec<Option<Expr>>) -> WorkflowModel {
+fn parse(cx: &mut Ctxt, body_cx: &mut Ctxt, item: ItemFn, defaults: Vec<Option<Expr>>) -> WorkflowModel {
     if let Some(a) = &item.sig.asyncness {
         cx.error(
             a,
@@ -99,8 +106,8 @@ fn parse(cx: &mut Ctxt, item: ItemFn, defaults: Vec<Option<Expr>>) -> WorkflowMo
             r.output
         }
     };
-    let body = body::parse(cx, &item.block, params.iter().map(|p| p.name.to_string()));
-    check_nested_outputs(cx, &output, &body);
+    let body = body::parse(body_cx, &item.block, params.iter().map(|p| p.name.to_string()));
+    check_nested_outputs(body_cx, &output, &body);
     WorkflowModel { item, params, defaults, output, body }
 }
 
@@ -136,7 +143,9 @@ fn stub(m: &WorkflowModel) -> TokenStream {
     }
 }
 
-fn generate(m: &WorkflowModel) -> TokenStream {
+/// The workflow's items. With `body_ok` false (its body has errors, already reported), the graph
+/// builder's body is left out: it never runs, since the crate does not compile.
+fn generate(m: &WorkflowModel, body_ok: bool) -> TokenStream {
     let func = &m.item;
     let vis = &func.vis;
     let ident = &func.sig.ident;
@@ -149,7 +158,11 @@ fn generate(m: &WorkflowModel) -> TokenStream {
     let binder = signature::binder(ident, vis, "workflow", &m.params);
     let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
     let param_promises = tys.iter().map(|t| quote_spanned!(t.span()=> ::flowmap::__private::Promise<#t>));
-    let body = body_tokens(&m.body, matches!(m.output, Output::Unit));
+    let body = if body_ok {
+        body_tokens(&m.body, matches!(m.output, Output::Unit))
+    } else {
+        quote!(::core::unreachable!("the body of this workflow has errors"))
+    };
     let fm_b = local("__fm_b");
 
     // One typed function per default: its expression is checked once, used twice.

@@ -118,4 +118,16 @@ fn nested_tuple_output(xs: Vec<i64>) -> (i64, (i64, i64)) {
     (lo, min_max(xs))
 }
 
-fn main() {}
+/// Uses of a workflow whose body has an error: nothing more is reported for them.
+#[workflow]
+fn uses_a_broken_workflow(x: i64) -> Vec<i64> {
+    let y = annotated(x);
+    let z = map!(annotated)(x = vec![1, 2]);
+    map!(add, partial(b = y))(a = z)
+}
+
+fn main() {
+    let _ = annotated(1);
+    let _ = annotated.graph();
+    let _ = flowmap::Runtime::global().map(|rt| rt.block_on(&annotated, (1,)));
+}
