@@ -417,9 +417,12 @@ fn call_tokens(call: &Call) -> TokenStream {
             }
         }
     };
-    let finish = quote_spanned!(tspan=> .#finish());
+    // The bound inputs, named with the user's call span: a missing input is reported at the call.
+    let bound = syn::Ident::new("__fm_bound", tspan);
+    let finish = quote_spanned!(tspan=> #bound.#finish());
     quote!({
-        let (#target_local, #slots) = #start #(#binds)* #finish;
+        let #bound = #start #(#binds)*;
+        let (#target_local, #slots) = #finish;
         let #overrides_local = #overrides;
         let #after_local = ::std::vec![#(#after),*];
         #node
