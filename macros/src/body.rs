@@ -240,6 +240,20 @@ impl Parser<'_> {
 
     /// An expression that computes with a promise: say why that cannot work, and what to do.
     fn misuse(&mut self, e: &Expr, p: &Ident) {
+        // An `if` whose condition is plain Rust but whose branches call tasks: the graph is fixed.
+        if let Expr::If(i) = e
+            && self.mentions(i.cond.to_token_stream()).is_none()
+        {
+            self.cx.error(
+                i.if_token,
+                format!(
+                    "an `if` around calls is not allowed in a workflow body: the body is built once into a \
+                     fixed graph, so every call in it is a node whatever the condition. Decide inside a \
+                     `#[task]` that takes `{p}`, or write one workflow per case"
+                ),
+            );
+            return;
+        }
         let what = match e {
             Expr::If(_) => "`if` on a promise",
             Expr::Match(_) => "`match` on a promise",

@@ -69,11 +69,13 @@ impl Output {
 pub(crate) struct Returns {
     pub(crate) output: Output,
     pub(crate) fallible: bool,
+    /// The error type of a `Result`, where it is written (for errors about it).
+    pub(crate) error: Option<Type>,
 }
 
 pub(crate) fn returns(cx: &mut Ctxt, ret: &ReturnType) -> Returns {
     let ty = match ret {
-        ReturnType::Default => return Returns { output: Output::Unit, fallible: false },
+        ReturnType::Default => return Returns { output: Output::Unit, fallible: false, error: None },
         ReturnType::Type(_, ty) => ty,
     };
     if let Type::ImplTrait(t) = &**ty {
@@ -84,22 +86,27 @@ pub(crate) fn returns(cx: &mut Ctxt, ret: &ReturnType) -> Returns {
         && let Some(last) = p.path.segments.last()
         && last.ident == "Result"
     {
-        let ok = match &last.arguments {
-            PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
-                GenericArgument::Type(t) => Some(t.clone()),
-                _ => None,
-            }),
-            _ => None,
+        let types: Vec<Type> = match &last.arguments {
+            PathArguments::AngleBracketed(a) => a
+                .args
+                .iter()
+                .filter_map(|g| match g {
+                    GenericArgument::Type(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
         };
-        return match ok {
-            Some(ok) => Returns { output: Output::of(&ok), fallible: true },
+        let error = types.get(1).cloned();
+        return match types.first() {
+            Some(ok) => Returns { output: Output::of(ok), fallible: true, error },
             None => {
                 cx.error(last, "write the output type of `Result`, such as `Result<i64, String>`");
-                Returns { output: Output::Unit, fallible: true }
+                Returns { output: Output::Unit, fallible: true, error }
             }
         };
     }
-    Returns { output: Output::of(ty), fallible: false }
+    Returns { output: Output::of(ty), fallible: false, error: None }
 }
 
 /// The parameters, each a plain `name: Type`; anything else is an error at its token.

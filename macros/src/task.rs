@@ -86,7 +86,9 @@ fn generate(m: &TaskModel) -> TokenStream {
     let value = quote!(__flowmap_value);
     let wrapped = m.returns.output.wrap(&value);
     let convert = if m.returns.fallible {
-        quote_spanned! {func.sig.output.span()=>
+        // An error type that is not an error is reported at that type.
+        let at = m.returns.error.as_ref().map_or_else(|| func.sig.output.span(), Spanned::span);
+        quote_spanned! {at=>
             match #value {
                 ::core::result::Result::Ok(#value) => ::core::result::Result::Ok(#wrapped),
                 ::core::result::Result::Err(e) => ::core::result::Result::Err(::flowmap::__private::task_error(e)),

@@ -135,7 +135,7 @@ impl<T> fmt::Debug for Unset<T> {
 #[diagnostic::on_unimplemented(
     message = "this input expects `{T}`, but the value given is a `{Self}`",
     label = "expected a value of type `{T}`",
-    note = "in a `map!`, a mapped input takes a `Vec` of the task's parameter type; a `partial(...)` input takes the parameter type itself"
+    note = "give a value of the parameter's type; only the mapped inputs of a `map!` take a `Vec` of it (and its `partial(...)` inputs the type itself)"
 )]
 pub trait SlotFor<T> {
     /// The slot it fills (itself), named so a mismatch does not cascade into later errors.

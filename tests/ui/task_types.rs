@@ -20,4 +20,9 @@ fn uses_it(x: i64) -> i64 {
     takes_not_data(n)
 }
 
+#[task]
+fn error_is_not_an_error(x: i64) -> Result<i64, i32> {
+    if x < 0 { Err(-1) } else { Ok(x) }
+}
+
 fn main() {}

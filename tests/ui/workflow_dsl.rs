@@ -126,6 +126,11 @@ fn uses_a_broken_workflow(x: i64) -> Vec<i64> {
     map!(add, partial(b = y))(a = z)
 }
 
+#[workflow]
+fn if_around_calls(x: i64) -> i64 {
+    if true { double(x) } else { double(1) }
+}
+
 fn main() {
     let _ = annotated(1);
     let _ = annotated.graph();
