@@ -74,9 +74,9 @@ pub use flowmap_macros::{map, task, workflow};
 pub use flowmap_model::{Quantity, Ratio, ResourceKey, Resources, Settings, graph, types};
 pub use flowmap_runtime::events;
 pub use flowmap_runtime::{
-    BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, Data, Defaults, ElementFailure,
-    Error, Event, EventKind, MapFailure, NodeError, PanicError, Promise, Report, Runtime, RuntimeBuilder, Target, Task,
-    TimeoutError, Workflow, WorkflowFn, WorkflowRun,
+    BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, Data, Defaults, Done,
+    ElementFailure, Error, Event, EventKind, MapFailure, NodeError, PanicError, Promise, Report, Runtime,
+    RuntimeBuilder, Target, Task, TimeoutError, Workflow, WorkflowFn, WorkflowRun,
 };
 
 /// Guides: the rules of the local runtime, and how the crates fit together.

@@ -118,8 +118,9 @@ fn write_then_read_unit(key: String) -> String {
 }
 
 #[workflow]
-fn after_an_input(key: String) -> String {
-    read_marker(key).after(key)
+fn after_a_constant(key: String) -> String {
+    let fixed = String::from("not a call");
+    read_marker(key).after(fixed)
 }
 
 #[tokio::test]
@@ -138,8 +139,12 @@ async fn ordering_after_runs_a_node_only_once_the_named_calls_have_ended() {
         serde_json::to_value(&unit.nodes[1].inputs[1].binding).unwrap(),
         serde_json::json!({"kind": "after", "node": "n0"})
     );
-    let e = after_an_input.graph().unwrap_err();
-    assert!(e.report().to_string().contains("`.after(...)` waits for calls"), "{}", e.report());
+    let e = after_a_constant.graph().unwrap_err();
+    assert!(
+        e.report().to_string().contains("one of its arguments is a constant, not the result of a call"),
+        "{}",
+        e.report()
+    );
 }
 
 // ---- concurrency ---------------------------------------------------------------------------

@@ -96,10 +96,13 @@ fn is_constructor(func: &Expr) -> bool {
 struct Parser<'a> {
     cx: &'a mut Ctxt,
     scope: HashSet<String>,
+    /// The workflow's parameters: promises, but not results of calls.
+    params: HashSet<String>,
 }
 
 pub(crate) fn parse(cx: &mut Ctxt, block: &Block, params: impl IntoIterator<Item = String>) -> Body {
-    let mut p = Parser { cx, scope: params.into_iter().collect() };
+    let params: HashSet<String> = params.into_iter().collect();
+    let mut p = Parser { cx, scope: params.clone(), params };
     let mut stmts = Vec::new();
     let mut tail = None;
     let n = block.stmts.len();
@@ -310,8 +313,27 @@ impl Parser<'_> {
                         );
                     }
                     for arg in &mc.args {
-                        match self.expr(arg) {
-                            handle @ (WExpr::Promise(_) | WExpr::Output(_) | WExpr::Call(_)) => after.push(handle),
+                        let named = match unparen(arg) {
+                            Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+                            _ => None,
+                        };
+                        match (self.expr(arg), named) {
+                            (WExpr::Promise(p), _) if self.params.contains(&p.to_string()) => self.cx.error(
+                                &p,
+                                format!(
+                                    "`{p}` is an input of this workflow, not the result of a call: there is no call \
+                                     to wait for. `.after(...)` takes results of earlier calls, such as `w` with \
+                                     `let w = write(path);`"
+                                ),
+                            ),
+                            (handle @ (WExpr::Promise(_) | WExpr::Output(_) | WExpr::Call(_)), _) => after.push(handle),
+                            (_, Some(name)) => self.cx.error(
+                                arg,
+                                format!(
+                                    "`{name}` is not the result of a call made earlier in this workflow; \
+                                     `.after(...)` takes such results, such as `w` with `let w = write(path);`"
+                                ),
+                            ),
                             _ => self.cx.error(
                                 arg,
                                 "`.after(...)` takes the results of calls in this workflow, such as `w` with \

@@ -194,14 +194,12 @@ pub enum BuildError {
         second: String,
     },
     /// `.after(...)` names something that is not the result of a call of this workflow.
-    #[error(
-        "node {node}: `.after(...)` waits for calls, but one of its arguments is {binding:?}, not the result of a call"
-    )]
+    #[error("node {node}: `.after(...)` waits for calls, but one of its arguments is {what}, not the result of a call")]
     AfterNotACall {
         /// The node's id.
         node: String,
-        /// What was given.
-        binding: flowmap_model::graph::Binding,
+        /// What was given: the workflow input `path`, a constant.
+        what: String,
     },
     /// A `map!` with no mapped list (the macro rejects this).
     #[error("node {node}: the map of `{target}` has no mapped list input")]
@@ -483,7 +481,9 @@ impl fmt::Display for MapFailure {
             self.succeeded, self.total, self.required, self.failed
         )?;
         // Which ones (the first few); the first failure itself is this error's source.
-        let indices: Vec<String> = self.errors.iter().filter_map(|e| e.index).map(|i| i.to_string()).collect();
+        let mut indices: Vec<usize> = self.errors.iter().filter_map(|e| e.index).collect();
+        indices.sort_unstable();
+        let indices: Vec<String> = indices.iter().map(ToString::to_string).collect();
         if !indices.is_empty() {
             let more = if self.failed > indices.len() { ", …" } else { "" };
             write!(f, ": element{} {}{more}", if self.failed == 1 { "" } else { "s" }, indices.join(", "))?;

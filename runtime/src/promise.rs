@@ -210,3 +210,24 @@ impl After for Done {
         Done::source(self)
     }
 }
+
+/// The results of a call with several outputs, all from the same call.
+macro_rules! after_tuples {
+    ($( ($($P:ident $i:tt),*) )*) => {$(
+        impl<$($P: After),*> After for ($($P,)*) {
+            fn source(&self) -> Source {
+                self.0.source()
+            }
+        }
+    )*};
+}
+
+after_tuples! {
+    (A 0, B 1)
+    (A 0, B 1, C 2)
+    (A 0, B 1, C 2, D 3)
+    (A 0, B 1, C 2, D 3, E 4)
+    (A 0, B 1, C 2, D 3, E 4, F 5)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7)
+}

@@ -102,6 +102,16 @@ fn after_nothing(x: i64) -> i64 {
 }
 
 #[workflow]
+fn after_an_input(x: i64) -> i64 {
+    double(x).after(x)
+}
+
+#[workflow]
+fn after_an_unknown_name(x: i64) -> i64 {
+    double(x).after(written)
+}
+
+#[workflow]
 fn after_on_a_promise(x: i64) -> i64 {
     let y = double(x);
     x.after(y)

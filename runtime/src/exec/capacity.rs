@@ -222,9 +222,12 @@ impl Capacity {
         for (slot, key) in [ResourceKey::Cpu, ResourceKey::Mem, ResourceKey::Gpu].into_iter().enumerate() {
             let Some(q) = requests.get(key) else { continue };
             let (amount, shown) = match key {
-                ResourceKey::Cpu => (q.millis(), format!("{} CPUs", fmt_millis(self.total[0]))),
+                ResourceKey::Cpu => {
+                    let cpus = fmt_millis(self.total[0]);
+                    (q.millis(), format!("{cpus} CPU{}", if cpus == "1" { "" } else { "s" }))
+                }
                 ResourceKey::Mem => (q.units(), format!("{} of memory", fmt_bytes(self.total[1]))),
-                _ => (q.units(), format!("{} GPUs", self.total[2])),
+                _ => (q.units(), format!("{} GPU{}", self.total[2], if self.total[2] == 1 { "" } else { "s" })),
             };
             r.amounts[slot] = u64::try_from(amount).ok().filter(|a| *a <= self.total[slot]).ok_or_else(|| {
                 NodeError::Unschedulable { resource: key.name(), requested: q.text().to_owned(), capacity: shown }

@@ -130,7 +130,11 @@ impl GraphBuilder {
                 // A node that could not be added has its own error already.
                 Source::Unbuilt => return None,
                 Source::Input(_) | Source::Constant(_) => {
-                    self.errors.push(BuildError::AfterNotACall { node: id, binding: self.binding(*source) });
+                    let what = match self.binding(*source) {
+                        Binding::Input { name } => format!("the workflow input `{name}`"),
+                        _ => "a constant".to_owned(),
+                    };
+                    self.errors.push(BuildError::AfterNotACall { node: id, what });
                     return None;
                 }
             }
