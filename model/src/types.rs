@@ -323,4 +323,52 @@ mod tests {
             assert!(reason.contains("travels as generic JSON"), "{reason}");
         }
     }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Meters(f64);
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Pair(i64, String);
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Marker;
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Everything {
+        boxed: Box<Meters>,
+        twice: Option<Option<bool>>,
+        pair: Pair,
+        marker: Marker,
+        count: std::num::NonZeroU32,
+        nested: HashMap<String, Vec<Option<Unit>>>,
+        letter: char,
+    }
+
+    #[test]
+    fn newtypes_tuple_structs_boxes_and_nested_collections_are_described() {
+        let t = TypeDesc::of::<Everything>();
+        let TypeDesc::Struct { fields, .. } = &t else { panic!("{t:?}") };
+        let ty = |name: &str| &fields.iter().find(|f| f.name == name).unwrap().ty;
+        assert_eq!(
+            *ty("boxed"),
+            TypeDesc::TupleStruct { name: "Meters".into(), items: vec![TypeDesc::Float { bits: 64 }] }
+        );
+        assert_eq!(ty("twice").short(), "optional<optional<boolean>>");
+        assert_eq!(ty("pair").short(), "Pair");
+        assert_eq!(*ty("marker"), TypeDesc::TupleStruct { name: "Marker".into(), items: vec![] });
+        assert_eq!(*ty("count"), TypeDesc::Integer { bits: 32, signed: false });
+        assert_eq!(variants(ty("nested")), ["Celsius", "Fahrenheit", "Custom"]);
+        assert_eq!(*ty("letter"), TypeDesc::Char);
+    }
+
+    #[test]
+    fn a_type_that_refuses_the_made_up_value_says_so() {
+        let t = TypeDesc::of::<std::net::IpAddr>();
+        let TypeDesc::Opaque { reason, .. } = &t else { panic!("{t:?}") };
+        assert!(reason.contains("refused the value made up to trace it"), "{reason}");
+    }
 }

@@ -339,4 +339,52 @@ mod tests {
         drop(held);
         assert!(c.admit(&all).now_or_never().is_some(), "the capacity came back whole");
     }
+
+    #[test]
+    fn under_load_capacity_is_never_exceeded_and_every_waiter_is_served() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let c = Arc::new(Capacity::new(4000, 8 << 30, 2));
+        let held = Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]);
+        let max = Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]);
+        rt.block_on(async {
+            let mut tasks = Vec::new();
+            for i in 0..400u64 {
+                let (c, held, max) = (c.clone(), held.clone(), max.clone());
+                // A mix of sizes, a whole-capacity one among them, and some waiters that give up.
+                let r = Request { amounts: [(i % 6) * 800, (i % 5) << 30, i % 3] };
+                let r = if i % 97 == 0 { Request { amounts: [4000, 8 << 30, 2] } } else { r };
+                tasks.push(tokio::spawn(async move {
+                    let admitted = if i % 11 == 0 {
+                        match tokio::time::timeout(std::time::Duration::from_micros(50), c.admit(&r)).await {
+                            Ok(a) => a,
+                            Err(_) => return,
+                        }
+                    } else {
+                        c.admit(&r).await
+                    };
+                    for k in 0..3 {
+                        let now = held[k].fetch_add(r.amounts[k], Ordering::SeqCst) + r.amounts[k];
+                        max[k].fetch_max(now, Ordering::SeqCst);
+                    }
+                    tokio::task::yield_now().await;
+                    for k in 0..3 {
+                        held[k].fetch_sub(r.amounts[k], Ordering::SeqCst);
+                    }
+                    drop(admitted);
+                }));
+            }
+            for t in tasks {
+                tokio::time::timeout(std::time::Duration::from_secs(30), t)
+                    .await
+                    .expect("a waiter was never served")
+                    .unwrap();
+            }
+        });
+        assert!(max[0].load(Ordering::SeqCst) <= 4000 && max[1].load(Ordering::SeqCst) <= 8 << 30);
+        assert!(max[2].load(Ordering::SeqCst) <= 2);
+        // Everything came back: the whole capacity is free again.
+        let all = Request { amounts: [4000, 8 << 30, 2] };
+        assert!(c.admit(&all).now_or_never().is_some(), "capacity was lost");
+    }
 }
