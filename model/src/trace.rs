@@ -5,7 +5,10 @@
 //! `Some`). An enum shows one variant per pass, so tracing is repeated, each pass taking the next
 //! variant not seen yet of every enum, at any depth, until every variant of every enum has been
 //! seen. A recursive type is cut where it refers to itself: there, sequences and maps are empty,
-//! options are `None`, and the descriptor says `Ref`. A type that reads "any" value (such as
+//! options are `None`, and the descriptor says `Ref`. A type that parses its text (an address, a
+//! date, a UUID) refuses most strings: where a string is refused, the pass is made again with the
+//! next of a few common samples there, and the type is a string on the wire. A type that reads
+//! "any" value (such as
 //! `serde_json::Value`, a `#[serde(flatten)]` struct or an internally tagged enum) cannot be
 //! traced this way and is described as `Opaque`, with the reason.
 
@@ -39,7 +42,14 @@ impl TypeDesc {
             tracer.stack.clear();
             tracer.variants_in_progress.clear();
             tracer.progress = false;
+            tracer.strings = 0;
+            tracer.last_string = None;
             if let Err(e) = T::deserialize(Tracing { tracer: &mut tracer, slot: &mut root }) {
+                // A string its type parses (a date, a UUID, an address): try the next sample there.
+                if let Some(at) = tracer.last_string.filter(|at| tracer.retry_string(*at)) {
+                    let _ = at;
+                    continue;
+                }
                 return TypeDesc::Opaque { rust: std::any::type_name::<T>().to_owned(), reason: e.0 };
             }
             if tracer.complete() || !tracer.progress {
@@ -85,9 +95,51 @@ struct Tracer {
     progress: bool,
     /// The enum variants being traced, outermost first.
     variants_in_progress: Vec<(&'static str, usize)>,
+    /// Which sample each string read of a pass gets, by its place in the pass.
+    string_samples: Vec<usize>,
+    /// String reads so far in this pass, and the place of the last one.
+    strings: usize,
+    last_string: Option<usize>,
 }
 
+/// Strings made up for types that parse their text, tried in turn where one is refused.
+const STRING_SAMPLES: &[&str] = &[
+    "",
+    "0",
+    "1970-01-01T00:00:00Z",
+    "1970-01-01",
+    "00:00:00",
+    "00000000-0000-0000-0000-000000000000",
+    "127.0.0.1",
+    "127.0.0.1:80",
+    "http://localhost/",
+    "1s",
+    "a",
+];
+
 impl Tracer {
+    /// The string for the next string read of this pass.
+    fn next_string(&mut self) -> &'static str {
+        let at = self.strings;
+        self.strings += 1;
+        self.last_string = Some(at);
+        if self.string_samples.len() <= at {
+            self.string_samples.resize(at + 1, 0);
+        }
+        STRING_SAMPLES[self.string_samples[at]]
+    }
+
+    /// Takes the next sample for string read `at`; `false` when none is left.
+    fn retry_string(&mut self, at: usize) -> bool {
+        match self.string_samples.get_mut(at) {
+            Some(k) if *k + 1 < STRING_SAMPLES.len() => {
+                *k += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn complete(&self) -> bool {
         self.containers.values().all(|c| match c {
             Container::Enum { names, seen } => seen.len() >= names.len(),
@@ -192,11 +244,24 @@ impl<'de> de::Deserializer<'de> for Tracing<'_> {
         deserialize_f32 => visit_f32(0.0), TypeDesc::Float { bits: 32 };
         deserialize_f64 => visit_f64(0.0), TypeDesc::Float { bits: 64 };
         deserialize_char => visit_char('a'), TypeDesc::Char;
-        deserialize_str => visit_str(""), TypeDesc::String;
-        deserialize_string => visit_string(String::new()), TypeDesc::String;
+
         deserialize_bytes => visit_bytes(&[]), TypeDesc::Bytes;
         deserialize_byte_buf => visit_byte_buf(Vec::new()), TypeDesc::Bytes;
         deserialize_unit => visit_unit(), TypeDesc::Unit;
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Untraceable> {
+        *self.slot = TypeDesc::String;
+        let sample = self.tracer.next_string();
+        let result = visitor.visit_str(sample);
+        if result.is_ok() {
+            self.tracer.last_string = None;
+        }
+        result
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Untraceable> {
+        self.deserialize_str(visitor)
     }
 
     fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Untraceable> {

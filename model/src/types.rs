@@ -365,9 +365,33 @@ mod tests {
         assert_eq!(*ty("letter"), TypeDesc::Char);
     }
 
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Parsed {
+        address: std::net::IpAddr,
+        socket: std::net::SocketAddr,
+        name: String,
+    }
+
+    /// Parses a number only.
+    #[allow(dead_code)]
+    struct Strict;
+
+    impl<'de> Deserialize<'de> for Strict {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let text = String::deserialize(d)?;
+            if text.starts_with('#') { Ok(Strict) } else { Err(serde::de::Error::custom("expected `#…`")) }
+        }
+    }
+
     #[test]
-    fn a_type_that_refuses_the_made_up_value_says_so() {
-        let t = TypeDesc::of::<std::net::IpAddr>();
+    fn a_type_that_parses_its_text_is_a_string_on_the_wire() {
+        let t = TypeDesc::of::<Parsed>();
+        let TypeDesc::Struct { fields, .. } = &t else { panic!("{t:?}") };
+        assert_eq!(fields[0].ty, TypeDesc::String, "an address is written as a string");
+        assert_eq!(fields[2].ty, TypeDesc::String);
+        // No sample fits: opaque, saying why.
+        let t = TypeDesc::of::<Strict>();
         let TypeDesc::Opaque { reason, .. } = &t else { panic!("{t:?}") };
         assert!(reason.contains("refused the value made up to trace it"), "{reason}");
     }
