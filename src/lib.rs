@@ -75,7 +75,7 @@ pub use flowmap_model::{Quantity, Ratio, ResourceKey, Resources, Settings, graph
 pub use flowmap_runtime::events;
 pub use flowmap_runtime::{
     BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, Data, Defaults, Done,
-    ElementFailure, Error, Event, EventKind, MapFailure, NodeError, PanicError, Promise, Report, Runtime,
+    ElementFailure, Error, Event, EventKind, JsonRunError, MapFailure, NodeError, PanicError, Promise, Report, Runtime,
     RuntimeBuilder, Target, Task, TimeoutError, Workflow, WorkflowFn, WorkflowRun,
 };
 

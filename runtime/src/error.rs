@@ -120,6 +120,14 @@ impl Error {
 #[derive(Debug)]
 pub struct Report<'a>(&'a (dyn std::error::Error + 'static));
 
+impl<'a> Report<'a> {
+    /// The report of any error, such as a [`crate::JsonRunError`].
+    #[must_use]
+    pub fn new(error: &'a (dyn std::error::Error + 'static)) -> Self {
+        Report(error)
+    }
+}
+
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)?;

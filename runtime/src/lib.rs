@@ -16,6 +16,7 @@ mod data;
 mod error;
 pub mod events;
 mod exec;
+mod json;
 mod panics;
 mod plan;
 mod promise;
@@ -30,11 +31,12 @@ pub use crate::error::{
     MapFailure, NodeError, PanicError, Report, TimeoutError,
 };
 pub use crate::events::{Event, EventKind};
+pub use crate::json::JsonRunError;
 pub use crate::plan::Compiled;
 pub use crate::plan::target::{Defaults, Runnable, Target, Task, Workflow};
 pub use crate::promise::{Done, Promise};
-pub use crate::runtime::{RunFuture, Runtime, RuntimeBuilder};
-pub use crate::workflow_fn::{WorkflowFn, WorkflowRun};
+pub use crate::runtime::{Runtime, RuntimeBuilder};
+pub use crate::workflow_fn::{RunFuture, WorkflowFn, WorkflowRun};
 
 #[doc(hidden)]
 pub mod __private {

@@ -1,9 +1,7 @@
 //! The embedded runtime: its capacity, its threads, and running workflows.
 
 use std::fmt;
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
 
@@ -20,7 +18,7 @@ use crate::panics::panic_message;
 use crate::panics::quiet;
 use crate::plan::target::{Defaults, Workflow};
 use crate::tuple::{InputTuple, OutputTuple};
-use crate::workflow_fn::{Output, WorkflowFn, WorkflowRun};
+use crate::workflow_fn::{Output, RunFuture, WorkflowFn, WorkflowRun};
 
 /// The embedded local runtime.
 ///
@@ -323,9 +321,6 @@ fn defaults_of<W: Defaults>() -> Result<W::Input, Error> {
         }]),
     })
 }
-
-/// A boxed run of a workflow, borrowing for `'a`.
-pub type RunFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
 /// `my_workflow(args)`: runs on the default runtime.
 #[doc(hidden)]

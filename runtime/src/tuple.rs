@@ -79,6 +79,8 @@ pub trait InputTuple: Send + Sized + 'static {
     fn into_values(self) -> Vec<Value>;
     /// Rebuilds the inputs of a plain call; `names` are the parameter names, for errors.
     fn from_values(values: &[Value], names: &[&str]) -> Result<Self, NodeError>;
+    /// Reads the inputs from JSON, one value per input; the error gives the input's position.
+    fn from_json(values: Vec<serde_json::Value>) -> Result<Self, (usize, serde_json::Error)>;
     /// Reads a map's columns; `mapped[i]` says whether input `i` is a mapped list.
     fn columns(values: Vec<Value>, mapped: &[bool], names: &[&str]) -> Result<Self::Columns, NodeError>;
     /// The length of each mapped column, by position (`None` for a whole value).
@@ -97,7 +99,7 @@ pub trait OutputTuple: Sized + Send + 'static {
     /// What a map tolerating failures returns: `Promise<Vec<Option<T>>>`, ...
     type OptionListPromises;
     /// What running the workflow returns: `T` for one output, the tuple for several.
-    type Value;
+    type Value: serde::Serialize;
     /// Output types in order.
     fn types() -> Vec<TypeDesc>;
     /// Types of a strict map's outputs (`Vec<T>`).
@@ -197,6 +199,13 @@ macro_rules! tuples {
                         values.get($i).cloned().ok_or(NodeError::Internal("a call has too few inputs"))?,
                         names.get($i).copied().unwrap_or("?"),
                     )?).clone(),
+                )*))
+            }
+            #[allow(unused_variables, unused_mut, clippy::unused_unit)]
+            fn from_json(values: Vec<serde_json::Value>) -> Result<Self, (usize, serde_json::Error)> {
+                let mut values = values.into_iter();
+                Ok(($(
+                    serde_json::from_value::<$T>(values.next().unwrap_or(serde_json::Value::Null)).map_err(|e| ($i, e))?,
                 )*))
             }
             #[allow(unused_variables, unused_mut, clippy::unused_unit)]

@@ -12,8 +12,10 @@ use flowmap_model::graph::Graph;
 
 use crate::error::Error;
 use crate::plan::target::Workflow;
-use crate::runtime::RunFuture;
 use crate::tuple::OutputTuple;
+
+/// A boxed run of a workflow, borrowing for `'a`.
+pub type RunFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
 /// The value a run of workflow `M` gives.
 pub type Output<M> = <<M as crate::Target>::Output as OutputTuple>::Value;
