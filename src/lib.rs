@@ -79,6 +79,12 @@ pub use flowmap_runtime::{
     RuntimeBuilder, Target, Task, TimeoutError, Workflow, WorkflowFn, WorkflowRun,
 };
 
+/// A command-line app for the program's workflows (the `cli` feature).
+#[cfg(feature = "cli")]
+pub mod cli {
+    pub use flowmap_cli::App;
+}
+
 /// Guides: the rules of the local runtime, and how the crates fit together.
 pub mod docs {
     #[doc = include_str!("../docs/semantics.md")]

@@ -1,0 +1,341 @@
+//! [`App`]: the commands, and what each does.
+
+use std::fmt;
+use std::future::Future;
+use std::io::Write;
+use std::pin::Pin;
+use std::process::ExitCode;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use flowmap_model::graph::Graph;
+use flowmap_runtime::__private::InputTuple;
+use flowmap_runtime::{Error, JsonRunError, Report, Runtime, WorkflowFn};
+use serde_json::Value as Json;
+
+use crate::example::example;
+use crate::mermaid::mermaid;
+
+/// A run of a workflow with JSON inputs.
+type JsonRun = Box<
+    dyn for<'a> Fn(&'a Runtime, Vec<Option<Json>>) -> Pin<Box<dyn Future<Output = Result<Json, JsonRunError>> + 'a>>
+        + Send
+        + Sync,
+>;
+
+struct Registered {
+    name: String,
+    graph: Result<&'static Graph, Error>,
+    run: JsonRun,
+}
+
+/// A command-line app for the workflows registered with [`App::workflow`].
+pub struct App {
+    name: String,
+    workflows: Vec<Registered>,
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("name", &self.name)
+            .field("workflows", &self.workflows.iter().map(|w| &w.name).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// How a command ended.
+enum Outcome {
+    Done,
+    /// A usage error: exit code 2.
+    Usage(String),
+    /// A failed run: exit code 1.
+    Failed(String),
+}
+
+impl App {
+    /// An app named `name` (the binary's name, for help texts).
+    #[must_use]
+    pub fn new(name: impl Into<String>) -> Self {
+        App { name: name.into(), workflows: Vec::new() }
+    }
+
+    /// Registers a workflow: the graph it compiles to names every task and sub-workflow it uses.
+    #[must_use]
+    pub fn workflow<F: WorkflowFn<A>, A: InputTuple>(mut self, workflow: &F) -> Self {
+        let graph = workflow.graph();
+        let name = match &graph {
+            Ok(g) => g.name.clone(),
+            Err(Error::Build { workflow, .. }) => workflow.clone(),
+            Err(_) => std::any::type_name::<F>().rsplit("::").next().unwrap_or_default().to_owned(),
+        };
+        let wf = *workflow;
+        let run: JsonRun = Box::new(move |rt, inputs| Box::pin(async move { rt.run_json(&wf, inputs).await }));
+        self.workflows.push(Registered { name, graph, run });
+        self
+    }
+
+    /// Parses `std::env::args()`, runs the command, and says how it ended.
+    #[must_use]
+    pub fn run(self) -> ExitCode {
+        let code = self.run_from(std::env::args_os(), &mut std::io::stdout(), &mut std::io::stderr());
+        ExitCode::from(code)
+    }
+
+    /// Runs the command in `args` (the binary's name first), writing to `out` and `err`; returns
+    /// the exit code: 0 done, 1 a failed run, 2 a usage error.
+    pub fn run_from<I, T>(&self, args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = match self.command().try_get_matches_from(args) {
+            Ok(m) => m,
+            Err(e) => {
+                let text = e.render().to_string();
+                let _ = if e.use_stderr() { write!(err, "{text}") } else { write!(out, "{text}") };
+                return u8::try_from(e.exit_code()).unwrap_or(2);
+            }
+        };
+        let outcome = match matches.subcommand() {
+            Some(("list", m)) => self.list(m, out),
+            Some(("run", m)) => self.run_command(m, out),
+            Some(("graph", m)) => self.graph(m, out),
+            _ => Outcome::Usage("give a command: list, run or graph (see --help)".into()),
+        };
+        match outcome {
+            Outcome::Done => 0,
+            Outcome::Failed(message) => {
+                let _ = writeln!(err, "error: {message}");
+                1
+            }
+            Outcome::Usage(message) => {
+                let _ = writeln!(err, "error: {message}");
+                2
+            }
+        }
+    }
+
+    fn command(&self) -> Command {
+        let name = self.name.clone();
+        let first = self.workflows.first().map_or("my_workflow", |w| w.name.as_str()).to_owned();
+        let mut run = Command::new("run")
+            .about("Run a workflow; its outputs are printed as JSON")
+            .subcommand_required(true)
+            .after_help(format!(
+                "Examples:\n  {name} run {first}                 every input from its #[default]\n  \
+                 {name} run {first} --<input> '<json>'\n  {name} run {first} --inputs inputs.json"
+            ));
+        for w in &self.workflows {
+            let mut sub = Command::new(w.name.clone()).about(format!("Run workflow `{}`", w.name));
+            if let Ok(g) = &w.graph {
+                for port in &g.interface.inputs {
+                    let default = port.default.as_ref().map(|d| format!(" [default: {d}]")).unwrap_or_default();
+                    sub =
+                        sub.arg(Arg::new(port.name.clone()).long(port.name.clone()).value_name("JSON").help(format!(
+                            "{} (such as {}){default}",
+                            port.ty.short(),
+                            example(&port.ty)
+                        )));
+                }
+            }
+            sub = sub
+                .arg(Arg::new("inputs").long("inputs").value_name("FILE").help("A JSON object of inputs by name"))
+                .arg(
+                    Arg::new("cpus")
+                        .long("cpus")
+                        .value_name("N")
+                        .value_parser(clap::value_parser!(u32))
+                        .help("The runtime's CPUs"),
+                )
+                .arg(
+                    Arg::new("memory").long("memory").value_name("QUANTITY").help("The runtime's memory, such as 8Gi"),
+                );
+            run = run.subcommand(sub);
+        }
+        let graph = Command::new("graph")
+            .about("Print a workflow's graph")
+            .arg(Arg::new("workflow").required(true).value_parser(self.names()))
+            .arg(
+                Arg::new("format")
+                    .long("format")
+                    .value_parser(["dot", "json", "mermaid"])
+                    .default_value("dot")
+                    .help("dot (Graphviz), json (the graph model) or mermaid"),
+            )
+            .arg(Arg::new("output").short('o').long("output").value_name("FILE").help("Write to FILE, not stdout"));
+        Command::new(self.name.clone())
+            .about("Workflows of this program: list them, run one, picture its graph")
+            .subcommand_required(true)
+            .subcommand(
+                Command::new("list")
+                    .about("List the workflows, their inputs, outputs and tasks")
+                    .arg(Arg::new("json").long("json").action(ArgAction::SetTrue).help("As JSON")),
+            )
+            .subcommand(run)
+            .subcommand(graph)
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.workflows.iter().map(|w| w.name.clone()).collect()
+    }
+
+    fn find(&self, name: &str) -> Option<&Registered> {
+        self.workflows.iter().find(|w| w.name == name)
+    }
+
+    fn list(&self, m: &ArgMatches, out: &mut dyn Write) -> Outcome {
+        if m.get_flag("json") {
+            let all: Vec<Json> = self
+                .workflows
+                .iter()
+                .map(|w| match &w.graph {
+                    Ok(g) => serde_json::json!({
+                        "name": g.name,
+                        "inputs": g.interface.inputs,
+                        "outputs": g.interface.outputs,
+                        "tasks": g.tasks.keys().collect::<Vec<_>>(),
+                        "workflows": g.workflows.keys().collect::<Vec<_>>(),
+                    }),
+                    Err(e) => serde_json::json!({"name": w.name, "error": e.report().to_string()}),
+                })
+                .collect();
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            return Outcome::Done;
+        }
+        for w in &self.workflows {
+            let g = match &w.graph {
+                Ok(g) => g,
+                Err(e) => {
+                    let _ = writeln!(out, "{}  (cannot be built: {})", w.name, e.report());
+                    continue;
+                }
+            };
+            let _ = writeln!(out, "{}", g.name);
+            for p in &g.interface.inputs {
+                let default = p.default.as_ref().map(|d| format!(" = {d}")).unwrap_or_default();
+                let _ = writeln!(out, "  input  {}: {}{default}", p.name, p.ty.short());
+            }
+            for p in &g.interface.outputs {
+                let _ = writeln!(out, "  output {}: {}", p.name, p.ty.short());
+            }
+            let tasks: Vec<&str> = g.tasks.keys().map(String::as_str).collect();
+            let _ = writeln!(out, "  tasks  {}", tasks.join(", "));
+        }
+        Outcome::Done
+    }
+
+    fn run_command(&self, m: &ArgMatches, out: &mut dyn Write) -> Outcome {
+        let Some((name, m)) = m.subcommand() else { return Outcome::Usage("name a workflow to run".into()) };
+        let Some(w) = self.find(name) else { return Outcome::Usage(format!("no workflow `{name}`")) };
+        let g = match &w.graph {
+            Ok(g) => g,
+            Err(e) => return Outcome::Failed(e.report().to_string()),
+        };
+        let from_file = match m.get_one::<String>("inputs").map(|path| read_inputs(path)) {
+            Some(Ok(map)) => map,
+            Some(Err(e)) => return Outcome::Usage(e),
+            None => serde_json::Map::new(),
+        };
+        if let Some(unknown) = from_file.keys().find(|k| !g.interface.inputs.iter().any(|p| &p.name == *k)) {
+            let names: Vec<&str> = g.interface.inputs.iter().map(|p| p.name.as_str()).collect();
+            return Outcome::Usage(format!(
+                "the inputs file names `{unknown}`, which `{name}` does not take; its inputs are: {}",
+                names.join(", ")
+            ));
+        }
+        let mut inputs = Vec::with_capacity(g.interface.inputs.len());
+        for p in &g.interface.inputs {
+            let given = match m.get_one::<String>(&p.name) {
+                Some(text) => match serde_json::from_str::<Json>(text) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        return Outcome::Usage(format!(
+                            "--{} is not JSON ({e}); it takes a {}, such as --{} '{}'",
+                            p.name,
+                            p.ty.short(),
+                            p.name,
+                            example(&p.ty)
+                        ));
+                    }
+                },
+                None => from_file.get(&p.name).cloned(),
+            };
+            inputs.push(given);
+        }
+        let mut builder = Runtime::builder();
+        if let Some(cpus) = m.get_one::<u32>("cpus") {
+            builder = builder.cpus(*cpus);
+        }
+        if let Some(memory) = m.get_one::<String>("memory") {
+            builder = builder.memory(memory.clone());
+        }
+        let rt = match builder.build() {
+            Ok(rt) => rt,
+            Err(e) => return Outcome::Usage(e.report().to_string()),
+        };
+        let runner = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(r) => r,
+            Err(e) => return Outcome::Failed(format!("could not start: {e}")),
+        };
+        match runner.block_on((w.run)(&rt, inputs)) {
+            Ok(json) => {
+                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+                Outcome::Done
+            }
+            Err(JsonRunError::Run(e)) => Outcome::Failed(e.report().to_string()),
+            Err(e @ JsonRunError::Output { .. }) => Outcome::Failed(Report::new(&e).to_string()),
+            Err(e) => {
+                let hint = match &e {
+                    JsonRunError::Input { input, .. } | JsonRunError::Missing { input, .. } => g
+                        .interface
+                        .inputs
+                        .iter()
+                        .find(|p| &p.name == input)
+                        .map(|p| format!("\n  such as --{} '{}'", p.name, example(&p.ty)))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                Outcome::Usage(format!("{}{hint}", Report::new(&e)))
+            }
+        }
+    }
+
+    fn graph(&self, m: &ArgMatches, out: &mut dyn Write) -> Outcome {
+        let name = m.get_one::<String>("workflow").map(String::as_str).unwrap_or_default();
+        let Some(w) = self.find(name) else { return Outcome::Usage(format!("no workflow `{name}`")) };
+        let g = match &w.graph {
+            Ok(g) => g,
+            Err(e) => return Outcome::Failed(e.report().to_string()),
+        };
+        let text = match m.get_one::<String>("format").map(String::as_str) {
+            Some("json") => match g.to_json() {
+                Ok(t) => t + "\n",
+                Err(e) => return Outcome::Failed(e.to_string()),
+            },
+            Some("mermaid") => mermaid(g),
+            _ => g.to_dot(),
+        };
+        match m.get_one::<String>("output") {
+            Some(path) => match std::fs::write(path, text) {
+                Ok(()) => Outcome::Done,
+                Err(e) => Outcome::Failed(format!("could not write {path}: {e}")),
+            },
+            None => {
+                let _ = write!(out, "{text}");
+                Outcome::Done
+            }
+        }
+    }
+}
+
+/// The inputs file: a JSON object of inputs by name.
+fn read_inputs(path: &str) -> Result<serde_json::Map<String, Json>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("could not read the inputs file {path}: {e}"))?;
+    match serde_json::from_str::<Json>(&text) {
+        Ok(Json::Object(map)) => Ok(map),
+        Ok(_) => Err(format!(
+            "the inputs file {path} must hold a JSON object of inputs by name, such as {{\"data\": [1, 2]}}"
+        )),
+        Err(e) => Err(format!("the inputs file {path} is not JSON: {e}")),
+    }
+}

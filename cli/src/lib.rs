@@ -1,0 +1,32 @@
+//! A command-line app for a program's workflows, like `pyflyte run`: list them with their
+//! inputs, run one with inputs given per name as JSON, and picture its graph. The program's own
+//! binary calls it:
+//!
+//! ```no_run
+//! use flowmap::prelude::*;
+//!
+//! #[task]
+//! fn detect_anomalies(data_point: i64) -> bool {
+//!     data_point > 11
+//! }
+//!
+//! #[workflow]
+//! fn map_workflow(#[default(vec![10, 12, 11])] data: Vec<i64>) -> Vec<bool> {
+//!     map!(detect_anomalies)(data_point = data)
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     flowmap::cli::App::new("anomalies").workflow(&map_workflow).run()
+//! }
+//! ```
+//!
+//! Then `anomalies list`, `anomalies run map_workflow --data '[1, 50]'` and
+//! `anomalies graph map_workflow --format mermaid`. Exit codes: 0 when the command succeeded, 1
+//! when a run failed, 2 for a usage error (an unknown workflow or input, JSON that does not fit
+//! an input's type).
+
+mod app;
+mod example;
+mod mermaid;
+
+pub use crate::app::App;

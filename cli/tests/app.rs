@@ -1,0 +1,109 @@
+//! The app as a user drives it: commands, inputs, exit codes, output.
+
+use flowmap::prelude::*;
+use flowmap_cli::App;
+
+#[task]
+fn detect_anomalies(data_point: i64) -> bool {
+    data_point > 11
+}
+
+#[workflow]
+fn map_workflow(#[default(vec![10, 12, 11])] data: Vec<i64>) -> Vec<bool> {
+    map!(detect_anomalies)(data_point = data)
+}
+
+#[task]
+fn fails_on_odd(x: i64) -> Result<i64, String> {
+    if x % 2 == 1 { Err(format!("{x} is odd")) } else { Ok(x) }
+}
+
+#[workflow]
+fn evens(xs: Vec<i64>) -> Vec<i64> {
+    map!(fails_on_odd)(x = xs)
+}
+
+fn app() -> App {
+    App::new("anomalies").workflow(&map_workflow).workflow(&evens)
+}
+
+/// Runs `anomalies ARGS...`: exit code, stdout, stderr.
+fn run(args: &[&str]) -> (u8, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = app().run_from(std::iter::once("anomalies").chain(args.iter().copied()), &mut out, &mut err);
+    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+}
+
+#[test]
+fn list_shows_inputs_defaults_outputs_and_tasks() {
+    let (code, out, _) = run(&["list"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("map_workflow\n  input  data: list<integer> = [10,12,11]"), "{out}");
+    assert!(out.contains("  output o0: list<boolean>"), "{out}");
+    assert!(out.contains("  tasks  app::detect_anomalies"), "{out}");
+    let (code, out, _) = run(&["list", "--json"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json[0]["name"], "map_workflow");
+    assert_eq!(json[0]["inputs"][0]["default"], serde_json::json!([10, 12, 11]));
+}
+
+#[test]
+fn run_takes_inputs_by_name_from_defaults_and_from_a_file() {
+    let (code, out, err) = run(&["run", "map_workflow", "--data", "[1, 50]"]);
+    assert_eq!((code, out.as_str()), (0, "[\n  false,\n  true\n]\n"), "{err}");
+    let (code, out, _) = run(&["run", "map_workflow"]);
+    assert_eq!((code, out.as_str()), (0, "[\n  false,\n  true,\n  false\n]\n"));
+    let file = std::env::temp_dir().join(format!("flowmap-cli-inputs-{}.json", std::process::id()));
+    std::fs::write(&file, r#"{"data": [99]}"#).unwrap();
+    let (code, out, _) = run(&["run", "map_workflow", "--inputs", file.to_str().unwrap()]);
+    assert_eq!((code, out.as_str()), (0, "[\n  true\n]\n"));
+}
+
+#[test]
+fn usage_errors_name_the_input_its_type_and_an_example_and_exit_2() {
+    let (code, _, err) = run(&["run", "map_workflow", "--dta", "[1]"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--dta") && err.contains("--data"), "a wrong name says which exist: {err}");
+    let (code, _, err) = run(&["run", "map_workflow", "--data", "[1,"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--data is not JSON") && err.contains("list<integer>") && err.contains("--data '[1, 1]'"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["run", "map_workflow", "--data", "\"ten\""]);
+    assert_eq!(code, 2);
+    assert!(err.contains("input `data` of `map_workflow` takes a list<integer>"), "{err}");
+    let (code, _, err) = run(&["run", "evens"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("input `xs` of `evens` is not given and has no default"), "{err}");
+    let (code, _, _) = run(&["run", "nope"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn a_failed_run_exits_1_with_the_error_chain() {
+    let (code, out, err) = run(&["run", "evens", "--xs", "[2, 3, 4]"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        err.contains("failed at node `n0` (map of task fails_on_odd)")
+            && err.contains("element 1 failed after 1 attempt: 3 is odd"),
+        "{err}"
+    );
+}
+
+#[test]
+fn graph_prints_dot_json_and_mermaid() {
+    let (code, out, _) = run(&["graph", "map_workflow"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("digraph \"map_workflow\""), "{out}");
+    let (code, out, _) = run(&["graph", "map_workflow", "--format", "json"]);
+    assert_eq!(code, 0);
+    let back: flowmap::graph::Graph = serde_json::from_str(&out).unwrap();
+    assert_eq!(back.nodes.len(), 1);
+    let (code, out, _) = run(&["graph", "map_workflow", "--format", "mermaid"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("flowchart LR") && out.contains("in_data -->|data_point| n0"), "{out}");
+    let (code, _, err) = run(&["graph", "map_workflow", "--format", "svg"]);
+    assert_eq!(code, 2, "{err}");
+}
