@@ -4,6 +4,7 @@
 //! cargo run --features cli --example anomalies -- list
 //! cargo run --features cli --example anomalies -- run map_workflow --data '[1, 50]'
 //! cargo run --features cli --example anomalies -- graph map_workflow_with_additional_params --format mermaid
+//! cargo run --features cli --example anomalies -- run sweep --ids '[1, -2, 3]'   # a failing map: exit code 1
 //! ```
 
 use flowmap::prelude::*;
@@ -30,6 +31,29 @@ fn map_workflow_with_additional_params(
     map!(detect_anomalies, concurrency = 1, min_success_ratio = 0.75)(data_point = data)
 }
 
+/// Reads one sensor, slowly as real I/O is; a negative id is a broken sensor.
+#[task(retries = 1)]
+async fn read_sensor(id: i64, millis: u64) -> Result<i64, String> {
+    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+    if id < 0 {
+        return Err(format!("sensor {id} does not answer"));
+    }
+    Ok(id * 10)
+}
+
+/// Reads every sensor, four at a time; one broken sensor fails the run.
+#[workflow]
+fn sweep(
+    #[default(vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])] ids: Vec<i64>,
+    #[default(100)] millis: u64,
+) -> Vec<i64> {
+    map!(read_sensor, concurrency = 4, partial(millis = millis))(id = ids)
+}
+
 fn main() -> std::process::ExitCode {
-    flowmap::cli::App::new("anomalies").workflow(&map_workflow).workflow(&map_workflow_with_additional_params).run()
+    flowmap::cli::App::new("anomalies")
+        .workflow(&map_workflow)
+        .workflow(&map_workflow_with_additional_params)
+        .workflow(&sweep)
+        .run()
 }

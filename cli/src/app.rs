@@ -5,6 +5,7 @@ use std::future::Future;
 use std::io::Write;
 use std::pin::Pin;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use flowmap_model::graph::Graph;
@@ -50,6 +51,8 @@ enum Outcome {
     Usage(String),
     /// A failed run: exit code 1.
     Failed(String),
+    /// Ctrl-C cancelled the run: exit code 130, as shells report an interrupted command.
+    Interrupted(String),
 }
 
 impl App {
@@ -82,7 +85,7 @@ impl App {
     }
 
     /// Runs the command in `args` (the binary's name first), writing to `out` and `err`; returns
-    /// the exit code: 0 done, 1 a failed run, 2 a usage error.
+    /// the exit code: 0 done, 1 a failed run, 2 a usage error, 130 a run cancelled by Ctrl-C.
     pub fn run_from<I, T>(&self, args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
     where
         I: IntoIterator<Item = T>,
@@ -98,7 +101,7 @@ impl App {
         };
         let outcome = match matches.subcommand() {
             Some(("list", m)) => self.list(m, out),
-            Some(("run", m)) => self.run_command(m, out),
+            Some(("run", m)) => self.run_command(m, out, err),
             Some(("graph", m)) => self.graph(m, out),
             _ => Outcome::Usage("give a command: list, run or graph (see --help)".into()),
         };
@@ -111,6 +114,10 @@ impl App {
             Outcome::Usage(message) => {
                 let _ = writeln!(err, "error: {message}");
                 2
+            }
+            Outcome::Interrupted(message) => {
+                let _ = writeln!(err, "{message}");
+                130
             }
         }
     }
@@ -147,8 +154,13 @@ impl App {
                         .value_parser(clap::value_parser!(u32))
                         .help("The runtime's CPUs"),
                 )
+                .arg(Arg::new("memory").long("memory").value_name("QUANTITY").help("The runtime's memory, such as 8Gi"))
                 .arg(
-                    Arg::new("memory").long("memory").value_name("QUANTITY").help("The runtime's memory, such as 8Gi"),
+                    Arg::new("quiet")
+                        .short('q')
+                        .long("quiet")
+                        .action(ArgAction::SetTrue)
+                        .help("Print nothing but the outputs and errors"),
                 );
             run = run.subcommand(sub);
         }
@@ -224,7 +236,7 @@ impl App {
         Outcome::Done
     }
 
-    fn run_command(&self, m: &ArgMatches, out: &mut dyn Write) -> Outcome {
+    fn run_command(&self, m: &ArgMatches, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
         let Some((name, m)) = m.subcommand() else { return Outcome::Usage("name a workflow to run".into()) };
         let Some(w) = self.find(name) else { return Outcome::Usage(format!("no workflow `{name}`")) };
         let g = match &w.graph {
@@ -277,7 +289,35 @@ impl App {
             Ok(r) => r,
             Err(e) => return Outcome::Failed(format!("could not start: {e}")),
         };
-        match runner.block_on((w.run)(&rt, inputs)) {
+        let started = Instant::now();
+        let quiet = m.get_flag("quiet");
+        let result = runner.block_on(async {
+            // Listen for Ctrl-C before the run starts, so that no interrupt is missed.
+            let interrupt = match interrupt() {
+                Ok(interrupt) => interrupt,
+                Err(e) => return Err(format!("could not listen for Ctrl-C: {e}")),
+            };
+            if !quiet {
+                let _ = writeln!(err, "running workflow `{name}` (Ctrl-C cancels it)");
+            }
+            Ok(tokio::select! {
+                result = (w.run)(&rt, inputs) => Some(result),
+                // Dropping the run future cancels its running attempts; nothing is left half-printed.
+                () = interrupt => None,
+            })
+        });
+        let result = match result {
+            Ok(result) => result,
+            Err(e) => return Outcome::Failed(e),
+        };
+        let Some(result) = result else {
+            return Outcome::Interrupted(format!(
+                "interrupted: workflow `{name}` was cancelled after {:.1?} (Ctrl-C); its running attempts \
+                 were cancelled and it has no outputs",
+                started.elapsed()
+            ));
+        };
+        match result {
             Ok(json) => {
                 let _ = writeln!(out, "{}", serde_json::to_string_pretty(&json).unwrap_or_default());
                 Outcome::Done
@@ -326,6 +366,24 @@ impl App {
             }
         }
     }
+}
+
+/// Resolves on Ctrl-C; listening starts when this is called (inside a tokio runtime).
+#[cfg(unix)]
+fn interrupt() -> std::io::Result<impl Future<Output = ()>> {
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    Ok(async move {
+        sigint.recv().await;
+    })
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn interrupt() -> std::io::Result<impl Future<Output = ()>> {
+    let ctrl_c = tokio::signal::ctrl_c();
+    Ok(async move {
+        let _ = ctrl_c.await;
+    })
 }
 
 /// The inputs file: a JSON object of inputs by name.

@@ -1,0 +1,118 @@
+//! The `anomalies` example run as a user runs it: a separate process, its exit code, stdout and stderr.
+//!
+//! `cargo test` builds the examples before it runs any test, so the binary is beside this test's
+//! own (`target/<profile>/examples/`).
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
+    let bin = dir.join("examples").join(format!("anomalies{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: run `cargo test --workspace` (it builds the examples)", bin.display());
+    bin
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let Output { status, stdout, stderr } = Command::new(binary()).args(args).output().expect("the example starts");
+    let code = status.code().unwrap_or_else(|| panic!("ended by a signal: {status}"));
+    (code, String::from_utf8(stdout).unwrap(), String::from_utf8(stderr).unwrap())
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn list_names_every_workflow_with_its_inputs() {
+    let (code, out, err) = run(&["list", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let names: Vec<String> =
+        json(&out).as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(names, ["map_workflow", "map_workflow_with_additional_params", "sweep"]);
+    let (code, out, _) = run(&["list"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("  input  millis: integer = 100"), "{out}");
+}
+
+#[test]
+fn run_takes_defaults_names_and_files() {
+    let (code, out, err) = run(&["run", "map_workflow", "--quiet"]);
+    assert_eq!(
+        (code, json(&out)),
+        (0, serde_json::json!([false, true, false, false, true, true, true, false, true, false])),
+        "{err}"
+    );
+    assert_eq!(err, "", "--quiet prints nothing else");
+    let (code, out, err) = run(&["run", "map_workflow", "--data", "[1, 50]"]);
+    assert_eq!((code, json(&out)), (0, serde_json::json!([false, true])), "{err}");
+    assert!(err.contains("running workflow `map_workflow`"), "{err}");
+    let file = std::env::temp_dir().join(format!("flowmap-cli-inputs-{}.json", std::process::id()));
+    std::fs::write(&file, r#"{"ids": [3, 4], "millis": 1}"#).unwrap();
+    let (code, out, err) = run(&["run", "sweep", "--inputs", file.to_str().unwrap()]);
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!((code, json(&out)), (0, serde_json::json!([30, 40])), "{err}");
+}
+
+#[test]
+fn bad_inputs_are_usage_errors() {
+    let (code, _, err) = run(&["run", "sweep", "--idz", "[1]"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--idz") && err.contains("--ids"), "{err}");
+    let (code, _, err) = run(&["run", "sweep", "--ids", "[1,"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--ids is not JSON") && err.contains("list<integer>"), "{err}");
+    let (code, _, err) = run(&["run", "sweep", "--ids", r#"["a"]"#]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("ids") && err.contains("such as --ids '[1, 1]'"), "{err}");
+}
+
+#[test]
+fn a_failing_map_exits_1_naming_the_element() {
+    let (code, out, err) = run(&["run", "sweep", "--ids", "[1, -2, 3]", "--millis", "1"]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains("element 1 failed after 2 attempts: sensor -2 does not answer"), "{err}");
+}
+
+#[test]
+fn graph_formats() {
+    let (code, out, _) = run(&["graph", "sweep", "--format", "json"]);
+    assert_eq!(code, 0);
+    let graph = serde_json::from_str::<flowmap::graph::Graph>(&out).expect("the JSON reads back into the model");
+    assert_eq!(graph.name, "sweep");
+    let (code, out, _) = run(&["graph", "sweep", "--format", "dot"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("digraph"), "{out}");
+    let (code, out, _) = run(&["graph", "sweep", "--format", "mermaid"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("flowchart"), "{out}");
+}
+
+/// Ctrl-C while a slow map runs: the run is cancelled, a summary printed, exit code 130.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_cancels_the_run() {
+    use std::io::{BufRead, BufReader};
+    // 16 elements of 10 s, four at a time: far longer than the test waits.
+    let mut child = Command::new(binary())
+        .args(["run", "sweep", "--millis", "10000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    // The app prints this line once it listens for Ctrl-C.
+    assert_eq!(first, "running workflow `sweep` (Ctrl-C cancels it)\n");
+    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    let output = child.wait_with_output().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(output.status.code(), Some(130), "{rest}");
+    assert!(rest.starts_with("interrupted: workflow `sweep` was cancelled after"), "{rest}");
+    assert!(!rest.contains("panicked"), "{rest}");
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), "", "no outputs");
+}
