@@ -72,12 +72,12 @@
 
 pub use flowmap_macros::{map, task, workflow};
 pub use flowmap_model::{Quantity, Ratio, ResourceKey, Resources, Settings, graph, types};
-pub use flowmap_runtime::events;
 pub use flowmap_runtime::{
     BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, Data, Defaults, Done,
-    ElementFailure, Error, Event, EventKind, JsonRunError, MapFailure, NodeError, PanicError, Promise, Report, Runtime,
-    RuntimeBuilder, Target, Task, TimeoutError, Workflow, WorkflowFn, WorkflowRun,
+    ElementFailure, Error, Event, EventKind, JsonRunError, MapFailure, NodeError, NodeProgress, NodeState, PanicError,
+    Progress, Promise, Report, Runtime, RuntimeBuilder, Target, Task, TimeoutError, Workflow, WorkflowFn, WorkflowRun,
 };
+pub use flowmap_runtime::{events, progress};
 
 /// A command-line app for the program's workflows (the `cli` feature).
 #[cfg(feature = "cli")]

@@ -17,6 +17,7 @@ use crate::exec::graph::run_graph;
 use crate::panics::panic_message;
 use crate::panics::quiet;
 use crate::plan::target::{Defaults, Workflow};
+use crate::progress::Progress;
 use crate::tuple::{InputTuple, OutputTuple};
 use crate::workflow_fn::{Output, RunFuture, WorkflowFn, WorkflowRun};
 
@@ -161,6 +162,7 @@ impl RuntimeBuilder {
             pool,
             events: broadcast::channel(event_capacity).0,
             next_run: AtomicU64::new(0),
+            board: Arc::default(),
         });
         Ok(Runtime { shared, tokio: Some(tokio) })
     }
@@ -200,6 +202,13 @@ impl Runtime {
     #[must_use]
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.shared.events.subscribe()
+    }
+
+    /// Watches the progress of the nodes of every run started while the watcher lives: counts
+    /// to sample at a display's pace, with no event per element. See [`Progress`].
+    #[must_use]
+    pub fn progress(&self) -> Progress {
+        Progress::new(&self.shared.board)
     }
 
     /// CPU capacity in cores.

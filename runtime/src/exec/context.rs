@@ -10,6 +10,7 @@ use crate::events::Event;
 use crate::exec::capacity::Capacity;
 use crate::exec::drivers::Drivers;
 use crate::exec::emitter::Emitter;
+use crate::progress::Board;
 
 /// The runtime's resources, shared by every run.
 pub(crate) struct Shared {
@@ -23,6 +24,8 @@ pub(crate) struct Shared {
     pub(crate) pool: rayon::ThreadPool,
     pub(crate) events: broadcast::Sender<Event>,
     pub(crate) next_run: AtomicU64,
+    /// The counters of running nodes, kept while someone watches.
+    pub(crate) board: Arc<Board>,
 }
 
 /// One run's view of the runtime.

@@ -20,6 +20,7 @@ use crate::panics::quiet;
 use crate::plan::attempt::run_call;
 use crate::plan::pace::Pace;
 use crate::plan::{Blocked, BlockingJob, Hooks, Permit, Plan, Policy, Work};
+use crate::progress::{FinishOnDrop, NodeState};
 use crate::value::{Source, Value};
 
 /// Runs `plan` with its inputs; returns its outputs in interface order. `alone`: nothing outside
@@ -151,14 +152,17 @@ async fn run_node(
     let started = |elements| EventKind::NodeStarted { target: node.display.clone(), elements };
     let hooks: Arc<dyn Hooks> =
         Arc::new(NodeHooks { cx: cx.clone(), events: events.clone(), request, alone, plan, node: i });
+    let tracked = cx.shared.board.track(cx.run, &plan.workflow, &node.id, &node.display);
+    let _cancelled = tracked.clone().map(FinishOnDrop);
     let policy = Policy {
+        progress: tracked.as_ref(),
         hooks: &*hooks,
         retries: node.settings.retries,
         timeout: node.settings.timeout,
         listening: events.active(),
         admitted: hooks.has_requests(),
     };
-    match &node.work {
+    let result = match &node.work {
         Work::Call(kernel) => {
             events.emit(|| started(None));
             run_call(&**kernel, &policy, &values).await.map_err(NodeError::Failed)
@@ -168,7 +172,11 @@ async fn run_node(
             run_graph(cx, sub, values, alone).await.map_err(|e| NodeError::Workflow(Box::new(e)))
         }
         Work::Map(kernel, shape) => kernel.run(shape, policy, &hooks, values, &node.display).await,
+    };
+    if let Some(tracked) = &tracked {
+        tracked.finish(if result.is_ok() { NodeState::Succeeded } else { NodeState::Failed });
     }
+    result
 }
 
 fn completed(plan: &Plan, outputs: Vec<Option<Vec<Value>>>) -> Completed {

@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use futures_util::FutureExt;
@@ -38,11 +39,17 @@ impl Policy<'_> {
                 Some(Ok(out))
             }
             Err(cause) if attempt <= self.retries => {
+                if let Some(progress) = self.progress {
+                    progress.retried.fetch_add(1, Ordering::Relaxed);
+                }
                 tracing::debug!(?index, attempt, %cause, "attempt failed; retrying");
                 self.emit(|| EventKind::ElementRetrying { index, attempt, error: cause.to_string() });
                 None
             }
             Err(cause) => {
+                if let Some(progress) = self.progress {
+                    progress.failed.fetch_add(1, Ordering::Relaxed);
+                }
                 self.emit(|| EventKind::ElementFailed { index, attempts: attempt, error: cause.to_string() });
                 Some(Err(ElementFailure { index, attempts: attempt, cause }))
             }

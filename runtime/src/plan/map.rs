@@ -24,6 +24,7 @@ use crate::panics::quiet;
 use crate::plan::attempt::{run_element, run_element_blocking};
 use crate::plan::kernel::Kernel;
 use crate::plan::{Hooks, MapKernel, MapShape, Permit, Policy};
+use crate::progress::Tracked;
 use crate::tuple::{InputTuple, OutputTuple};
 use crate::value::Value;
 
@@ -38,11 +39,17 @@ struct Tally {
     failed: AtomicUsize,
     stop: AtomicBool,
     errors: Mutex<Vec<ElementFailure>>,
+    /// The node's progress counters, while someone watches.
+    progress: Option<Arc<Tracked>>,
 }
 
 impl Tally {
-    fn new(total: usize, required: usize) -> Self {
+    fn new(total: usize, required: usize, progress: Option<Arc<Tracked>>) -> Self {
+        if let Some(p) = &progress {
+            p.set_elements(total);
+        }
         Tally {
+            progress,
             total,
             required,
             succeeded: AtomicUsize::new(0),
@@ -79,6 +86,15 @@ impl Tally {
         }
         if self.total - failed < self.required {
             self.stop.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Counts `ok` more successes (once per chunk, or per element where nothing contends).
+    #[inline]
+    fn succeed(&self, ok: usize) {
+        self.succeeded.fetch_add(ok, Ordering::SeqCst);
+        if let Some(p) = &self.progress {
+            p.succeeded.fetch_add(ok, Ordering::Relaxed);
         }
     }
 
@@ -180,7 +196,7 @@ impl<K: Kernel> MapOf<K> {
         }
         let window = shape.concurrency.map_or(usize::MAX, |c| usize::try_from(c.get()).unwrap_or(usize::MAX));
 
-        let tally = Arc::new(Tally::new(n, required));
+        let tally = Arc::new(Tally::new(n, required, policy.progress.cloned()));
         let rows: Rows<K> = std::iter::repeat_with(|| None).take(n).collect();
         let rows = if K::BLOCKING && policy.timeout.is_none() {
             self.run_sync(hooks, &policy, window, columns, rows, &tally).await?
@@ -228,7 +244,14 @@ impl<K: Kernel> MapOf<K> {
         let (retries, listening, admitted) = (policy.retries, policy.listening, policy.admitted);
         let _cancel = StopOnDrop(tally.clone());
         let job = move || {
-            let policy = Policy { hooks: &*job_hooks, retries, timeout: None, listening, admitted };
+            let policy = Policy {
+                hooks: &*job_hooks,
+                retries,
+                timeout: None,
+                listening,
+                admitted,
+                progress: shared.progress.as_ref(),
+            };
             let queue = ChunkQueue::new(&mut rows, chunk_size(n, workers));
             let chunk = |(start, slots): (usize, &mut [Option<K::Output>])| {
                 quiet(|| {
@@ -241,7 +264,7 @@ impl<K: Kernel> MapOf<K> {
                         let result = run_element_blocking(kernel, &policy, i, || K::Input::element(&columns, i));
                         ok += shared.record(slot, result);
                     }
-                    shared.succeeded.fetch_add(ok, Ordering::SeqCst);
+                    shared.succeed(ok);
                 })
             };
             let worker = || {
@@ -302,7 +325,12 @@ impl<K: Kernel> MapOf<K> {
                     }
                     let i = start + j;
                     let result = run_element(kernel, policy, Some(i), || K::Input::element(columns, i)).await;
-                    ok += tally.record(slot, result);
+                    let one = tally.record(slot, result);
+                    // The lanes share one task: counting each element for a display contends with no one.
+                    if let Some(p) = &tally.progress {
+                        p.succeeded.fetch_add(one, Ordering::Relaxed);
+                    }
+                    ok += one;
                 }
                 tally.succeeded.fetch_add(ok, Ordering::SeqCst);
             }

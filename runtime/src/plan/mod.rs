@@ -31,6 +31,7 @@ use futures_util::future::BoxFuture;
 
 use crate::error::{Cause, NodeError};
 use crate::events::EventKind;
+use crate::progress::Tracked;
 use crate::value::{Source, Value};
 
 /// A workflow's nodes in body order, its outputs and its constants.
@@ -173,6 +174,8 @@ pub(crate) struct Policy<'a> {
     pub(crate) listening: bool,
     /// Whether attempts are admitted against the capacity.
     pub(crate) admitted: bool,
+    /// The node's progress counters, while someone watches.
+    pub(crate) progress: Option<&'a Arc<Tracked>>,
 }
 
 /// A blocking call, erased: runs on some thread and returns its boxed result.

@@ -1,0 +1,199 @@
+//! Live progress: counts per running node that a display samples at its own pace.
+//!
+//! Events ([`crate::Runtime::subscribe`]) say what happened, one by one; a map of a million
+//! elements would publish millions. Progress is the other way round: while someone watches
+//! ([`crate::Runtime::progress`]), each node keeps counters that the map bumps (per chunk of
+//! elements for sync maps, per element for async ones), and [`Progress::snapshot`] reads them
+//! whenever the display redraws. Nobody watching: nothing is counted.
+
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Where a node stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NodeState {
+    /// Started, not finished.
+    Running,
+    /// Produced its outputs.
+    Succeeded,
+    /// Failed.
+    Failed,
+    /// Its run was cancelled (dropped) while it ran.
+    Cancelled,
+}
+
+impl NodeState {
+    fn from_u8(v: u8) -> NodeState {
+        match v {
+            0 => NodeState::Running,
+            1 => NodeState::Succeeded,
+            2 => NodeState::Failed,
+            _ => NodeState::Cancelled,
+        }
+    }
+}
+
+/// One node's progress, as read by [`Progress::snapshot`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NodeProgress {
+    /// The run it belongs to (as in [`crate::Event::run`]).
+    pub run: u64,
+    /// The workflow whose node it is.
+    pub workflow: Arc<str>,
+    /// The node id (`n0`, …).
+    pub node: Arc<str>,
+    /// `task detect_anomalies`, `map of task detect_anomalies`, …
+    pub target: Arc<str>,
+    /// For a map, its number of elements; `None` for a plain call or a sub-workflow.
+    pub elements: Option<usize>,
+    /// Elements that succeeded so far (a sync map counts them a chunk at a time).
+    pub succeeded: usize,
+    /// Elements that failed for good.
+    pub failed: usize,
+    /// Failed attempts that were retried (of a map's elements, or of a plain call).
+    pub retried: usize,
+    /// Where the node stands.
+    pub state: NodeState,
+}
+
+/// The counters of one running node.
+#[derive(Debug)]
+pub(crate) struct Tracked {
+    run: u64,
+    workflow: Arc<str>,
+    node: Arc<str>,
+    target: Arc<str>,
+    elements: AtomicUsize,
+    pub(crate) succeeded: AtomicUsize,
+    pub(crate) failed: AtomicUsize,
+    pub(crate) retried: AtomicUsize,
+    state: AtomicU8,
+}
+
+/// `elements` before a map knows its length.
+const NO_ELEMENTS: usize = usize::MAX;
+
+impl Tracked {
+    /// A map node now knows its number of elements.
+    pub(crate) fn set_elements(&self, n: usize) {
+        self.elements.store(n, Ordering::Relaxed);
+    }
+
+    /// The node ended (or was dropped while `Running`).
+    pub(crate) fn finish(&self, state: NodeState) {
+        let code = match state {
+            NodeState::Running => 0,
+            NodeState::Succeeded => 1,
+            NodeState::Failed => 2,
+            NodeState::Cancelled => 3,
+        };
+        // Only the first end counts: a node that finished is not cancelled afterwards.
+        let _ = self.state.compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst);
+    }
+
+    fn read(&self) -> NodeProgress {
+        let elements = self.elements.load(Ordering::Relaxed);
+        NodeProgress {
+            run: self.run,
+            workflow: self.workflow.clone(),
+            node: self.node.clone(),
+            target: self.target.clone(),
+            elements: (elements != NO_ELEMENTS).then_some(elements),
+            succeeded: self.succeeded.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            retried: self.retried.load(Ordering::Relaxed),
+            state: NodeState::from_u8(self.state.load(Ordering::SeqCst)),
+        }
+    }
+}
+
+/// Marks its node `Cancelled` when dropped while still running (the run's future was dropped).
+pub(crate) struct FinishOnDrop(pub(crate) Arc<Tracked>);
+
+impl Drop for FinishOnDrop {
+    fn drop(&mut self) {
+        self.0.finish(NodeState::Cancelled);
+    }
+}
+
+/// The runtime's board of tracked nodes, shared by every run.
+#[derive(Debug, Default)]
+pub(crate) struct Board {
+    watchers: AtomicUsize,
+    nodes: Mutex<Vec<Arc<Tracked>>>,
+}
+
+impl Board {
+    /// Starts tracking a node, if anyone watches.
+    pub(crate) fn track(
+        &self,
+        run: u64,
+        workflow: &Arc<str>,
+        node: &Arc<str>,
+        target: &Arc<str>,
+    ) -> Option<Arc<Tracked>> {
+        if self.watchers.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        let tracked = Arc::new(Tracked {
+            run,
+            workflow: workflow.clone(),
+            node: node.clone(),
+            target: target.clone(),
+            elements: AtomicUsize::new(NO_ELEMENTS),
+            succeeded: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
+            retried: AtomicUsize::new(0),
+            state: AtomicU8::new(0),
+        });
+        self.nodes.lock().unwrap_or_else(PoisonError::into_inner).push(tracked.clone());
+        Some(tracked)
+    }
+}
+
+/// A watcher of the progress of every node that starts while it lives; see the module docs.
+///
+/// ```
+/// # async fn demo(rt: &flowmap_runtime::Runtime) {
+/// let progress = rt.progress();
+/// // … start a run, then, on a timer:
+/// for node in progress.snapshot() {
+///     println!("{} {}: {}/{:?}", node.node, node.target, node.succeeded, node.elements);
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Progress {
+    board: Arc<Board>,
+}
+
+impl Progress {
+    pub(crate) fn new(board: &Arc<Board>) -> Progress {
+        board.watchers.fetch_add(1, Ordering::SeqCst);
+        Progress { board: board.clone() }
+    }
+
+    /// The nodes that started since this watcher was made, in start order, with their counts
+    /// now. A node that has ended is in the next snapshot with its final counts, then no more.
+    #[must_use]
+    pub fn snapshot(&self) -> Vec<NodeProgress> {
+        let mut nodes = self.board.nodes.lock().unwrap_or_else(PoisonError::into_inner);
+        let out: Vec<NodeProgress> = nodes.iter().map(|t| t.read()).collect();
+        let mut i = 0;
+        nodes.retain(|_| {
+            i += 1;
+            out[i - 1].state == NodeState::Running
+        });
+        out
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if self.board.watchers.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.board.nodes.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        }
+    }
+}
