@@ -116,3 +116,34 @@ fn ctrl_c_cancels_the_run() {
     assert!(!rest.contains("panicked"), "{rest}");
     assert_eq!(String::from_utf8(output.stdout).unwrap(), "", "no outputs");
 }
+
+/// On a terminal (here a pseudo-terminal from util-linux's `script`), `run` draws a bar whose
+/// done/total advances, then leaves one line with the node's final counts.
+#[cfg(target_os = "linux")]
+#[test]
+fn progress_bar_advances_on_a_terminal() {
+    let command = format!("'{}' run sweep --millis 300", binary().display());
+    let output = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("`script` (util-linux) runs the app under a pseudo-terminal");
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{screen}");
+    // Each redraw writes `sweep.n0 map of task read_sensor [====>   ] k/16 …`.
+    let drawn: Vec<usize> = screen
+        .split("sweep.n0 map of task read_sensor [")
+        .skip(1)
+        .filter_map(|draw| draw.split("] ").nth(1)?.split('/').next()?.parse().ok())
+        .collect();
+    assert!(drawn.iter().any(|k| (1..16).contains(k)), "a count between 0 and 16 was drawn: {drawn:?}\n{screen}");
+    assert!(drawn.windows(2).all(|w| w[0] <= w[1]), "the count never goes back: {drawn:?}");
+    assert!(screen.contains("sweep.n0 map of task read_sensor 16/16 done"), "{screen}");
+}
+
+/// Piped (not a terminal), stderr holds no bars.
+#[test]
+fn no_bars_without_a_terminal() {
+    let (code, _, err) = run(&["run", "sweep", "--millis", "1"]);
+    assert_eq!((code, err.as_str()), (0, "running workflow `sweep` (Ctrl-C cancels it)\n"));
+}

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -13,6 +13,7 @@ use flowmap_runtime::__private::InputTuple;
 use flowmap_runtime::{Error, JsonRunError, Report, Runtime, WorkflowFn};
 use serde_json::Value as Json;
 
+use crate::bars::{Bars, TICK};
 use crate::example::example;
 use crate::mermaid::mermaid;
 
@@ -300,11 +301,29 @@ impl App {
             if !quiet {
                 let _ = writeln!(err, "running workflow `{name}` (Ctrl-C cancels it)");
             }
-            Ok(tokio::select! {
-                result = (w.run)(&rt, inputs) => Some(result),
-                // Dropping the run future cancels its running attempts; nothing is left half-printed.
-                () = interrupt => None,
-            })
+            // Bars only on a terminal: piped, stderr stays plain text.
+            let mut bars = (!quiet && std::io::stderr().is_terminal()).then(|| Bars::new(rt.progress()));
+            let mut run = (w.run)(&rt, inputs);
+            tokio::pin!(interrupt);
+            let mut tick = tokio::time::interval(TICK);
+            let result = loop {
+                tokio::select! {
+                    result = &mut run => break Some(result),
+                    // Dropping the run future cancels its running attempts.
+                    () = &mut interrupt => break None,
+                    _ = tick.tick(), if bars.is_some() => {
+                        if let Some(bars) = &mut bars {
+                            bars.update();
+                        }
+                    }
+                }
+            };
+            // An interrupted run is dropped first, so that its last sample shows it cancelled.
+            drop(run);
+            if let Some(bars) = bars {
+                bars.finish();
+            }
+            Ok(result)
         });
         let result = match result {
             Ok(result) => result,

@@ -23,9 +23,11 @@
 //! Then `anomalies list`, `anomalies run map_workflow --data '[1, 50]'` and
 //! `anomalies graph map_workflow --format mermaid`. Exit codes: 0 when the command succeeded, 1
 //! when a run failed, 2 for a usage error (an unknown workflow or input, JSON that does not fit
-//! an input's type).
+//! an input's type), 130 when Ctrl-C cancelled a run. On a terminal, `run` draws one progress
+//! bar per map node and one line per plain node on stderr, sampled ten times a second.
 
 mod app;
+mod bars;
 mod example;
 mod mermaid;
 

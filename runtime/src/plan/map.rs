@@ -326,9 +326,10 @@ impl<K: Kernel> MapOf<K> {
                     let i = start + j;
                     let result = run_element(kernel, policy, Some(i), || K::Input::element(columns, i)).await;
                     let one = tally.record(slot, result);
-                    // The lanes share one task: counting each element for a display contends with no one.
+                    // The lanes share one future, polled by one thread at a time, and they are the only
+                    // writers of this count: a plain load and store (no locked add) keeps it exact.
                     if let Some(p) = &tally.progress {
-                        p.succeeded.fetch_add(one, Ordering::Relaxed);
+                        p.succeeded.store(p.succeeded.load(Ordering::Relaxed) + one, Ordering::Relaxed);
                     }
                     ok += one;
                 }

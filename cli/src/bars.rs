@@ -1,0 +1,149 @@
+//! Live progress on a terminal: one bar per map node, one line per plain node, redrawn from
+//! [`Progress`] samples (never per element).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use flowmap_runtime::{NodeProgress, NodeState, Progress};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// How often the bars are sampled and redrawn.
+pub(crate) const TICK: Duration = Duration::from_millis(100);
+
+/// A node of a run: run, workflow, node id.
+type NodeKey = (u64, Arc<str>, Arc<str>);
+
+/// The bars of one run, keyed by run, workflow and node.
+pub(crate) struct Bars {
+    progress: Progress,
+    multi: MultiProgress,
+    /// Each node's start order, bar and last sample.
+    bars: HashMap<NodeKey, (usize, ProgressBar, NodeProgress)>,
+}
+
+fn map_style() -> ProgressStyle {
+    ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg} ETA {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
+
+/// A map that ended: no ETA.
+fn ended_style() -> ProgressStyle {
+    ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
+
+fn line_style() -> ProgressStyle {
+    ProgressStyle::with_template("{prefix} {msg} ({elapsed})").unwrap_or_else(|_| ProgressStyle::default_spinner())
+}
+
+impl Bars {
+    /// Bars drawn on stderr, fed by `progress`.
+    pub(crate) fn new(progress: Progress) -> Bars {
+        Bars {
+            progress,
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(20)),
+            bars: HashMap::new(),
+        }
+    }
+
+    /// Samples the counts and redraws.
+    pub(crate) fn update(&mut self) {
+        for node in self.progress.snapshot() {
+            let key = (node.run, node.workflow.clone(), node.node.clone());
+            let order = self.bars.len();
+            let entry = self.bars.entry(key).or_insert_with(|| {
+                let bar = match node.elements {
+                    Some(n) => ProgressBar::new(n as u64).with_style(map_style()),
+                    None => ProgressBar::new_spinner().with_style(line_style()),
+                };
+                let bar = self.multi.add(bar.with_prefix(format!("{}.{} {}", node.workflow, node.node, node.target)));
+                (order, bar, node.clone())
+            });
+            show(&entry.1, &node);
+            entry.2 = node;
+        }
+    }
+
+    /// The last sample: the bars give way to one line per node with its final counts.
+    pub(crate) fn finish(mut self) {
+        self.update();
+        let _ = self.multi.clear();
+        let mut ended: Vec<_> = self.bars.into_values().collect();
+        ended.sort_by_key(|(order, ..)| *order);
+        for (_, bar, last) in ended {
+            eprintln!("{} {}", bar.prefix(), counts(&last, bar.elapsed()));
+        }
+    }
+}
+
+/// A node's counts in words: `16/16 done, 2 failed, 1 retried (13.3/s)`.
+fn counts(node: &NodeProgress, elapsed: Duration) -> String {
+    let mut words = Vec::new();
+    if let Some(n) = node.elements {
+        words.push(format!("{}/{n}", node.succeeded + node.failed));
+    }
+    words.push(
+        match node.state {
+            NodeState::Succeeded => "done",
+            NodeState::Failed => "FAILED",
+            NodeState::Cancelled => "cancelled",
+            _ => "running",
+        }
+        .to_owned(),
+    );
+    let mut text = words.join(" ");
+    if node.failed > 0 {
+        text += &format!(", {} failed", node.failed);
+    }
+    if node.retried > 0 {
+        text += &format!(", {} retried", node.retried);
+    }
+    let seconds = elapsed.as_secs_f64();
+    if node.elements.is_some() && seconds > 0.0 {
+        #[allow(clippy::cast_precision_loss)]
+        let rate = (node.succeeded + node.failed) as f64 / seconds;
+        text += &format!(" ({rate:.1}/s)");
+    } else {
+        text += &format!(" ({:.1?})", elapsed);
+    }
+    text
+}
+
+/// Draws one node's counts on its bar.
+fn show(bar: &ProgressBar, node: &NodeProgress) {
+    if let Some(n) = node.elements {
+        bar.set_length(n as u64);
+        bar.set_position((node.succeeded + node.failed) as u64);
+    }
+    let mut notes = Vec::new();
+    let seconds = bar.elapsed().as_secs_f64();
+    if node.elements.is_some() && seconds > 0.0 {
+        #[allow(clippy::cast_precision_loss)]
+        let rate = (node.succeeded + node.failed) as f64 / seconds;
+        notes.push(format!("{rate:.1}/s"));
+    }
+    if node.failed > 0 {
+        notes.push(format!("{} failed", node.failed));
+    }
+    if node.retried > 0 {
+        notes.push(format!("{} retried", node.retried));
+    }
+    if node.elements.is_none() || node.state != NodeState::Running {
+        notes.push(
+            match node.state {
+                NodeState::Succeeded => "done",
+                NodeState::Failed => "FAILED",
+                NodeState::Cancelled => "cancelled",
+                _ => "running",
+            }
+            .to_owned(),
+        );
+    }
+    if node.state != NodeState::Running && node.elements.is_some() {
+        bar.set_style(ended_style());
+    }
+    bar.set_message(notes.join(", "));
+}
