@@ -34,6 +34,8 @@ fn map_workflow_with_additional_params(
 /// Reads one sensor, slowly as real I/O is; a negative id is a broken sensor.
 #[task(retries = 1)]
 async fn read_sensor(id: i64, millis: u64) -> Result<i64, String> {
+    // With `-v`, this line shows under its node and element.
+    tracing::info!(id, "reading sensor");
     tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
     if id < 0 {
         return Err(format!("sensor {id} does not answer"));

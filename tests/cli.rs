@@ -1,7 +1,8 @@
 //! The `anomalies` example run as a user runs it: a separate process, its exit code, stdout and stderr.
 //!
-//! `cargo test` builds the examples before it runs any test, so the binary is beside this test's
-//! own (`target/<profile>/examples/`).
+//! `cargo test` (with no target named) builds the examples before it runs any test, so the
+//! binary is beside this test's own (`target/<profile>/examples/`). `cargo test --test cli`
+//! alone does not rebuild it: build it first (`cargo build --features cli --example anomalies`).
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -87,6 +88,14 @@ fn graph_formats() {
     let (code, out, _) = run(&["graph", "sweep", "--format", "mermaid"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("flowchart"), "{out}");
+    let (code, out, err) = run(&["graph", "map_workflow_with_additional_params", "--format", "svg"]);
+    assert_eq!(code, 0, "{err}");
+    let svg = roxmltree::Document::parse(&out).unwrap_or_else(|e| panic!("not well-formed XML ({e}): {out}"));
+    assert_eq!(svg.root_element().tag_name().name(), "svg");
+    let text: String = svg.descendants().filter_map(|n| n.text()).collect();
+    for label in ["data: list<integer>", "n0: map(detect_anomalies)", "o0: list<optional<boolean>>"] {
+        assert!(text.contains(label), "the picture shows `{label}`: {text}");
+    }
 }
 
 /// Ctrl-C while a slow map runs: the run is cancelled, a summary printed, exit code 130.
@@ -146,4 +155,18 @@ fn progress_bar_advances_on_a_terminal() {
 fn no_bars_without_a_terminal() {
     let (code, _, err) = run(&["run", "sweep", "--millis", "1"]);
     assert_eq!((code, err.as_str()), (0, "running workflow `sweep` (Ctrl-C cancels it)\n"));
+}
+
+/// `-v` logs nodes and element attempts, and a task's own logs nest under them.
+#[test]
+fn verbose_logs_nodes_and_attempts() {
+    let (code, _, err) = run(&["run", "sweep", "--ids", "[7]", "--millis", "1", "-v"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("node{workflow=sweep node=n0 target=map of task read_sensor}: flowmap_runtime"), "{err}");
+    assert!(
+        err.contains("node{workflow=sweep node=n0 target=map of task read_sensor}:element{index=0 attempt=1}: anomalies: reading sensor id=7"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["run", "sweep", "--ids", "[7]", "--millis", "1"]);
+    assert_eq!((code, err.as_str()), (0, "running workflow `sweep` (Ctrl-C cancels it)\n"), "no logs without -v");
 }

@@ -15,7 +15,9 @@ use serde_json::Value as Json;
 
 use crate::bars::{Bars, TICK};
 use crate::example::example;
+use crate::logs;
 use crate::mermaid::mermaid;
+use crate::svg::svg;
 
 /// A run of a workflow with JSON inputs.
 type JsonRun = Box<
@@ -100,9 +102,10 @@ impl App {
                 return u8::try_from(e.exit_code()).unwrap_or(2);
             }
         };
+        let logging = logs::init(matches.get_count("verbose"));
         let outcome = match matches.subcommand() {
             Some(("list", m)) => self.list(m, out),
-            Some(("run", m)) => self.run_command(m, out, err),
+            Some(("run", m)) => self.run_command(m, out, err, logging),
             Some(("graph", m)) => self.graph(m, out),
             _ => Outcome::Usage("give a command: list, run or graph (see --help)".into()),
         };
@@ -171,14 +174,22 @@ impl App {
             .arg(
                 Arg::new("format")
                     .long("format")
-                    .value_parser(["dot", "json", "mermaid"])
+                    .value_parser(["dot", "json", "mermaid", "svg"])
                     .default_value("dot")
-                    .help("dot (Graphviz), json (the graph model) or mermaid"),
+                    .help("dot (Graphviz), json (the graph model), mermaid, or svg (drawn here, no Graphviz needed)"),
             )
             .arg(Arg::new("output").short('o').long("output").value_name("FILE").help("Write to FILE, not stdout"));
         Command::new(self.name.clone())
             .about("Workflows of this program: list them, run one, picture its graph")
             .subcommand_required(true)
+            .arg(
+                Arg::new("verbose")
+                    .short('v')
+                    .long("verbose")
+                    .global(true)
+                    .action(ArgAction::Count)
+                    .help("Log nodes and element attempts on stderr (-vv: more); RUST_LOG overrides"),
+            )
             .subcommand(
                 Command::new("list")
                     .about("List the workflows, their inputs, outputs and tasks")
@@ -237,7 +248,7 @@ impl App {
         Outcome::Done
     }
 
-    fn run_command(&self, m: &ArgMatches, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    fn run_command(&self, m: &ArgMatches, out: &mut dyn Write, err: &mut dyn Write, logging: bool) -> Outcome {
         let Some((name, m)) = m.subcommand() else { return Outcome::Usage("name a workflow to run".into()) };
         let Some(w) = self.find(name) else { return Outcome::Usage(format!("no workflow `{name}`")) };
         let g = match &w.graph {
@@ -301,8 +312,8 @@ impl App {
             if !quiet {
                 let _ = writeln!(err, "running workflow `{name}` (Ctrl-C cancels it)");
             }
-            // Bars only on a terminal: piped, stderr stays plain text.
-            let mut bars = (!quiet && std::io::stderr().is_terminal()).then(|| Bars::new(rt.progress()));
+            // Bars only on a terminal, and not under logs: piped, stderr stays plain text.
+            let mut bars = (!quiet && !logging && std::io::stderr().is_terminal()).then(|| Bars::new(rt.progress()));
             let mut run = (w.run)(&rt, inputs);
             tokio::pin!(interrupt);
             let mut tick = tokio::time::interval(TICK);
@@ -372,6 +383,10 @@ impl App {
                 Err(e) => return Outcome::Failed(e.to_string()),
             },
             Some("mermaid") => mermaid(g),
+            Some("svg") => match svg(g) {
+                Ok(t) => t,
+                Err(e) => return Outcome::Failed(e),
+            },
             _ => g.to_dot(),
         };
         match m.get_one::<String>("output") {

@@ -29,6 +29,8 @@
 mod app;
 mod bars;
 mod example;
+mod logs;
 mod mermaid;
+mod svg;
 
 pub use crate::app::App;

@@ -93,7 +93,7 @@ fn a_failed_run_exits_1_with_the_error_chain() {
 }
 
 #[test]
-fn graph_prints_dot_json_and_mermaid() {
+fn graph_prints_dot_json_mermaid_and_svg() {
     let (code, out, _) = run(&["graph", "map_workflow"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("digraph \"map_workflow\""), "{out}");
@@ -104,6 +104,10 @@ fn graph_prints_dot_json_and_mermaid() {
     let (code, out, _) = run(&["graph", "map_workflow", "--format", "mermaid"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("flowchart LR") && out.contains("in_data -->|data_point| n0"), "{out}");
-    let (code, _, err) = run(&["graph", "map_workflow", "--format", "svg"]);
+    let (code, out, err) = run(&["graph", "map_workflow", "--format", "svg"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("<?xml") && out.contains("n0: map(detect_anomalies)"), "{out}");
+    let (code, _, err) = run(&["graph", "map_workflow", "--format", "png"]);
     assert_eq!(code, 2, "{err}");
+    assert!(err.contains("[possible values: dot, json, mermaid, svg]"), "{err}");
 }
