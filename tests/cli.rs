@@ -74,6 +74,7 @@ fn a_failing_map_exits_1_naming_the_element() {
     let (code, out, err) = run(&["run", "sweep", "--ids", "[1, -2, 3]", "--millis", "1"]);
     assert_eq!((code, out.as_str()), (1, ""), "{err}");
     assert!(err.contains("element 1 failed after 2 attempts: sensor -2 does not answer"), "{err}");
+    assert!(err.contains("\nfailed elements:\n  element 1 (2 attempts): sensor -2 does not answer\n"), "{err}");
 }
 
 #[test]
@@ -115,13 +116,17 @@ fn ctrl_c_cancels_the_run() {
     stderr.read_line(&mut first).unwrap();
     // The app prints this line once it listens for Ctrl-C.
     assert_eq!(first, "running workflow `sweep` (Ctrl-C cancels it)\n");
+    // Give the map time to start (the run itself lasts 40 s), so the summary has a node to show.
+    std::thread::sleep(std::time::Duration::from_millis(500));
     let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(sent.success());
     let output = child.wait_with_output().unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     assert_eq!(output.status.code(), Some(130), "{rest}");
-    assert!(rest.starts_with("interrupted: workflow `sweep` was cancelled after"), "{rest}");
+    // What each node had done, then what happened.
+    assert!(rest.starts_with("sweep.n0 map of task read_sensor 0/16 cancelled"), "{rest}");
+    assert!(rest.contains("\ninterrupted: workflow `sweep` was cancelled after"), "{rest}");
     assert!(!rest.contains("panicked"), "{rest}");
     assert_eq!(String::from_utf8(output.stdout).unwrap(), "", "no outputs");
 }

@@ -313,7 +313,9 @@ impl App {
                 let _ = writeln!(err, "running workflow `{name}` (Ctrl-C cancels it)");
             }
             // Bars only on a terminal, and not under logs: piped, stderr stays plain text.
-            let mut bars = (!quiet && !logging && std::io::stderr().is_terminal()).then(|| Bars::new(rt.progress()));
+            // Without a terminal the counts are still sampled, for the summary of an interrupted run.
+            let draw = !logging && std::io::stderr().is_terminal();
+            let mut bars = (!quiet).then(|| Bars::new(rt.progress(), draw));
             let mut run = (w.run)(&rt, inputs);
             tokio::pin!(interrupt);
             let mut tick = tokio::time::interval(TICK);
@@ -332,7 +334,7 @@ impl App {
             // An interrupted run is dropped first, so that its last sample shows it cancelled.
             drop(run);
             if let Some(bars) = bars {
-                bars.finish();
+                bars.finish(result.is_none());
             }
             Ok(result)
         });
@@ -352,7 +354,7 @@ impl App {
                 let _ = writeln!(out, "{}", serde_json::to_string_pretty(&json).unwrap_or_default());
                 Outcome::Done
             }
-            Err(JsonRunError::Run(e)) => Outcome::Failed(e.report().to_string()),
+            Err(JsonRunError::Run(e)) => Outcome::Failed(format!("{}{}", e.report(), failure_details(&e))),
             Err(e @ JsonRunError::Output { .. }) => Outcome::Failed(Report::new(&e).to_string()),
             Err(e) => {
                 let hint = match &e {
@@ -418,6 +420,32 @@ fn interrupt() -> std::io::Result<impl Future<Output = ()>> {
     Ok(async move {
         let _ = ctrl_c.await;
     })
+}
+
+/// The elements that failed (the first few, then a count) and the nodes that had finished.
+fn failure_details(e: &Error) -> String {
+    const SHOWN: usize = 5;
+    let mut text = String::new();
+    if let Some(map) = e.map_failure() {
+        text += "\nfailed elements:";
+        for failure in map.errors.iter().take(SHOWN) {
+            let index = failure.index.map_or_else(|| "call".to_owned(), |i| format!("element {i}"));
+            let s = if failure.attempts == 1 { "" } else { "s" };
+            text += &format!("\n  {index} ({} attempt{s}): {}", failure.attempts, failure.cause);
+        }
+        let shown = map.errors.len().min(SHOWN);
+        if map.failed > shown {
+            text += &format!("\n  … and {} more", map.failed - shown);
+        }
+        text += &format!("\n{} of {} elements had succeeded; {} were not run", map.succeeded, map.total, map.not_run);
+    }
+    if let Error::Node { completed, .. } = e {
+        let done: Vec<&str> = completed.nodes().collect();
+        if !done.is_empty() {
+            text += &format!("\ncompleted nodes: {}", done.join(", "));
+        }
+    }
+    text
 }
 
 /// The inputs file: a JSON object of inputs by name.

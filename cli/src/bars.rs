@@ -20,6 +20,7 @@ pub(crate) struct Bars {
     multi: MultiProgress,
     /// Each node's start order, bar and last sample.
     bars: HashMap<NodeKey, (usize, ProgressBar, NodeProgress)>,
+    draw: bool,
 }
 
 fn map_style() -> ProgressStyle {
@@ -40,13 +41,11 @@ fn line_style() -> ProgressStyle {
 }
 
 impl Bars {
-    /// Bars drawn on stderr, fed by `progress`.
-    pub(crate) fn new(progress: Progress) -> Bars {
-        Bars {
-            progress,
-            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(20)),
-            bars: HashMap::new(),
-        }
+    /// Bars fed by `progress`, drawn on stderr if `draw` (else only the last samples are kept,
+    /// for a summary).
+    pub(crate) fn new(progress: Progress, draw: bool) -> Bars {
+        let target = if draw { ProgressDrawTarget::stderr_with_hz(20) } else { ProgressDrawTarget::hidden() };
+        Bars { progress, multi: MultiProgress::with_draw_target(target), bars: HashMap::new(), draw }
     }
 
     /// Samples the counts and redraws.
@@ -67,10 +66,22 @@ impl Bars {
         }
     }
 
-    /// The last sample: the bars give way to one line per node with its final counts.
-    pub(crate) fn finish(mut self) {
+    /// The last sample: drawn bars give way to one line per node with its final counts; with
+    /// no bars, the lines are printed only if `summary`.
+    pub(crate) fn finish(mut self, summary: bool) {
         self.update();
+        // A cancelled run stops on the runtime's threads: give its nodes a moment to say so.
+        for _ in 0..50 {
+            if !summary || self.bars.values().all(|(_, _, node)| node.state != NodeState::Running) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+            self.update();
+        }
         let _ = self.multi.clear();
+        if !self.draw && !summary {
+            return;
+        }
         let mut ended: Vec<_> = self.bars.into_values().collect();
         ended.sort_by_key(|(order, ..)| *order);
         for (_, bar, last) in ended {
