@@ -175,3 +175,28 @@ fn verbose_logs_nodes_and_attempts() {
     let (code, _, err) = run(&["run", "sweep", "--ids", "[7]", "--millis", "1"]);
     assert_eq!((code, err.as_str()), (0, "running workflow `sweep` (Ctrl-C cancels it)\n"), "no logs without -v");
 }
+
+/// `--json`: one JSON document on stdout, for machines, whatever the outcome.
+#[test]
+fn run_json_documents() {
+    let (code, out, err) = run(&["run", "sweep", "--ids", "[1, 3]", "--millis", "1", "--json"]);
+    assert_eq!((code, json(&out)), (0, serde_json::json!({"status": "succeeded", "outputs": [10, 30]})), "{err}");
+    let (code, out, _) = run(&["run", "sweep", "--ids", "[1, -2, 3]", "--millis", "1", "--json"]);
+    let doc = json(&out);
+    assert_eq!((code, &doc["status"]), (1, &serde_json::json!("failed")), "{out}");
+    assert_eq!(
+        doc["failed_elements"],
+        serde_json::json!([{"index": 1, "attempts": 2, "cause": "sensor -2 does not answer"}])
+    );
+    assert!(doc["error"].as_str().unwrap().starts_with("workflow `sweep` failed at node `n0`"), "{out}");
+}
+
+#[test]
+fn help_has_examples_and_exit_codes() {
+    let (code, out, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("anomalies run map_workflow --help") && out.contains("130 cancelled by Ctrl-C"), "{out}");
+    let (code, out, _) = run(&["run", "sweep", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("--ids <JSON>") && out.contains("[default: 100]"), "{out}");
+}

@@ -159,6 +159,10 @@ impl App {
                         .help("The runtime's CPUs"),
                 )
                 .arg(Arg::new("memory").long("memory").value_name("QUANTITY").help("The runtime's memory, such as 8Gi"))
+                .arg(Arg::new("json").long("json").action(ArgAction::SetTrue).help(
+                    "Print one JSON document on stdout: {\"status\": \"succeeded\", \"outputs\": …}, or the \
+                     failure (error, failed_elements, completed_nodes), or {\"status\": \"cancelled\"}",
+                ))
                 .arg(
                     Arg::new("quiet")
                         .short('q')
@@ -170,6 +174,10 @@ impl App {
         }
         let graph = Command::new("graph")
             .about("Print a workflow's graph")
+            .after_help(format!(
+                "Examples:\n  {name} graph {first}                       DOT, for Graphviz\n  \
+                 {name} graph {first} --format svg -o {first}.svg\n  {name} graph {first} --format mermaid"
+            ))
             .arg(Arg::new("workflow").required(true).value_parser(self.names()))
             .arg(
                 Arg::new("format")
@@ -181,6 +189,11 @@ impl App {
             .arg(Arg::new("output").short('o').long("output").value_name("FILE").help("Write to FILE, not stdout"));
         Command::new(self.name.clone())
             .about("Workflows of this program: list them, run one, picture its graph")
+            .after_help(format!(
+                "Examples:\n  {name} list\n  {name} run {first} --help            its inputs, types and defaults\n  \
+                 {name} run {first}\n  {name} graph {first} --format svg -o {first}.svg\n\n\
+                 Exit codes: 0 done, 1 the run failed, 2 a usage error, 130 cancelled by Ctrl-C."
+            ))
             .subcommand_required(true)
             .arg(
                 Arg::new("verbose")
@@ -342,7 +355,14 @@ impl App {
             Ok(result) => result,
             Err(e) => return Outcome::Failed(e),
         };
+        let as_json = m.get_flag("json");
+        let document = |doc: Json, out: &mut dyn Write| {
+            if as_json {
+                let _ = writeln!(out, "{doc}");
+            }
+        };
         let Some(result) = result else {
+            document(serde_json::json!({"status": "cancelled"}), out);
             return Outcome::Interrupted(format!(
                 "interrupted: workflow `{name}` was cancelled after {:.1?} (Ctrl-C); its running attempts \
                  were cancelled and it has no outputs",
@@ -350,11 +370,18 @@ impl App {
             ));
         };
         match result {
+            Ok(json) if as_json => {
+                document(serde_json::json!({"status": "succeeded", "outputs": json}), out);
+                Outcome::Done
+            }
             Ok(json) => {
                 let _ = writeln!(out, "{}", serde_json::to_string_pretty(&json).unwrap_or_default());
                 Outcome::Done
             }
-            Err(JsonRunError::Run(e)) => Outcome::Failed(format!("{}{}", e.report(), failure_details(&e))),
+            Err(JsonRunError::Run(e)) => {
+                document(failure_document(&e), out);
+                Outcome::Failed(format!("{}{}", e.report(), failure_details(&e)))
+            }
             Err(e @ JsonRunError::Output { .. }) => Outcome::Failed(Report::new(&e).to_string()),
             Err(e) => {
                 let hint = match &e {
@@ -446,6 +473,26 @@ fn failure_details(e: &Error) -> String {
         }
     }
     text
+}
+
+/// A failed run for machines: the error chain, the failed elements kept, the completed nodes.
+fn failure_document(e: &Error) -> Json {
+    let failed: Vec<Json> = e.map_failure().map_or_else(Vec::new, |map| {
+        map.errors
+            .iter()
+            .map(|f| serde_json::json!({"index": f.index, "attempts": f.attempts, "cause": f.cause.to_string()}))
+            .collect()
+    });
+    let completed: Vec<&str> = match e {
+        Error::Node { completed, .. } => completed.nodes().collect(),
+        _ => Vec::new(),
+    };
+    serde_json::json!({
+        "status": "failed",
+        "error": e.report().to_string(),
+        "failed_elements": failed,
+        "completed_nodes": completed,
+    })
 }
 
 /// The inputs file: a JSON object of inputs by name.
