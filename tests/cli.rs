@@ -200,3 +200,14 @@ fn help_has_examples_and_exit_codes() {
     assert_eq!(code, 0);
     assert!(out.contains("--ids <JSON>") && out.contains("[default: 100]"), "{out}");
 }
+
+/// A negative number is a value, not an option.
+#[test]
+fn negative_numbers_are_values() {
+    let (code, _, err) = run(&["run", "sweep", "--ids", "[1]", "--millis", "-5"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("input `millis` of `sweep` takes a value of type integer: invalid value: integer `-5`"),
+        "{err}"
+    );
+}

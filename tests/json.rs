@@ -41,10 +41,13 @@ async fn a_bad_input_is_named_with_its_expected_type() {
     );
     assert_eq!(
         flowmap::Report::new(&e).to_string(),
-        "input `data` of `anomalies` takes a list<integer>: invalid type: string \"ten\", expected a sequence"
+        "input `data` of `anomalies` takes a value of type list<integer>: invalid type: string \"ten\", expected a sequence"
     );
     let e = rt.run_json(&anomalies, vec![None, None]).await.unwrap_err();
-    assert_eq!(e.to_string(), "input `label` of `anomalies` is not given and has no default; it takes a string");
+    assert_eq!(
+        e.to_string(),
+        "input `label` of `anomalies` is not given and has no default; it takes a value of type string"
+    );
     let e = rt.run_json(&anomalies, vec![None]).await.unwrap_err();
     assert_eq!(e.to_string(), "`anomalies` takes 2 inputs, 1 given");
 }

@@ -140,14 +140,23 @@ impl App {
             let mut sub = Command::new(w.name.clone()).about(format!("Run workflow `{}`", w.name));
             if let Ok(g) = &w.graph {
                 for port in &g.interface.inputs {
-                    let default = port.default.as_ref().map(|d| format!(" [default: {d}]")).unwrap_or_default();
-                    sub =
-                        sub.arg(Arg::new(port.name.clone()).long(port.name.clone()).value_name("JSON").help(format!(
-                            "{} (such as {}){default}",
+                    let default =
+                        port.default.as_ref().map_or_else(|| " [required]".to_owned(), |d| format!(" [default: {d}]"));
+                    let renamed = if flag(&port.name) == port.name {
+                        String::new()
+                    } else {
+                        format!(" (input `{}`; --{} is the app's own option)", port.name, port.name)
+                    };
+                    sub = sub.arg(
+                        Arg::new(input_id(&port.name)).long(flag(&port.name)).value_name("JSON").help(format!(
+                            "{} (such as {}){default}{renamed}",
                             port.ty.short(),
                             example(&port.ty)
-                        )));
+                        )),
+                    );
                 }
+                // `--millis -5`: a negative number is a value, not an option.
+                sub = sub.allow_negative_numbers(true);
             }
             sub = sub
                 .arg(Arg::new("inputs").long("inputs").value_name("FILE").help("A JSON object of inputs by name"))
@@ -282,15 +291,14 @@ impl App {
         }
         let mut inputs = Vec::with_capacity(g.interface.inputs.len());
         for p in &g.interface.inputs {
-            let given = match m.get_one::<String>(&p.name) {
+            let given = match m.get_one::<String>(&input_id(&p.name)) {
                 Some(text) => match serde_json::from_str::<Json>(text) {
                     Ok(v) => Some(v),
                     Err(e) => {
+                        let (flag, ty) = (flag(&p.name), p.ty.short());
                         return Outcome::Usage(format!(
-                            "--{} is not JSON ({e}); it takes a {}, such as --{} '{}'",
-                            p.name,
-                            p.ty.short(),
-                            p.name,
+                            "--{flag} is not JSON ({e}); it takes {} {ty}, such as --{flag} '{}'",
+                            article(&ty),
                             example(&p.ty)
                         ));
                     }
@@ -390,7 +398,7 @@ impl App {
                         .inputs
                         .iter()
                         .find(|p| &p.name == input)
-                        .map(|p| format!("\n  such as --{} '{}'", p.name, example(&p.ty)))
+                        .map(|p| format!("\n  such as --{} '{}'", flag(&p.name), example(&p.ty)))
                         .unwrap_or_default(),
                     _ => String::new(),
                 };
@@ -493,6 +501,24 @@ fn failure_document(e: &Error) -> Json {
         "failed_elements": failed,
         "completed_nodes": completed,
     })
+}
+
+/// The app's own options of `run WORKFLOW`: an input of the same name is given as `--input-NAME`.
+const RESERVED: [&str; 7] = ["inputs", "cpus", "memory", "json", "quiet", "help", "verbose"];
+
+/// The option that gives input `name`.
+fn flag(name: &str) -> String {
+    if RESERVED.contains(&name) { format!("input-{name}") } else { name.to_owned() }
+}
+
+/// The clap id of input `name`, apart from the app's own options.
+fn input_id(name: &str) -> String {
+    format!("input:{name}")
+}
+
+/// `a` or `an` before `word`.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
 }
 
 /// The inputs file: a JSON object of inputs by name.

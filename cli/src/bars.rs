@@ -18,9 +18,18 @@ type NodeKey = (u64, Arc<str>, Arc<str>);
 pub(crate) struct Bars {
     progress: Progress,
     multi: MultiProgress,
-    /// Each node's start order, bar and last sample.
-    bars: HashMap<NodeKey, (usize, ProgressBar, NodeProgress)>,
+    bars: HashMap<NodeKey, Shown>,
     draw: bool,
+}
+
+/// One node on the screen.
+struct Shown {
+    /// When it was first seen, among the nodes of this run.
+    order: usize,
+    bar: ProgressBar,
+    last: NodeProgress,
+    /// How long it ran, once it ended (for its rate).
+    took: Option<Duration>,
 }
 
 fn map_style() -> ProgressStyle {
@@ -59,10 +68,13 @@ impl Bars {
                     None => ProgressBar::new_spinner().with_style(line_style()),
                 };
                 let bar = self.multi.add(bar.with_prefix(format!("{}.{} {}", node.workflow, node.node, node.target)));
-                (order, bar, node.clone())
+                Shown { order, bar, last: node.clone(), took: None }
             });
-            show(&entry.1, &node);
-            entry.2 = node;
+            show(&entry.bar, &node);
+            if node.state != NodeState::Running && entry.took.is_none() {
+                entry.took = Some(entry.bar.elapsed());
+            }
+            entry.last = node;
         }
     }
 
@@ -72,20 +84,25 @@ impl Bars {
         self.update();
         // A cancelled run stops on the runtime's threads: give its nodes a moment to say so.
         for _ in 0..50 {
-            if !summary || self.bars.values().all(|(_, _, node)| node.state != NodeState::Running) {
+            if !summary || self.bars.values().all(|shown| shown.last.state != NodeState::Running) {
                 break;
             }
             std::thread::sleep(Duration::from_millis(10));
             self.update();
         }
+        // Finished and cleared, so that no bar draws itself again when dropped.
+        for shown in self.bars.values() {
+            shown.bar.finish_and_clear();
+        }
         let _ = self.multi.clear();
         if !self.draw && !summary {
             return;
         }
-        let mut ended: Vec<_> = self.bars.into_values().collect();
-        ended.sort_by_key(|(order, ..)| *order);
-        for (_, bar, last) in ended {
-            eprintln!("{} {}", bar.prefix(), counts(&last, bar.elapsed()));
+        let mut ended: Vec<Shown> = self.bars.into_values().collect();
+        ended.sort_by_key(|shown| shown.order);
+        for shown in ended {
+            let took = shown.took.unwrap_or_else(|| shown.bar.elapsed());
+            eprintln!("{} {}", shown.bar.prefix(), counts(&shown.last, took));
         }
     }
 }

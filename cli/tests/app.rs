@@ -73,7 +73,7 @@ fn usage_errors_name_the_input_its_type_and_an_example_and_exit_2() {
     );
     let (code, _, err) = run(&["run", "map_workflow", "--data", "\"ten\""]);
     assert_eq!(code, 2);
-    assert!(err.contains("input `data` of `map_workflow` takes a list<integer>"), "{err}");
+    assert!(err.contains("input `data` of `map_workflow` takes a value of type list<integer>"), "{err}");
     let (code, _, err) = run(&["run", "evens"]);
     assert_eq!(code, 2);
     assert!(err.contains("input `xs` of `evens` is not given and has no default"), "{err}");
@@ -110,4 +110,33 @@ fn graph_prints_dot_json_mermaid_and_svg() {
     let (code, _, err) = run(&["graph", "map_workflow", "--format", "png"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("[possible values: dot, json, mermaid, svg]"), "{err}");
+}
+
+#[task]
+fn add(a: u32, b: u32) -> u32 {
+    a + b
+}
+
+/// Inputs named like the app's own options.
+#[workflow]
+fn clash(#[default(1)] cpus: u32, quiet: u32) -> u32 {
+    add(cpus, quiet)
+}
+
+#[test]
+fn inputs_named_like_the_apps_options_get_an_input_prefix() {
+    let app = App::new("clashing").workflow(&clash);
+    let call = |args: &[&str]| {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = app.run_from(std::iter::once("clashing").chain(args.iter().copied()), &mut out, &mut err);
+        (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    };
+    let (code, out, err) = call(&["run", "clash", "--input-cpus", "3", "--input-quiet", "4", "--cpus", "2", "-q"]);
+    assert_eq!((code, out.as_str()), (0, "7\n"), "{err}");
+    let (code, out, _) = call(&["run", "clash", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("--input-quiet <JSON>") && out.contains("[required]"), "{out}");
+    let (code, _, err) = call(&["run", "clash", "-q"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("input `quiet` of `clash` is not given") && err.contains("--input-quiet"), "{err}");
 }

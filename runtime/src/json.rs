@@ -23,7 +23,7 @@ pub enum JsonRunError {
         given: usize,
     },
     /// An input was not given and has no `#[default(...)]`.
-    #[error("input `{input}` of `{workflow}` is not given and has no default; it takes a {expected}")]
+    #[error("input `{input}` of `{workflow}` is not given and has no default; it takes a value of type {expected}")]
     Missing {
         /// The workflow.
         workflow: String,
@@ -33,7 +33,7 @@ pub enum JsonRunError {
         expected: String,
     },
     /// An input's JSON does not fit its type.
-    #[error("input `{input}` of `{workflow}` takes a {expected}")]
+    #[error("input `{input}` of `{workflow}` takes a value of type {expected}")]
     Input {
         /// The workflow.
         workflow: String,
