@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use flowmap_model::graph::Graph;
+use flowmap_model::types::TypeDesc;
 use flowmap_runtime::__private::InputTuple;
 use flowmap_runtime::{Error, JsonRunError, Report, Runtime, WorkflowFn};
 use serde_json::Value as Json;
@@ -266,6 +267,10 @@ impl App {
             }
             let tasks: Vec<&str> = g.tasks.keys().map(String::as_str).collect();
             let _ = writeln!(out, "  tasks  {}", tasks.join(", "));
+            if !g.workflows.is_empty() {
+                let subs: Vec<&str> = g.workflows.keys().map(String::as_str).collect();
+                let _ = writeln!(out, "  sub-workflows  {}", subs.join(", "));
+            }
         }
         Outcome::Done
     }
@@ -294,6 +299,8 @@ impl App {
             let given = match m.get_one::<String>(&input_id(&p.name)) {
                 Some(text) => match serde_json::from_str::<Json>(text) {
                     Ok(v) => Some(v),
+                    // A string input may be given bare, as pyflyte allows: `--word Hi`.
+                    Err(_) if p.ty == TypeDesc::String => Some(Json::String(text.clone())),
                     Err(e) => {
                         let (flag, ty) = (flag(&p.name), p.ty.short());
                         return Outcome::Usage(format!(

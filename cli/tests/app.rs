@@ -140,3 +140,34 @@ fn inputs_named_like_the_apps_options_get_an_input_prefix() {
     assert_eq!(code, 2);
     assert!(err.contains("input `quiet` of `clash` is not given") && err.contains("--input-quiet"), "{err}");
 }
+
+#[task]
+fn shout(word: String) -> String {
+    word.to_uppercase()
+}
+
+#[workflow]
+fn loud(word: String) -> String {
+    shout(word)
+}
+
+#[workflow]
+fn all_loud(words: Vec<String>) -> Vec<String> {
+    map!(loud)(word = words)
+}
+
+#[test]
+fn string_inputs_may_be_bare_and_list_names_sub_workflows() {
+    let app = App::new("words").workflow(&all_loud).workflow(&loud);
+    let call = |args: &[&str]| {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = app.run_from(std::iter::once("words").chain(args.iter().copied()), &mut out, &mut err);
+        (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    };
+    assert_eq!(call(&["run", "loud", "--word", "hi", "-q"]).1, "\"HI\"\n");
+    assert_eq!(call(&["run", "loud", "--word", "\"[x]\"", "-q"]).1, "\"[X]\"\n", "JSON strings still work");
+    let (code, _, err) = call(&["run", "all_loud", "--words", "hi", "-q"]);
+    assert_eq!(code, 2, "only a string input takes bare text: {err}");
+    let (_, out, _) = call(&["list"]);
+    assert!(out.contains("all_loud\n") && out.contains("  sub-workflows  app::loud\n"), "{out}");
+}
