@@ -84,7 +84,18 @@ impl App {
     /// Parses `std::env::args()`, runs the command, and says how it ended.
     #[must_use]
     pub fn run(self) -> ExitCode {
-        let code = self.run_from(std::env::args_os(), &mut std::io::stdout(), &mut std::io::stderr());
+        // Buffered: a million outputs are not a million writes.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let code = self.run_from(std::env::args_os(), &mut out, &mut std::io::stderr());
+        let code = match out.flush() {
+            Ok(()) => code,
+            // Outputs that could not be written are lost: not a success.
+            Err(e) if code == 0 => {
+                eprintln!("error: could not write the outputs: {e}");
+                1
+            }
+            Err(_) => code,
+        };
         ExitCode::from(code)
     }
 
@@ -373,7 +384,8 @@ impl App {
         let as_json = m.get_flag("json");
         let document = |doc: Json, out: &mut dyn Write| {
             if as_json {
-                let _ = writeln!(out, "{doc}");
+                let _ = serde_json::to_writer(&mut *out, &doc);
+                let _ = writeln!(out);
             }
         };
         let Some(result) = result else {
@@ -390,7 +402,8 @@ impl App {
                 Outcome::Done
             }
             Ok(json) => {
-                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+                let _ = serde_json::to_writer_pretty(&mut *out, &json);
+                let _ = writeln!(out);
                 Outcome::Done
             }
             Err(JsonRunError::Run(e)) => {
