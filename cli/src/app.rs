@@ -293,7 +293,7 @@ impl App {
             Ok(g) => g,
             Err(e) => return Outcome::Failed(e.report().to_string()),
         };
-        let from_file = match m.get_one::<String>("inputs").map(|path| read_inputs(path)) {
+        let mut from_file = match m.get_one::<String>("inputs").map(|path| read_inputs(path)) {
             Some(Ok(map)) => map,
             Some(Err(e)) => return Outcome::Usage(e),
             None => serde_json::Map::new(),
@@ -321,7 +321,7 @@ impl App {
                         ));
                     }
                 },
-                None => from_file.get(&p.name).cloned(),
+                None => from_file.remove(&p.name),
             };
             inputs.push(given);
         }
