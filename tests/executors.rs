@@ -149,9 +149,12 @@ fn a_deadline_on_a_run_fires_while_its_sync_call_runs() {
 
 static PAIRED: (std::sync::Mutex<usize>, std::sync::Condvar) = (std::sync::Mutex::new(0), std::sync::Condvar::new());
 
+/// A slow element (1 ms, far above the pace's "short" bar, so no run of it is ever taken
+/// inline) that also waits for its partner.
 #[task]
 fn meet_in_map(x: i64) -> bool {
     let _ = x;
+    std::thread::sleep(std::time::Duration::from_millis(1));
     rendezvous(&PAIRED)
 }
 
