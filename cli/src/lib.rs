@@ -25,6 +25,14 @@
 //! when a run failed, 2 for a usage error (an unknown workflow or input, JSON that does not fit
 //! an input's type), 130 when Ctrl-C cancelled a run. On a terminal, `run` draws one progress
 //! bar per map node and one line per plain node on stderr, sampled ten times a second.
+//!
+//! - `run WORKFLOW --json` prints one JSON document whatever the outcome: the outputs, or the
+//!   error with the failed elements and the completed nodes, or `{"status": "cancelled"}`.
+//! - `-v`, `-vv` or `RUST_LOG` log each node and element attempt on stderr, with the task's own
+//!   `tracing` events nested under them.
+//! - `graph WORKFLOW --format dot|json|mermaid|svg [-o FILE]`: SVG is laid out in-process.
+//! - An input named like one of the app's own options (`inputs`, `cpus`, `memory`, `json`,
+//!   `quiet`, `help`, `verbose`) is given as `--input-NAME`.
 
 mod app;
 mod bars;
