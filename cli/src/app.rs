@@ -348,14 +348,23 @@ impl App {
                 Ok(interrupt) => interrupt,
                 Err(e) => return Err(format!("could not listen for Ctrl-C: {e}")),
             };
-            if !quiet {
-                let _ = writeln!(err, "running workflow `{name}` (Ctrl-C cancels it)");
-            }
             // Bars only on a terminal, and not under logs: piped, stderr stays plain text.
             // Without a terminal the counts are still sampled, for the summary of an interrupted run.
             let draw = !logging && std::io::stderr().is_terminal();
             let mut bars = (!quiet).then(|| Bars::new(rt.progress(), draw));
             let mut run = (w.run)(&rt, inputs);
+            // Inputs that do not fit end the run at its first poll: then nothing was running.
+            let first = std::future::poll_fn(|cx| std::task::Poll::Ready(run.as_mut().poll(cx))).await;
+            if let std::task::Poll::Ready(result) = first {
+                drop(run);
+                if let Some(bars) = bars {
+                    bars.finish(false);
+                }
+                return Ok(Some(result));
+            }
+            if !quiet {
+                let _ = writeln!(err, "running workflow `{name}` (Ctrl-C cancels it)");
+            }
             tokio::pin!(interrupt);
             let mut tick = tokio::time::interval(TICK);
             let result = loop {
