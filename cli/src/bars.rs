@@ -38,8 +38,8 @@ fn map_style() -> ProgressStyle {
         .progress_chars("=> ")
 }
 
-/// A map that ended: no ETA.
-fn ended_style() -> ProgressStyle {
+/// A map with no ETA: it ended, or no element has yet.
+fn no_eta_style() -> ProgressStyle {
     ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ")
@@ -64,7 +64,7 @@ impl Bars {
             let order = self.bars.len();
             let entry = self.bars.entry(key).or_insert_with(|| {
                 let bar = match node.elements {
-                    Some(n) => ProgressBar::new(n as u64).with_style(map_style()),
+                    Some(n) => ProgressBar::new(n as u64).with_style(no_eta_style()),
                     None => ProgressBar::new_spinner().with_style(line_style()),
                 };
                 let bar = self.multi.add(bar.with_prefix(format!("{}.{} {}", node.workflow, node.node, node.target)));
@@ -170,8 +170,10 @@ fn show(bar: &ProgressBar, node: &NodeProgress) {
             .to_owned(),
         );
     }
-    if node.state != NodeState::Running && node.elements.is_some() {
-        bar.set_style(ended_style());
+    if node.elements.is_some() {
+        // An ETA only once an element has ended (before, it would read 0s), and not after the end.
+        let eta = node.state == NodeState::Running && node.succeeded + node.failed > 0;
+        bar.set_style(if eta { map_style() } else { no_eta_style() });
     }
     bar.set_message(notes.join(", "));
 }
