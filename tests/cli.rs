@@ -212,3 +212,14 @@ fn negative_numbers_are_values() {
         "{err}"
     );
 }
+
+/// The runtime's options are checked in the app's own terms: the flag, not the builder call.
+#[test]
+fn bad_runtime_options_name_the_flag() {
+    let (code, _, err) = run(&["run", "sweep", "--memory", "bogus"]);
+    assert_eq!(code, 2);
+    assert!(err.starts_with("error: --memory bogus: \"bogus\" is not a resource quantity"), "{err}");
+    let (code, _, err) = run(&["run", "sweep", "--cpus", "0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid value '0' for '--cpus <N>'"), "{err}");
+}

@@ -11,7 +11,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use flowmap_model::graph::Graph;
 use flowmap_model::types::TypeDesc;
 use flowmap_runtime::__private::InputTuple;
-use flowmap_runtime::{Error, JsonRunError, Report, Runtime, WorkflowFn};
+use flowmap_runtime::{ConfigError, Error, JsonRunError, Report, Runtime, WorkflowFn};
 use serde_json::Value as Json;
 
 use crate::bars::{Bars, TICK};
@@ -176,7 +176,7 @@ impl App {
                     Arg::new("cpus")
                         .long("cpus")
                         .value_name("N")
-                        .value_parser(clap::value_parser!(u32))
+                        .value_parser(clap::value_parser!(u32).range(1..))
                         .help("The runtime's CPUs"),
                 )
                 .arg(Arg::new("memory").long("memory").value_name("QUANTITY").help("The runtime's memory, such as 8Gi"))
@@ -334,6 +334,16 @@ impl App {
         }
         let rt = match builder.build() {
             Ok(rt) => rt,
+            // Said in the app's own terms (the flag), not the builder's (`memory("..")`).
+            Err(Error::Config(ConfigError::Memory { text, reason })) => {
+                return Outcome::Usage(format!("--memory {text}: {reason}"));
+            }
+            Err(Error::Config(ConfigError::ZeroMemory { text })) => {
+                return Outcome::Usage(format!("--memory {text}: a runtime needs some memory, such as 8Gi"));
+            }
+            Err(Error::Config(ConfigError::MemoryTooLarge { text })) => {
+                return Outcome::Usage(format!("--memory {text}: too large"));
+            }
             Err(e) => return Outcome::Usage(e.report().to_string()),
         };
         let runner = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
