@@ -513,13 +513,19 @@ fn failure_details(e: &Error) -> String {
         }
         text += &format!("\n{} of {} elements had succeeded; {} were not run", map.succeeded, map.total, map.not_run);
     }
-    if let Error::Node { completed, .. } = e {
-        let done: Vec<&str> = completed.nodes().collect();
-        if !done.is_empty() {
-            text += &format!("\ncompleted nodes: {}", done.join(", "));
-        }
+    let done = completed_nodes(e);
+    if !done.is_empty() {
+        text += &format!("\ncompleted nodes: {}", done.join(", "));
     }
     text
+}
+
+/// The nodes that had finished when the run failed.
+fn completed_nodes(e: &Error) -> Vec<&str> {
+    match e {
+        Error::Node { completed, .. } => completed.nodes().collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// A failed run for machines: the error chain, the failed elements kept, the completed nodes.
@@ -530,15 +536,11 @@ fn failure_document(e: &Error) -> Json {
             .map(|f| serde_json::json!({"index": f.index, "attempts": f.attempts, "cause": f.cause.to_string()}))
             .collect()
     });
-    let completed: Vec<&str> = match e {
-        Error::Node { completed, .. } => completed.nodes().collect(),
-        _ => Vec::new(),
-    };
     serde_json::json!({
         "status": "failed",
         "error": e.report().to_string(),
         "failed_elements": failed,
-        "completed_nodes": completed,
+        "completed_nodes": completed_nodes(e),
     })
 }
 

@@ -109,71 +109,62 @@ impl Bars {
 
 /// A node's counts in words: `16/16 done, 2 failed, 1 retried (13.3/s)`.
 fn counts(node: &NodeProgress, elapsed: Duration) -> String {
-    let mut words = Vec::new();
-    if let Some(n) = node.elements {
-        words.push(format!("{}/{n}", node.succeeded + node.failed));
+    let mut text = match node.elements {
+        Some(n) => format!("{}/{n} {}", finished(node), state_word(node.state)),
+        None => state_word(node.state).to_owned(),
+    };
+    for tally in tallies(node) {
+        text += &format!(", {tally}");
     }
-    words.push(
-        match node.state {
-            NodeState::Succeeded => "done",
-            NodeState::Failed => "FAILED",
-            NodeState::Cancelled => "cancelled",
-            _ => "running",
-        }
-        .to_owned(),
-    );
-    let mut text = words.join(" ");
-    if node.failed > 0 {
-        text += &format!(", {} failed", node.failed);
+    match rate(node, elapsed) {
+        Some(rate) => text + &format!(" ({rate:.1}/s)"),
+        None => text + &format!(" ({elapsed:.1?})"),
     }
-    if node.retried > 0 {
-        text += &format!(", {} retried", node.retried);
+}
+
+/// Elements that ended, either way.
+fn finished(node: &NodeProgress) -> usize {
+    node.succeeded + node.failed
+}
+
+fn state_word(state: NodeState) -> &'static str {
+    match state {
+        NodeState::Succeeded => "done",
+        NodeState::Failed => "FAILED",
+        NodeState::Cancelled => "cancelled",
+        _ => "running",
     }
+}
+
+/// `2 failed`, `1 retried`: what is not zero.
+fn tallies(node: &NodeProgress) -> Vec<String> {
+    [(node.failed, "failed"), (node.retried, "retried")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, word)| format!("{n} {word}"))
+        .collect()
+}
+
+/// A map's elements per second over `elapsed`.
+fn rate(node: &NodeProgress, elapsed: Duration) -> Option<f64> {
     let seconds = elapsed.as_secs_f64();
-    if node.elements.is_some() && seconds > 0.0 {
-        #[allow(clippy::cast_precision_loss)]
-        let rate = (node.succeeded + node.failed) as f64 / seconds;
-        text += &format!(" ({rate:.1}/s)");
-    } else {
-        text += &format!(" ({:.1?})", elapsed);
-    }
-    text
+    #[allow(clippy::cast_precision_loss)]
+    (node.elements.is_some() && seconds > 0.0).then(|| finished(node) as f64 / seconds)
 }
 
 /// Draws one node's counts on its bar.
 fn show(bar: &ProgressBar, node: &NodeProgress) {
     if let Some(n) = node.elements {
         bar.set_length(n as u64);
-        bar.set_position((node.succeeded + node.failed) as u64);
-    }
-    let mut notes = Vec::new();
-    let seconds = bar.elapsed().as_secs_f64();
-    if node.elements.is_some() && seconds > 0.0 {
-        #[allow(clippy::cast_precision_loss)]
-        let rate = (node.succeeded + node.failed) as f64 / seconds;
-        notes.push(format!("{rate:.1}/s"));
-    }
-    if node.failed > 0 {
-        notes.push(format!("{} failed", node.failed));
-    }
-    if node.retried > 0 {
-        notes.push(format!("{} retried", node.retried));
-    }
-    if node.elements.is_none() || node.state != NodeState::Running {
-        notes.push(
-            match node.state {
-                NodeState::Succeeded => "done",
-                NodeState::Failed => "FAILED",
-                NodeState::Cancelled => "cancelled",
-                _ => "running",
-            }
-            .to_owned(),
-        );
-    }
-    if node.elements.is_some() {
+        bar.set_position(finished(node) as u64);
         // An ETA only once an element has ended (before, it would read 0s), and not after the end.
-        let eta = node.state == NodeState::Running && node.succeeded + node.failed > 0;
+        let eta = node.state == NodeState::Running && finished(node) > 0;
         bar.set_style(if eta { map_style() } else { no_eta_style() });
+    }
+    let mut notes: Vec<String> = rate(node, bar.elapsed()).map(|rate| format!("{rate:.1}/s")).into_iter().collect();
+    notes.extend(tallies(node));
+    if node.elements.is_none() || node.state != NodeState::Running {
+        notes.push(state_word(node.state).to_owned());
     }
     bar.set_message(notes.join(", "));
 }

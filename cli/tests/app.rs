@@ -27,11 +27,16 @@ fn app() -> App {
     App::new("anomalies").workflow(&map_workflow).workflow(&evens)
 }
 
-/// Runs `anomalies ARGS...`: exit code, stdout, stderr.
-fn run(args: &[&str]) -> (u8, String, String) {
+/// Runs `APP ARGS...` for `app`: exit code, stdout, stderr.
+fn drive(app: &App, args: &[&str]) -> (u8, String, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = app().run_from(std::iter::once("anomalies").chain(args.iter().copied()), &mut out, &mut err);
+    let code = app.run_from(std::iter::once("app").chain(args.iter().copied()), &mut out, &mut err);
     (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+}
+
+/// Runs `anomalies ARGS...`.
+fn run(args: &[&str]) -> (u8, String, String) {
+    drive(&app(), args)
 }
 
 #[test]
@@ -126,11 +131,7 @@ fn clash(#[default(1)] cpus: u32, quiet: u32) -> u32 {
 #[test]
 fn inputs_named_like_the_apps_options_get_an_input_prefix() {
     let app = App::new("clashing").workflow(&clash);
-    let call = |args: &[&str]| {
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = app.run_from(std::iter::once("clashing").chain(args.iter().copied()), &mut out, &mut err);
-        (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
-    };
+    let call = |args: &[&str]| drive(&app, args);
     let (code, out, err) = call(&["run", "clash", "--input-cpus", "3", "--input-quiet", "4", "--cpus", "2", "-q"]);
     assert_eq!((code, out.as_str()), (0, "7\n"), "{err}");
     let (code, out, _) = call(&["run", "clash", "--help"]);
@@ -159,11 +160,7 @@ fn all_loud(words: Vec<String>) -> Vec<String> {
 #[test]
 fn string_inputs_may_be_bare_and_list_names_sub_workflows() {
     let app = App::new("words").workflow(&all_loud).workflow(&loud);
-    let call = |args: &[&str]| {
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = app.run_from(std::iter::once("words").chain(args.iter().copied()), &mut out, &mut err);
-        (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
-    };
+    let call = |args: &[&str]| drive(&app, args);
     assert_eq!(call(&["run", "loud", "--word", "hi", "-q"]).1, "\"HI\"\n");
     assert_eq!(call(&["run", "loud", "--word", "\"[x]\"", "-q"]).1, "\"[X]\"\n", "JSON strings still work");
     let (code, _, err) = call(&["run", "all_loud", "--words", "hi", "-q"]);
