@@ -68,7 +68,7 @@ async fn a_running_map_shows_its_counts_then_its_end() {
 }
 
 #[tokio::test]
-async fn a_sync_map_counts_in_chunks_and_a_plain_call_has_no_elements() {
+async fn a_sync_map_counts_every_element_by_its_end() {
     let rt = Runtime::builder().build().unwrap();
     let progress = rt.progress();
     rt.run(&doubled, ((0..10_000).collect(),)).await.unwrap();
