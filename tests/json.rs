@@ -1,7 +1,7 @@
 //! Running a workflow with JSON inputs and outputs, as a command line or a backend does.
 
-use flowmap::JsonRunError;
 use flowmap::prelude::*;
+use flowmap::{JsonInput, JsonInputs, JsonRunError};
 use serde_json::json;
 
 #[task]
@@ -24,17 +24,32 @@ fn anomalies(#[default(vec![10, 12, 11])] data: Vec<i64>, label: String) -> (Str
 #[tokio::test]
 async fn inputs_and_outputs_travel_as_json() {
     let rt = flowmap::Runtime::builder().build().unwrap();
-    let out = rt.run_json(&anomalies, vec![Some(json!([1, 50, 99])), Some(json!("run"))]).await.unwrap();
-    assert_eq!(out, json!(["run", 2, 3]));
+    let run = |inputs: JsonInputs| async { rt.run_json(&anomalies, inputs).await.unwrap().to_value().unwrap() };
+    let given = JsonInputs::new().input("data", json!([1, 50, 99])).input("label", json!("run"));
+    assert_eq!(run(given).await, json!(["run", 2, 3]));
     // A missing input takes its default.
-    let out = rt.run_json(&anomalies, vec![None, Some(json!("defaults"))]).await.unwrap();
-    assert_eq!(out, json!(["defaults", 1, 3]));
+    assert_eq!(run(JsonInputs::new().input("label", json!("defaults"))).await, json!(["defaults", 1, 3]));
+    // An object of inputs by name; inputs given one by one win over it.
+    let object = JsonInputs::new().object(r#"{"label": "file", "data": [50]}"#);
+    assert_eq!(run(object.clone()).await, json!(["file", 1, 1]));
+    assert_eq!(run(object.input("label", json!("flag"))).await, json!(["flag", 1, 1]));
+    // Text is read straight into the input's type; the outputs are written straight from theirs.
+    let text = JsonInput::parse(" [1, 50, 99, 7] ").unwrap();
+    let inputs = JsonInputs::new().input("data", text).input("label", json!("text"));
+    let out = rt.run_json(&anomalies, inputs).await.unwrap();
+    let (mut compact, mut pretty) = (Vec::new(), Vec::new());
+    out.write(&mut compact).unwrap();
+    out.write_pretty(&mut pretty).unwrap();
+    assert_eq!(String::from_utf8(compact).unwrap(), r#"["text",2,4]"#);
+    assert_eq!(String::from_utf8(pretty).unwrap(), "[\n  \"text\",\n  2,\n  4\n]");
+    assert!(JsonInput::parse("[1, 2").is_err());
 }
 
 #[tokio::test]
 async fn a_bad_input_is_named_with_its_expected_type() {
     let rt = flowmap::Runtime::builder().build().unwrap();
-    let e = rt.run_json(&anomalies, vec![Some(json!("ten")), Some(json!("x"))]).await.unwrap_err();
+    let error = |inputs: JsonInputs| async { rt.run_json(&anomalies, inputs).await.unwrap_err() };
+    let e = error(JsonInputs::new().input("data", json!("ten")).input("label", json!("x"))).await;
     assert!(
         matches!(&e, JsonRunError::Input { input, expected, .. } if input == "data" && expected == "list<integer>"),
         "{e:?}"
@@ -43,11 +58,57 @@ async fn a_bad_input_is_named_with_its_expected_type() {
         flowmap::Report::new(&e).to_string(),
         "input `data` of `anomalies` takes a value of type list<integer>: invalid type: string \"ten\", expected a sequence"
     );
-    let e = rt.run_json(&anomalies, vec![None, None]).await.unwrap_err();
+    // Text, and values inside an object, are read with their position.
+    let e = error(JsonInputs::new().input("data", JsonInput::parse(r#"[1, "x"]"#).unwrap()).input("label", json!("x")))
+        .await;
+    assert_eq!(
+        flowmap::Report::new(&e).to_string(),
+        "input `data` of `anomalies` takes a value of type list<integer>: invalid type: string \"x\", expected i64 at line 1 column 7"
+    );
+    let e = error(JsonInputs::new().object(r#"{"label": "l", "data": [1, "x"]}"#)).await;
+    assert_eq!(
+        flowmap::Report::new(&e).to_string(),
+        "input `data` of `anomalies` takes a value of type list<integer>: invalid type: string \"x\", expected i64 at line 1 column 30"
+    );
+    // Every missing input is named at once.
+    let e = error(JsonInputs::new().object("{}")).await;
     assert_eq!(
         e.to_string(),
-        "input `label` of `anomalies` is not given and has no default; it takes a value of type string"
+        "input `label` of `anomalies` is not given and has no default; `label` takes a value of type string"
     );
-    let e = rt.run_json(&anomalies, vec![None]).await.unwrap_err();
-    assert_eq!(e.to_string(), "`anomalies` takes 2 inputs, 1 given");
+    let e = error(JsonInputs::new().input("label", json!("x")).input("label", json!("y"))).await;
+    assert_eq!(e.to_string(), "input `label` of `anomalies` is given twice");
+    let e = error(JsonInputs::new().object(r#"{"label": "x", "label": "y"}"#)).await;
+    assert_eq!(e.to_string(), "input `label` of `anomalies` is given twice");
+    let e = error(JsonInputs::new().object(r#"{"lable": "x"}"#)).await;
+    assert_eq!(e.to_string(), "`anomalies` has no input `lable`; its inputs are: data, label");
+    let e = error(JsonInputs::new().input("lable", json!("x"))).await;
+    assert_eq!(e.to_string(), "`anomalies` has no input `lable`; its inputs are: data, label");
+    for object in ["[1]", "{\"label\": ", "{\"label\": \"x\"} trailing"] {
+        let e = error(JsonInputs::new().object(object)).await;
+        assert!(matches!(e, JsonRunError::Object { .. }), "{object}: {e:?}");
+    }
+}
+
+#[task]
+fn join(a: String, b: String, c: i64) -> String {
+    format!("{a}{b}{c}")
+}
+
+#[workflow]
+fn three(a: String, b: String, c: i64) -> String {
+    join(a, b, c)
+}
+
+#[tokio::test]
+async fn every_missing_input_is_named() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let e = rt.run_json(&three, JsonInputs::new().input("b", json!("x"))).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "inputs `a` and `c` of `three` are not given and have no default; `a` takes a value of type string, `c` \
+         takes a value of type integer"
+    );
+    let e = rt.run_json(&three, JsonInputs::new()).await.unwrap_err();
+    assert!(e.to_string().starts_with("inputs `a`, `b` and `c` of `three` are not given"), "{e}");
 }

@@ -11,7 +11,9 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use flowmap_model::graph::Graph;
 use flowmap_model::types::TypeDesc;
 use flowmap_runtime::__private::InputTuple;
-use flowmap_runtime::{ConfigError, Error, JsonRunError, Report, Runtime, WorkflowFn};
+use flowmap_runtime::{
+    ConfigError, Error, JsonInput, JsonInputs, JsonOutputs, JsonRunError, Report, Runtime, WorkflowFn,
+};
 use serde_json::Value as Json;
 
 use crate::bars::{Bars, TICK};
@@ -22,7 +24,7 @@ use crate::svg::svg;
 
 /// A run of a workflow with JSON inputs.
 type JsonRun = Box<
-    dyn for<'a> Fn(&'a Runtime, Vec<Option<Json>>) -> Pin<Box<dyn Future<Output = Result<Json, JsonRunError>> + 'a>>
+    dyn for<'a> Fn(&'a Runtime, JsonInputs) -> Pin<Box<dyn Future<Output = Result<JsonOutputs, JsonRunError>> + 'a>>
         + Send
         + Sync,
 >;
@@ -293,37 +295,32 @@ impl App {
             Ok(g) => g,
             Err(e) => return Outcome::Failed(e.report().to_string()),
         };
-        let mut from_file = match m.get_one::<String>("inputs").map(|path| read_inputs(path)) {
-            Some(Ok(map)) => map,
-            Some(Err(e)) => return Outcome::Usage(e),
-            None => serde_json::Map::new(),
-        };
-        if let Some(unknown) = from_file.keys().find(|k| !g.interface.inputs.iter().any(|p| &p.name == *k)) {
-            let names: Vec<&str> = g.interface.inputs.iter().map(|p| p.name.as_str()).collect();
-            return Outcome::Usage(format!(
-                "the inputs file names `{unknown}`, which `{name}` does not take; its inputs are: {}",
-                names.join(", ")
-            ));
+        let file = m.get_one::<String>("inputs");
+        let mut inputs = JsonInputs::new();
+        if let Some(path) = file {
+            match std::fs::read_to_string(path) {
+                Ok(text) => inputs = inputs.object(text),
+                Err(e) => return Outcome::Usage(format!("could not read the inputs file {path}: {e}")),
+            }
         }
-        let mut inputs = Vec::with_capacity(g.interface.inputs.len());
+        let mut by_flag = Vec::new();
         for p in &g.interface.inputs {
-            let given = match m.get_one::<String>(&input_id(&p.name)) {
-                Some(text) => match serde_json::from_str::<Json>(text) {
-                    Ok(v) => Some(v),
-                    // A string input may be given bare, as pyflyte allows: `--word Hi`.
-                    Err(_) if p.ty == TypeDesc::String => Some(Json::String(text.clone())),
-                    Err(e) => {
-                        let (flag, ty) = (flag(&p.name), p.ty.short());
-                        return Outcome::Usage(format!(
-                            "--{flag} is not JSON ({e}); it takes {} {ty}, such as --{flag} '{}'",
-                            article(&ty),
-                            example(&p.ty)
-                        ));
-                    }
-                },
-                None => from_file.remove(&p.name),
+            let Some(text) = m.get_one::<String>(&input_id(&p.name)) else { continue };
+            let value = match JsonInput::parse(text) {
+                Ok(v) => v,
+                // A string input may be given bare, as pyflyte allows: `--word Hi`.
+                Err(_) if p.ty == TypeDesc::String => JsonInput::Value(Json::String(text.clone())),
+                Err(e) => {
+                    let (flag, ty) = (flag(&p.name), p.ty.short());
+                    return Outcome::Usage(format!(
+                        "--{flag} is not JSON ({e}); it takes {} {ty}, such as --{flag} '{}'",
+                        article(&ty),
+                        example(&p.ty)
+                    ));
+                }
             };
-            inputs.push(given);
+            by_flag.push(p.name.as_str());
+            inputs = inputs.input(p.name.clone(), value);
         }
         let mut builder = Runtime::builder();
         if let Some(cpus) = m.get_one::<u32>("cpus") {
@@ -416,33 +413,26 @@ impl App {
             ));
         };
         match result {
-            Ok(json) if as_json => {
-                document(serde_json::json!({"status": "succeeded", "outputs": json}), out);
-                Outcome::Done
-            }
-            Ok(json) => {
-                let _ = serde_json::to_writer_pretty(&mut *out, &json);
-                let _ = writeln!(out);
-                Outcome::Done
+            // Written straight from the typed outputs: no JSON tree of a million values.
+            Ok(outputs) => {
+                let written = if as_json {
+                    write!(out, r#"{{"status":"succeeded","outputs":"#)
+                        .map_err(serde_json::Error::io)
+                        .and_then(|()| outputs.write(&mut *out))
+                        .and_then(|()| writeln!(out, "}}").map_err(serde_json::Error::io))
+                } else {
+                    outputs.write_pretty(&mut *out).and_then(|()| writeln!(out).map_err(serde_json::Error::io))
+                };
+                match written {
+                    Ok(()) => Outcome::Done,
+                    Err(e) => Outcome::Failed(format!("could not write the outputs of `{name}`: {e}")),
+                }
             }
             Err(JsonRunError::Run(e)) => {
                 document(failure_document(&e), out);
                 Outcome::Failed(format!("{}{}", e.report(), failure_details(&e)))
             }
-            Err(e @ JsonRunError::Output { .. }) => Outcome::Failed(Report::new(&e).to_string()),
-            Err(e) => {
-                let hint = match &e {
-                    JsonRunError::Input { input, .. } | JsonRunError::Missing { input, .. } => g
-                        .interface
-                        .inputs
-                        .iter()
-                        .find(|p| &p.name == input)
-                        .map(|p| format!("\n  such as --{} '{}'", flag(&p.name), example(&p.ty)))
-                        .unwrap_or_default(),
-                    _ => String::new(),
-                };
-                Outcome::Usage(format!("{}{hint}", Report::new(&e)))
-            }
+            Err(e) => Outcome::Usage(input_error(&e, g, file.map(String::as_str), &by_flag)),
         }
     }
 
@@ -562,14 +552,40 @@ fn article(word: &str) -> &'static str {
     if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
 }
 
-/// The inputs file: a JSON object of inputs by name.
-fn read_inputs(path: &str) -> Result<serde_json::Map<String, Json>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("could not read the inputs file {path}: {e}"))?;
-    match serde_json::from_str::<Json>(&text) {
-        Ok(Json::Object(map)) => Ok(map),
-        Ok(_) => Err(format!(
-            "the inputs file {path} must hold a JSON object of inputs by name, such as {{\"data\": [1, 2]}}"
-        )),
-        Err(e) => Err(format!("the inputs file {path} is not JSON: {e}")),
+/// A JSON input error in the app's terms: the file or flag it came from, and an example.
+fn input_error(e: &JsonRunError, g: &Graph, file: Option<&str>, by_flag: &[&str]) -> String {
+    let file = file.unwrap_or("?");
+    let such_as = |names: &[&str]| {
+        let flags: Vec<String> = g
+            .interface
+            .inputs
+            .iter()
+            .filter(|p| names.contains(&p.name.as_str()))
+            .map(|p| format!("--{} '{}'", flag(&p.name), example(&p.ty)))
+            .collect();
+        format!("\n  such as {}", flags.join(" "))
+    };
+    match e {
+        // Flags are checked by clap: an unknown name, a name given twice or an object that is not
+        // one can only come from the file.
+        JsonRunError::Unknown { workflow, input, inputs, .. } => format!(
+            "the inputs file {file} names `{input}`, which `{workflow}` does not take; its inputs are: {}",
+            inputs.join(", ")
+        ),
+        JsonRunError::Twice { input, .. } => format!("the inputs file {file} gives input `{input}` twice"),
+        JsonRunError::Object { source, .. } if source.is_data() => {
+            format!("the inputs file {file} must hold a JSON object of inputs by name, such as {{\"data\": [1, 2]}}")
+        }
+        JsonRunError::Object { source, .. } => format!("the inputs file {file} is not JSON: {source}"),
+        JsonRunError::Input { input, .. } => {
+            let from =
+                if by_flag.contains(&input.as_str()) { String::new() } else { format!(" (in the inputs file {file})") };
+            format!("{}{from}{}", Report::new(e), such_as(&[input.as_str()]))
+        }
+        JsonRunError::Missing { missing, .. } => {
+            let names: Vec<&str> = missing.iter().map(|(name, _)| name.as_str()).collect();
+            format!("{}{}", Report::new(e), such_as(&names))
+        }
+        _ => Report::new(e).to_string(),
     }
 }

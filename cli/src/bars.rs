@@ -28,8 +28,6 @@ struct Shown {
     order: usize,
     bar: ProgressBar,
     last: NodeProgress,
-    /// How long it ran, once it ended (for its rate).
-    took: Option<Duration>,
 }
 
 fn map_style() -> ProgressStyle {
@@ -68,12 +66,9 @@ impl Bars {
                     None => ProgressBar::new_spinner().with_style(line_style()),
                 };
                 let bar = self.multi.add(bar.with_prefix(format!("{}.{} {}", node.workflow, node.node, node.target)));
-                Shown { order, bar, last: node.clone(), took: None }
+                Shown { order, bar, last: node.clone() }
             });
             show(&entry.bar, &node);
-            if node.state != NodeState::Running && entry.took.is_none() {
-                entry.took = Some(entry.bar.elapsed());
-            }
             entry.last = node;
         }
     }
@@ -101,14 +96,13 @@ impl Bars {
         let mut ended: Vec<Shown> = self.bars.into_values().collect();
         ended.sort_by_key(|shown| shown.order);
         for shown in ended {
-            let took = shown.took.unwrap_or_else(|| shown.bar.elapsed());
-            eprintln!("{} {}", shown.bar.prefix(), counts(&shown.last, took));
+            eprintln!("{} {}", shown.bar.prefix(), counts(&shown.last));
         }
     }
 }
 
 /// A node's counts in words: `16/16 done, 2 failed, 1 retried (13.3/s)`.
-fn counts(node: &NodeProgress, elapsed: Duration) -> String {
+fn counts(node: &NodeProgress) -> String {
     let mut text = match node.elements {
         Some(n) => format!("{}/{n} {}", finished(node), state_word(node.state)),
         None => state_word(node.state).to_owned(),
@@ -116,9 +110,9 @@ fn counts(node: &NodeProgress, elapsed: Duration) -> String {
     for tally in tallies(node) {
         text += &format!(", {tally}");
     }
-    match rate(node, elapsed) {
+    match rate(node) {
         Some(rate) => text + &format!(" ({rate:.1}/s)"),
-        None => text + &format!(" ({elapsed:.1?})"),
+        None => text + &format!(" ({:.1?})", node.elapsed),
     }
 }
 
@@ -145,9 +139,9 @@ fn tallies(node: &NodeProgress) -> Vec<String> {
         .collect()
 }
 
-/// A map's elements per second over `elapsed`.
-fn rate(node: &NodeProgress, elapsed: Duration) -> Option<f64> {
-    let seconds = elapsed.as_secs_f64();
+/// A map's elements per second, over the time it has run.
+fn rate(node: &NodeProgress) -> Option<f64> {
+    let seconds = node.elapsed.as_secs_f64();
     #[allow(clippy::cast_precision_loss)]
     (node.elements.is_some() && seconds > 0.0).then(|| finished(node) as f64 / seconds)
 }
@@ -161,7 +155,7 @@ fn show(bar: &ProgressBar, node: &NodeProgress) {
         let eta = node.state == NodeState::Running && finished(node) > 0;
         bar.set_style(if eta { map_style() } else { no_eta_style() });
     }
-    let mut notes: Vec<String> = rate(node, bar.elapsed()).map(|rate| format!("{rate:.1}/s")).into_iter().collect();
+    let mut notes: Vec<String> = rate(node).map(|rate| format!("{rate:.1}/s")).into_iter().collect();
     notes.extend(tallies(node));
     if node.elements.is_none() || node.state != NodeState::Running {
         notes.push(state_word(node.state).to_owned());

@@ -63,6 +63,25 @@ fn run_takes_inputs_by_name_from_defaults_and_from_a_file() {
     std::fs::write(&file, r#"{"data": [99]}"#).unwrap();
     let (code, out, _) = run(&["run", "map_workflow", "--inputs", file.to_str().unwrap()]);
     assert_eq!((code, out.as_str()), (0, "[\n  true\n]\n"));
+    let (code, out, _) = run(&["run", "map_workflow", "--inputs", file.to_str().unwrap(), "--json"]);
+    assert_eq!((code, out.as_str()), (0, "{\"status\":\"succeeded\",\"outputs\":[true]}\n"));
+    // A file that is not an object of inputs, or names one twice, is a usage error.
+    for (text, says) in [
+        (r#"{"data": [1], "data": [2]}"#, "gives input `data` twice"),
+        ("[1, 2]", r#"must hold a JSON object of inputs by name, such as {"data": [1, 2]}"#),
+        (r#"{"data": [1"#, "is not JSON: EOF while parsing a list at line 1 column 11"),
+        (
+            r#"{"data": [1, "x"]}"#,
+            "input `data` of `map_workflow` takes a value of type list<integer>: invalid type: string \"x\", expected i64 at line 1 column 16 (in the inputs file ",
+        ),
+        (r#"{"dat": [1]}"#, "names `dat`, which `map_workflow` does not take; its inputs are: data"),
+    ] {
+        std::fs::write(&file, text).unwrap();
+        let (code, out, err) = run(&["run", "map_workflow", "--inputs", file.to_str().unwrap()]);
+        assert_eq!((code, out.as_str()), (2, ""), "{text}: {err}");
+        assert!(err.contains(says), "{text}: {err}");
+    }
+    let _ = std::fs::remove_file(&file);
 }
 
 #[test]

@@ -1,9 +1,8 @@
 //! Running a workflow with inputs and outputs as JSON: what a command line, or a backend that
 //! receives serialized inputs, needs.
 
-use serde_json::Value as Json;
-
 use crate::error::Error;
+use crate::json_io::{JsonInputs, JsonOutputs, ReadError};
 use crate::runtime::Runtime;
 use crate::tuple::InputTuple;
 use crate::workflow_fn::WorkflowFn;
@@ -12,25 +11,46 @@ use crate::workflow_fn::WorkflowFn;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JsonRunError {
-    /// More or fewer inputs than the workflow takes.
-    #[error("`{workflow}` takes {expected} input{}, {given} given", if *.expected == 1 { "" } else { "s" })]
-    Count {
+    /// A name that is not one of the workflow's inputs.
+    #[error("`{workflow}` has no input `{input}`; its inputs are: {}", inputs.join(", "))]
+    Unknown {
         /// The workflow.
         workflow: String,
-        /// Its number of inputs.
-        expected: usize,
-        /// The number given.
-        given: usize,
+        /// The name given.
+        input: String,
+        /// The workflow's inputs.
+        inputs: Vec<String>,
     },
-    /// An input was not given and has no `#[default(...)]`.
-    #[error("input `{input}` of `{workflow}` is not given and has no default; it takes a value of type {expected}")]
-    Missing {
+    /// An input given twice.
+    #[error("input `{input}` of `{workflow}` is given twice")]
+    Twice {
         /// The workflow.
         workflow: String,
         /// The input.
         input: String,
-        /// Its type, readable (`list<integer>`).
-        expected: String,
+    },
+    /// The object of inputs is not JSON, or not an object.
+    #[error("the inputs of `{workflow}` are not a JSON object of inputs by name")]
+    Object {
+        /// The workflow.
+        workflow: String,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Inputs that were not given and have no `#[default(...)]`.
+    #[error(
+        "{} of `{workflow}` {} not given and {} no default; {}",
+        words(missing.iter().map(|(name, _)| format!("`{name}`")), "input", "inputs"),
+        if missing.len() == 1 { "is" } else { "are" },
+        if missing.len() == 1 { "has" } else { "have" },
+        missing.iter().map(|(name, ty)| format!("`{name}` takes a value of type {ty}")).collect::<Vec<_>>().join(", ")
+    )]
+    Missing {
+        /// The workflow.
+        workflow: String,
+        /// Each missing input and its type, readable (`list<integer>`).
+        missing: Vec<(String, String)>,
     },
     /// An input's JSON does not fit its type.
     #[error("input `{input}` of `{workflow}` takes a value of type {expected}")]
@@ -48,21 +68,34 @@ pub enum JsonRunError {
     /// The run failed.
     #[error(transparent)]
     Run(#[from] Error),
-    /// The outputs could not be written as JSON.
-    #[error("the outputs of `{workflow}` could not be written as JSON")]
-    Output {
-        /// The workflow.
-        workflow: String,
-        /// Why.
-        #[source]
-        source: serde_json::Error,
-    },
+}
+
+/// `input `a``, `inputs `a` and `b``, `inputs `a`, `b` and `c``.
+fn words(names: impl Iterator<Item = String>, one: &str, many: &str) -> String {
+    let names: Vec<String> = names.collect();
+    match names.as_slice() {
+        [only] => format!("{one} {only}"),
+        [init @ .., last] => format!("{many} {} and {last}", init.join(", ")),
+        [] => many.to_owned(),
+    }
 }
 
 impl Runtime {
-    /// Runs `workflow` with its inputs as JSON, one per input in parameter order (`None` takes
-    /// the input's `#[default(...)]`), and returns its outputs as JSON: the single output, or an
-    /// array of them.
+    /// Runs `workflow` with its inputs as JSON ([`JsonInputs`]; an input not given takes its
+    /// `#[default(...)]`), and returns its outputs, to be written as JSON: the single output, or
+    /// an array of them. Inputs are read straight into their types, and outputs written straight
+    /// from theirs: no tree of JSON values is built on the way.
+    ///
+    /// ```
+    /// # use flowmap::prelude::*;
+    /// # #[task] fn double(x: i64) -> i64 { 2 * x }
+    /// # #[workflow] fn doubled(xs: Vec<i64>) -> Vec<i64> { map!(double)(x = xs) }
+    /// # async fn demo(rt: &flowmap::Runtime) -> Result<(), Box<dyn std::error::Error>> {
+    /// let inputs = flowmap::JsonInputs::new().object(r#"{"xs": [1, 2]}"#);
+    /// let outputs = rt.run_json(&doubled, inputs).await?;
+    /// outputs.write(std::io::stdout())?; // [2,4]
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// A [`JsonRunError`] naming the input, its expected type and why the JSON does not fit; or
@@ -70,34 +103,29 @@ impl Runtime {
     pub async fn run_json<F: WorkflowFn<A>, A: InputTuple>(
         &self,
         workflow: &F,
-        inputs: Vec<Option<Json>>,
-    ) -> Result<Json, JsonRunError> {
+        inputs: JsonInputs,
+    ) -> Result<JsonOutputs, JsonRunError> {
         let graph = workflow.graph()?;
-        let name = || graph.name.clone();
+        let workflow = || graph.name.clone();
         let ports = &graph.interface.inputs;
-        if inputs.len() != ports.len() {
-            return Err(JsonRunError::Count { workflow: name(), expected: ports.len(), given: inputs.len() });
-        }
-        let mut values = Vec::with_capacity(ports.len());
-        for (port, given) in ports.iter().zip(inputs) {
-            match given.or_else(|| port.default.clone()) {
-                Some(v) => values.push(v),
-                None => {
-                    return Err(JsonRunError::Missing {
-                        workflow: name(),
-                        input: port.name.clone(),
-                        expected: port.ty.short(),
-                    });
-                }
+        let name = |i: usize| ports[i].name.clone();
+        let inputs = inputs.read::<A>(ports).map_err(|e| match e {
+            ReadError::Unknown(input) => JsonRunError::Unknown {
+                workflow: workflow(),
+                input,
+                inputs: ports.iter().map(|p| p.name.clone()).collect(),
+            },
+            ReadError::Twice(i) => JsonRunError::Twice { workflow: workflow(), input: name(i) },
+            ReadError::Object(source) => JsonRunError::Object { workflow: workflow(), source },
+            ReadError::Input(i, source) => {
+                JsonRunError::Input { workflow: workflow(), input: name(i), expected: ports[i].ty.short(), source }
             }
-        }
-        let inputs = A::from_json(values).map_err(|(i, source)| JsonRunError::Input {
-            workflow: name(),
-            input: ports[i].name.clone(),
-            expected: ports[i].ty.short(),
-            source,
+            ReadError::Missing(missing) => JsonRunError::Missing {
+                workflow: workflow(),
+                missing: missing.into_iter().map(|i| (name(i), ports[i].ty.short())).collect(),
+            },
         })?;
         let out = self.run_workflow::<F::Marker>(inputs, false).await?;
-        serde_json::to_value(out).map_err(|source| JsonRunError::Output { workflow: name(), source })
+        Ok(JsonOutputs::new(out))
     }
 }

@@ -17,6 +17,7 @@ mod error;
 pub mod events;
 mod exec;
 mod json;
+mod json_io;
 mod panics;
 mod plan;
 pub mod progress;
@@ -33,6 +34,7 @@ pub use crate::error::{
 };
 pub use crate::events::{Event, EventKind};
 pub use crate::json::JsonRunError;
+pub use crate::json_io::{JsonInput, JsonInputs, JsonOutputs};
 pub use crate::plan::Compiled;
 pub use crate::plan::target::{Defaults, Runnable, Target, Task, Workflow};
 pub use crate::progress::{NodeProgress, NodeState, Progress};

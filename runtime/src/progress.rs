@@ -6,8 +6,9 @@
 //! elements for sync maps, per element for async ones), and [`Progress::snapshot`] reads them
 //! whenever the display redraws. Nobody watching: nothing is counted.
 
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 /// Where a node stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +57,8 @@ pub struct NodeProgress {
     pub retried: usize,
     /// Where the node stands.
     pub state: NodeState,
+    /// How long it has run: until now, or until it ended (for a rate of elements per second).
+    pub elapsed: Duration,
 }
 
 /// The counters of one running node.
@@ -70,7 +73,13 @@ pub(crate) struct Tracked {
     pub(crate) failed: AtomicUsize,
     pub(crate) retried: AtomicUsize,
     state: AtomicU8,
+    started: Instant,
+    /// Nanoseconds from `started` to the end; [`RUNNING`] until then.
+    took: AtomicU64,
 }
+
+/// `took` while the node runs.
+const RUNNING: u64 = u64::MAX;
 
 /// `elements` before a map knows its length.
 const NO_ELEMENTS: usize = usize::MAX;
@@ -90,6 +99,8 @@ impl Tracked {
             NodeState::Cancelled => 3,
         };
         // Only the first end counts: a node that finished is not cancelled afterwards.
+        let took = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(RUNNING - 1);
+        let _ = self.took.compare_exchange(RUNNING, took, Ordering::SeqCst, Ordering::SeqCst);
         let _ = self.state.compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst);
     }
 
@@ -105,6 +116,10 @@ impl Tracked {
             failed: self.failed.load(Ordering::Relaxed),
             retried: self.retried.load(Ordering::Relaxed),
             state: NodeState::from_u8(self.state.load(Ordering::SeqCst)),
+            elapsed: match self.took.load(Ordering::SeqCst) {
+                RUNNING => self.started.elapsed(),
+                took => Duration::from_nanos(took),
+            },
         }
     }
 }
@@ -147,6 +162,8 @@ impl Board {
             failed: AtomicUsize::new(0),
             retried: AtomicUsize::new(0),
             state: AtomicU8::new(0),
+            started: Instant::now(),
+            took: AtomicU64::new(RUNNING),
         });
         self.nodes.lock().unwrap_or_else(PoisonError::into_inner).push(tracked.clone());
         Some(tracked)

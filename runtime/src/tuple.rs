@@ -79,8 +79,14 @@ pub trait InputTuple: Send + Sized + 'static {
     fn into_values(self) -> Vec<Value>;
     /// Rebuilds the inputs of a plain call; `names` are the parameter names, for errors.
     fn from_values(values: &[Value], names: &[&str]) -> Result<Self, NodeError>;
-    /// Reads the inputs from JSON, one value per input; the error gives the input's position.
-    fn from_json(values: Vec<serde_json::Value>) -> Result<Self, (usize, serde_json::Error)>;
+    /// Inputs being read one by one (from JSON): an `Option` per input.
+    type Partial: Default;
+    /// Reads input `i` from `d` into `partial`.
+    fn read_one<'de, D: serde::Deserializer<'de>>(partial: &mut Self::Partial, i: usize, d: D) -> Result<(), D::Error>;
+    /// Which inputs `partial` holds, in order.
+    fn held(partial: &Self::Partial) -> Vec<bool>;
+    /// The inputs, once `partial` holds each.
+    fn complete(partial: Self::Partial) -> Option<Self>;
     /// Reads a map's columns; `mapped[i]` says whether input `i` is a mapped list.
     fn columns(values: Vec<Value>, mapped: &[bool], names: &[&str]) -> Result<Self::Columns, NodeError>;
     /// The length of each mapped column, by position (`None` for a whole value).
@@ -99,7 +105,7 @@ pub trait OutputTuple: Sized + Send + 'static {
     /// What a map tolerating failures returns: `Promise<Vec<Option<T>>>`, ...
     type OptionListPromises;
     /// What running the workflow returns: `T` for one output, the tuple for several.
-    type Value: serde::Serialize;
+    type Value: serde::Serialize + Send + Sync + 'static;
     /// Output types in order.
     fn types() -> Vec<TypeDesc>;
     /// Types of a strict map's outputs (`Vec<T>`).
@@ -201,13 +207,22 @@ macro_rules! tuples {
                     )?).clone(),
                 )*))
             }
-            #[allow(unused_variables, unused_mut, clippy::unused_unit)]
-            fn from_json(values: Vec<serde_json::Value>) -> Result<Self, (usize, serde_json::Error)> {
-                let mut values = values.into_iter();
-                Ok(($(
-                    serde_json::from_value::<$T>(values.next().unwrap_or(serde_json::Value::Null)).map_err(|e| ($i, e))?,
-                )*))
+            type Partial = ($(Option<$T>,)*);
+            #[allow(unused_variables)]
+            fn read_one<'de, D: serde::Deserializer<'de>>(
+                partial: &mut Self::Partial,
+                i: usize,
+                d: D,
+            ) -> Result<(), D::Error> {
+                match i {
+                    $($i => { partial.$i = Some(<$T as serde::Deserialize>::deserialize(d)?); Ok(()) })*
+                    _ => Err(<D::Error as serde::de::Error>::custom("no such input")),
+                }
             }
+            #[allow(unused_variables)]
+            fn held(partial: &Self::Partial) -> Vec<bool> { vec![$(partial.$i.is_some()),*] }
+            #[allow(unused_variables, clippy::unused_unit)]
+            fn complete(partial: Self::Partial) -> Option<Self> { Some(($(partial.$i?,)*)) }
             #[allow(unused_variables, unused_mut, clippy::unused_unit)]
             fn columns(values: Vec<Value>, mapped: &[bool], names: &[&str]) -> Result<Self::Columns, NodeError> {
                 let mut values = values.into_iter();
