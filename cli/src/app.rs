@@ -161,13 +161,16 @@ impl App {
                     } else {
                         format!(" (input `{}`; --{} is the app's own option)", port.name, port.name)
                     };
-                    sub = sub.arg(
-                        Arg::new(input_id(&port.name)).long(flag(&port.name)).value_name("JSON").help(format!(
-                            "{} (such as {}){default}{renamed}",
-                            port.ty.short(),
-                            example(&port.ty)
-                        )),
-                    );
+                    let mut arg = Arg::new(input_id(&port.name))
+                        .long(flag(&port.name))
+                        .value_name("JSON")
+                        .help(format!("{} (such as {}){default}{renamed}", port.ty.short(), example(&port.ty)));
+                    // `--min-len` for `min_len`, as command lines usually spell it.
+                    let kebab = flag(&port.name).replace('_', "-");
+                    if kebab != flag(&port.name) {
+                        arg = arg.alias(kebab);
+                    }
+                    sub = sub.arg(arg);
                 }
                 // `--millis -5`: a negative number is a value, not an option.
                 sub = sub.allow_negative_numbers(true);

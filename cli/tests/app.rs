@@ -187,3 +187,25 @@ fn string_inputs_may_be_bare_and_list_names_sub_workflows() {
     let (_, out, _) = call(&["list"]);
     assert!(out.contains("all_loud\n") && out.contains("  sub-workflows  app::loud\n"), "{out}");
 }
+
+#[task]
+fn longer(word: String, min_len: usize) -> bool {
+    word.len() >= min_len
+}
+
+#[workflow]
+fn long_enough(word: String, #[default(3)] min_len: usize) -> bool {
+    longer(word, min_len)
+}
+
+#[test]
+fn snake_case_inputs_also_take_kebab_case_flags() {
+    let app = App::new("words").workflow(&long_enough);
+    for flag in ["--min_len", "--min-len"] {
+        let (code, out, err) = drive(&app, &["run", "long_enough", "--word", "abc", flag, "4"]);
+        assert_eq!((code, out.as_str()), (0, "false\n"), "{flag}: {err}");
+    }
+    let (code, out, _) = drive(&app, &["run", "long_enough", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("--min_len <JSON>"), "the parameter's own name is the one shown: {out}");
+}
