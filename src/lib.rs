@@ -80,6 +80,13 @@ pub use flowmap_runtime::{
 };
 pub use flowmap_runtime::{events, progress};
 
+/// Flyte: compile workflows to a Flyte 1.x package, and run tasks as Flyte containers (the
+/// `flyte` feature).
+#[cfg(feature = "flyte")]
+pub mod flyte {
+    pub use flowmap_flyte::*;
+}
+
 /// A command-line app for the program's workflows (the `cli` feature).
 #[cfg(feature = "cli")]
 pub mod cli {

@@ -1,0 +1,150 @@
+//! Task templates: one per task, run by the pod plugin as the user's binary
+//! (`APP execute ... --task NAME`), and one list-typed template per way a task (or workflow)
+//! is mapped, which runs one element (`--map`).
+
+use flowmap_model::graph::{Interface, MapSettings, TaskSpec};
+use flowmap_model::{ResourceKey, Resources, Settings};
+
+use super::{LiteralTypeOf, description, duration, identifier, typed_interface, variables};
+use crate::idl::flyteidl::admin;
+use crate::idl::flyteidl::core::{
+    Container, K8sObjectMetadata, LiteralType, ResourceType, RetryStrategy, RuntimeMetadata, TaskMetadata,
+    TaskTemplate, TypedInterface, literal_type, resources, runtime_metadata, task_template,
+};
+use crate::types::{literal_type as type_of, union_of};
+
+/// The task type the pod (container) plugin runs.
+const TASK_TYPE: &str = "container";
+
+/// The container's arguments: the binary's `execute` command with Flyte's template variables.
+pub(crate) fn args(name: &str, map: bool) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "execute",
+        "--inputs",
+        "{{.input}}",
+        "--output-prefix",
+        "{{.outputPrefix}}",
+        "--raw-output-data-prefix",
+        "{{.rawOutputDataPrefix}}",
+        "--checkpoint-path",
+        "{{.checkpointOutputPrefix}}",
+        "--prev-checkpoint",
+        "{{.prevCheckpointPrefix}}",
+        "--task",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    args.push(name.to_owned());
+    if map {
+        args.push("--map".to_owned());
+    }
+    args
+}
+
+/// Requests and limits as Flyte's resource entries, in flytekit's order (cpu, gpu, memory,
+/// ephemeral storage).
+pub(crate) fn resources(
+    requests: Option<&Resources>,
+    limits: Option<&Resources>,
+) -> crate::idl::flyteidl::core::Resources {
+    let entries = |r: Option<&Resources>| -> Vec<resources::ResourceEntry> {
+        let Some(r) = r else { return Vec::new() };
+        [
+            (ResourceKey::Cpu, resources::ResourceName::Cpu),
+            (ResourceKey::Gpu, resources::ResourceName::Gpu),
+            (ResourceKey::Mem, resources::ResourceName::Memory),
+            (ResourceKey::EphemeralStorage, resources::ResourceName::EphemeralStorage),
+        ]
+        .into_iter()
+        .filter_map(|(key, name)| {
+            r.get(key).map(|q| resources::ResourceEntry { name: name as i32, value: q.text().to_owned() })
+        })
+        .collect()
+    };
+    crate::idl::flyteidl::core::Resources { requests: entries(requests), limits: entries(limits) }
+}
+
+/// A task's metadata: runtime, retries, timeout and cache.
+fn metadata(settings: &Settings) -> TaskMetadata {
+    TaskMetadata {
+        discoverable: settings.cache == Some(true),
+        discovery_version: settings.cache_version.clone().unwrap_or_default(),
+        runtime: Some(RuntimeMetadata {
+            r#type: runtime_metadata::RuntimeType::Other as i32,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            flavor: "rust".to_owned(),
+        }),
+        timeout: settings.timeout.map(duration),
+        retries: Some(RetryStrategy { retries: settings.retries.unwrap_or(0) }),
+        generates_deck: Some(false),
+        metadata: Some(K8sObjectMetadata::default()),
+        ..TaskMetadata::default()
+    }
+}
+
+fn template(name: &str, settings: &Settings, interface: TypedInterface, image: &str, map: bool) -> admin::TaskSpec {
+    admin::TaskSpec {
+        template: Some(TaskTemplate {
+            id: Some(identifier(ResourceType::Task, name)),
+            r#type: TASK_TYPE.to_owned(),
+            metadata: Some(metadata(settings)),
+            interface: Some(interface),
+            task_type_version: i32::from(map),
+            target: Some(task_template::Target::Container(Container {
+                image: image.to_owned(),
+                args: args(name, map),
+                resources: Some(resources(settings.requests.as_ref(), settings.limits.as_ref())),
+                ..Container::default()
+            })),
+            ..TaskTemplate::default()
+        }),
+        // flytekit describes a task, not the templates of its maps.
+        description: (!map).then(description),
+    }
+}
+
+/// The template of a task.
+pub(crate) fn task(name: &str, task: &TaskSpec, image: &str) -> admin::TaskSpec {
+    template(name, &task.settings, typed_interface(&task.interface), image, false)
+}
+
+/// The name of the template that maps `target` (a Flyte name) with these settings: one per
+/// interface a map can give it (which inputs are whole, whether failures are tolerated).
+pub(crate) fn map_name(target: &str, map: &MapSettings) -> String {
+    let mut name = format!("{target}.map");
+    if !map.partial.is_empty() {
+        name += "-partial-";
+        name += &map.partial.join("-");
+    }
+    if map.tolerant {
+        name += "-optional";
+    }
+    name
+}
+
+/// The list-typed template of a map of a target with `interface` and `settings` (a task's own
+/// settings; a workflow has none): mapped inputs are lists, `partial` ones whole, and outputs
+/// lists (of optionals when failures are tolerated).
+pub(crate) fn map(
+    name: &str,
+    interface: &Interface,
+    settings: &Settings,
+    map: &MapSettings,
+    image: &str,
+) -> admin::TaskSpec {
+    let list = |t: LiteralType| LiteralType {
+        r#type: Some(literal_type::Type::CollectionType(Box::new(t))),
+        ..LiteralType::default()
+    };
+    let inputs = interface.inputs.iter().map(|p| {
+        let ty = if map.partial.contains(&p.name) { type_of(&p.ty) } else { list(type_of(&p.ty)) };
+        (p.name.as_str(), LiteralTypeOf::Built(ty))
+    });
+    let outputs = interface.outputs.iter().map(|p| {
+        let ty = if map.tolerant { union_of(&p.ty) } else { type_of(&p.ty) };
+        (p.name.as_str(), LiteralTypeOf::Built(list(ty)))
+    });
+    let interface = TypedInterface { inputs: Some(variables(inputs)), outputs: Some(variables(outputs)) };
+    template(name, settings, interface, image, true)
+}
