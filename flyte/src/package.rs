@@ -77,9 +77,9 @@ impl Package {
     pub fn graph(mut self, graph: &Graph) -> Result<Package, PackageError> {
         let scope = Scope { tasks: &graph.tasks, workflows: &graph.workflows };
         self.tasks_of(graph, graph)?;
-        let mut sub_workflows = Vec::with_capacity(graph.workflows.len());
-        for sub in graph.workflows.values() {
-            sub_workflows.push(template(sub, &scope)?);
+        let mut sub_workflows = Vec::new();
+        for name in called_workflows(graph, graph) {
+            sub_workflows.push(template(&graph.workflows[&name], &scope)?);
         }
         let spec =
             WorkflowSpec { template: Some(template(graph, &scope)?), sub_workflows, description: Some(description()) };
@@ -107,8 +107,11 @@ impl Package {
                 }
                 TargetKind::Workflow => {
                     let sub = top.workflows.get(&n.target.name).ok_or_else(|| missing("workflow"))?;
-                    self.tasks_of(sub, top)?;
-                    // A map of a workflow runs it in one task per element.
+                    if n.kind == NodeKind::Workflow {
+                        self.tasks_of(sub, top)?;
+                    }
+                    // A map of a workflow runs it in one task per element, in-process: its own
+                    // tasks need no templates.
                     if let (NodeKind::Map, Some(settings)) = (n.kind, &n.map) {
                         let map_name = map_name(&name, settings);
                         let spec =
@@ -169,4 +172,18 @@ impl Package {
         tar.into_inner().and_then(flate2::write::GzEncoder::finish).map_err(err)?;
         Ok(())
     }
+}
+
+/// The sub-workflows `graph` calls (not those it only maps, which run inside a task), and those
+/// they call, by qualified name, each once, in name order.
+fn called_workflows(graph: &Graph, top: &Graph) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for n in graph.nodes.iter().filter(|n| n.kind == NodeKind::Workflow) {
+        if let Some(sub) = top.workflows.get(&n.target.name)
+            && names.insert(n.target.name.clone())
+        {
+            names.extend(called_workflows(sub, top));
+        }
+    }
+    names
 }

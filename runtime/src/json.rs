@@ -2,7 +2,11 @@
 //! receives serialized inputs, needs.
 
 use crate::error::Error;
+use flowmap_model::graph::Port;
+
 use crate::json_io::{JsonInputs, JsonOutputs, ReadError};
+use crate::plan::Work;
+use crate::plan::call::one_call;
 use crate::runtime::Runtime;
 use crate::tuple::InputTuple;
 use crate::workflow_fn::WorkflowFn;
@@ -65,6 +69,14 @@ pub enum JsonRunError {
         #[source]
         source: serde_json::Error,
     },
+    /// No node of the workflow calls or maps this target.
+    #[error("`{workflow}` uses no task or mapped workflow `{target}`")]
+    NoTarget {
+        /// The workflow.
+        workflow: String,
+        /// The target asked for.
+        target: String,
+    },
     /// The run failed.
     #[error(transparent)]
     Run(#[from] Error),
@@ -106,26 +118,63 @@ impl Runtime {
         inputs: JsonInputs,
     ) -> Result<JsonOutputs, JsonRunError> {
         let graph = workflow.graph()?;
-        let workflow = || graph.name.clone();
         let ports = &graph.interface.inputs;
-        let name = |i: usize| ports[i].name.clone();
-        let inputs = inputs.read::<A>(ports).map_err(|e| match e {
-            ReadError::Unknown(input) => JsonRunError::Unknown {
-                workflow: workflow(),
-                input,
-                inputs: ports.iter().map(|p| p.name.clone()).collect(),
-            },
-            ReadError::Twice(i) => JsonRunError::Twice { workflow: workflow(), input: name(i) },
-            ReadError::Object(source) => JsonRunError::Object { workflow: workflow(), source },
-            ReadError::Input(i, source) => {
-                JsonRunError::Input { workflow: workflow(), input: name(i), expected: ports[i].ty.short(), source }
-            }
-            ReadError::Missing(missing) => JsonRunError::Missing {
-                workflow: workflow(),
-                missing: missing.into_iter().map(|i| (name(i), ports[i].ty.short())).collect(),
-            },
-        })?;
+        let inputs = inputs.read::<A>(ports).map_err(|e| read_error(e, &graph.name, ports))?;
         let out = self.run_workflow::<F::Marker>(inputs, false).await?;
         Ok(JsonOutputs::new(out))
+    }
+
+    /// Calls `target` once, with JSON inputs: a task that `workflow` (or one of its
+    /// sub-workflows) calls or maps, or a workflow it maps, by qualified name (`module::name`,
+    /// as in the graph's tables). For a map, this is one element's call. There are no retries,
+    /// timeout or admission: this is what a container entrypoint runs, and whoever runs the
+    /// container owns those.
+    ///
+    /// # Errors
+    /// [`JsonRunError::NoTarget`] if the workflow uses no such target; an input error as for
+    /// [`Runtime::run_json`]; or the call's own [`Error`].
+    pub async fn call_json<F: WorkflowFn<A>, A: InputTuple>(
+        &self,
+        workflow: &F,
+        target: &str,
+        inputs: JsonInputs,
+    ) -> Result<JsonOutputs, JsonRunError> {
+        let _ = workflow;
+        let compiled = <F::Marker as crate::plan::target::Workflow>::compiled()?;
+        let Some(call) = one_call(compiled, target) else {
+            return Err(JsonRunError::NoTarget { workflow: compiled.graph.name.clone(), target: target.to_owned() });
+        };
+        let Work::Call(kernel) = &call.plan.nodes[0].work else {
+            return Err(Error::Internal("a one-call plan without its call").into());
+        };
+        let values = kernel.read_json(inputs, &call.ports).map_err(|e| read_error(e, target, &call.ports))?;
+        let outputs = self
+            .run_plan(&call.plan, values, false, |values| {
+                kernel.outputs_json(values).map_err(|_| Error::Internal("a call's outputs have the wrong types"))
+            })
+            .await?;
+        Ok(outputs)
+    }
+}
+
+/// A [`ReadError`] in the terms of the workflow (or target) `name` whose inputs are `ports`.
+fn read_error(e: ReadError, name: &str, ports: &[Port]) -> JsonRunError {
+    let workflow = || name.to_owned();
+    let input = |i: usize| ports[i].name.clone();
+    match e {
+        ReadError::Unknown(input) => JsonRunError::Unknown {
+            workflow: workflow(),
+            input,
+            inputs: ports.iter().map(|p| p.name.clone()).collect(),
+        },
+        ReadError::Twice(i) => JsonRunError::Twice { workflow: workflow(), input: input(i) },
+        ReadError::Object(source) => JsonRunError::Object { workflow: workflow(), source },
+        ReadError::Input(i, source) => {
+            JsonRunError::Input { workflow: workflow(), input: input(i), expected: ports[i].ty.short(), source }
+        }
+        ReadError::Missing(missing) => JsonRunError::Missing {
+            workflow: workflow(),
+            missing: missing.into_iter().map(|i| (input(i), ports[i].ty.short())).collect(),
+        },
     }
 }

@@ -16,9 +16,11 @@ use crate::exec::drivers::{self, Drivers, Lost};
 use crate::exec::graph::run_graph;
 use crate::panics::panic_message;
 use crate::panics::quiet;
+use crate::plan::Plan;
 use crate::plan::target::{Defaults, Workflow};
 use crate::progress::Progress;
 use crate::tuple::{InputTuple, OutputTuple};
+use crate::value::Value;
 use crate::workflow_fn::{Output, RunFuture, WorkflowFn, WorkflowRun};
 
 /// The embedded local runtime.
@@ -277,12 +279,26 @@ impl Runtime {
     /// Runs workflow `W`: here (polled by this future), or as a task of the driver threads.
     pub(crate) async fn run_workflow<W: Workflow>(&self, inputs: W::Input, here: bool) -> Result<Output<W>, Error> {
         let compiled = W::compiled()?;
-        let values = inputs.into_values();
+        let outputs = self.run_plan(&compiled.plan, inputs.into_values(), here, |outputs| {
+            W::Output::from_values(outputs).map_err(|_| Error::Internal("a workflow's outputs have the wrong types"))
+        });
+        outputs.await.map(OutputTuple::into_value)
+    }
+
+    /// Runs `plan` with `values` (here, or as a task of the driver threads), with its run events;
+    /// `outputs` reads the output values.
+    pub(crate) async fn run_plan<T>(
+        &self,
+        plan: &'static Plan,
+        values: Vec<Value>,
+        here: bool,
+        outputs: impl FnOnce(Vec<Value>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let cx = RunContext::new_run(&self.shared);
-        let events = cx.emitter(&compiled.plan.workflow);
+        let events = cx.emitter(&plan.workflow);
         events.emit(|| EventKind::RunStarted);
-        let run = run_graph(cx, &compiled.plan, values, true);
-        let outputs = if here {
+        let run = run_graph(cx, plan, values, true);
+        let values = if here {
             run.await
         } else {
             // A task of the runtime's driver threads: the caller's task only waits for it (so a
@@ -294,14 +310,12 @@ impl Runtime {
                 Err(Lost::Stopped) => Err(Error::Internal("a run was stopped: its runtime was dropped")),
             }
         };
-        let result = outputs.and_then(|outputs| {
-            W::Output::from_values(outputs).map_err(|_| Error::Internal("a workflow's outputs have the wrong types"))
-        });
+        let result = values.and_then(outputs);
         match &result {
             Ok(_) => events.emit(|| EventKind::RunSucceeded),
             Err(e) => events.emit(|| EventKind::RunFailed { error: e.report().to_string() }),
         }
-        result.map(OutputTuple::into_value)
+        result
     }
 
     /// Runs `workflow` with the `#[default(...)]` of every input.

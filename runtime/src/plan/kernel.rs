@@ -8,7 +8,10 @@ use std::future::Future;
 
 use futures_util::FutureExt;
 
+use flowmap_model::graph::Port;
+
 use crate::error::{Cause, NodeError};
+use crate::json_io::{JsonInputs, JsonOutputs, ReadError};
 use crate::plan::{Attempt, CallKernel, Hooks};
 use crate::tuple::{InputTuple, OutputTuple};
 use crate::value::Value;
@@ -51,6 +54,18 @@ pub(crate) struct CallOf<K> {
 }
 
 impl<K: Kernel> CallKernel for CallOf<K> {
+    fn copy(&self) -> Box<dyn CallKernel> {
+        Box::new(CallOf { kernel: self.kernel, names: self.names })
+    }
+
+    fn read_json(&self, inputs: JsonInputs, ports: &[Port]) -> Result<Vec<Value>, ReadError> {
+        inputs.read::<K::Input>(ports).map(InputTuple::into_values)
+    }
+
+    fn outputs_json(&self, outputs: Vec<Value>) -> Result<JsonOutputs, NodeError> {
+        K::Output::from_values(outputs).map(|o| JsonOutputs::new(o.into_value()))
+    }
+
     fn invoke(&self, inputs: &[Value], hooks: &dyn Hooks) -> Result<Attempt, NodeError> {
         let input = K::Input::from_values(inputs, self.names)?;
         Ok(match self.kernel.call(input, hooks) {

@@ -165,6 +165,10 @@ fn required(rule: SuccessRule, n: usize) -> Result<usize, NodeError> {
 }
 
 impl<K: Kernel> MapKernel for MapOf<K> {
+    fn element(&self, names: &'static [&'static str]) -> Box<dyn crate::plan::CallKernel> {
+        Box::new(crate::plan::kernel::CallOf { kernel: self.0, names })
+    }
+
     fn run<'a>(
         &'a self,
         shape: &'a MapShape,

@@ -12,6 +12,7 @@
 
 pub(crate) mod attempt;
 pub(crate) mod builder;
+pub(crate) mod call;
 pub(crate) mod compile;
 pub(crate) mod decl;
 pub(crate) mod kernel;
@@ -26,11 +27,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use flowmap_model::Resources;
-use flowmap_model::graph::{Graph, SuccessRule};
+use flowmap_model::graph::{Graph, Port, SuccessRule};
 use futures_util::future::BoxFuture;
 
 use crate::error::{Cause, NodeError};
 use crate::events::EventKind;
+use crate::json_io::{JsonInputs, JsonOutputs, ReadError};
 use crate::progress::Tracked;
 use crate::value::{Source, Value};
 
@@ -126,6 +128,12 @@ pub(crate) type ErasedFuture = BoxFuture<'static, Result<Vec<Value>, Cause>>;
 pub(crate) trait CallKernel: Send + Sync {
     /// Starts one attempt with the node's input values.
     fn invoke(&self, inputs: &[Value], hooks: &dyn Hooks) -> Result<Attempt, NodeError>;
+    /// The same kernel, for another plan.
+    fn copy(&self) -> Box<dyn CallKernel>;
+    /// The inputs of one call, read from JSON (`ports` name them).
+    fn read_json(&self, inputs: JsonInputs, ports: &[Port]) -> Result<Vec<Value>, ReadError>;
+    /// The outputs of one call, to be written as JSON.
+    fn outputs_json(&self, outputs: Vec<Value>) -> Result<JsonOutputs, NodeError>;
 }
 
 /// One erased attempt of a plain call.
@@ -151,6 +159,8 @@ pub(crate) struct MapShape {
 
 /// A map's kernel, erased once per mapped target.
 pub(crate) trait MapKernel: Send + Sync {
+    /// One element's call, as a plain call of the mapped target.
+    fn element(&self, names: &'static [&'static str]) -> Box<dyn CallKernel>;
     /// Runs the map over `inputs` (one value per input, lists for mapped inputs).
     fn run<'a>(
         &'a self,
