@@ -16,3 +16,6 @@ ls package
 rm -rf literals
 "$tmp/venv/bin/python" literals.py literals
 ls literals
+rm -rf execute
+"$tmp/venv/bin/python" execute.py execute
+find execute -type f | sort

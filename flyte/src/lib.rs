@@ -7,15 +7,21 @@
 
 mod compile;
 mod error;
+mod execute;
 mod idl;
 mod literal;
 mod package;
+mod registry;
 mod shape;
+pub(crate) mod store;
 mod types;
 
 pub use crate::error::PackageError;
+pub use crate::execute::{ExecuteArgs, ExecuteError, Executed, execute};
 pub use crate::literal::LiteralError;
 pub use crate::package::Package;
+pub use crate::registry::Registry;
+pub use crate::store::StoreError;
 
 #[cfg(test)]
 mod tests;

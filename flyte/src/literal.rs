@@ -97,7 +97,6 @@ pub fn to_literal(value: &Json, ty: &TypeDesc) -> Result<Literal, LiteralError> 
 ///
 /// # Errors
 /// The literal does not have the type's shape, or its msgpack bytes do not decode.
-#[allow(dead_code)] // Until the container entrypoint reads inputs.
 pub fn from_literal(literal: &Literal, ty: &TypeDesc) -> Result<Json, LiteralError> {
     decode(&mut Cx::default(), literal, ty)
 }
@@ -106,7 +105,6 @@ pub fn from_literal(literal: &Literal, ty: &TypeDesc) -> Result<Json, LiteralErr
 ///
 /// # Errors
 /// As [`to_literal`], with the name in the path.
-#[allow(dead_code)] // Until the container entrypoint writes outputs.
 pub fn to_literal_map<'a>(
     values: impl IntoIterator<Item = (&'a str, &'a Json, &'a TypeDesc)>,
 ) -> Result<LiteralMap, LiteralError> {

@@ -136,3 +136,4 @@ def fetch_all(urls: list[str]) -> list[typing.Optional[str]]:
 @fl.workflow
 def fetch_one(url: str = "https://example.com") -> str:
     return fetch(url=url).with_overrides(retries=5, interruptible=True)
+

@@ -1,4 +1,5 @@
 //! Tests that read the crate's private protobuf types.
 
+mod execute;
 mod golden;
 mod literals;

@@ -1,0 +1,249 @@
+//! [`execute`]: the container entrypoint of every task template of a package. It reads the
+//! inputs Flyte wrote (a `LiteralMap`), calls the task once (or one element of a map), and
+//! writes `outputs.pb`, or `error.pb` with a `ContainerError`. Both end the process normally:
+//! Flyte reads the error document, retries `RECOVERABLE` errors (a task's error or panic) and
+//! stops on `NON_RECOVERABLE` ones (inputs that do not decode).
+
+use std::time::SystemTime;
+
+use flowmap_runtime::{JsonInput, JsonInputs, JsonRunError, PanicError, Report, Runtime, TimeoutError};
+use prost::Message;
+use serde_json::Value as Json;
+
+use crate::idl::flyteidl::core::{
+    ContainerError, ErrorDocument, LiteralMap, container_error, execution_error, literal,
+};
+use crate::literal::{from_literal, to_literal_map};
+use crate::registry::Registry;
+use crate::store::{StoreError, join, read, write};
+
+/// The arguments Flyte gives a task container (the template variables of its args).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecuteArgs {
+    /// `{{.input}}`: the URI of the inputs' `LiteralMap`.
+    pub inputs: String,
+    /// `{{.outputPrefix}}`: where `outputs.pb` or `error.pb` goes.
+    pub output_prefix: String,
+    /// `{{.rawOutputDataPrefix}}`: where large data would go (unused: flowmap's values are
+    /// literals).
+    pub raw_output_data_prefix: String,
+    /// `{{.checkpointOutputPrefix}}` (unused).
+    pub checkpoint_path: Option<String>,
+    /// `{{.prevCheckpointPrefix}}` (unused).
+    pub prev_checkpoint: Option<String>,
+    /// The task template's name.
+    pub task: String,
+    /// Whether this pod runs one element of a map.
+    pub map: bool,
+    /// The element to run, for a map; `None` reads it from the environment Flyte sets (see
+    /// [`execute`]).
+    pub element: Option<usize>,
+}
+
+/// How a task ended; either way its document was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Executed {
+    /// `outputs.pb` was written.
+    Succeeded,
+    /// `error.pb` was written with this error.
+    Failed {
+        /// `USER:TaskError`, `USER:Panic`, `USER:Timeout`, `USER:InputError`, `SYSTEM:...`.
+        code: String,
+        /// The error, with its chain.
+        message: String,
+        /// Whether Flyte may retry.
+        recoverable: bool,
+    },
+}
+
+/// The container could not even say how the task ended.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExecuteError {
+    /// Writing `outputs.pb` or `error.pb` failed.
+    #[error("could not write the task's result")]
+    Write(#[source] StoreError),
+}
+
+/// A failure to be written as `error.pb`.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    code: &'static str,
+    pub(crate) message: String,
+    recoverable: bool,
+    user: bool,
+}
+
+fn input_failure(message: String) -> Failure {
+    Failure { code: "USER:InputError", message, recoverable: false, user: true }
+}
+
+/// The element of a map this pod runs: `$BATCH_JOB_ARRAY_INDEX_OFFSET` plus the variable that
+/// `$BATCH_JOB_ARRAY_INDEX_VAR_NAME` names, as flytekit computes it.
+fn element_index() -> Result<usize, Failure> {
+    index_from(|name| std::env::var(name).ok())
+}
+
+/// [`element_index`] with the environment read by `var`.
+pub(crate) fn index_from(var: impl Fn(&str) -> Option<String>) -> Result<usize, Failure> {
+    let parse = |name: &str, text: String| {
+        text.trim().parse::<usize>().map_err(|_| Failure {
+            code: "SYSTEM:ArrayIndex",
+            message: format!("${name} is `{text}`, not an index"),
+            recoverable: false,
+            user: false,
+        })
+    };
+    let offset = match var("BATCH_JOB_ARRAY_INDEX_OFFSET") {
+        Some(text) => parse("BATCH_JOB_ARRAY_INDEX_OFFSET", text)?,
+        None => 0,
+    };
+    let index = match var("BATCH_JOB_ARRAY_INDEX_VAR_NAME") {
+        Some(name) => match var(&name) {
+            Some(text) => parse(&name, text)?,
+            None => 0,
+        },
+        None => 0,
+    };
+    offset.checked_add(index).ok_or(Failure {
+        code: "SYSTEM:ArrayIndex",
+        message: "the element index overflows".to_owned(),
+        recoverable: false,
+        user: false,
+    })
+}
+
+/// Runs the task `args` names, for a program serving `registry`, on `rt`; writes its outputs
+/// or its error document under `args.output_prefix`. For a map template, the element is
+/// `args.element`, or else `$BATCH_JOB_ARRAY_INDEX_OFFSET` (default 0) plus the variable that
+/// `$BATCH_JOB_ARRAY_INDEX_VAR_NAME` names (propeller sets `FLYTE_K8S_ARRAY_INDEX`); mapped
+/// inputs are indexed, bound (`partial`) ones passed whole.
+///
+/// # Errors
+/// Only when neither document could be written: the caller should exit with a non-zero code.
+pub async fn execute(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<Executed, ExecuteError> {
+    match run(registry, rt, args).await {
+        Ok(outputs) => {
+            let uri = join(&args.output_prefix, "outputs.pb");
+            write(&uri, outputs.encode_to_vec()).await.map_err(ExecuteError::Write)?;
+            Ok(Executed::Succeeded)
+        }
+        Err(f) => {
+            let document = ErrorDocument {
+                error: Some(ContainerError {
+                    code: f.code.to_owned(),
+                    message: f.message.clone(),
+                    kind: if f.recoverable {
+                        container_error::Kind::Recoverable
+                    } else {
+                        container_error::Kind::NonRecoverable
+                    } as i32,
+                    origin: if f.user { execution_error::ErrorKind::User } else { execution_error::ErrorKind::System }
+                        as i32,
+                    timestamp: Some(prost_types::Timestamp::from(SystemTime::now())),
+                    worker: String::new(),
+                }),
+            };
+            let uri = join(&args.output_prefix, "error.pb");
+            write(&uri, document.encode_to_vec()).await.map_err(ExecuteError::Write)?;
+            Ok(Executed::Failed { code: f.code.to_owned(), message: f.message, recoverable: f.recoverable })
+        }
+    }
+}
+
+async fn run(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<LiteralMap, Failure> {
+    let Some(found) = registry.find(&args.task) else {
+        return Err(Failure {
+            code: "SYSTEM:UnknownTask",
+            message: format!(
+                "this program serves no task `{}`: was the image built from the code that was registered?",
+                args.task
+            ),
+            recoverable: false,
+            user: false,
+        });
+    };
+    if found.map.is_some() != args.map {
+        let what =
+            if args.map { "is not a map template, but --map was given" } else { "is a map template: give --map" };
+        return Err(Failure {
+            code: "SYSTEM:BadArguments",
+            message: format!("task `{}` {what}", args.task),
+            recoverable: false,
+            user: false,
+        });
+    }
+    let bytes = read(&args.inputs).await.map_err(|e| Failure {
+        code: "SYSTEM:InputsNotFound",
+        message: Report::new(&e).to_string(),
+        recoverable: false,
+        user: false,
+    })?;
+    let literals = LiteralMap::decode(bytes.as_slice())
+        .map_err(|e| input_failure(format!("the inputs at `{}` are not a LiteralMap: {e}", args.inputs)))?;
+    let index = match (found.map, args.element) {
+        (None, _) => None,
+        (Some(_), Some(i)) => Some(i),
+        (Some(_), None) => Some(element_index()?),
+    };
+    let mut inputs = JsonInputs::new();
+    for port in &found.interface.inputs {
+        let Some(lit) = literals.literals.get(&port.name) else {
+            return Err(input_failure(format!("the inputs have no `{}`", port.name)));
+        };
+        let mapped = found.map.is_some_and(|m| m.mapped.contains(&port.name));
+        let lit = match (index, mapped) {
+            (Some(i), true) => match &lit.value {
+                Some(literal::Value::Collection(c)) => c.literals.get(i).ok_or_else(|| {
+                    input_failure(format!(
+                        "element {i} of a map of {} elements: input `{}` has no such element",
+                        c.literals.len(),
+                        port.name
+                    ))
+                })?,
+                _ => return Err(input_failure(format!("mapped input `{}` is not a collection", port.name))),
+            },
+            _ => lit,
+        };
+        let value = from_literal(lit, &port.ty).map_err(|e| {
+            input_failure(format!("input `{}` does not fit its type {}: {e}", port.name, port.ty.short()))
+        })?;
+        inputs = inputs.input(port.name.clone(), JsonInput::Value(value));
+    }
+    let outputs = (found.call)(rt, &found.target, inputs).await.map_err(|e| match e {
+        JsonRunError::Run(error) => {
+            let mut code = "USER:TaskError";
+            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+            while let Some(s) = source {
+                if s.is::<PanicError>() {
+                    code = "USER:Panic";
+                } else if s.is::<TimeoutError>() {
+                    code = "USER:Timeout";
+                }
+                source = s.source();
+            }
+            Failure { code, message: error.report().to_string(), recoverable: true, user: true }
+        }
+        other => input_failure(Report::new(&other).to_string()),
+    })?;
+    let value = outputs.to_value().map_err(|e| Failure {
+        code: "SYSTEM:Outputs",
+        message: format!("the outputs have no JSON form: {e}"),
+        recoverable: false,
+        user: false,
+    })?;
+    let ports = &found.interface.outputs;
+    let values: Vec<Json> = match (ports.len(), value) {
+        (1, v) => vec![v],
+        (_, Json::Array(items)) => items,
+        (0, Json::Null) => Vec::new(),
+        (_, v) => vec![v],
+    };
+    to_literal_map(ports.iter().zip(&values).map(|(p, v)| (p.name.as_str(), v, &p.ty))).map_err(|e| Failure {
+        code: "SYSTEM:Outputs",
+        message: format!("an output has no Flyte literal: {e}"),
+        recoverable: false,
+        user: false,
+    })
+}

@@ -1,0 +1,108 @@
+//! [`Registry`]: the workflows a binary serves as Flyte task containers, and how a Flyte task
+//! name leads back to the code to run.
+
+use std::pin::Pin;
+
+use flowmap_model::graph::{Graph, Interface, MapSettings, NodeKind, TargetKind};
+use flowmap_runtime::__private::InputTuple;
+use flowmap_runtime::{JsonInputs, JsonOutputs, JsonRunError, Runtime, WorkflowFn};
+
+use crate::compile::flyte_name;
+use crate::compile::task::map_name;
+use crate::error::PackageError;
+use crate::package::Package;
+
+/// One call of a target of a registered workflow, with JSON inputs.
+type CallFn = Box<
+    dyn for<'a> Fn(
+            &'a Runtime,
+            &'a str,
+            JsonInputs,
+        ) -> Pin<Box<dyn Future<Output = Result<JsonOutputs, JsonRunError>> + Send + 'a>>
+        + Send
+        + Sync,
+>;
+
+struct Entry {
+    graph: &'static Graph,
+    call: CallFn,
+}
+
+/// The workflows a program serves: [`Registry::package`] compiles them for Flyte, and
+/// [`crate::execute`] runs the task a Flyte pod names.
+#[derive(Default)]
+pub struct Registry {
+    entries: Vec<Entry>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.entries.iter().map(|e| &e.graph.name)).finish()
+    }
+}
+
+/// A task template of the package, found again: what to call, with what interface.
+pub(crate) struct Found<'r> {
+    /// The registered workflow's call.
+    pub(crate) call: &'r CallFn,
+    /// The target's qualified name.
+    pub(crate) target: String,
+    /// The target's own interface (a map element's).
+    pub(crate) interface: &'r Interface,
+    /// For a map template, its settings.
+    pub(crate) map: Option<&'r MapSettings>,
+}
+
+impl Registry {
+    /// No workflows yet.
+    #[must_use]
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// Adds `workflow`, with every task and sub-workflow it uses.
+    ///
+    /// # Errors
+    /// The workflow does not build.
+    pub fn workflow<F: WorkflowFn<A> + Send + Sync, A: InputTuple>(
+        mut self,
+        workflow: &F,
+    ) -> Result<Registry, PackageError> {
+        let graph = workflow.graph().map_err(PackageError::Build)?;
+        let wf = *workflow;
+        let call: CallFn =
+            Box::new(move |rt, target, inputs| Box::pin(async move { rt.call_json(&wf, target, inputs).await }));
+        self.entries.push(Entry { graph, call });
+        Ok(self)
+    }
+
+    /// The package of every workflow, whose tasks run in `image`.
+    ///
+    /// # Errors
+    /// As [`Package::graph`].
+    pub fn package(&self, image: &str) -> Result<Package, PackageError> {
+        self.entries.iter().try_fold(Package::new(image), |p, e| p.graph(e.graph))
+    }
+
+    /// The target of the task template named `name` (a Flyte name), if a registered workflow
+    /// has it.
+    pub(crate) fn find(&self, name: &str) -> Option<Found<'_>> {
+        self.entries.iter().find_map(|e| {
+            let top = e.graph;
+            if let Some((q, spec)) = top.tasks.iter().find(|(q, _)| flyte_name(q) == name) {
+                return Some(Found { call: &e.call, target: q.clone(), interface: &spec.interface, map: None });
+            }
+            std::iter::once(top).chain(top.workflows.values()).flat_map(|g| &g.nodes).find_map(|n| {
+                let settings = n.map.as_ref().filter(|_| n.kind == NodeKind::Map)?;
+                if map_name(&flyte_name(&n.target.name), settings) != name {
+                    return None;
+                }
+                let interface = match n.target.kind {
+                    TargetKind::Task => &top.tasks.get(&n.target.name)?.interface,
+                    TargetKind::Workflow => &top.workflows.get(&n.target.name)?.interface,
+                };
+                Some(Found { call: &e.call, target: n.target.name.clone(), interface, map: Some(settings) })
+            })
+        })
+    }
+}

@@ -1,0 +1,240 @@
+//! The container entrypoint against flytekit's own files (`goldens/execute.py`): inputs that
+//! flytekit wrote, and outputs and error documents compared with what `pyflyte-execute` and
+//! `pyflyte-map-execute` wrote for the same task and element.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use flowmap::prelude::*;
+use prost::Message;
+
+use crate::execute::index_from;
+use crate::idl::flyteidl::core::{ErrorDocument, LiteralMap, container_error, execution_error};
+use crate::{ExecuteArgs, Executed, Registry, execute};
+
+#[task]
+fn detect_anomalies(data_point: i64) -> bool {
+    data_point > 11
+}
+
+#[workflow]
+fn map_workflow(data: Vec<i64>) -> Vec<bool> {
+    map!(detect_anomalies)(data_point = data)
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct Reading {
+    sensor: String,
+    value: f64,
+    at: SystemTime,
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct Summary {
+    count: i64,
+    mean: Option<f64>,
+    by_sensor: BTreeMap<String, i64>,
+}
+
+#[task]
+fn summarize(readings: Vec<Reading>, window: Duration) -> Summary {
+    let _ = window;
+    let mut by_sensor = BTreeMap::new();
+    for r in &readings {
+        *by_sensor.entry(r.sensor.clone()).or_insert(0) += 1;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let mean = (!readings.is_empty()).then(|| readings.iter().map(|r| r.value).sum::<f64>() / readings.len() as f64);
+    Summary { count: i64::try_from(readings.len()).unwrap(), mean, by_sensor }
+}
+
+#[workflow]
+fn summary(readings: Vec<Reading>, window: Duration) -> Summary {
+    summarize(readings, window)
+}
+
+#[task]
+fn fail_on_odd(x: i64) -> Result<i64, String> {
+    if x % 2 == 1 { Err(format!("{x} is odd")) } else { Ok(x) }
+}
+
+#[workflow]
+fn evens(xs: Vec<i64>) -> Vec<i64> {
+    map!(fail_on_odd)(x = xs)
+}
+
+#[task]
+fn panics(x: i64) -> i64 {
+    assert!(x > 100, "x is too small");
+    x
+}
+
+#[workflow]
+fn panicking(x: i64) -> i64 {
+    panics(x)
+}
+
+const MODULE: &str = "flowmap_flyte.tests.execute";
+
+fn golden(path: &str) -> String {
+    format!("{}/goldens/execute/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn registry() -> Registry {
+    Registry::new()
+        .workflow(&map_workflow)
+        .and_then(|r| r.workflow(&summary))
+        .and_then(|r| r.workflow(&evens))
+        .and_then(|r| r.workflow(&panicking))
+        .unwrap()
+}
+
+fn args(inputs: &str, task: &str, map: Option<usize>) -> (ExecuteArgs, std::path::PathBuf) {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out = std::env::temp_dir().join(format!("flowmap-execute-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let args = ExecuteArgs {
+        inputs: inputs.to_owned(),
+        output_prefix: out.display().to_string(),
+        raw_output_data_prefix: out.join("raw").display().to_string(),
+        task: format!("{MODULE}.{task}"),
+        map: map.is_some(),
+        element: map,
+        ..ExecuteArgs::default()
+    };
+    (args, out)
+}
+
+fn read_map(path: impl AsRef<std::path::Path>) -> LiteralMap {
+    LiteralMap::decode(std::fs::read(path).unwrap().as_slice()).unwrap()
+}
+
+fn read_error(path: impl AsRef<std::path::Path>) -> ErrorDocument {
+    ErrorDocument::decode(std::fs::read(path).unwrap().as_slice()).unwrap()
+}
+
+#[tokio::test]
+async fn a_map_element_writes_what_pyflyte_map_execute_writes() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let registry = registry();
+    for i in [0, 3] {
+        let (args, out) = args(&golden("map_detect/inputs.pb"), "detect_anomalies.map", Some(i));
+        assert_eq!(execute(&registry, &rt, &args).await.unwrap(), Executed::Succeeded);
+        assert_eq!(
+            read_map(out.join("outputs.pb")),
+            read_map(golden(&format!("map_detect/out{i}/outputs.pb"))),
+            "element {i}"
+        );
+    }
+    // An element past the end is an input error that Flyte must not retry.
+    let (args, out) = args(&golden("map_detect/inputs.pb"), "detect_anomalies.map", Some(4));
+    let Executed::Failed { recoverable: false, message, .. } = execute(&registry, &rt, &args).await.unwrap() else {
+        panic!("element 4 of 4 ran")
+    };
+    assert!(message.contains("element 4 of a map of 4 elements"), "{message}");
+    let doc = read_error(out.join("error.pb")).error.unwrap();
+    assert_eq!(doc.kind, container_error::Kind::NonRecoverable as i32);
+}
+
+#[tokio::test]
+async fn a_struct_task_writes_what_pyflyte_execute_writes() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let (args, out) = args(&golden("summarize/inputs.pb"), "summarize", None);
+    assert_eq!(execute(&registry(), &rt, &args).await.unwrap(), Executed::Succeeded);
+    assert_eq!(read_map(out.join("outputs.pb")), read_map(golden("summarize/out/outputs.pb")));
+}
+
+#[tokio::test]
+async fn a_failing_task_writes_a_recoverable_user_error() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let registry = registry();
+    // flytekit's own error document for the same failure reads with the same types.
+    let theirs = read_error(golden("fail_on_odd/out/error.pb")).error.unwrap();
+    assert_eq!(theirs.origin, execution_error::ErrorKind::User as i32);
+    assert!(theirs.message.contains("3 is odd"), "{}", theirs.message);
+    let (a, out) = args(&golden("fail_on_odd/inputs.pb"), "fail_on_odd.map", Some(0));
+    let a = ExecuteArgs { map: false, element: None, task: format!("{MODULE}.fail_on_odd"), ..a };
+    let done = execute(&registry, &rt, &a).await.unwrap();
+    assert!(matches!(&done, Executed::Failed { code, recoverable: true, .. } if code == "USER:TaskError"), "{done:?}");
+    let doc = read_error(out.join("error.pb")).error.unwrap();
+    assert_eq!(
+        (doc.kind, doc.origin),
+        (container_error::Kind::Recoverable as i32, execution_error::ErrorKind::User as i32)
+    );
+    assert!(doc.message.contains("3 is odd"), "{}", doc.message);
+    assert!(!out.join("outputs.pb").exists());
+    // A panic too, with its own code.
+    let inputs = out.join("panic-inputs.pb");
+    std::fs::write(&inputs, read_map(golden("fail_on_odd/inputs.pb")).encode_to_vec()).unwrap();
+    let (a, _) = args(inputs.to_str().unwrap(), "panics", None);
+    let done = execute(&registry, &rt, &a).await.unwrap();
+    assert!(
+        matches!(&done, Executed::Failed { code, recoverable: true, message } if code == "USER:Panic" && message.contains("x is too small")),
+        "{done:?}"
+    );
+}
+
+#[tokio::test]
+async fn bad_inputs_and_unknown_tasks_are_not_retried() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let registry = registry();
+    let check = |done: Executed, code: &str, says: &str| match done {
+        Executed::Failed { code: c, message, recoverable: false } => {
+            assert_eq!(c, code, "{message}");
+            assert!(message.contains(says), "{message}");
+        }
+        other => panic!("{other:?}"),
+    };
+    // No inputs file.
+    let (a, out) = args("/nonexistent/inputs.pb", "summarize", None);
+    check(execute(&registry, &rt, &a).await.unwrap(), "SYSTEM:InputsNotFound", "nothing is at");
+    assert!(out.join("error.pb").exists());
+    // Bytes that are not a LiteralMap.
+    std::fs::create_dir_all(&out).unwrap();
+    let garbage = out.join("garbage.pb");
+    std::fs::write(&garbage, b"\xff\xff\xff not protobuf").unwrap();
+    let (a, _) = args(garbage.to_str().unwrap(), "summarize", None);
+    check(execute(&registry, &rt, &a).await.unwrap(), "USER:InputError", "not a LiteralMap");
+    // Inputs of another task: a missing input.
+    let (a, _) = args(&golden("map_detect/inputs.pb"), "summarize", None);
+    check(execute(&registry, &rt, &a).await.unwrap(), "USER:InputError", "the inputs have no `readings`");
+    // An input of the wrong type.
+    let words = serde_json::json!(["ten", "eleven"]);
+    let ty = flowmap_model::types::TypeDesc::of::<Vec<String>>();
+    let map = crate::literal::to_literal_map([("data_point", &words, &ty)]).unwrap();
+    let wrong = out.join("wrong.pb");
+    std::fs::write(&wrong, map.encode_to_vec()).unwrap();
+    let (a, _) = args(wrong.to_str().unwrap(), "detect_anomalies.map", Some(1));
+    check(
+        execute(&registry, &rt, &a).await.unwrap(),
+        "USER:InputError",
+        "input `data_point` does not fit its type integer: expected an integer, found a string",
+    );
+    // A task this program does not serve, and --map on a plain task.
+    let (a, _) = args(&golden("summarize/inputs.pb"), "nothing", None);
+    check(execute(&registry, &rt, &a).await.unwrap(), "SYSTEM:UnknownTask", "serves no task");
+    let (a, _) = args(&golden("summarize/inputs.pb"), "summarize", Some(0));
+    check(execute(&registry, &rt, &a).await.unwrap(), "SYSTEM:BadArguments", "is not a map template");
+}
+
+#[test]
+fn the_element_index_is_the_offset_plus_the_named_variable() {
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    };
+    assert_eq!(index_from(env(&[])).unwrap(), 0);
+    assert_eq!(
+        index_from(env(&[("BATCH_JOB_ARRAY_INDEX_VAR_NAME", "FLYTE_K8S_ARRAY_INDEX"), ("FLYTE_K8S_ARRAY_INDEX", "7")]))
+            .unwrap(),
+        7
+    );
+    let both = env(&[
+        ("BATCH_JOB_ARRAY_INDEX_OFFSET", "100"),
+        ("BATCH_JOB_ARRAY_INDEX_VAR_NAME", "FLYTE_K8S_ARRAY_INDEX"),
+        ("FLYTE_K8S_ARRAY_INDEX", "7"),
+    ]);
+    assert_eq!(index_from(both).unwrap(), 107);
+    let bad = index_from(env(&[("BATCH_JOB_ARRAY_INDEX_VAR_NAME", "I"), ("I", "seven")])).unwrap_err();
+    assert_eq!(bad.message, "$I is `seven`, not an index");
+}
