@@ -52,10 +52,35 @@ fn sweep(
     map!(read_sensor, concurrency = 4, partial(millis = millis))(id = ids)
 }
 
+/// How many points were anomalies, and their share.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct Summary {
+    points: i64,
+    anomalies: i64,
+    share: Option<f64>,
+}
+
+/// Counts the anomalies among the flags.
+#[task]
+fn summarize(flags: Vec<bool>) -> Summary {
+    let anomalies = flags.iter().filter(|f| **f).count();
+    #[allow(clippy::cast_precision_loss)]
+    let share = (!flags.is_empty()).then(|| anomalies as f64 / flags.len() as f64);
+    Summary { points: flags.len() as i64, anomalies: anomalies as i64, share }
+}
+
+/// Detects the anomalies, then sums them up.
+#[workflow]
+fn anomaly_summary(#[default(vec![10, 12, 11, 10, 13, 12, 100, 11, 12, 10])] data: Vec<i64>) -> Summary {
+    let flags = map!(detect_anomalies)(data_point = data);
+    summarize(flags)
+}
+
 fn main() -> std::process::ExitCode {
     flowmap::cli::App::new("anomalies")
         .workflow(&map_workflow)
         .workflow(&map_workflow_with_additional_params)
         .workflow(&sweep)
+        .workflow(&anomaly_summary)
         .run()
 }

@@ -31,7 +31,7 @@ fn list_names_every_workflow_with_its_inputs() {
     assert_eq!(code, 0, "{err}");
     let names: Vec<String> =
         json(&out).as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(names, ["map_workflow", "map_workflow_with_additional_params", "sweep"]);
+    assert_eq!(names, ["map_workflow", "map_workflow_with_additional_params", "sweep", "anomaly_summary"]);
     let (code, out, _) = run(&["list"]);
     assert_eq!(code, 0);
     assert!(out.contains("  input  millis: integer = 100"), "{out}");

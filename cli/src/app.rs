@@ -20,6 +20,7 @@ use crate::bars::{Bars, TICK};
 use crate::example::example;
 use crate::logs;
 use crate::mermaid::mermaid;
+use crate::outcome::Outcome;
 use crate::svg::svg;
 
 /// A run of a workflow with JSON inputs.
@@ -39,6 +40,9 @@ struct Registered {
 pub struct App {
     name: String,
     workflows: Vec<Registered>,
+    /// The same workflows, for `package` and `execute`.
+    #[cfg(feature = "flyte")]
+    flyte: flowmap_flyte::Registry,
 }
 
 impl fmt::Debug for App {
@@ -50,27 +54,21 @@ impl fmt::Debug for App {
     }
 }
 
-/// How a command ended.
-enum Outcome {
-    Done,
-    /// A usage error: exit code 2.
-    Usage(String),
-    /// A failed run: exit code 1.
-    Failed(String),
-    /// Ctrl-C cancelled the run: exit code 130, as shells report an interrupted command.
-    Interrupted(String),
-}
-
 impl App {
     /// An app named `name` (the binary's name, for help texts).
     #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
-        App { name: name.into(), workflows: Vec::new() }
+        App {
+            name: name.into(),
+            workflows: Vec::new(),
+            #[cfg(feature = "flyte")]
+            flyte: flowmap_flyte::Registry::new(),
+        }
     }
 
     /// Registers a workflow: the graph it compiles to names every task and sub-workflow it uses.
     #[must_use]
-    pub fn workflow<F: WorkflowFn<A>, A: InputTuple>(mut self, workflow: &F) -> Self {
+    pub fn workflow<F: WorkflowFn<A> + Send + Sync, A: InputTuple>(mut self, workflow: &F) -> Self {
         let graph = workflow.graph();
         let name = match &graph {
             Ok(g) => g.name.clone(),
@@ -80,6 +78,11 @@ impl App {
         let wf = *workflow;
         let run: JsonRun = Box::new(move |rt, inputs| Box::pin(async move { rt.run_json(&wf, inputs).await }));
         self.workflows.push(Registered { name, graph, run });
+        // A workflow that does not build is reported by every command that names it.
+        #[cfg(feature = "flyte")]
+        if let Ok(flyte) = std::mem::take(&mut self.flyte).workflow(workflow) {
+            self.flyte = flyte;
+        }
         self
     }
 
@@ -121,6 +124,10 @@ impl App {
             Some(("list", m)) => self.list(m, out),
             Some(("run", m)) => self.run_command(m, out, err, logging),
             Some(("graph", m)) => self.graph(m, out),
+            #[cfg(feature = "flyte")]
+            Some(("package", m)) => crate::flyte::package(&self.flyte, &self.workflows_built(), m, err),
+            #[cfg(feature = "flyte")]
+            Some(("execute", m)) => crate::flyte::execute(&self.flyte, m, err),
             _ => Outcome::Usage("give a command: list, run or graph (see --help)".into()),
         };
         match outcome {
@@ -213,7 +220,7 @@ impl App {
                     .help("dot (Graphviz), json (the graph model), mermaid, or svg (drawn here, no Graphviz needed)"),
             )
             .arg(Arg::new("output").short('o').long("output").value_name("FILE").help("Write to FILE, not stdout"));
-        Command::new(self.name.clone())
+        let app = Command::new(self.name.clone())
             .about("Workflows of this program: list them, run one, picture its graph")
             .after_help(format!(
                 "Examples:\n  {name} list\n  {name} run {first} --help            its inputs, types and defaults\n  \
@@ -235,7 +242,19 @@ impl App {
                     .arg(Arg::new("json").long("json").action(ArgAction::SetTrue).help("As JSON")),
             )
             .subcommand(run)
-            .subcommand(graph)
+            .subcommand(graph);
+        #[cfg(feature = "flyte")]
+        let app = app.subcommands(crate::flyte::commands(&self.name));
+        app
+    }
+
+    /// Every workflow's graph, or the first that does not build.
+    #[cfg(feature = "flyte")]
+    fn workflows_built(&self) -> Result<(), String> {
+        match self.workflows.iter().find_map(|w| w.graph.as_ref().err()) {
+            Some(e) => Err(e.report().to_string()),
+            None => Ok(()),
+        }
     }
 
     fn names(&self) -> Vec<String> {

@@ -37,8 +37,11 @@
 mod app;
 mod bars;
 mod example;
+#[cfg(feature = "flyte")]
+mod flyte;
 mod logs;
 mod mermaid;
+mod outcome;
 mod svg;
 
 pub use crate::app::App;

@@ -238,3 +238,44 @@ fn the_element_index_is_the_offset_plus_the_named_variable() {
     let bad = index_from(env(&[("BATCH_JOB_ARRAY_INDEX_VAR_NAME", "I"), ("I", "seven")])).unwrap_err();
     assert_eq!(bad.message, "$I is `seven`, not an index");
 }
+
+#[workflow]
+fn flag_and_double(data_point: i64, factor: i64) -> (bool, i64) {
+    (detect_anomalies(data_point), double(data_point, factor))
+}
+
+#[task]
+fn double(x: i64, factor: i64) -> i64 {
+    x * factor
+}
+
+#[workflow]
+fn flag_all(data: Vec<i64>, factor: i64) -> (Vec<bool>, Vec<i64>) {
+    map!(flag_and_double, partial(factor = factor))(data_point = data)
+}
+
+#[tokio::test]
+async fn a_map_of_a_workflow_runs_the_whole_workflow_for_its_element() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let registry = Registry::new().workflow(&flag_all).unwrap();
+    // The package maps the workflow with a task template of its own.
+    let package = registry.package("img").unwrap();
+    let names: Vec<String> = package.files().into_iter().map(|(n, _)| n).collect();
+    assert!(
+        names.iter().any(|n| n.ends_with("_flowmap_flyte.tests.execute.flag_and_double.map-partial-factor_1.pb")),
+        "{names:?}"
+    );
+    let (data, factor) = (serde_json::json!([5, 50]), serde_json::json!(3));
+    let (list, int) = (flowmap_model::types::TypeDesc::of::<Vec<i64>>(), flowmap_model::types::TypeDesc::of::<i64>());
+    let map = crate::literal::to_literal_map([("data_point", &data, &list), ("factor", &factor, &int)]).unwrap();
+    let (a, out) = args("", "flag_and_double.map-partial-factor", Some(1));
+    std::fs::create_dir_all(&out).unwrap();
+    let inputs = out.join("inputs.pb");
+    std::fs::write(&inputs, map.encode_to_vec()).unwrap();
+    let a = ExecuteArgs { inputs: inputs.display().to_string(), ..a };
+    assert_eq!(execute(&registry, &rt, &a).await.unwrap(), Executed::Succeeded);
+    let outputs = read_map(out.join("outputs.pb"));
+    let value = |name: &str, ty| crate::literal::from_literal(&outputs.literals[name], ty).unwrap();
+    assert_eq!(value("o0", &flowmap_model::types::TypeDesc::Boolean), serde_json::json!(true));
+    assert_eq!(value("o1", &int), serde_json::json!(150));
+}
