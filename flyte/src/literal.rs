@@ -89,7 +89,7 @@ impl Cx {
 /// # Errors
 /// The value does not have the type's shape, or does not fit Flyte's (an integer beyond 64-bit
 /// signed, a time before 1970).
-pub fn to_literal(value: &Json, ty: &TypeDesc) -> Result<Literal, LiteralError> {
+pub(crate) fn to_literal(value: &Json, ty: &TypeDesc) -> Result<Literal, LiteralError> {
     encode(&mut Cx::default(), value, ty)
 }
 
@@ -97,7 +97,7 @@ pub fn to_literal(value: &Json, ty: &TypeDesc) -> Result<Literal, LiteralError> 
 ///
 /// # Errors
 /// The literal does not have the type's shape, or its msgpack bytes do not decode.
-pub fn from_literal(literal: &Literal, ty: &TypeDesc) -> Result<Json, LiteralError> {
+pub(crate) fn from_literal(literal: &Literal, ty: &TypeDesc) -> Result<Json, LiteralError> {
     decode(&mut Cx::default(), literal, ty)
 }
 
@@ -105,7 +105,7 @@ pub fn from_literal(literal: &Literal, ty: &TypeDesc) -> Result<Json, LiteralErr
 ///
 /// # Errors
 /// As [`to_literal`], with the name in the path.
-pub fn to_literal_map<'a>(
+pub(crate) fn to_literal_map<'a>(
     values: impl IntoIterator<Item = (&'a str, &'a Json, &'a TypeDesc)>,
 ) -> Result<LiteralMap, LiteralError> {
     let mut literals = std::collections::BTreeMap::new();
@@ -431,7 +431,13 @@ fn seconds(d: Duration) -> f64 {
 }
 
 fn from_seconds(s: f64) -> Result<Duration, LiteralError> {
-    Duration::try_from_secs_f64(s).map_or_else(|e| fail(format!("{s} seconds: {e}")), Ok)
+    // Python's timedelta counts microseconds: a float of seconds is read to the nearest one.
+    let micros = (s * 1e6).round();
+    if !(0.0..=1.8e19).contains(&micros) {
+        return fail(format!("{s} seconds is not a duration flowmap can hold"));
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(Duration::from_micros(micros as u64))
 }
 
 /// ISO 8601 in UTC with microseconds, as Python's `datetime.isoformat()` writes an aware time.
@@ -733,4 +739,35 @@ fn from_msgpack(cx: &mut Cx, v: &Mp, ty: &TypeDesc) -> Result<Json, LiteralError
         },
         _ => mp_to_json(v)?,
     })
+}
+
+/// Values in their serde JSON form, by name with their types, as the bytes of a `LiteralMap`:
+/// what a task container's `inputs.pb` or `outputs.pb` holds.
+///
+/// # Errors
+/// As [`to_literal`], with the name in the path.
+pub fn encode_literal_map<'a>(
+    values: impl IntoIterator<Item = (&'a str, &'a Json, &'a TypeDesc)>,
+) -> Result<Vec<u8>, LiteralError> {
+    use prost::Message;
+    to_literal_map(values).map(|m| m.encode_to_vec())
+}
+
+/// The bytes of a `LiteralMap` read back, each named literal with its type in `types`, as serde
+/// JSON values.
+///
+/// # Errors
+/// The bytes are not a `LiteralMap`, a name is missing, or a literal does not fit its type.
+pub fn decode_literal_map<'a>(
+    bytes: &[u8],
+    types: impl IntoIterator<Item = (&'a str, &'a TypeDesc)>,
+) -> Result<std::collections::BTreeMap<String, Json>, LiteralError> {
+    use prost::Message;
+    let map = LiteralMap::decode(bytes).map_or_else(|e| fail(format!("not a LiteralMap: {e}")), Ok)?;
+    let mut out = std::collections::BTreeMap::new();
+    for (name, ty) in types {
+        let Some(lit) = map.literals.get(name) else { return fail(format!("no literal `{name}`")) };
+        out.insert(name.to_owned(), at(|| name.to_owned(), from_literal(lit, ty))?);
+    }
+    Ok(out)
 }

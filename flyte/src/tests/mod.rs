@@ -3,3 +3,4 @@
 mod execute;
 mod golden;
 mod literals;
+mod roundtrip;
