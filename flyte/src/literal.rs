@@ -745,7 +745,8 @@ fn from_msgpack(cx: &mut Cx, v: &Mp, ty: &TypeDesc) -> Result<Json, LiteralError
 /// what a task container's `inputs.pb` or `outputs.pb` holds.
 ///
 /// # Errors
-/// As [`to_literal`], with the name in the path.
+/// A value does not have its type's shape, or does not fit Flyte's (an integer beyond 64-bit
+/// signed, a time before 1970); the error's path starts with the name.
 pub fn encode_literal_map<'a>(
     values: impl IntoIterator<Item = (&'a str, &'a Json, &'a TypeDesc)>,
 ) -> Result<Vec<u8>, LiteralError> {
