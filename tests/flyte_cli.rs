@@ -1,0 +1,84 @@
+//! The `anomalies` example as a Flyte package and task container, run as a separate process as
+//! Flyte runs it (see `tests/cli.rs` for how the binary is found).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use flowmap::flyte::{decode_literal_map, encode_literal_map};
+use flowmap::types::TypeDesc;
+
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
+    let bin = dir.join("examples").join(format!("anomalies{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: run `cargo test --workspace` (it builds the examples)", bin.display());
+    bin
+}
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let Output { status, stderr, .. } =
+        Command::new(binary()).args(args).envs(env.iter().copied()).output().expect("the example starts");
+    (status.code().expect("an exit code"), String::from_utf8(stderr).unwrap())
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flowmap-flyte-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn package_writes_the_archive_flytectl_registers() {
+    let dir = temp("package");
+    let path = dir.join("pkg.tgz");
+    let (code, err) = run(&["package", "--image", "ghcr.io/me/anomalies:v1", "-o", path.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("task specs") && err.contains("00_anomalies.detect_anomalies_1.pb"), "{err}");
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[..2], [0x1f, 0x8b], "gzip");
+    // The same package is the same bytes.
+    let again = dir.join("again.tgz");
+    assert_eq!(run(&["package", "--image", "ghcr.io/me/anomalies:v1", "-o", again.to_str().unwrap()], &[]).0, 0);
+    assert_eq!(std::fs::read(&again).unwrap(), bytes);
+    let (code, err) = run(&["package"], &[]);
+    assert_eq!(code, 2, "--image is required: {err}");
+}
+
+#[test]
+fn execute_runs_one_map_element_and_writes_its_output() {
+    let dir = temp("execute");
+    let data = serde_json::json!([10, 12, 11, 100]);
+    let list = TypeDesc::of::<Vec<i64>>();
+    std::fs::write(dir.join("inputs.pb"), encode_literal_map([("data_point", &data, &list)]).unwrap()).unwrap();
+    let inputs = dir.join("inputs.pb").display().to_string();
+    let out = dir.join("out").display().to_string();
+    let args = [
+        "execute",
+        "--inputs",
+        &inputs,
+        "--output-prefix",
+        &out,
+        "--raw-output-data-prefix",
+        "/tmp/raw",
+        "--checkpoint-path",
+        "",
+        "--prev-checkpoint",
+        "",
+        "--task",
+        "anomalies.detect_anomalies.map",
+        "--map",
+    ];
+    let index = [("BATCH_JOB_ARRAY_INDEX_VAR_NAME", "FLYTE_K8S_ARRAY_INDEX"), ("FLYTE_K8S_ARRAY_INDEX", "3")];
+    let (code, err) = run(&args, &index);
+    assert_eq!(code, 0, "{err}");
+    let outputs = std::fs::read(dir.join("out/outputs.pb")).unwrap();
+    let values = decode_literal_map(&outputs, [("o0", &TypeDesc::Boolean)]).unwrap();
+    assert_eq!(values["o0"], serde_json::json!(true), "element 3 is 100");
+    // An element past the end: an error document, not a crash, and still exit code 0.
+    let past = [("BATCH_JOB_ARRAY_INDEX_VAR_NAME", "I"), ("I", "9")];
+    let (code, err) = run(&args, &past);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("USER:InputError, not recoverable") && err.contains("element 9"), "{err}");
+    assert!(dir.join("out/error.pb").exists());
+}
