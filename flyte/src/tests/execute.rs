@@ -2,10 +2,11 @@
 //! flytekit wrote, and outputs and error documents compared with what `pyflyte-execute` and
 //! `pyflyte-map-execute` wrote for the same task and element.
 
-use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use flowmap::prelude::*;
+
+use super::twins::{Reading, Summary, summarize};
 use prost::Message;
 
 use crate::execute::index_from;
@@ -20,32 +21,6 @@ fn detect_anomalies(data_point: i64) -> bool {
 #[workflow]
 fn map_workflow(data: Vec<i64>) -> Vec<bool> {
     map!(detect_anomalies)(data_point = data)
-}
-
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct Reading {
-    sensor: String,
-    value: f64,
-    at: SystemTime,
-}
-
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct Summary {
-    count: i64,
-    mean: Option<f64>,
-    by_sensor: BTreeMap<String, i64>,
-}
-
-#[task]
-fn summarize(readings: Vec<Reading>, window: Duration) -> Summary {
-    let _ = window;
-    let mut by_sensor = BTreeMap::new();
-    for r in &readings {
-        *by_sensor.entry(r.sensor.clone()).or_insert(0) += 1;
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let mean = (!readings.is_empty()).then(|| readings.iter().map(|r| r.value).sum::<f64>() / readings.len() as f64);
-    Summary { count: i64::try_from(readings.len()).unwrap(), mean, by_sensor }
 }
 
 #[workflow]
@@ -74,7 +49,7 @@ fn panicking(x: i64) -> i64 {
     panics(x)
 }
 
-const MODULE: &str = "flowmap_flyte.tests.execute";
+const MODULE: &str = "flowmap_flyte.tests";
 
 fn golden(path: &str) -> String {
     format!("{}/goldens/execute/{path}", env!("CARGO_MANIFEST_DIR"))
@@ -119,7 +94,7 @@ async fn a_map_element_writes_what_pyflyte_map_execute_writes() {
     let rt = flowmap::Runtime::builder().build().unwrap();
     let registry = registry();
     for i in [0, 3] {
-        let (args, out) = args(&golden("map_detect/inputs.pb"), "detect_anomalies.map", Some(i));
+        let (args, out) = args(&golden("map_detect/inputs.pb"), "execute.detect_anomalies.map", Some(i));
         assert_eq!(execute(&registry, &rt, &args).await.unwrap(), Executed::Succeeded);
         assert_eq!(
             read_map(out.join("outputs.pb")),
@@ -128,7 +103,7 @@ async fn a_map_element_writes_what_pyflyte_map_execute_writes() {
         );
     }
     // An element past the end is an input error that Flyte must not retry.
-    let (args, out) = args(&golden("map_detect/inputs.pb"), "detect_anomalies.map", Some(4));
+    let (args, out) = args(&golden("map_detect/inputs.pb"), "execute.detect_anomalies.map", Some(4));
     let Executed::Failed { recoverable: false, message, .. } = execute(&registry, &rt, &args).await.unwrap() else {
         panic!("element 4 of 4 ran")
     };
@@ -140,7 +115,7 @@ async fn a_map_element_writes_what_pyflyte_map_execute_writes() {
 #[tokio::test]
 async fn a_struct_task_writes_what_pyflyte_execute_writes() {
     let rt = flowmap::Runtime::builder().build().unwrap();
-    let (args, out) = args(&golden("summarize/inputs.pb"), "summarize", None);
+    let (args, out) = args(&golden("summarize/inputs.pb"), "twins.summarize", None);
     assert_eq!(execute(&registry(), &rt, &args).await.unwrap(), Executed::Succeeded);
     assert_eq!(read_map(out.join("outputs.pb")), read_map(golden("summarize/out/outputs.pb")));
 }
@@ -153,8 +128,8 @@ async fn a_failing_task_writes_a_recoverable_user_error() {
     let theirs = read_error(golden("fail_on_odd/out/error.pb")).error.unwrap();
     assert_eq!(theirs.origin, execution_error::ErrorKind::User as i32);
     assert!(theirs.message.contains("3 is odd"), "{}", theirs.message);
-    let (a, out) = args(&golden("fail_on_odd/inputs.pb"), "fail_on_odd.map", Some(0));
-    let a = ExecuteArgs { map: false, element: None, task: format!("{MODULE}.fail_on_odd"), ..a };
+    let (a, out) = args(&golden("fail_on_odd/inputs.pb"), "execute.fail_on_odd.map", Some(0));
+    let a = ExecuteArgs { map: false, element: None, task: format!("{MODULE}.execute.fail_on_odd"), ..a };
     let done = execute(&registry, &rt, &a).await.unwrap();
     assert!(matches!(&done, Executed::Failed { code, recoverable: true, .. } if code == "USER:TaskError"), "{done:?}");
     let doc = read_error(out.join("error.pb")).error.unwrap();
@@ -167,7 +142,7 @@ async fn a_failing_task_writes_a_recoverable_user_error() {
     // A panic too, with its own code.
     let inputs = out.join("panic-inputs.pb");
     std::fs::write(&inputs, read_map(golden("fail_on_odd/inputs.pb")).encode_to_vec()).unwrap();
-    let (a, _) = args(inputs.to_str().unwrap(), "panics", None);
+    let (a, _) = args(inputs.to_str().unwrap(), "execute.panics", None);
     let done = execute(&registry, &rt, &a).await.unwrap();
     assert!(
         matches!(&done, Executed::Failed { code, recoverable: true, message } if code == "USER:Panic" && message.contains("x is too small")),
@@ -187,17 +162,17 @@ async fn bad_inputs_and_unknown_tasks_are_not_retried() {
         other => panic!("{other:?}"),
     };
     // No inputs file.
-    let (a, out) = args("/nonexistent/inputs.pb", "summarize", None);
+    let (a, out) = args("/nonexistent/inputs.pb", "twins.summarize", None);
     check(execute(&registry, &rt, &a).await.unwrap(), "SYSTEM:InputsNotFound", "nothing is at");
     assert!(out.join("error.pb").exists());
     // Bytes that are not a LiteralMap.
     std::fs::create_dir_all(&out).unwrap();
     let garbage = out.join("garbage.pb");
     std::fs::write(&garbage, b"\xff\xff\xff not protobuf").unwrap();
-    let (a, _) = args(garbage.to_str().unwrap(), "summarize", None);
+    let (a, _) = args(garbage.to_str().unwrap(), "twins.summarize", None);
     check(execute(&registry, &rt, &a).await.unwrap(), "USER:InputError", "not a LiteralMap");
     // Inputs of another task: a missing input.
-    let (a, _) = args(&golden("map_detect/inputs.pb"), "summarize", None);
+    let (a, _) = args(&golden("map_detect/inputs.pb"), "twins.summarize", None);
     check(execute(&registry, &rt, &a).await.unwrap(), "USER:InputError", "the inputs have no `readings`");
     // An input of the wrong type.
     let words = serde_json::json!(["ten", "eleven"]);
@@ -205,16 +180,16 @@ async fn bad_inputs_and_unknown_tasks_are_not_retried() {
     let map = crate::literal::to_literal_map([("data_point", &words, &ty)]).unwrap();
     let wrong = out.join("wrong.pb");
     std::fs::write(&wrong, map.encode_to_vec()).unwrap();
-    let (a, _) = args(wrong.to_str().unwrap(), "detect_anomalies.map", Some(1));
+    let (a, _) = args(wrong.to_str().unwrap(), "execute.detect_anomalies.map", Some(1));
     check(
         execute(&registry, &rt, &a).await.unwrap(),
         "USER:InputError",
         "input `data_point` does not fit its type integer: expected an integer, found a string",
     );
     // A task this program does not serve, and --map on a plain task.
-    let (a, _) = args(&golden("summarize/inputs.pb"), "nothing", None);
+    let (a, _) = args(&golden("summarize/inputs.pb"), "execute.nothing", None);
     check(execute(&registry, &rt, &a).await.unwrap(), "SYSTEM:UnknownTask", "serves no task");
-    let (a, _) = args(&golden("summarize/inputs.pb"), "summarize", Some(0));
+    let (a, _) = args(&golden("summarize/inputs.pb"), "twins.summarize", Some(0));
     check(execute(&registry, &rt, &a).await.unwrap(), "SYSTEM:BadArguments", "is not a map template");
 }
 
@@ -268,7 +243,7 @@ async fn a_map_of_a_workflow_runs_the_whole_workflow_for_its_element() {
     let (data, factor) = (serde_json::json!([5, 50]), serde_json::json!(3));
     let (list, int) = (flowmap_model::types::TypeDesc::of::<Vec<i64>>(), flowmap_model::types::TypeDesc::of::<i64>());
     let map = crate::literal::to_literal_map([("data_point", &data, &list), ("factor", &factor, &int)]).unwrap();
-    let (a, out) = args("", "flag_and_double.map-partial-factor", Some(1));
+    let (a, out) = args("", "execute.flag_and_double.map-partial-factor", Some(1));
     std::fs::create_dir_all(&out).unwrap();
     let inputs = out.join("inputs.pb");
     std::fs::write(&inputs, map.encode_to_vec()).unwrap();

@@ -4,9 +4,11 @@
 //! differences that remain are each undone below with the reason, and listed in the crate docs.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use flowmap::prelude::*;
+
+use super::twins::{Reading, Summary, summarize};
 use prost::Message;
 
 use crate::idl::flyteidl::admin::{LaunchPlan, TaskSpec, WorkflowSpec};
@@ -57,32 +59,6 @@ fn scaled_total(xs: Vec<f64>, #[default(2.0)] factor: f64) -> f64 {
 #[workflow]
 fn outer(xs: Vec<f64>) -> f64 {
     scaled_total(xs = xs, factor = 3.0)
-}
-
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct Reading {
-    sensor: String,
-    value: f64,
-    at: SystemTime,
-}
-
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct Summary {
-    count: i64,
-    mean: Option<f64>,
-    by_sensor: BTreeMap<String, i64>,
-}
-
-#[task]
-fn summarize(readings: Vec<Reading>, window: Duration) -> Summary {
-    let _ = window;
-    let mut by_sensor = BTreeMap::new();
-    for r in &readings {
-        *by_sensor.entry(r.sensor.clone()).or_insert(0) += 1;
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let mean = (!readings.is_empty()).then(|| readings.iter().map(|r| r.value).sum::<f64>() / readings.len() as f64);
-    Summary { count: readings.len() as i64, mean, by_sensor }
 }
 
 #[task]

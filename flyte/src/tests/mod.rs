@@ -4,3 +4,4 @@ mod execute;
 mod golden;
 mod literals;
 mod roundtrip;
+mod twins;
