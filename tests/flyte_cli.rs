@@ -79,6 +79,6 @@ fn execute_runs_one_map_element_and_writes_its_output() {
     let past = [("BATCH_JOB_ARRAY_INDEX_VAR_NAME", "I"), ("I", "9")];
     let (code, err) = run(&args, &past);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("USER:InputError, not recoverable") && err.contains("element 9"), "{err}");
+    assert!(err.contains("SYSTEM:ArrayIndex, not recoverable") && err.contains("element 9"), "{err}");
     assert!(dir.join("out/error.pb").exists());
 }

@@ -220,11 +220,16 @@ impl App {
                     .help("dot (Graphviz), json (the graph model), mermaid, or svg (drawn here, no Graphviz needed)"),
             )
             .arg(Arg::new("output").short('o').long("output").value_name("FILE").help("Write to FILE, not stdout"));
+        let flyte = if cfg!(feature = "flyte") {
+            format!("\n  {name} package --image ghcr.io/me/{name}:v1   a Flyte package of every workflow")
+        } else {
+            String::new()
+        };
         let app = Command::new(self.name.clone())
             .about("Workflows of this program: list them, run one, picture its graph")
             .after_help(format!(
                 "Examples:\n  {name} list\n  {name} run {first} --help            its inputs, types and defaults\n  \
-                 {name} run {first}\n  {name} graph {first} --format svg -o {first}.svg\n\n\
+                 {name} run {first}\n  {name} graph {first} --format svg -o {first}.svg{flyte}\n\n\
                  Exit codes: 0 done, 1 the run failed, 2 a usage error, 130 cancelled by Ctrl-C."
             ))
             .subcommand_required(true)

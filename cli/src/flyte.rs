@@ -17,15 +17,20 @@ pub(crate) fn commands(name: &str) -> [Command; 2] {
         .after_help(format!(
             "Examples:\n  {name} package --image ghcr.io/me/{name}:v1\n  \
              flytectl register files --archive flyte-package.tgz -p flytesnacks -d development --version v1\n\n\
-             The image's entrypoint must be this program: every task runs `{name} execute ...`."
+             Every task runs `{name} execute ...` in the image: its ENTRYPOINT must be this program, \
+             or give its path with --command."
         ))
         .arg(
             Arg::new("image")
                 .long("image")
                 .required(true)
                 .value_name("IMAGE")
-                .help("The container image of every task"),
+                .value_parser(clap::builder::NonEmptyStringValueParser::new())
+                .help("The container image of every task; its ENTRYPOINT must be this program (or give --command)"),
         )
+        .arg(Arg::new("command").long("command").value_name("PATH").help(
+            "This program's path in the image, for an image whose entrypoint is something else (the container's command)",
+        ))
         .arg(
             Arg::new("output")
                 .short('o')
@@ -37,6 +42,18 @@ pub(crate) fn commands(name: &str) -> [Command; 2] {
     let uri = |id: &'static str, help: &'static str| Arg::new(id).long(id).value_name("URI").help(help);
     let execute = Command::new("execute")
         .about("Run one task as a Flyte container (what the package's task templates run)")
+        .after_help(format!(
+            "Example (one element of a map, on local files):\n  \
+             BATCH_JOB_ARRAY_INDEX_VAR_NAME=I I=3 {name} execute --inputs inputs.pb --output-prefix out \\\n    \
+             --raw-output-data-prefix raw --checkpoint-path '' --prev-checkpoint '' --task TASK --map\n\n\
+             TASK is a task spec's name, as `package` lists them. URIs: s3://, gs://, abfs://, az://, file:// \
+             or a path, with each cloud's usual credentials from the environment (for S3-compatible stores \
+             also AWS_ENDPOINT_URL, or FLYTE_AWS_ENDPOINT, FLYTE_AWS_ACCESS_KEY_ID and \
+             FLYTE_AWS_SECRET_ACCESS_KEY).\n\n\
+             Writes OUTPUT_PREFIX/outputs.pb, or OUTPUT_PREFIX/error.pb (a task's error or panic: \
+             recoverable, so Flyte retries it; inputs that do not fit: not recoverable), and exits 0 \
+             either way; 1 only when neither could be written."
+        ))
         .arg(uri("inputs", "The inputs' LiteralMap ({{.input}})").required(true))
         .arg(uri("output-prefix", "Where outputs.pb or error.pb goes ({{.outputPrefix}})").required(true))
         .arg(uri("raw-output-data-prefix", "{{.rawOutputDataPrefix}} (unused)"))
@@ -59,7 +76,11 @@ pub(crate) fn package(registry: &Registry, built: &Result<(), String>, m: &ArgMa
     }
     let image = m.get_one::<String>("image").map(String::as_str).unwrap_or_default();
     let path = m.get_one::<String>("output").map(String::as_str).unwrap_or("flyte-package.tgz");
-    let package = match registry.package(image) {
+    let mut package = flowmap_flyte::Package::new(image);
+    if let Some(command) = m.get_one::<String>("command") {
+        package = package.command(command.clone());
+    }
+    let package = match registry.package_with(package) {
         Ok(p) => p,
         Err(e) => return Outcome::Failed(Report::new(&e).to_string()),
     };
@@ -68,12 +89,13 @@ pub(crate) fn package(registry: &Registry, built: &Result<(), String>, m: &ArgMa
     }
     let files = package.files();
     let count = |kind: &str| files.iter().filter(|(n, _)| n.ends_with(kind)).count();
+    let counted = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let _ = writeln!(
         err,
-        "wrote {path}: {} task specs, {} workflows, {} launch plans",
-        count("_1.pb"),
-        count("_2.pb"),
-        count("_3.pb")
+        "wrote {path}: {}, {}, {}",
+        counted(count("_1.pb"), "task spec", "task specs"),
+        counted(count("_2.pb"), "workflow", "workflows"),
+        counted(count("_3.pb"), "launch plan", "launch plans")
     );
     for (name, _) in &files {
         let _ = writeln!(err, "  {name}");

@@ -174,11 +174,20 @@ async fn run(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<Li
             user: false,
         });
     }
-    let bytes = read(&args.inputs).await.map_err(|e| Failure {
-        code: "SYSTEM:InputsNotFound",
-        message: Report::new(&e).to_string(),
-        recoverable: false,
-        user: false,
+    let bytes = read(&args.inputs).await.map_err(|e| match e {
+        StoreError::NotFound { .. } => Failure {
+            code: "SYSTEM:InputsNotFound",
+            message: Report::new(&e).to_string(),
+            recoverable: false,
+            user: false,
+        },
+        // The store failed: it may answer on the next attempt.
+        _ => Failure {
+            code: "SYSTEM:InputsUnreadable",
+            message: Report::new(&e).to_string(),
+            recoverable: true,
+            user: false,
+        },
     })?;
     let literals = LiteralMap::decode(bytes.as_slice())
         .map_err(|e| input_failure(format!("the inputs at `{}` are not a LiteralMap: {e}", args.inputs)))?;
@@ -195,12 +204,16 @@ async fn run(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<Li
         let mapped = found.map.is_some_and(|m| m.mapped.contains(&port.name));
         let lit = match (index, mapped) {
             (Some(i), true) => match &lit.value {
-                Some(literal::Value::Collection(c)) => c.literals.get(i).ok_or_else(|| {
-                    input_failure(format!(
+                // The index is Flyte's: one past the list is not the user's mistake.
+                Some(literal::Value::Collection(c)) => c.literals.get(i).ok_or_else(|| Failure {
+                    code: "SYSTEM:ArrayIndex",
+                    message: format!(
                         "element {i} of a map of {} elements: input `{}` has no such element",
                         c.literals.len(),
                         port.name
-                    ))
+                    ),
+                    recoverable: false,
+                    user: false,
                 })?,
                 _ => return Err(input_failure(format!("mapped input `{}` is not a collection", port.name))),
             },
@@ -213,6 +226,13 @@ async fn run(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<Li
     }
     let outputs = (found.call)(rt, &found.target, inputs).await.map_err(|e| match e {
         JsonRunError::Run(error) => {
+            // Said of the task: the pod runs one call, not the workflow it was found in.
+            let message = match &error {
+                flowmap_runtime::Error::Node { source, .. } => {
+                    format!("task `{}` {}", args.task, Report::new(source.as_ref()))
+                }
+                other => other.report().to_string(),
+            };
             let mut code = "USER:TaskError";
             let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
             while let Some(s) = source {
@@ -223,7 +243,7 @@ async fn run(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<Li
                 }
                 source = s.source();
             }
-            Failure { code, message: error.report().to_string(), recoverable: true, user: true }
+            Failure { code, message, recoverable: true, user: true }
         }
         other => input_failure(Report::new(&other).to_string()),
     })?;

@@ -8,7 +8,7 @@ use flowmap_runtime::WorkflowFn;
 use prost::Message;
 
 use crate::compile::launch_plan::launch_plan;
-use crate::compile::task::{map, map_name, task};
+use crate::compile::task::{Image, map, map_name, task};
 use crate::compile::workflow::{Scope, template};
 use crate::compile::{description, flyte_name};
 use crate::error::PackageError;
@@ -50,6 +50,7 @@ struct Entity {
 #[derive(Debug)]
 pub struct Package {
     image: String,
+    command: Vec<String>,
     entities: Vec<Entity>,
 }
 
@@ -57,7 +58,16 @@ impl Package {
     /// An empty package whose tasks run in `image`.
     #[must_use]
     pub fn new(image: impl Into<String>) -> Package {
-        Package { image: image.into(), entities: Vec::new() }
+        Package { image: image.into(), command: Vec::new(), entities: Vec::new() }
+    }
+
+    /// Runs the program at `path` in the image (the container's `command`), for an image whose
+    /// entrypoint is not the program. Without it, the tasks' arguments start with `execute` and
+    /// the image's `ENTRYPOINT` must be the program. Set it before adding workflows.
+    #[must_use]
+    pub fn command(mut self, path: impl Into<String>) -> Package {
+        self.command = vec![path.into()];
+        self
     }
 
     /// Adds `workflow`, with every task and sub-workflow it uses.
@@ -98,11 +108,14 @@ impl Package {
             match n.target.kind {
                 TargetKind::Task => {
                     let spec = top.tasks.get(&n.target.name).ok_or_else(|| missing("task"))?;
-                    self.add(Kind::Task, name.clone(), task(&name, spec, &self.image).encode_to_vec())?;
+                    let image = Image { name: &self.image, command: &self.command };
+                    let bytes = task(&name, spec, &image).encode_to_vec();
+                    self.add(Kind::Task, name.clone(), bytes)?;
                     if let (NodeKind::Map, Some(settings)) = (n.kind, &n.map) {
                         let map_name = map_name(&name, settings);
-                        let spec = map(&map_name, &spec.interface, &spec.settings, settings, &self.image);
-                        self.add(Kind::Task, map_name, spec.encode_to_vec())?;
+                        let image = Image { name: &self.image, command: &self.command };
+                        let bytes = map(&map_name, &spec.interface, &spec.settings, settings, &image).encode_to_vec();
+                        self.add(Kind::Task, map_name, bytes)?;
                     }
                 }
                 TargetKind::Workflow => {
@@ -114,9 +127,10 @@ impl Package {
                     // tasks need no templates.
                     if let (NodeKind::Map, Some(settings)) = (n.kind, &n.map) {
                         let map_name = map_name(&name, settings);
-                        let spec =
-                            map(&map_name, &sub.interface, &flowmap_model::Settings::default(), settings, &self.image);
-                        self.add(Kind::Task, map_name, spec.encode_to_vec())?;
+                        let image = Image { name: &self.image, command: &self.command };
+                        let none = flowmap_model::Settings::default();
+                        let bytes = map(&map_name, &sub.interface, &none, settings, &image).encode_to_vec();
+                        self.add(Kind::Task, map_name, bytes)?;
                     }
                 }
             }

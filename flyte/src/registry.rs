@@ -81,7 +81,16 @@ impl Registry {
     /// # Errors
     /// As [`Package::graph`].
     pub fn package(&self, image: &str) -> Result<Package, PackageError> {
-        self.entries.iter().try_fold(Package::new(image), |p, e| p.graph(e.graph))
+        self.package_with(Package::new(image))
+    }
+
+    /// Every workflow added to `package` (made with [`Package::new`] and, say,
+    /// [`Package::command`]).
+    ///
+    /// # Errors
+    /// As [`Package::graph`].
+    pub fn package_with(&self, package: Package) -> Result<Package, PackageError> {
+        self.entries.iter().try_fold(package, |p, e| p.graph(e.graph))
     }
 
     /// The target of the task template named `name` (a Flyte name), if a registered workflow

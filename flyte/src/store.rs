@@ -22,16 +22,16 @@ pub enum StoreError {
         /// The URI.
         uri: String,
     },
-    /// The store refused or failed.
-    #[error("{action} `{uri}`")]
+    /// The store refused or failed. (`object_store`'s message already holds its causes, so it is
+    /// part of this one rather than a source that would repeat them.)
+    #[error("{action} `{uri}`: {cause}")]
     Store {
         /// `could not read` or `could not write`.
         action: &'static str,
         /// The URI.
         uri: String,
         /// Why.
-        #[source]
-        source: object_store::Error,
+        cause: object_store::Error,
     },
     /// Nothing is at the URI.
     #[error("nothing is at `{uri}`")]
@@ -44,7 +44,7 @@ pub enum StoreError {
 /// The store and the path in it that `uri` names.
 fn locate(uri: &str) -> Result<(Arc<dyn ObjectStore>, Path), StoreError> {
     let unsupported = || StoreError::Unsupported { uri: uri.to_owned() };
-    let store_err = |source| StoreError::Store { action: "could not reach", uri: uri.to_owned(), source };
+    let store_err = |cause| StoreError::Store { action: "could not reach", uri: uri.to_owned(), cause };
     let Some((scheme, rest)) = uri.split_once("://") else {
         // A plain path.
         let path = std::path::absolute(uri).map_err(|_| unsupported())?;
@@ -88,12 +88,12 @@ pub(crate) async fn read(uri: &str) -> Result<Vec<u8>, StoreError> {
     let got = match store.get(&path).await {
         Ok(got) => got,
         Err(object_store::Error::NotFound { .. }) => return Err(StoreError::NotFound { uri: uri.to_owned() }),
-        Err(source) => return Err(StoreError::Store { action: "could not read", uri: uri.to_owned(), source }),
+        Err(cause) => return Err(StoreError::Store { action: "could not read", uri: uri.to_owned(), cause }),
     };
-    let bytes = got.bytes().await.map_err(|source| StoreError::Store {
+    let bytes = got.bytes().await.map_err(|cause| StoreError::Store {
         action: "could not read",
         uri: uri.to_owned(),
-        source,
+        cause,
     })?;
     Ok(bytes.to_vec())
 }
@@ -101,10 +101,10 @@ pub(crate) async fn read(uri: &str) -> Result<Vec<u8>, StoreError> {
 /// Writes `bytes` at `uri`.
 pub(crate) async fn write(uri: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
     let (store, path) = locate(uri)?;
-    store.put(&path, PutPayload::from(bytes)).await.map(|_| ()).map_err(|source| StoreError::Store {
+    store.put(&path, PutPayload::from(bytes)).await.map(|_| ()).map_err(|cause| StoreError::Store {
         action: "could not write",
         uri: uri.to_owned(),
-        source,
+        cause,
     })
 }
 

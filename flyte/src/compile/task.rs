@@ -83,7 +83,21 @@ fn metadata(settings: &Settings) -> TaskMetadata {
     }
 }
 
-fn template(name: &str, settings: &Settings, interface: TypedInterface, image: &str, map: bool) -> admin::TaskSpec {
+/// Where and how a task's container runs.
+pub(crate) struct Image<'a> {
+    /// The image.
+    pub(crate) name: &'a str,
+    /// The binary's path in it; empty: the image's entrypoint.
+    pub(crate) command: &'a [String],
+}
+
+fn template(
+    name: &str,
+    settings: &Settings,
+    interface: TypedInterface,
+    image: &Image<'_>,
+    map: bool,
+) -> admin::TaskSpec {
     admin::TaskSpec {
         template: Some(TaskTemplate {
             id: Some(identifier(ResourceType::Task, name)),
@@ -92,7 +106,8 @@ fn template(name: &str, settings: &Settings, interface: TypedInterface, image: &
             interface: Some(interface),
             task_type_version: i32::from(map),
             target: Some(task_template::Target::Container(Container {
-                image: image.to_owned(),
+                image: image.name.to_owned(),
+                command: image.command.to_vec(),
                 args: args(name, map),
                 resources: Some(resources(settings.requests.as_ref(), settings.limits.as_ref())),
                 ..Container::default()
@@ -105,7 +120,7 @@ fn template(name: &str, settings: &Settings, interface: TypedInterface, image: &
 }
 
 /// The template of a task.
-pub(crate) fn task(name: &str, task: &TaskSpec, image: &str) -> admin::TaskSpec {
+pub(crate) fn task(name: &str, task: &TaskSpec, image: &Image<'_>) -> admin::TaskSpec {
     template(name, &task.settings, typed_interface(&task.interface), image, false)
 }
 
@@ -131,7 +146,7 @@ pub(crate) fn map(
     interface: &Interface,
     settings: &Settings,
     map: &MapSettings,
-    image: &str,
+    image: &Image<'_>,
 ) -> admin::TaskSpec {
     let list = |t: LiteralType| LiteralType {
         r#type: Some(literal_type::Type::CollectionType(Box::new(t))),

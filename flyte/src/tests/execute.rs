@@ -102,11 +102,12 @@ async fn a_map_element_writes_what_pyflyte_map_execute_writes() {
             "element {i}"
         );
     }
-    // An element past the end is an input error that Flyte must not retry.
+    // An element past the end: Flyte's index is wrong, and a retry would not mend it.
     let (args, out) = args(&golden("map_detect/inputs.pb"), "execute.detect_anomalies.map", Some(4));
-    let Executed::Failed { recoverable: false, message, .. } = execute(&registry, &rt, &args).await.unwrap() else {
+    let Executed::Failed { recoverable: false, message, code } = execute(&registry, &rt, &args).await.unwrap() else {
         panic!("element 4 of 4 ran")
     };
+    assert_eq!(code, "SYSTEM:ArrayIndex");
     assert!(message.contains("element 4 of a map of 4 elements"), "{message}");
     let doc = read_error(out.join("error.pb")).error.unwrap();
     assert_eq!(doc.kind, container_error::Kind::NonRecoverable as i32);
@@ -137,7 +138,7 @@ async fn a_failing_task_writes_a_recoverable_user_error() {
         (doc.kind, doc.origin),
         (container_error::Kind::Recoverable as i32, execution_error::ErrorKind::User as i32)
     );
-    assert!(doc.message.contains("3 is odd"), "{}", doc.message);
+    assert_eq!(doc.message, "task `flowmap_flyte.tests.execute.fail_on_odd` failed after 1 attempt: 3 is odd");
     assert!(!out.join("outputs.pb").exists());
     // A panic too, with its own code.
     let inputs = out.join("panic-inputs.pb");

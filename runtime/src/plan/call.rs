@@ -52,9 +52,10 @@ fn find(top: &Graph, graph: &Graph, plan: &Plan, target: &str) -> Option<OneCall
                 flowmap_model::graph::TargetKind::Task => top.tasks.get(target)?.interface.outputs.len(),
                 flowmap_model::graph::TargetKind::Workflow => top.workflows.get(target)?.interface.outputs.len(),
             };
+            let display = planned.display.strip_prefix("map of ").unwrap_or(&planned.display);
             let one = PlanNode {
                 id: planned.id.clone(),
-                display: planned.display.clone(),
+                display: Arc::from(display),
                 inputs: (0..ports.len()).map(Source::Input).collect(),
                 after: Vec::new(),
                 settings: NodeSettings { retries: 0, timeout: None, requests: flowmap_model::Resources::default() },
@@ -62,7 +63,7 @@ fn find(top: &Graph, graph: &Graph, plan: &Plan, target: &str) -> Option<OneCall
                 pace: Pace::default(),
             };
             let plan = Plan {
-                workflow: Arc::clone(&plan.workflow),
+                workflow: Arc::from(target),
                 inputs: ports.len(),
                 nodes: vec![one],
                 outputs: (0..outputs).map(|port| Source::Output { node: 0, port }).collect(),
