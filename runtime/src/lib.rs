@@ -12,6 +12,7 @@
 //! - `exec`: the local executor: capacity, threads, events, running a plan;
 //! - API: [`Runtime`].
 
+mod cache;
 mod data;
 mod error;
 pub mod events;
@@ -27,6 +28,7 @@ mod tuple;
 mod value;
 mod workflow_fn;
 
+pub use crate::cache::key::{CacheKey, KeyError};
 pub use crate::data::Data;
 pub use crate::error::{
     BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, ElementFailure, Error,

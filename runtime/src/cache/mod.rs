@@ -1,0 +1,3 @@
+//! The durable cache of task outputs: keys (`key.rs`).
+
+pub(crate) mod key;
