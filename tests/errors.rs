@@ -311,3 +311,35 @@ async fn two_tasks_with_one_name_are_an_error_naming_both() {
     assert_eq!(g.tasks.keys().collect::<Vec<_>>(), ["errors::left::same", "errors::right::same"]);
     assert_eq!(same_names_in_two_modules(5).await.unwrap(), 12);
 }
+
+#[task(requests(mem = "256Mi"), limits(mem = "512Mi", cpu = "1"))]
+fn bounded(x: i64) -> i64 {
+    x
+}
+
+#[workflow]
+fn over_the_limit(xs: Vec<i64>) -> Vec<i64> {
+    map!(bounded)(x = xs).with_overrides(requests(mem = "1Gi"))
+}
+
+#[workflow]
+fn within_a_raised_limit(xs: Vec<i64>) -> Vec<i64> {
+    map!(bounded)(x = xs).with_overrides(requests(mem = "1Gi"), limits(mem = "2Gi"))
+}
+
+#[test]
+fn a_request_override_above_the_tasks_limit_does_not_build() {
+    let e = over_the_limit.graph().unwrap_err();
+    assert!(
+        matches!(e.build_errors(), [BuildError::RequestAboveLimit { node, key: "mem", request, limit, .. }]
+            if node == "n0" && request == "1Gi" && limit == "512Mi"),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.build_errors()[0].to_string(),
+        "node n0 (bounded): requests mem = \"1Gi\" is above limits mem = \"512Mi\"; a request must fit within its \
+         limit: lower the request, or raise the limit with `.with_overrides(limits(mem = \"...\"))`"
+    );
+    // Raising the limit in the same overrides is fine.
+    within_a_raised_limit.graph().unwrap();
+}

@@ -209,6 +209,24 @@ pub enum BuildError {
         /// What was given: the workflow input `path`, a constant.
         what: String,
     },
+    /// A node's `requests` (with its overrides) is above its `limits` for a resource: the macro
+    /// checks a task's own options, this the task's merged with a node's `.with_overrides(...)`.
+    #[error(
+        "node {node} ({target}): requests {key} = \"{request}\" is above limits {key} = \"{limit}\"; a request must fit \
+         within its limit: lower the request, or raise the limit with `.with_overrides(limits({key} = \"...\"))`"
+    )]
+    RequestAboveLimit {
+        /// The node's id.
+        node: String,
+        /// The task it calls.
+        target: String,
+        /// The resource: `cpu`, `mem`, `gpu`, `ephemeral_storage`.
+        key: &'static str,
+        /// The request, as written.
+        request: String,
+        /// The limit, as written.
+        limit: String,
+    },
     /// A `map!` with no mapped list (the macro rejects this).
     #[error("node {node}: the map of `{target}` has no mapped list input")]
     NothingMapped {

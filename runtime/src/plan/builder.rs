@@ -147,7 +147,22 @@ impl GraphBuilder {
             .zip(declared.inputs)
             .map(|(s, name)| InputBinding { name: (*name).to_owned(), binding: self.binding(*s) })
             .collect();
-        let settings = NodeSettings::of(&declared.settings.merged(&overrides));
+        let merged = declared.settings.merged(&overrides);
+        if let (Some(requests), Some(limits)) = (&merged.requests, &merged.limits) {
+            for (key, request) in requests.iter() {
+                if let Some(limit) = limits.get(key).filter(|limit| request.exceeds(limit)) {
+                    self.errors.push(BuildError::RequestAboveLimit {
+                        node: id,
+                        target: declared.name,
+                        key: key.name(),
+                        request: request.text().to_owned(),
+                        limit: limit.text().to_owned(),
+                    });
+                    return None;
+                }
+            }
+        }
+        let settings = NodeSettings::of(&merged);
         let shown = overrides.name.clone().unwrap_or_else(|| declared.name.clone());
         let kind_word = match declared.target.kind {
             TargetKind::Task => "task",
