@@ -82,3 +82,17 @@ fn execute_runs_one_map_element_and_writes_its_output() {
     assert!(err.contains("SYSTEM:ArrayIndex, not recoverable") && err.contains("element 9"), "{err}");
     assert!(dir.join("out/error.pb").exists());
 }
+
+#[test]
+fn list_names_the_flyte_tasks_execute_takes() {
+    let Output { status, stdout, .. } = Command::new(binary()).args(["list"]).output().unwrap();
+    assert!(status.success());
+    let out = String::from_utf8(stdout).unwrap();
+    assert!(out.contains("  flyte tasks  anomalies.detect_anomalies, anomalies.detect_anomalies.map\n"), "{out}");
+    let Output { stdout, .. } = Command::new(binary()).args(["list", "--json"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(
+        json[0]["flyte_tasks"],
+        serde_json::json!(["anomalies.detect_anomalies", "anomalies.detect_anomalies.map"])
+    );
+}

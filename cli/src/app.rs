@@ -276,13 +276,21 @@ impl App {
                 .workflows
                 .iter()
                 .map(|w| match &w.graph {
-                    Ok(g) => serde_json::json!({
-                        "name": g.name,
-                        "inputs": g.interface.inputs,
-                        "outputs": g.interface.outputs,
-                        "tasks": g.tasks.keys().collect::<Vec<_>>(),
-                        "workflows": g.workflows.keys().collect::<Vec<_>>(),
-                    }),
+                    Ok(g) => {
+                        #[allow(unused_mut)]
+                        let mut doc = serde_json::json!({
+                            "name": g.name,
+                            "inputs": g.interface.inputs,
+                            "outputs": g.interface.outputs,
+                            "tasks": g.tasks.keys().collect::<Vec<_>>(),
+                            "workflows": g.workflows.keys().collect::<Vec<_>>(),
+                        });
+                        #[cfg(feature = "flyte")]
+                        {
+                            doc["flyte_tasks"] = serde_json::json!(crate::flyte::task_names(g));
+                        }
+                        doc
+                    }
                     Err(e) => serde_json::json!({"name": w.name, "error": e.report().to_string()}),
                 })
                 .collect();
@@ -310,6 +318,11 @@ impl App {
             if !g.workflows.is_empty() {
                 let subs: Vec<&str> = g.workflows.keys().map(String::as_str).collect();
                 let _ = writeln!(out, "  sub-workflows  {}", subs.join(", "));
+            }
+            #[cfg(feature = "flyte")]
+            {
+                let names = crate::flyte::task_names(g);
+                let _ = writeln!(out, "  flyte tasks  {}", names.join(", "));
             }
         }
         Outcome::Done

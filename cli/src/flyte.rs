@@ -69,6 +69,19 @@ pub(crate) fn commands(name: &str) -> [Command; 2] {
     [package, execute]
 }
 
+/// The Flyte names of the task specs `graph`'s package holds (what `execute --task` takes).
+pub(crate) fn task_names(graph: &flowmap_model::graph::Graph) -> Vec<String> {
+    let Ok(package) = flowmap_flyte::Package::new("-").graph(graph) else { return Vec::new() };
+    package
+        .files()
+        .into_iter()
+        .filter_map(|(file, _)| {
+            let name = file.strip_suffix("_1.pb")?;
+            name.split_once('_').map(|(_, name)| name.to_owned())
+        })
+        .collect()
+}
+
 /// `package --image IMAGE [-o FILE]`.
 pub(crate) fn package(registry: &Registry, built: &Result<(), String>, m: &ArgMatches, err: &mut dyn Write) -> Outcome {
     if let Err(e) = built {
