@@ -32,9 +32,15 @@ fn list_names_every_workflow_with_its_inputs() {
     let names: Vec<String> =
         json(&out).as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap().to_owned()).collect();
     assert_eq!(names, ["map_workflow", "map_workflow_with_additional_params", "sweep", "anomaly_summary"]);
+    assert_eq!(json(&out)[2]["doc"], "Reads every sensor, four at a time; one broken sensor fails the run.");
     let (code, out, _) = run(&["list"]);
     assert_eq!(code, 0);
     assert!(out.contains("  input  millis: integer = 100"), "{out}");
+    // Each workflow's doc comment, its first line here and the whole in `run WORKFLOW --help`.
+    assert!(out.contains("sweep\n  Reads every sensor, four at a time; one broken sensor fails the run.\n"), "{out}");
+    let (code, out, _) = run(&["run", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Applies the anomaly detection to each data point."), "{out}");
 }
 
 #[test]

@@ -158,7 +158,16 @@ impl App {
                  {name} run {first} --<input> '<json>'\n  {name} run {first} --inputs inputs.json"
             ));
         for w in &self.workflows {
-            let mut sub = Command::new(w.name.clone()).about(format!("Run workflow `{}`", w.name));
+            // The doc comment's first line, as rustdoc shows it; the whole in `--help`.
+            let doc = w.graph.as_ref().ok().and_then(|g| g.doc.clone());
+            let about = doc
+                .as_deref()
+                .and_then(|d| d.lines().next())
+                .map_or_else(|| format!("Run workflow `{}`", w.name), str::to_owned);
+            let mut sub = Command::new(w.name.clone()).about(about);
+            if let Some(doc) = doc {
+                sub = sub.long_about(format!("Run workflow `{}`.\n\n{doc}", w.name));
+            }
             if let Ok(g) = &w.graph {
                 for port in &g.interface.inputs {
                     let default =
@@ -284,6 +293,7 @@ impl App {
                             "outputs": g.interface.outputs,
                             "tasks": g.tasks.keys().collect::<Vec<_>>(),
                             "workflows": g.workflows.keys().collect::<Vec<_>>(),
+                            "doc": g.doc,
                         });
                         #[cfg(feature = "flyte")]
                         {
@@ -306,6 +316,9 @@ impl App {
                 }
             };
             let _ = writeln!(out, "{}", g.name);
+            if let Some(doc) = g.doc.as_deref().and_then(|d| d.lines().next()) {
+                let _ = writeln!(out, "  {doc}");
+            }
             for p in &g.interface.inputs {
                 let default = p.default.as_ref().map(|d| format!(" = {d}")).unwrap_or_default();
                 let _ = writeln!(out, "  input  {}: {}{default}", p.name, p.ty.short());

@@ -91,8 +91,11 @@ impl Package {
         for name in called_workflows(graph, graph) {
             sub_workflows.push(template(&graph.workflows[&name], &scope)?);
         }
-        let spec =
-            WorkflowSpec { template: Some(template(graph, &scope)?), sub_workflows, description: Some(description()) };
+        let spec = WorkflowSpec {
+            template: Some(template(graph, &scope)?),
+            sub_workflows,
+            description: Some(description(graph.doc.as_deref())),
+        };
         let name = flyte_name(&graph.qualified_name());
         self.add(Kind::Workflow, name.clone(), spec.encode_to_vec())?;
         self.add(Kind::LaunchPlan, name, launch_plan(graph)?.encode_to_vec())?;

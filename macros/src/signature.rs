@@ -361,3 +361,21 @@ pub(crate) fn marker(func: &syn::ItemFn, kind: &str, inner: &TokenStream) -> Tok
         };
     }
 }
+
+/// The text of a function's doc comments (`///` lines and `#[doc = "..."]`), one line each,
+/// with the space after `///` removed; empty when it has none.
+pub(crate) fn doc_text(attrs: &[syn::Attribute]) -> String {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|line| line.strip_prefix(' ').map(str::to_owned).unwrap_or(line))
+        .collect();
+    lines.join("\n").trim().to_owned()
+}

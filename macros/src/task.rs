@@ -79,6 +79,7 @@ fn generate(m: &TaskModel) -> TokenStream {
     let vis = &func.vis;
     let ident = &func.sig.ident;
     let is_async = func.sig.asyncness.is_some();
+    let doc = signature::doc_text(&func.attrs);
 
     let tys: Vec<&syn::Type> = m.params.iter().map(|p| &p.ty).collect();
     let args: Vec<syn::Ident> = (0..m.params.len()).map(|i| format_ident!("__flowmap_p{}", i)).collect();
@@ -141,6 +142,7 @@ fn generate(m: &TaskModel) -> TokenStream {
                 module: ::core::module_path!(),
                 inputs: &[#(#input_names),*],
                 is_async: #is_async,
+                doc: #doc,
             };
 
             impl ::flowmap::__private::Sealed for #ident {}

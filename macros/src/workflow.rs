@@ -150,6 +150,7 @@ fn generate(m: &WorkflowModel, body_ok: bool) -> TokenStream {
     let vis = &func.vis;
     let ident = &func.sig.ident;
     let name = ident.to_string();
+    let doc = signature::doc_text(&func.attrs);
     let tys: Vec<&syn::Type> = m.params.iter().map(|p| &p.ty).collect();
     let names: Vec<&syn::Ident> = m.params.iter().map(|p| &p.name).collect();
     let input_names: Vec<String> = names.iter().map(ToString::to_string).collect();
@@ -209,6 +210,7 @@ fn generate(m: &WorkflowModel, body_ok: bool) -> TokenStream {
                 name: #name,
                 module: ::core::module_path!(),
                 inputs: &[#(#input_names),*],
+                doc: #doc,
             };
 
             #[allow(unused_variables, clippy::let_unit_value, clippy::unused_unit)]

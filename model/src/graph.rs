@@ -77,6 +77,9 @@ pub struct Graph {
     /// Every sub-workflow reachable from this graph, by qualified name.
     #[serde(default)]
     pub workflows: BTreeMap<String, Graph>,
+    /// The workflow function's doc comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
 }
 
 impl Graph {
@@ -299,6 +302,9 @@ pub struct TaskSpec {
     /// Its `#[task(...)]` options; `name` is the display name when it differs from the function.
     #[serde(flatten)]
     pub settings: Settings,
+    /// The task function's doc comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
 }
 
 impl TaskSpec {

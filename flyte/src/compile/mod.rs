@@ -64,11 +64,23 @@ pub(crate) fn typed_interface(interface: &Interface) -> TypedInterface {
     }
 }
 
-/// The description flytekit attaches to every task and workflow spec (an empty RST text).
-pub(crate) fn description() -> DescriptionEntity {
-    DescriptionEntity {
-        long_description: Some(Description { format: DescriptionFormat::Rst as i32, ..Description::default() }),
-        ..DescriptionEntity::default()
+/// The description of a task or workflow spec: its doc comment (first line short, the whole
+/// as Markdown, as rustdoc reads it), or, with none, the empty RST text flytekit attaches.
+pub(crate) fn description(doc: Option<&str>) -> DescriptionEntity {
+    match doc {
+        Some(doc) => DescriptionEntity {
+            short_description: doc.lines().next().unwrap_or_default().to_owned(),
+            long_description: Some(Description {
+                format: DescriptionFormat::Markdown as i32,
+                content: Some(crate::idl::flyteidl::admin::description::Content::Value(doc.to_owned())),
+                ..Description::default()
+            }),
+            ..DescriptionEntity::default()
+        },
+        None => DescriptionEntity {
+            long_description: Some(Description { format: DescriptionFormat::Rst as i32, ..Description::default() }),
+            ..DescriptionEntity::default()
+        },
     }
 }
 

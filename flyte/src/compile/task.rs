@@ -96,8 +96,10 @@ fn template(
     settings: &Settings,
     interface: TypedInterface,
     image: &Image<'_>,
-    map: bool,
+    doc: Option<Option<&str>>,
 ) -> admin::TaskSpec {
+    // A map template has no description of its own (as flytekit's).
+    let map = doc.is_none();
     admin::TaskSpec {
         template: Some(TaskTemplate {
             id: Some(identifier(ResourceType::Task, name)),
@@ -115,13 +117,13 @@ fn template(
             ..TaskTemplate::default()
         }),
         // flytekit describes a task, not the templates of its maps.
-        description: (!map).then(description),
+        description: doc.map(description),
     }
 }
 
 /// The template of a task.
 pub(crate) fn task(name: &str, task: &TaskSpec, image: &Image<'_>) -> admin::TaskSpec {
-    template(name, &task.settings, typed_interface(&task.interface), image, false)
+    template(name, &task.settings, typed_interface(&task.interface), image, Some(task.doc.as_deref()))
 }
 
 /// The name of the template that maps `target` (a Flyte name) with these settings: one per
@@ -161,5 +163,5 @@ pub(crate) fn map(
         (p.name.as_str(), LiteralTypeOf::Built(list(ty)))
     });
     let interface = TypedInterface { inputs: Some(variables(inputs)), outputs: Some(variables(outputs)) };
-    template(name, settings, interface, image, true)
+    template(name, settings, interface, image, None)
 }

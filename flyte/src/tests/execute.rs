@@ -255,3 +255,34 @@ async fn a_map_of_a_workflow_runs_the_whole_workflow_for_its_element() {
     assert_eq!(value("o0", &flowmap_model::types::TypeDesc::Boolean), serde_json::json!(true));
     assert_eq!(value("o1", &int), serde_json::json!(150));
 }
+
+/// Doubles a number.
+///
+/// The second paragraph is the rest of the description.
+#[task]
+fn documented(x: i64) -> i64 {
+    2 * x
+}
+
+/// One documented call.
+#[workflow]
+fn documented_once(x: i64) -> i64 {
+    documented(x)
+}
+
+#[test]
+fn doc_comments_are_the_specs_descriptions() {
+    use crate::idl::flyteidl::admin::{TaskSpec, WorkflowSpec, description};
+    let files = Registry::new().workflow(&documented_once).unwrap().package("img").unwrap().files();
+    let task = TaskSpec::decode(files[0].1.as_slice()).unwrap().description.unwrap();
+    assert_eq!(task.short_description, "Doubles a number.");
+    let long = task.long_description.unwrap();
+    assert_eq!(
+        long.content,
+        Some(description::Content::Value(
+            "Doubles a number.\n\nThe second paragraph is the rest of the description.".into()
+        ))
+    );
+    let workflow = WorkflowSpec::decode(files[1].1.as_slice()).unwrap().description.unwrap();
+    assert_eq!(workflow.short_description, "One documented call.");
+}

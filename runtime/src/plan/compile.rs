@@ -88,6 +88,7 @@ fn build<I: InputTuple, O: OutputTuple>(
         outputs,
         tasks: b.tables.tasks,
         workflows: b.tables.workflows,
+        doc: (!decl.doc.is_empty()).then(|| decl.doc.to_owned()),
     };
     let plan = Plan {
         workflow: decl.name.into(),

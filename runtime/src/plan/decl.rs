@@ -43,6 +43,8 @@ pub struct TaskDecl {
     pub inputs: &'static [&'static str],
     /// Whether it is an `async fn`.
     pub is_async: bool,
+    /// Its doc comment; empty when it has none.
+    pub doc: &'static str,
 }
 
 impl TaskDecl {
@@ -55,6 +57,7 @@ impl TaskDecl {
             is_async: self.is_async,
             interface: Interface { inputs: ports(self.inputs, inputs), outputs: output_ports(outputs) },
             settings,
+            doc: (!self.doc.is_empty()).then(|| self.doc.to_owned()),
         }
     }
 
@@ -106,4 +109,6 @@ pub struct WorkflowDecl {
     pub module: &'static str,
     /// Parameter names.
     pub inputs: &'static [&'static str],
+    /// Its doc comment; empty when it has none.
+    pub doc: &'static str,
 }
