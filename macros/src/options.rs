@@ -103,6 +103,25 @@ pub(crate) fn string(cx: &mut Ctxt, item: &OptItem, example: &str) -> Option<Lit
     }
 }
 
+/// A list of string literals, `["a", "b"]`.
+pub(crate) fn strings(cx: &mut Ctxt, item: &OptItem, example: &str) -> Option<Vec<LitStr>> {
+    let items = match &item.value {
+        OptValue::Expr(Expr::Array(array)) => &array.elems,
+        _ => {
+            cx.error(span_of(item), format!("`{}` takes a list of string literals, such as `{example}`", item.key));
+            return None;
+        }
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for e in items {
+        match e {
+            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => out.push(s.clone()),
+            other => cx.error(other, format!("`{}` takes string literals, such as `{example}`", item.key)),
+        }
+    }
+    Some(out)
+}
+
 /// A boolean literal.
 pub(crate) fn boolean(cx: &mut Ctxt, item: &OptItem) -> Option<bool> {
     match lit(&item.value) {

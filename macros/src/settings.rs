@@ -68,6 +68,16 @@ impl SettingValue for Duration {
     }
 }
 
+impl SettingValue for Vec<String> {
+    type Parsed = Vec<LitStr>;
+    fn read(cx: &mut Ctxt, item: &OptItem, example: &str, _: &str) -> Option<Vec<LitStr>> {
+        options::strings(cx, item, example)
+    }
+    fn tokens(items: &Vec<LitStr>) -> TokenStream {
+        quote!(::std::vec![#(::std::string::String::from(#items)),*])
+    }
+}
+
 /// A checked `requests(...)` / `limits(...)` entry: its key, the user's literal and its value.
 pub(crate) type Resource = (ResourceKey, LitStr, Quantity);
 

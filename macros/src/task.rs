@@ -71,6 +71,26 @@ fn parse(cx: &mut Ctxt, options_cx: &mut Ctxt, attr: TokenStream, item: ItemFn) 
         }
     }
     let returns = signature::returns(cx, &item.sig.output);
+    // `cache_ignore_inputs` names inputs of this task.
+    if let Some(ignored) = &settings.cache_ignore_inputs {
+        let names: Vec<String> = params.iter().map(|p| p.name.to_string()).collect();
+        for name in ignored {
+            if !names.contains(&name.value()) {
+                let valid: Vec<&str> = names.iter().map(String::as_str).collect();
+                let hint = flowmap_spec::closest(&name.value(), &valid)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                options_cx.error(
+                    name,
+                    format!(
+                        "`cache_ignore_inputs` names `{}`, which is not an input of this task{hint}; its inputs are: {}",
+                        name.value(),
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
+    }
     TaskModel { item, params, returns, settings }
 }
 

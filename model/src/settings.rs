@@ -72,6 +72,7 @@ impl Atomic for String {}
 impl Atomic for u32 {}
 impl Atomic for bool {}
 impl Atomic for Duration {}
+impl Atomic for Vec<String> {}
 
 /// The JSON form of each setting's value.
 trait Repr: Sized {
@@ -92,7 +93,7 @@ macro_rules! plain_repr {
     )*};
 }
 
-plain_repr!(String, u32, bool, Resources);
+plain_repr!(String, u32, bool, Resources, Vec<String>);
 
 impl Repr for Duration {
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -46,6 +46,10 @@ macro_rules! for_each_setting {
                 doc: "Whether outputs may be reused for the same inputs (recorded for remote backends).";
             cache_version: ::std::string::String, task: true, node: true, example: "cache_version = \"1\"",
                 doc: "Cache version: changing it invalidates cached outputs.";
+            cache_ignore_inputs: ::std::vec::Vec<::std::string::String>, task: true, node: false, example: "cache_ignore_inputs = [\"seed\"]",
+                doc: "Inputs left out of the cache key (Flyte's `cache_ignore_input_vars`): calls that differ only in them share outputs.";
+            cache_serialize: bool, task: true, node: false, example: "cache_serialize = true",
+                doc: "Whether identical calls run once while the others wait for its cached outputs (Flyte's `cache_serializable`).";
             requests: $crate::resources::Resources, task: true, node: true, example: "requests(cpu = \"1\", mem = \"2Gi\")",
                 doc: "Resources each attempt needs (cpu, mem, gpu, ephemeral_storage); admitted against the runtime's capacity.";
             limits: $crate::resources::Resources, task: true, node: true, example: "limits(mem = \"4Gi\")",
@@ -126,8 +130,15 @@ pub fn node_keys() -> Vec<&'static str> {
 }
 
 /// Common misspellings and synonyms of setting keys, and the key meant.
-pub const ALIASES: &[(&str, &str)] =
-    &[("retry", "retries"), ("resources", "requests"), ("request", "requests"), ("limit", "limits")];
+pub const ALIASES: &[(&str, &str)] = &[
+    ("retry", "retries"),
+    ("resources", "requests"),
+    ("request", "requests"),
+    ("limit", "limits"),
+    // flytekit's names.
+    ("cache_ignore_input_vars", "cache_ignore_inputs"),
+    ("cache_serializable", "cache_serialize"),
+];
 
 #[cfg(test)]
 mod tests {
@@ -135,8 +146,23 @@ mod tests {
 
     #[test]
     fn keys_come_from_the_table() {
-        assert_eq!(task_keys(), ["name", "retries", "timeout", "cache", "cache_version", "requests", "limits"]);
-        assert_eq!(node_keys().len(), SETTINGS.len());
+        assert_eq!(
+            task_keys(),
+            [
+                "name",
+                "retries",
+                "timeout",
+                "cache",
+                "cache_version",
+                "cache_ignore_inputs",
+                "cache_serialize",
+                "requests",
+                "limits"
+            ]
+        );
+        // Every setting but those of a task's cache identity may be overridden per node.
+        let task_only: Vec<&str> = SETTINGS.iter().filter(|s| !s.node).map(|s| s.key).collect();
+        assert_eq!(task_only, ["cache_ignore_inputs", "cache_serialize"]);
         assert!(ALIASES.iter().all(|(_, k)| SETTINGS.iter().any(|s| s.key == *k)));
     }
 }

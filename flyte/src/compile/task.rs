@@ -70,6 +70,8 @@ fn metadata(settings: &Settings) -> TaskMetadata {
     TaskMetadata {
         discoverable: settings.cache == Some(true),
         discovery_version: settings.cache_version.clone().unwrap_or_default(),
+        cache_ignore_input_vars: settings.cache_ignore_inputs.clone().unwrap_or_default(),
+        cache_serializable: settings.cache_serialize == Some(true),
         runtime: Some(RuntimeMetadata {
             r#type: runtime_metadata::RuntimeType::Other as i32,
             version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -286,3 +286,29 @@ fn doc_comments_are_the_specs_descriptions() {
     let workflow = WorkflowSpec::decode(files[1].1.as_slice()).unwrap().description.unwrap();
     assert_eq!(workflow.short_description, "One documented call.");
 }
+
+#[task(cache = true, cache_version = "3", cache_ignore_inputs = ["seed"], cache_serialize = true)]
+fn sampled(x: i64, seed: u64) -> i64 {
+    x + i64::try_from(seed % 2).unwrap_or(0)
+}
+
+#[workflow]
+fn sample(x: i64) -> i64 {
+    sampled(x, seed = 7)
+}
+
+#[test]
+fn cache_settings_travel_to_the_graph_and_the_task_metadata() {
+    use crate::idl::flyteidl::admin::TaskSpec;
+    let graph = sample.graph().unwrap();
+    let json: serde_json::Value = serde_json::from_str(&graph.to_json().unwrap()).unwrap();
+    let task = &json["tasks"]["flowmap_flyte::tests::execute::sampled"];
+    assert_eq!(
+        (&task["cache_ignore_inputs"], &task["cache_serialize"]),
+        (&serde_json::json!(["seed"]), &serde_json::json!(true))
+    );
+    let files = Registry::new().workflow(&sample).unwrap().package("img").unwrap().files();
+    let meta = TaskSpec::decode(files[0].1.as_slice()).unwrap().template.unwrap().metadata.unwrap();
+    assert!(meta.discoverable && meta.cache_serializable);
+    assert_eq!((meta.discovery_version.as_str(), meta.cache_ignore_input_vars), ("3", vec!["seed".to_owned()]));
+}
