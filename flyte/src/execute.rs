@@ -123,13 +123,16 @@ pub(crate) fn index_from(var: impl Fn(&str) -> Option<String>) -> Result<usize, 
 /// # Errors
 /// Only when neither document could be written: the caller should exit with a non-zero code.
 pub async fn execute(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<Executed, ExecuteError> {
+    tracing::info!(task = %args.task, map = args.map, inputs = %args.inputs, "executing");
     match run(registry, rt, args).await {
         Ok(outputs) => {
             let uri = join(&args.output_prefix, "outputs.pb");
             write(&uri, outputs.encode_to_vec()).await.map_err(ExecuteError::Write)?;
+            tracing::info!(task = %args.task, outputs = %uri, "succeeded");
             Ok(Executed::Succeeded)
         }
         Err(f) => {
+            tracing::info!(task = %args.task, code = f.code, recoverable = f.recoverable, "failed: {}", f.message);
             let document = ErrorDocument {
                 error: Some(ContainerError {
                     code: f.code.to_owned(),
@@ -196,6 +199,9 @@ async fn run(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<Li
         (Some(_), Some(i)) => Some(i),
         (Some(_), None) => Some(element_index()?),
     };
+    if let Some(i) = index {
+        tracing::info!(element = i, "running one element of the map");
+    }
     let mut inputs = JsonInputs::new();
     for port in &found.interface.inputs {
         let Some(lit) = literals.literals.get(&port.name) else {
