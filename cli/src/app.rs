@@ -190,6 +190,11 @@ impl App {
                 }
                 // `--millis -5`: a negative number is a value, not an option.
                 sub = sub.allow_negative_numbers(true);
+            } else {
+                // A workflow that does not build takes any arguments, so that running it says why
+                // it does not build rather than that its inputs are unknown.
+                sub = sub
+                    .arg(Arg::new("unbuilt").num_args(0..).trailing_var_arg(true).allow_hyphen_values(true).hide(true));
             }
             sub = sub
                 .arg(Arg::new("inputs").long("inputs").value_name("FILE").help("A JSON object of inputs by name"))

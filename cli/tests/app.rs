@@ -209,3 +209,24 @@ fn snake_case_inputs_also_take_kebab_case_flags() {
     assert_eq!(code, 0);
     assert!(out.contains("--min_len <JSON>"), "the parameter's own name is the one shown: {out}");
 }
+
+#[task(limits(mem = "256Mi"))]
+fn small(x: i64) -> i64 {
+    x
+}
+
+#[workflow]
+fn too_big(xs: Vec<i64>) -> Vec<i64> {
+    map!(small)(x = xs).with_overrides(requests(mem = "1Gi"))
+}
+
+#[test]
+fn running_a_workflow_that_does_not_build_says_why() {
+    let app = App::new("big").workflow(&too_big);
+    let (code, out, err) = drive(&app, &["run", "too_big", "--xs", "[1]"]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains("requests mem = \"1Gi\" is above limits mem = \"256Mi\""), "{err}");
+    let (code, out, _) = drive(&app, &["list"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("too_big  (cannot be built:"), "{out}");
+}
