@@ -12,6 +12,9 @@
 //!
 //! Outputs go to a buffer in memory, so that a terminal's speed is not measured.
 
+mod bench_support;
+
+use bench_support::{median, reps};
 use std::io::Write;
 use std::time::Instant;
 
@@ -35,11 +38,6 @@ struct Inputs {
     data: Vec<i64>,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn timed(f: impl FnOnce() -> usize) -> f64 {
     let started = Instant::now();
     let written = f();
@@ -49,11 +47,7 @@ fn timed(f: impl FnOnce() -> usize) -> f64 {
 }
 
 fn main() {
-    let reps: usize = std::env::args()
-        .skip_while(|a| a != "--reps")
-        .nth(1)
-        .map(|r| r.parse().expect("--reps takes a number"))
-        .unwrap_or(10);
+    let reps = reps(10);
     let data: Vec<i64> = (0..N).map(|i| i % 23).collect();
     let path = std::env::temp_dir().join(format!("flowmap-bench-cli-{}.json", std::process::id()));
     std::fs::write(&path, serde_json::to_vec(&serde_json::json!({ "data": data })).expect("JSON"))

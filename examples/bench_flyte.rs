@@ -8,6 +8,9 @@
 //!   the `LiteralMap`, take the element, run the task, write `outputs.pb`;
 //! - decoding the whole input into JSON values, for comparison (what `execute` avoids).
 
+mod bench_support;
+
+use bench_support::{median, reps};
 use std::time::Instant;
 
 use flowmap::flyte::{ExecuteArgs, Executed, Registry, decode_literal_map, encode_literal_map, execute};
@@ -26,18 +29,9 @@ fn detect_all(data: Vec<i64>) -> Vec<bool> {
 
 const N: usize = 100_000;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 #[tokio::main]
 async fn main() {
-    let reps: usize = std::env::args()
-        .skip_while(|a| a != "--reps")
-        .nth(1)
-        .map(|r| r.parse().expect("--reps takes a number"))
-        .unwrap_or(21);
+    let reps = reps(21);
     let data: Vec<i64> = (0..N as i64).map(|i| i % 23).collect();
     let ty = TypeDesc::of::<Vec<i64>>();
     let json = serde_json::to_value(&data).expect("JSON");
@@ -47,15 +41,8 @@ async fn main() {
     let inputs = dir.join("inputs.pb");
     std::fs::write(&inputs, &bytes).expect("inputs.pb");
     let registry = Registry::new().workflow(&detect_all).expect("a registry");
-    let task = registry
-        .package("bench")
-        .expect("a package")
-        .files()
-        .into_iter()
-        .map(|(name, _)| name)
-        .find(|name| name.contains(".map"))
-        .and_then(|name| name.split_once('_').map(|(_, rest)| rest.trim_end_matches("_1.pb").to_owned()))
-        .expect("the map template");
+    let package = registry.package("bench").expect("a package");
+    let task = package.task_names().find(|name| name.ends_with(".map")).map(str::to_owned).expect("the map template");
     let rt = flowmap::Runtime::builder().build().expect("a runtime");
     let args = ExecuteArgs {
         inputs: inputs.display().to_string(),

@@ -8,6 +8,9 @@
 //! slowdown. The command line's own cost (reading 10^6 inputs as JSON, printing 10^6 outputs) is
 //! not progress and is not counted here.
 
+mod bench_support;
+
+use bench_support::{median, reps};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -49,17 +52,8 @@ fn sampler(progress: Progress, stop: Arc<AtomicBool>) -> std::thread::JoinHandle
     })
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn main() {
-    let reps: usize = std::env::args()
-        .skip_while(|a| a != "--reps")
-        .nth(1)
-        .map(|r| r.parse().expect("--reps takes a number"))
-        .unwrap_or(15);
+    let reps = reps(15);
     let rt = Runtime::builder().build().expect("a runtime");
     let data: Vec<i64> = (0..N).map(|i| i % 23).collect();
     println!("| map of 10^6 | no watcher (ms) | progress sampled at 10 Hz (ms) | slowdown |");

@@ -1,19 +1,10 @@
-//! The `anomalies` example run as a user runs it: a separate process, its exit code, stdout and stderr.
-//!
-//! `cargo test` (with no target named) builds the examples before it runs any test, so the
-//! binary is beside this test's own (`target/<profile>/examples/`). `cargo test --test cli`
-//! alone does not rebuild it: build it first (`cargo build --features cli --example anomalies`).
+//! The `anomalies` example run as a user runs it: a separate process, its exit code, stdout and
+//! stderr (`example::binary` says how it is found).
 
-use std::path::PathBuf;
+mod example;
+
+use example::binary;
 use std::process::{Command, Output, Stdio};
-
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
-    let bin = dir.join("examples").join(format!("anomalies{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} is missing: run `cargo test --workspace` (it builds the examples)", bin.display());
-    bin
-}
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let Output { status, stdout, stderr } = Command::new(binary()).args(args).output().expect("the example starts");

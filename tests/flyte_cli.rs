@@ -1,19 +1,14 @@
 //! The `anomalies` example as a Flyte package and task container, run as a separate process as
-//! Flyte runs it (see `tests/cli.rs` for how the binary is found).
+//! Flyte runs it (`example::binary` says how it is found).
 
+mod example;
+
+use example::binary;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use flowmap::flyte::{decode_literal_map, encode_literal_map};
 use flowmap::types::TypeDesc;
-
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
-    let bin = dir.join("examples").join(format!("anomalies{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} is missing: run `cargo test --workspace` (it builds the examples)", bin.display());
-    bin
-}
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let Output { status, stderr, .. } =

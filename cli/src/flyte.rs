@@ -71,15 +71,10 @@ pub(crate) fn commands(name: &str) -> [Command; 2] {
 
 /// The Flyte names of the task specs `graph`'s package holds (what `execute --task` takes).
 pub(crate) fn task_names(graph: &flowmap_model::graph::Graph) -> Vec<String> {
-    let Ok(package) = flowmap_flyte::Package::new("-").graph(graph) else { return Vec::new() };
-    package
-        .files()
-        .into_iter()
-        .filter_map(|(file, _)| {
-            let name = file.strip_suffix("_1.pb")?;
-            name.split_once('_').map(|(_, name)| name.to_owned())
-        })
-        .collect()
+    match flowmap_flyte::Package::new("-").graph(graph) {
+        Ok(package) => package.task_names().map(str::to_owned).collect(),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// `package --image IMAGE [-o FILE]`.
@@ -100,17 +95,16 @@ pub(crate) fn package(registry: &Registry, built: &Result<(), String>, m: &ArgMa
     if let Err(e) = package.write_tgz(path) {
         return Outcome::Failed(Report::new(&e).to_string());
     }
-    let files = package.files();
-    let count = |kind: &str| files.iter().filter(|(n, _)| n.ends_with(kind)).count();
     let counted = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let workflows = package.workflow_names().count();
     let _ = writeln!(
         err,
         "wrote {path}: {}, {}, {}",
-        counted(count("_1.pb"), "task spec", "task specs"),
-        counted(count("_2.pb"), "workflow", "workflows"),
-        counted(count("_3.pb"), "launch plan", "launch plans")
+        counted(package.task_names().count(), "task spec", "task specs"),
+        counted(workflows, "workflow", "workflows"),
+        counted(workflows, "launch plan", "launch plans")
     );
-    for (name, _) in &files {
+    for (name, _) in package.files() {
         let _ = writeln!(err, "  {name}");
     }
     Outcome::Done

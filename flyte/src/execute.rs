@@ -75,6 +75,11 @@ pub(crate) struct Failure {
     user: bool,
 }
 
+/// A failure of the container's setting (not of the task), which a retry would not mend.
+fn system(code: &'static str, message: impl Into<String>) -> Failure {
+    Failure { code, message: message.into(), recoverable: false, user: false }
+}
+
 fn input_failure(message: String) -> Failure {
     Failure { code: "USER:InputError", message, recoverable: false, user: true }
 }
@@ -88,12 +93,9 @@ fn element_index() -> Result<usize, Failure> {
 /// [`element_index`] with the environment read by `var`.
 pub(crate) fn index_from(var: impl Fn(&str) -> Option<String>) -> Result<usize, Failure> {
     let parse = |name: &str, text: String| {
-        text.trim().parse::<usize>().map_err(|_| Failure {
-            code: "SYSTEM:ArrayIndex",
-            message: format!("${name} is `{text}`, not an index"),
-            recoverable: false,
-            user: false,
-        })
+        text.trim()
+            .parse::<usize>()
+            .map_err(|_| system("SYSTEM:ArrayIndex", format!("${name} is `{text}`, not an index")))
     };
     let offset = match var("BATCH_JOB_ARRAY_INDEX_OFFSET") {
         Some(text) => parse("BATCH_JOB_ARRAY_INDEX_OFFSET", text)?,
@@ -106,12 +108,7 @@ pub(crate) fn index_from(var: impl Fn(&str) -> Option<String>) -> Result<usize, 
         },
         None => 0,
     };
-    offset.checked_add(index).ok_or(Failure {
-        code: "SYSTEM:ArrayIndex",
-        message: "the element index overflows".to_owned(),
-        recoverable: false,
-        user: false,
-    })
+    offset.checked_add(index).ok_or(system("SYSTEM:ArrayIndex", "the element index overflows"))
 }
 
 /// Runs the task `args` names, for a program serving `registry`, on `rt`; writes its outputs
@@ -157,33 +154,21 @@ pub async fn execute(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> R
 
 async fn run(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<LiteralMap, Failure> {
     let Some(found) = registry.find(&args.task) else {
-        return Err(Failure {
-            code: "SYSTEM:UnknownTask",
-            message: format!(
+        return Err(system(
+            "SYSTEM:UnknownTask",
+            format!(
                 "this program serves no task `{}`: was the image built from the code that was registered?",
                 args.task
             ),
-            recoverable: false,
-            user: false,
-        });
+        ));
     };
     if found.map.is_some() != args.map {
         let what =
             if args.map { "is not a map template, but --map was given" } else { "is a map template: give --map" };
-        return Err(Failure {
-            code: "SYSTEM:BadArguments",
-            message: format!("task `{}` {what}", args.task),
-            recoverable: false,
-            user: false,
-        });
+        return Err(system("SYSTEM:BadArguments", format!("task `{}` {what}", args.task)));
     }
     let bytes = read(&args.inputs).await.map_err(|e| match e {
-        StoreError::NotFound { .. } => Failure {
-            code: "SYSTEM:InputsNotFound",
-            message: Report::new(&e).to_string(),
-            recoverable: false,
-            user: false,
-        },
+        StoreError::NotFound { .. } => system("SYSTEM:InputsNotFound", Report::new(&e).to_string()),
         // The store failed: it may answer on the next attempt.
         _ => Failure {
             code: "SYSTEM:InputsUnreadable",
@@ -211,15 +196,15 @@ async fn run(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<Li
         let lit = match (index, mapped) {
             (Some(i), true) => match &lit.value {
                 // The index is Flyte's: one past the list is not the user's mistake.
-                Some(literal::Value::Collection(c)) => c.literals.get(i).ok_or_else(|| Failure {
-                    code: "SYSTEM:ArrayIndex",
-                    message: format!(
-                        "element {i} of a map of {} elements: input `{}` has no such element",
-                        c.literals.len(),
-                        port.name
-                    ),
-                    recoverable: false,
-                    user: false,
+                Some(literal::Value::Collection(c)) => c.literals.get(i).ok_or_else(|| {
+                    system(
+                        "SYSTEM:ArrayIndex",
+                        format!(
+                            "element {i} of a map of {} elements: input `{}` has no such element",
+                            c.literals.len(),
+                            port.name
+                        ),
+                    )
                 })?,
                 _ => return Err(input_failure(format!("mapped input `{}` is not a collection", port.name))),
             },
@@ -253,12 +238,8 @@ async fn run(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<Li
         }
         other => input_failure(Report::new(&other).to_string()),
     })?;
-    let value = outputs.to_value().map_err(|e| Failure {
-        code: "SYSTEM:Outputs",
-        message: format!("the outputs have no JSON form: {e}"),
-        recoverable: false,
-        user: false,
-    })?;
+    let value =
+        outputs.to_value().map_err(|e| system("SYSTEM:Outputs", format!("the outputs have no JSON form: {e}")))?;
     let ports = &found.interface.outputs;
     let values: Vec<Json> = match (ports.len(), value) {
         (1, v) => vec![v],
@@ -266,10 +247,6 @@ async fn run(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<Li
         (0, Json::Null) => Vec::new(),
         (_, v) => vec![v],
     };
-    to_literal_map(ports.iter().zip(&values).map(|(p, v)| (p.name.as_str(), v, &p.ty))).map_err(|e| Failure {
-        code: "SYSTEM:Outputs",
-        message: format!("an output has no Flyte literal: {e}"),
-        recoverable: false,
-        user: false,
-    })
+    to_literal_map(ports.iter().zip(&values).map(|(p, v)| (p.name.as_str(), v, &p.ty)))
+        .map_err(|e| system("SYSTEM:Outputs", format!("an output has no Flyte literal: {e}")))
 }

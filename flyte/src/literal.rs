@@ -213,19 +213,10 @@ fn encode(cx: &mut Cx, v: &Json, ty: &TypeDesc) -> Result<Literal, LiteralError>
             _ => return expected("null", v),
         },
         Shape::Duration => {
-            let d = duration_of(v)?;
-            let seconds = i64::try_from(d.as_secs()).map_or_else(|_| fail("the duration is too long"), Ok)?;
-            #[allow(clippy::cast_possible_wrap)]
-            let nanos = d.subsec_nanos() as i32;
-            primitive(primitive::Value::Duration(prost_types::Duration { seconds, nanos }))
+            let d = prost_types::Duration::try_from(duration_of(v)?);
+            primitive(primitive::Value::Duration(d.map_or_else(|_| fail("the duration is too long"), Ok)?))
         }
-        Shape::Datetime => {
-            let d = time_of(v)?.duration_since(UNIX_EPOCH).unwrap_or_default();
-            let seconds = i64::try_from(d.as_secs()).map_or_else(|_| fail("the time is too far"), Ok)?;
-            #[allow(clippy::cast_possible_wrap)]
-            let nanos = d.subsec_nanos() as i32;
-            primitive(primitive::Value::Datetime(prost_types::Timestamp { seconds, nanos }))
-        }
+        Shape::Datetime => primitive(primitive::Value::Datetime(prost_types::Timestamp::from(time_of(v)?))),
         Shape::List(items) => {
             let Json::Array(values) = v else { return expected("a list", v) };
             let mut literals = Vec::with_capacity(values.len());
@@ -356,21 +347,17 @@ fn decode(cx: &mut Cx, lit: &Literal, ty: &TypeDesc) -> Result<Json, LiteralErro
             }
         }
         Shape::Duration => match primitive_of(lit) {
-            Some(primitive::Value::Duration(d)) => {
-                let (Ok(secs), Ok(nanos)) = (u64::try_from(d.seconds), u32::try_from(d.nanos)) else {
-                    return fail("negative durations are not supported");
-                };
-                duration_json(Duration::new(secs, nanos))
-            }
+            Some(primitive::Value::Duration(d)) => match Duration::try_from(*d) {
+                Ok(d) => duration_json(d),
+                Err(_) => return fail("negative durations are not supported"),
+            },
             _ => return mismatch("a duration", lit),
         },
         Shape::Datetime => match primitive_of(lit) {
-            Some(primitive::Value::Datetime(t)) => {
-                let (Ok(secs), Ok(nanos)) = (u64::try_from(t.seconds), u32::try_from(t.nanos)) else {
-                    return fail("times before 1970 are not supported");
-                };
-                time_json(UNIX_EPOCH + Duration::new(secs, nanos))?
-            }
+            Some(primitive::Value::Datetime(t)) => match SystemTime::try_from(*t) {
+                Ok(t) => time_json(t)?,
+                Err(_) => return fail("the time is out of range"),
+            },
             _ => return mismatch("a datetime", lit),
         },
         Shape::List(items) => match &lit.value {

@@ -155,6 +155,20 @@ impl Package {
         }
     }
 
+    /// The names of the task specs, in order: what `execute --task` takes.
+    pub fn task_names(&self) -> impl Iterator<Item = &str> {
+        self.names(Kind::Task)
+    }
+
+    /// The names of the workflows, in order; each has a launch plan of the same name.
+    pub fn workflow_names(&self) -> impl Iterator<Item = &str> {
+        self.names(Kind::Workflow)
+    }
+
+    fn names(&self, kind: Kind) -> impl Iterator<Item = &str> {
+        self.entities.iter().filter(move |e| e.kind == kind).map(|e| e.name.as_str())
+    }
+
     /// The files, named `{index}_{name}_{kind}.pb` (kind 1 a task spec, 2 a workflow spec, 3 a
     /// launch plan), in dependency order: `flytectl` registers them in name order.
     #[must_use]

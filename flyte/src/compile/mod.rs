@@ -84,10 +84,7 @@ pub(crate) fn description(doc: Option<&str>) -> DescriptionEntity {
     }
 }
 
-/// A duration as protobuf's.
+/// A duration as protobuf's (a setting's: far below protobuf's range of ~292 billion years).
 pub(crate) fn duration(d: Duration) -> prost_types::Duration {
-    prost_types::Duration {
-        seconds: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        nanos: i32::try_from(d.subsec_nanos()).unwrap_or_default(),
-    }
+    prost_types::Duration::try_from(d).unwrap_or(prost_types::Duration { seconds: i64::MAX, nanos: 999_999_999 })
 }

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use flowmap_model::graph::{Graph, NodeKind, Port};
+use flowmap_model::graph::{Graph, NodeKind, Port, TargetKind};
 
 use crate::plan::{Compiled, NodeSettings, Plan, PlanNode, Work, pace::Pace};
 use crate::value::Source;
@@ -44,14 +44,11 @@ fn find(top: &Graph, graph: &Graph, plan: &Plan, target: &str) -> Option<OneCall
             _ => None,
         };
         if let Some(kernel) = kernel {
-            let ports = match node.target.kind {
-                flowmap_model::graph::TargetKind::Task => top.tasks.get(target)?.interface.inputs.clone(),
-                flowmap_model::graph::TargetKind::Workflow => top.workflows.get(target)?.interface.inputs.clone(),
+            let interface = match node.target.kind {
+                TargetKind::Task => &top.tasks.get(target)?.interface,
+                TargetKind::Workflow => &top.workflows.get(target)?.interface,
             };
-            let outputs = match node.target.kind {
-                flowmap_model::graph::TargetKind::Task => top.tasks.get(target)?.interface.outputs.len(),
-                flowmap_model::graph::TargetKind::Workflow => top.workflows.get(target)?.interface.outputs.len(),
-            };
+            let (ports, outputs) = (interface.inputs.clone(), interface.outputs.len());
             let display = planned.display.strip_prefix("map of ").unwrap_or(&planned.display);
             let one = PlanNode {
                 id: planned.id.clone(),
