@@ -5,6 +5,8 @@
 //! cargo run --features cli --example anomalies -- run map_workflow --data '[1, 50]'
 //! cargo run --features cli --example anomalies -- graph map_workflow_with_additional_params --format mermaid
 //! cargo run --features cli --example anomalies -- run sweep --ids '[1, -2, 3]'   # a failing map: exit code 1
+//! cargo run --features cli --example anomalies -- run sweep                      # again: every reading is cached
+//! cargo run --features cli --example anomalies -- cache stats
 //! ```
 
 use flowmap::prelude::*;
@@ -31,8 +33,10 @@ fn map_workflow_with_additional_params(
     map!(detect_anomalies, concurrency = 1, min_success_ratio = 0.75)(data_point = data)
 }
 
-/// Reads one sensor, slowly as real I/O is; a negative id is a broken sensor.
-#[task(retries = 1)]
+/// Reads one sensor, slowly as real I/O is; a negative id is a broken sensor. Cached: a rerun
+/// reads only the sensors it has no reading of (`millis` only sets the delay, so it is not part
+/// of the cache key).
+#[task(retries = 1, cache = true, cache_version = "1", cache_ignore_inputs = ["millis"])]
 async fn read_sensor(id: i64, millis: u64) -> Result<i64, String> {
     // With `-v`, this line shows under its node and element.
     tracing::info!(id, "reading sensor");

@@ -1,6 +1,6 @@
 //! map! against hand-written baselines, in one run, plus graph scaling.
 //!
-//! `cargo run --release --example bench_map -- [--max N] [--reps R]`
+//! `cargo run --release --example bench_map -- [--max N] [--reps R] [--cache N]`
 //!
 //! - ns per element: median of R runs (default 5; 3 at 10^7) of `data_point > 11`, the seed
 //!   page's task, over 10^3 to `--max` elements (default 10^7).
@@ -9,6 +9,9 @@
 //!   runs do not hide anything.
 //! - graphs of 1,024 nodes: time to build the graph, and run time per node.
 //! - the fixed cost of a run: a 1,000-element sync map against its elements at the 10^6 rate.
+//! - the cache: a map of a cached trivial task at 10^6 elements (or `--max`), first run into an
+//!   empty store and fully cached rerun, against the same map uncached; the store's bytes per
+//!   entry.
 //! - compile time is measured by `benches/compile_time.sh`.
 
 use std::hint::black_box;
@@ -33,6 +36,16 @@ async fn detect_async(data_point: i64) -> bool {
 #[workflow]
 fn sync_map(data: Vec<i64>) -> Vec<bool> {
     map!(detect)(data_point = data)
+}
+
+#[task(cache = true, cache_version = "1")]
+fn detect_cached(data_point: i64) -> bool {
+    data_point > 11
+}
+
+#[workflow]
+fn cached_map(data: Vec<i64>) -> Vec<bool> {
+    map!(detect_cached)(data_point = data)
 }
 
 #[workflow]
@@ -251,6 +264,54 @@ impl Bench {
     }
 }
 
+/// The cache's cost per element at `n` elements of a trivial sync task (`i64 → bool`): a first
+/// run into an empty store and a fully cached rerun, against the same map uncached, all timed
+/// here, in turns.
+fn cache_costs(b: &Bench, n: usize) {
+    let data = input(n);
+    // Distinct inputs, so that every element has its own entry.
+    let distinct: Vec<i64> = (0..n as i64).collect();
+    let (mut uncached, mut first, mut rerun) = (Vec::new(), Vec::new(), Vec::new());
+    let mut store = (0, 0);
+    let per_element = |start: Instant| start.elapsed().as_nanos() as f64 / n as f64;
+    for rep in 0..b.reps {
+        let dir = std::env::temp_dir().join(format!("flowmap-bench-cache-{}-{rep}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let rt = flowmap::Runtime::builder().cache_dir(&dir).build().expect("flowmap runtime");
+        b.tokio.block_on(rt.run(&cached_map, (vec![-1],))).expect("warm up");
+        let start = Instant::now();
+        black_box(b.run(Variant::Sync, data.clone()));
+        uncached.push(per_element(start));
+        let start = Instant::now();
+        let out = b.tokio.block_on(rt.run(&cached_map, (distinct.clone(),))).expect("the workflow runs");
+        first.push(per_element(start));
+        let start = Instant::now();
+        let again = b.tokio.block_on(rt.run(&cached_map, (distinct.clone(),))).expect("the workflow runs");
+        rerun.push(per_element(start));
+        assert_eq!(out, again);
+        let stats = flowmap::cache::stats(&dir).expect("the store reads");
+        assert_eq!(stats.entries, n as u64 + 1);
+        store = (stats.entries, stats.bytes);
+        drop(rt);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let (uncached, first, rerun) = (median(uncached), median(first), median(rerun));
+    println!(
+        "
+cache: a map of {n} elements of a cached trivial sync task (i64 -> bool), median of {}",
+        b.reps
+    );
+    println!("  uncached                            {uncached:>9.1} ns/elem");
+    println!("  cached, first run (empty store)     {first:>9.1} ns/elem   {:>+9.1} ns/elem", first - uncached);
+    println!("  cached, rerun (every element cached){rerun:>9.1} ns/elem");
+    println!(
+        "  store: {:.1} bytes per entry ({} entries, {} bytes)",
+        store.1 as f64 / store.0 as f64,
+        store.0,
+        store.1
+    );
+}
+
 /// In a child process: median ns per element of `reps` runs, then the extra peak bytes per
 /// element of one more run (`-` where /proc is not there).
 fn run_here(variant: Variant, n: usize, reps: usize) {
@@ -302,16 +363,22 @@ fn main() {
     }
     let mut max = 10_000_000usize;
     let mut reps = 5usize;
+    let mut only_cache = None;
     for pair in args.chunks(2) {
         let value = pair.get(1).and_then(|v| v.replace('_', "").parse::<f64>().ok());
         match (pair[0].as_str(), value) {
             ("--max", Some(v)) => max = v as usize,
             ("--reps", Some(v)) => reps = (v as usize).max(1),
+            ("--cache", Some(v)) => only_cache = Some(v as usize),
             _ => {
-                eprintln!("usage: bench_map [--max N] [--reps R]");
+                eprintln!("usage: bench_map [--max N] [--reps R] [--cache N: only the cache, at N elements]");
                 std::process::exit(2);
             }
         }
+    }
+    if let Some(n) = only_cache {
+        cache_costs(&bench(reps), n);
+        return;
     }
     let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     println!("{cpus} CPUs; median of {reps} runs (3 at 10^7); each variant in a fresh process\n");
@@ -365,6 +432,7 @@ fn main() {
          fixed {:.1} µs",
         whole - elements
     );
+    cache_costs(&b, max.min(1_000_000));
     println!(
         "compile time: benches/compile_time.sh (200 tasks, 20 workflows, against the same code without attributes)"
     );

@@ -75,10 +75,10 @@ pub use flowmap_model::{Quantity, Ratio, ResourceKey, Resources, Settings, graph
 pub use flowmap_runtime::{
     BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, Data, Defaults, Done,
     ElementFailure, Error, Event, EventKind, JsonInput, JsonInputs, JsonOutputs, JsonRunError, MapFailure, NodeError,
-    NodeProgress, NodeState, PanicError, Progress, Promise, Report, Runtime, RuntimeBuilder, Target, Task,
+    NodeProgress, NodeState, PanicError, Progress, Promise, Report, RunOptions, Runtime, RuntimeBuilder, Target, Task,
     TimeoutError, Workflow, WorkflowFn, WorkflowRun,
 };
-pub use flowmap_runtime::{events, progress};
+pub use flowmap_runtime::{cache, events, progress};
 
 /// Flyte: compile workflows to a Flyte 1.x package, and run tasks as Flyte containers (the
 /// `flyte` feature).

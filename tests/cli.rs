@@ -3,11 +3,11 @@
 
 mod example;
 
-use example::binary;
+use example::{app, binary, fresh_cache};
 use std::process::{Command, Output, Stdio};
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = Command::new(binary()).args(args).output().expect("the example starts");
+    let Output { status, stdout, stderr } = app().args(args).output().expect("the example starts");
     let code = status.code().unwrap_or_else(|| panic!("ended by a signal: {status}"));
     (code, String::from_utf8(stdout).unwrap(), String::from_utf8(stderr).unwrap())
 }
@@ -103,7 +103,7 @@ fn graph_formats() {
 fn ctrl_c_cancels_the_run() {
     use std::io::{BufRead, BufReader};
     // 16 elements of 10 s, four at a time: far longer than the test waits.
-    let mut child = Command::new(binary())
+    let mut child = app()
         .args(["run", "sweep", "--millis", "10000"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -129,19 +129,68 @@ fn ctrl_c_cancels_the_run() {
     assert_eq!(String::from_utf8(output.stdout).unwrap(), "", "no outputs");
 }
 
+/// Runs the app with `args` under a pseudo-terminal (util-linux's `script`), with `cache` as its
+/// cache directory; whether it succeeded, and the screen.
+#[cfg(target_os = "linux")]
+fn on_terminal(args: &str, cache: &std::path::Path) -> (bool, String) {
+    let command = format!("'{}' {args}", binary().display());
+    let output = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .env("FLOWMAP_CACHE_DIR", cache)
+        .stdin(Stdio::null())
+        .output()
+        .expect("`script` (util-linux) runs the app under a pseudo-terminal");
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// A cached map: a failed run keeps its readings, the rerun reads only what is missing, and its
+/// bar says how many came from the cache; `cache stats` and `cache clear` see the store.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_rerun_takes_cached_elements_and_the_cache_commands_see_them() {
+    let cache = fresh_cache();
+    let dir = cache.to_str().unwrap();
+    // Sensor -2 is broken: the run fails, and the two good readings are stored.
+    let (code, _, err) = run(&["run", "sweep", "--ids", "[1, -2, 3]", "--millis", "1", "--cache-dir", dir]);
+    assert_eq!(code, 1, "{err}");
+    let (code, out, _) = run(&["cache", "stats", "--cache-dir", dir]);
+    assert_eq!((code, out), (0, format!("{dir}: 2 entries, {} bytes\n", file_len(&cache))));
+    // Fixed: two readings from the cache, one read.
+    let (ok, screen) = on_terminal("run sweep --ids '[1, 2, 3]' --millis 1", &cache);
+    assert!(ok, "{screen}");
+    assert!(screen.contains("sweep.n0 map of task read_sensor 3/3 done, 2 cached"), "{screen}");
+    // `--no-cache`: nothing from it; `--overwrite-cache`: nothing from it, and it is rewritten.
+    let (ok, screen) = on_terminal("run sweep --ids '[1, 2, 3]' --millis 1 --no-cache", &cache);
+    assert!(ok && screen.contains("read_sensor 3/3 done (") && !screen.contains("cached"), "{screen}");
+    let (ok, screen) = on_terminal("run sweep --ids '[1, 2, 3]' --millis 1 --overwrite-cache", &cache);
+    assert!(ok && !screen.contains("cached"), "{screen}");
+    let (code, out, _) = run(&["cache", "stats", "--json", "--cache-dir", dir]);
+    assert_eq!(code, 0);
+    assert_eq!(json(&out)["entries"], 3, "{out}");
+    let (code, out, _) = run(&["cache", "clear", "--cache-dir", dir]);
+    assert_eq!((code, out.starts_with("cleared ")), (0, true));
+    let (_, out, _) = run(&["cache", "stats", "--cache-dir", dir]);
+    assert!(out.contains(": 0 entries"), "{out}");
+    // A corrupt store fails the run with exit 1, naming the fix.
+    std::fs::write(cache.join("cache.log"), "garbage garbage garbage garbage").unwrap();
+    let (code, _, err) = run(&["run", "sweep", "--ids", "[1]", "--millis", "1", "--cache-dir", dir]);
+    assert_eq!(code, 1);
+    assert!(err.contains("corrupt") && err.contains("cache clear"), "{err}");
+    let (code, _, err) = run(&["cache", "stats", "--cache-dir", dir]);
+    assert!(code == 1 && err.contains("corrupt"), "{err}");
+}
+
+fn file_len(dir: &std::path::Path) -> u64 {
+    std::fs::metadata(dir.join("cache.log")).unwrap().len()
+}
+
 /// On a terminal (here a pseudo-terminal from util-linux's `script`), `run` draws a bar whose
 /// done/total advances, then leaves one line with the node's final counts.
 #[cfg(target_os = "linux")]
 #[test]
 fn progress_bar_advances_on_a_terminal() {
-    let command = format!("'{}' run sweep --millis 300", binary().display());
-    let output = Command::new("script")
-        .args(["-qfec", &command, "/dev/null"])
-        .stdin(Stdio::null())
-        .output()
-        .expect("`script` (util-linux) runs the app under a pseudo-terminal");
-    let screen = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{screen}");
+    let (ok, screen) = on_terminal("run sweep --millis 300", &fresh_cache());
+    assert!(ok, "{screen}");
     // Each redraw writes `sweep.n0 map of task read_sensor [====>   ] k/16 …`.
     let drawn: Vec<usize> = screen
         .split("sweep.n0 map of task read_sensor [")

@@ -3,16 +3,16 @@
 
 mod example;
 
-use example::binary;
+use example::app;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use flowmap::flyte::{decode_literal_map, encode_literal_map};
 use flowmap::types::TypeDesc;
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let Output { status, stderr, .. } =
-        Command::new(binary()).args(args).envs(env.iter().copied()).output().expect("the example starts");
+        app().args(args).envs(env.iter().copied()).output().expect("the example starts");
     (status.code().expect("an exit code"), String::from_utf8(stderr).unwrap())
 }
 
@@ -80,11 +80,11 @@ fn execute_runs_one_map_element_and_writes_its_output() {
 
 #[test]
 fn list_names_the_flyte_tasks_execute_takes() {
-    let Output { status, stdout, .. } = Command::new(binary()).args(["list"]).output().unwrap();
+    let Output { status, stdout, .. } = app().args(["list"]).output().unwrap();
     assert!(status.success());
     let out = String::from_utf8(stdout).unwrap();
     assert!(out.contains("  flyte tasks  anomalies.detect_anomalies, anomalies.detect_anomalies.map\n"), "{out}");
-    let Output { stdout, .. } = Command::new(binary()).args(["list", "--json"]).output().unwrap();
+    let Output { stdout, .. } = app().args(["list", "--json"]).output().unwrap();
     let json: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
     assert_eq!(
         json[0]["flyte_tasks"],

@@ -124,6 +124,7 @@ impl App {
             Some(("list", m)) => self.list(m, out),
             Some(("run", m)) => self.run_command(m, out, err, logging),
             Some(("graph", m)) => self.graph(m, out),
+            Some(("cache", m)) => crate::cache::run(m, out),
             #[cfg(feature = "flyte")]
             Some(("package", m)) => crate::flyte::package(&self.flyte, &self.workflows_built(), m, err),
             #[cfg(feature = "flyte")]
@@ -206,6 +207,7 @@ impl App {
                         .help("The runtime's CPUs"),
                 )
                 .arg(Arg::new("memory").long("memory").value_name("QUANTITY").help("The runtime's memory, such as 8Gi"))
+                .args(crate::cache::run_args())
                 .arg(Arg::new("json").long("json").action(ArgAction::SetTrue).help(
                     "Print one JSON document on stdout: {\"status\": \"succeeded\", \"outputs\": …}, or the \
                      failure (error, failed_elements, completed_nodes), or {\"status\": \"cancelled\"}",
@@ -261,7 +263,8 @@ impl App {
                     .arg(Arg::new("json").long("json").action(ArgAction::SetTrue).help("As JSON")),
             )
             .subcommand(run)
-            .subcommand(graph);
+            .subcommand(graph)
+            .subcommand(crate::cache::command(&name));
         #[cfg(feature = "flyte")]
         let app = app.subcommands(crate::flyte::commands(&self.name));
         app
@@ -387,6 +390,10 @@ impl App {
         if let Some(memory) = m.get_one::<String>("memory") {
             builder = builder.memory(memory.clone());
         }
+        if let Some(dir) = m.get_one::<std::path::PathBuf>("cache-dir") {
+            builder = builder.cache_dir(dir);
+        }
+        builder = builder.cache(!m.get_flag("no-cache")).overwrite_cache(m.get_flag("overwrite-cache"));
         let rt = match builder.build() {
             Ok(rt) => rt,
             // Said in the app's own terms (the flag), not the builder's (`memory("..")`).
@@ -593,7 +600,8 @@ fn failure_document(e: &Error) -> Json {
 }
 
 /// The app's own options of `run WORKFLOW`: an input of the same name is given as `--input-NAME`.
-const RESERVED: [&str; 7] = ["inputs", "cpus", "memory", "json", "quiet", "help", "verbose"];
+const RESERVED: [&str; 10] =
+    ["inputs", "cpus", "memory", "json", "quiet", "help", "verbose", "cache_dir", "no_cache", "overwrite_cache"];
 
 /// The option that gives input `name`.
 fn flag(name: &str) -> String {

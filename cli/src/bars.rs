@@ -101,7 +101,7 @@ impl Bars {
     }
 }
 
-/// A node's counts in words: `16/16 done, 2 failed, 1 retried (13.3/s)`.
+/// A node's counts in words: `16/16 done, 12 cached, 2 failed, 1 retried (13.3/s)`.
 fn counts(node: &NodeProgress) -> String {
     let mut text = match node.elements {
         Some(n) => format!("{}/{n} {}", finished(node), state_word(node.state)),
@@ -130,9 +130,9 @@ fn state_word(state: NodeState) -> &'static str {
     }
 }
 
-/// `2 failed`, `1 retried`: what is not zero.
+/// `12 cached`, `2 failed`, `1 retried`: what is not zero.
 fn tallies(node: &NodeProgress) -> Vec<String> {
-    [(node.failed, "failed"), (node.retried, "retried")]
+    [(node.cached, "cached"), (node.failed, "failed"), (node.retried, "retried")]
         .into_iter()
         .filter(|(n, _)| *n > 0)
         .map(|(n, word)| format!("{n} {word}"))

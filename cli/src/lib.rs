@@ -36,6 +36,7 @@
 
 mod app;
 mod bars;
+mod cache;
 mod example;
 #[cfg(feature = "flyte")]
 mod flyte;

@@ -91,7 +91,30 @@ fn parse(cx: &mut Ctxt, options_cx: &mut Ctxt, attr: TokenStream, item: ItemFn) 
             }
         }
     }
+    check_cache(options_cx, &items, &settings);
     TaskModel { item, params, returns, settings }
+}
+
+/// As flytekit's task metadata: a cache needs a version, and the cache's options need a cache.
+fn check_cache(cx: &mut Ctxt, items: &[options::OptItem], settings: &settings::Settings) {
+    let key = |names: &[&str]| items.iter().find(|i| names.iter().any(|n| i.key == n)).map(|i| i.key.clone());
+    if settings.cache == Some(true) {
+        if settings.cache_version.is_none()
+            && let Some(k) = key(&["cache"])
+        {
+            cx.error(
+                &k,
+                "`cache = true` needs a `cache_version = \"1\"` too: outputs are cached per version, and a new \
+                 version (when the function's results change) computes them again",
+            );
+        }
+        return;
+    }
+    for name in ["cache_serialize", "cache_ignore_inputs"] {
+        if let Some(k) = key(&[name]) {
+            cx.error(&k, format!("`{k}` is an option of a cached task: add `cache = true, cache_version = \"1\"`"));
+        }
+    }
 }
 
 fn generate(m: &TaskModel) -> TokenStream {

@@ -365,6 +365,10 @@ pub enum NodeError {
         /// The expected Rust type.
         expected: &'static str,
     },
+    /// The cache could not be read (a task with `cache = true`): nothing ran that the cache
+    /// might hold.
+    #[error(transparent)]
+    Cache(crate::cache::CacheError),
     /// A bug in flowmap: please report it.
     #[error("internal error in flowmap: {0}")]
     Internal(&'static str),

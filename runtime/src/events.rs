@@ -70,6 +70,24 @@ pub enum EventKind {
         /// Why it failed.
         error: String,
     },
+    /// The element's (or plain call's) outputs were found in the cache: it did not run.
+    ElementCached {
+        /// Element index.
+        index: Option<usize>,
+    },
+    /// Outputs were stored in the cache: one batch of a map's elements, or a plain call's.
+    CacheStored {
+        /// How many elements (1 for a plain call).
+        elements: usize,
+    },
+    /// Outputs could not be stored in the cache. The run goes on (its outputs are kept); a
+    /// later run computes them again.
+    CacheNotStored {
+        /// How many elements.
+        elements: usize,
+        /// Why.
+        error: String,
+    },
     /// The element failed after all its attempts.
     ElementFailed {
         /// Element index.

@@ -5,6 +5,7 @@ use crate::error::Error;
 use flowmap_model::graph::Port;
 
 use crate::json_io::{JsonInputs, JsonOutputs, ReadError};
+use crate::options::RunOptions;
 use crate::plan::Work;
 use crate::plan::call::one_call;
 use crate::runtime::Runtime;
@@ -120,7 +121,7 @@ impl Runtime {
         let graph = workflow.graph()?;
         let ports = &graph.interface.inputs;
         let inputs = inputs.read::<A>(ports).map_err(|e| read_error(e, &graph.name, ports))?;
-        let out = self.run_workflow::<F::Marker>(inputs, false).await?;
+        let out = self.run_workflow::<F::Marker>(inputs, false, RunOptions::new()).await?;
         Ok(JsonOutputs::new(out))
     }
 
@@ -149,7 +150,7 @@ impl Runtime {
         };
         let values = kernel.read_json(inputs, &call.ports).map_err(|e| read_error(e, target, &call.ports))?;
         let outputs = self
-            .run_plan(&call.plan, values, false, |values| {
+            .run_plan(&call.plan, values, false, RunOptions::new(), |values| {
                 kernel.outputs_json(values).map_err(|_| Error::Internal("a call's outputs have the wrong types"))
             })
             .await?;

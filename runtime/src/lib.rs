@@ -12,13 +12,14 @@
 //! - `exec`: the local executor: capacity, threads, events, running a plan;
 //! - API: [`Runtime`].
 
-mod cache;
+pub mod cache;
 mod data;
 mod error;
 pub mod events;
 mod exec;
 mod json;
 mod json_io;
+mod options;
 mod panics;
 mod plan;
 pub mod progress;
@@ -28,7 +29,6 @@ mod tuple;
 mod value;
 mod workflow_fn;
 
-pub use crate::cache::key::{CacheKey, KeyError};
 pub use crate::data::Data;
 pub use crate::error::{
     BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, ElementFailure, Error,
@@ -37,6 +37,7 @@ pub use crate::error::{
 pub use crate::events::{Event, EventKind};
 pub use crate::json::JsonRunError;
 pub use crate::json_io::{JsonInput, JsonInputs, JsonOutputs};
+pub use crate::options::RunOptions;
 pub use crate::plan::Compiled;
 pub use crate::plan::target::{Defaults, Runnable, Target, Task, Workflow};
 pub use crate::progress::{NodeProgress, NodeState, Progress};

@@ -55,6 +55,8 @@ pub struct NodeProgress {
     pub failed: usize,
     /// Failed attempts that were retried (of a map's elements, or of a plain call).
     pub retried: usize,
+    /// Of `succeeded`, those whose outputs came from the cache (nothing ran).
+    pub cached: usize,
     /// Where the node stands.
     pub state: NodeState,
     /// How long it has run: until now, or until it ended (for a rate of elements per second).
@@ -72,6 +74,7 @@ pub(crate) struct Tracked {
     pub(crate) succeeded: AtomicUsize,
     pub(crate) failed: AtomicUsize,
     pub(crate) retried: AtomicUsize,
+    pub(crate) cached: AtomicUsize,
     state: AtomicU8,
     started: Instant,
     /// Nanoseconds from `started` to the end; [`RUNNING`] until then.
@@ -115,6 +118,7 @@ impl Tracked {
             succeeded: self.succeeded.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
             retried: self.retried.load(Ordering::Relaxed),
+            cached: self.cached.load(Ordering::Relaxed),
             state: NodeState::from_u8(self.state.load(Ordering::SeqCst)),
             elapsed: match self.took.load(Ordering::SeqCst) {
                 RUNNING => self.started.elapsed(),
@@ -161,6 +165,7 @@ impl Board {
             succeeded: AtomicUsize::new(0),
             failed: AtomicUsize::new(0),
             retried: AtomicUsize::new(0),
+            cached: AtomicUsize::new(0),
             state: AtomicU8::new(0),
             started: Instant::now(),
             took: AtomicU64::new(RUNNING),

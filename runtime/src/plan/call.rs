@@ -55,7 +55,12 @@ fn find(top: &Graph, graph: &Graph, plan: &Plan, target: &str) -> Option<OneCall
                 display: Arc::from(display),
                 inputs: (0..ports.len()).map(Source::Input).collect(),
                 after: Vec::new(),
-                settings: NodeSettings { retries: 0, timeout: None, requests: flowmap_model::Resources::default() },
+                settings: NodeSettings {
+                    retries: 0,
+                    timeout: None,
+                    requests: flowmap_model::Resources::default(),
+                    cache: None,
+                },
                 work: Work::Call(kernel),
                 pace: Pace::default(),
             };

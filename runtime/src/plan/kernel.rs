@@ -10,10 +10,12 @@ use futures_util::FutureExt;
 
 use flowmap_model::graph::Port;
 
+use crate::cache::key::CacheKey;
+use crate::cache::node::{NodeCache, encode};
 use crate::error::{Cause, NodeError};
 use crate::json_io::{JsonInputs, JsonOutputs, ReadError};
 use crate::plan::{Attempt, CallKernel, Hooks};
-use crate::tuple::{InputTuple, OutputTuple};
+use crate::tuple::{InputTuple, KeyScratch, OutputTuple};
 use crate::value::Value;
 
 /// How one attempt runs: a blocking call (a sync task, run off the async threads) or a future.
@@ -64,6 +66,29 @@ impl<K: Kernel> CallKernel for CallOf<K> {
 
     fn outputs_json(&self, outputs: Vec<Value>) -> Result<JsonOutputs, NodeError> {
         K::Output::from_values(outputs).map(|o| JsonOutputs::new(o.into_value()))
+    }
+
+    fn cache_key(&self, cache: &NodeCache, inputs: &[Value]) -> Result<Option<CacheKey>, NodeError> {
+        let input = K::Input::from_values(inputs, self.names)?;
+        let mut keys = KeyScratch::default();
+        match input.hashes(&cache.spec.skip, &mut keys) {
+            Ok(()) => Ok(Some(cache.key(&keys))),
+            Err(e) => {
+                tracing::warn!(task = %cache.spec.task, "{e}; the call runs uncached");
+                Ok(None)
+            }
+        }
+    }
+
+    fn encode_outputs(&self, outputs: &[Value]) -> Result<Vec<u8>, String> {
+        let outputs = K::Output::from_values(outputs.to_vec()).map_err(|e| e.to_string())?;
+        let mut bytes = Vec::new();
+        encode(&mut bytes, &outputs)?;
+        Ok(bytes)
+    }
+
+    fn decode_outputs(&self, cache: &NodeCache, bytes: &[u8]) -> Result<Vec<Value>, NodeError> {
+        cache.decode::<K::Output>(bytes).map(OutputTuple::into_values)
     }
 
     fn invoke(&self, inputs: &[Value], hooks: &dyn Hooks) -> Result<Attempt, NodeError> {

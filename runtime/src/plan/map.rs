@@ -22,6 +22,7 @@ use crate::error::{ElementFailure, MapFailure, NodeError};
 use crate::events::EventKind;
 use crate::panics::quiet;
 use crate::plan::attempt::{run_element, run_element_blocking};
+use crate::plan::cached::Batch;
 use crate::plan::kernel::Kernel;
 use crate::plan::{Hooks, MapKernel, MapShape, Permit, Policy};
 use crate::progress::Tracked;
@@ -39,6 +40,8 @@ struct Tally {
     failed: AtomicUsize,
     stop: AtomicBool,
     errors: Mutex<Vec<ElementFailure>>,
+    /// What ended the map other than its elements (the cache could not be read).
+    fatal: Mutex<Option<NodeError>>,
     /// The node's progress counters, while someone watches.
     progress: Option<Arc<Tracked>>,
 }
@@ -56,7 +59,14 @@ impl Tally {
             failed: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             errors: Mutex::new(Vec::new()),
+            fatal: Mutex::new(None),
         }
+    }
+
+    /// Ends the map with `error` (the first one wins).
+    fn fatal(&self, error: NodeError) {
+        self.fatal.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(error);
+        self.stop.store(true, Ordering::SeqCst);
     }
 
     /// Stores an element's outputs in its row, or records its failure; 1 for a success, so the
@@ -114,10 +124,14 @@ impl Drop for StopOnDrop {
     }
 }
 
-/// Rows per chunk: a few chunks per worker so they stay balanced, at most 4096 rows.
-fn chunk_size(n: usize, workers: usize) -> usize {
-    (n / (workers * 8).max(1)).clamp(1, 4096)
+/// Rows per chunk: a few chunks per worker so they stay balanced, at most 4096 rows; at most
+/// [`CACHE_BATCH`] when the map is cached, since a chunk's outputs are stored when it ends.
+fn chunk_size(n: usize, workers: usize, cached: bool) -> usize {
+    (n / (workers * 8).max(1)).clamp(1, if cached { CACHE_BATCH } else { 4096 })
 }
+
+/// The most elements of a cached map stored in one batch: what a killed run can lose per worker.
+pub(crate) const CACHE_BATCH: usize = 256;
 
 /// Lends out disjoint chunks of a map's rows, each with the index of its first element, to the
 /// workers (sync) or lanes (async) that fill them; one lock per chunk, not per element.
@@ -202,12 +216,18 @@ impl<K: Kernel> MapOf<K> {
 
         let tally = Arc::new(Tally::new(n, required, policy.progress.cloned()));
         let rows: Rows<K> = std::iter::repeat_with(|| None).take(n).collect();
-        let rows = if K::BLOCKING && policy.timeout.is_none() {
+        // `cache_serialize` may wait for another caller's element: only lanes wait without
+        // holding a thread.
+        let serialize = policy.cache.is_some_and(|c| c.reservations.is_some());
+        let rows = if K::BLOCKING && policy.timeout.is_none() && !serialize {
             self.run_sync(hooks, &policy, window, columns, rows, &tally).await?
         } else {
             self.run_in_lanes(&policy, window, &columns, rows, &tally).await
         };
 
+        if let Some(fatal) = tally.fatal.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            return Err(fatal);
+        }
         let failed = tally.failed.load(Ordering::SeqCst);
         let succeeded = tally.succeeded.load(Ordering::SeqCst);
         if n - failed < required {
@@ -246,6 +266,7 @@ impl<K: Kernel> MapOf<K> {
         let workers = window.min(hooks.threads()).min(n).max(1);
         let (kernel, shared, job_hooks) = (self.0, tally.clone(), hooks.clone());
         let (retries, listening, admitted) = (policy.retries, policy.listening, policy.admitted);
+        let cache = policy.cache.cloned();
         let _cancel = StopOnDrop(tally.clone());
         let job = move || {
             let policy = Policy {
@@ -255,26 +276,45 @@ impl<K: Kernel> MapOf<K> {
                 listening,
                 admitted,
                 progress: shared.progress.as_ref(),
+                cache: cache.as_ref(),
             };
-            let queue = ChunkQueue::new(&mut rows, chunk_size(n, workers));
-            let chunk = |(start, slots): (usize, &mut [Option<K::Output>])| {
+            let queue = ChunkQueue::new(&mut rows, chunk_size(n, workers, cache.is_some()));
+            let chunk = |batch: &mut Option<Batch<'_, K::Output>>,
+                         (start, slots): (usize, &mut [Option<K::Output>])| {
                 quiet(|| {
                     let mut ok = 0;
+                    if let Some(batch) = batch.as_mut() {
+                        match batch.lookup::<K::Input>(&columns, start, slots) {
+                            Ok(hits) => ok += hits,
+                            Err(e) => return shared.fatal(e),
+                        }
+                    }
                     for (j, slot) in slots.iter_mut().enumerate() {
                         if shared.stopped() {
                             break;
                         }
+                        if slot.is_some() {
+                            continue;
+                        }
                         let i = start + j;
                         let result = run_element_blocking(kernel, &policy, i, || K::Input::element(&columns, i));
-                        ok += shared.record(slot, result);
+                        let one = shared.record(slot, result);
+                        if let (Some(batch), Some(out)) = (batch.as_mut(), slot.as_ref()) {
+                            batch.keep(j, out);
+                        }
+                        ok += one;
+                    }
+                    if let Some(batch) = batch.as_mut() {
+                        batch.flush();
                     }
                     shared.succeed(ok);
-                })
+                });
             };
             let worker = || {
+                let mut batch = policy.cache.map(|c| Batch::new(c, &policy));
                 while !shared.stopped() {
                     let Some(next) = queue.next() else { return };
-                    chunk(next);
+                    chunk(&mut batch, next);
                 }
             };
             // A map known to finish sooner than a thread wakes stays on this one; any other starts
@@ -316,26 +356,73 @@ impl<K: Kernel> MapOf<K> {
             window = window.min(policy.hooks.threads());
         }
         let max_lanes = window.min(n).max(1);
-        let chunk = chunk_size(n, max_lanes).min(n.div_ceil(max_lanes)).max(1);
+        let chunk = chunk_size(n, max_lanes, policy.cache.is_some()).min(n.div_ceil(max_lanes)).max(1);
         let queue = ChunkQueue::new(&mut rows, chunk);
         let kernel = self.0;
+        // The lanes share one future, polled by one thread at a time, and they are the only
+        // writers of the progress count: a plain load and store (no locked add) keeps it exact.
+        let progressed = |n: usize| {
+            if let Some(p) = &tally.progress {
+                p.succeeded.store(p.succeeded.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+            }
+        };
+        let run = |i: usize| run_element(kernel, policy, Some(i), move || K::Input::element(columns, i));
         let lane = || async {
+            let mut batch = policy.cache.map(|c| Batch::<K::Output>::new(c, policy));
+            let (mut held, mut waiting) = (Vec::new(), Vec::new());
             while !tally.stopped() {
                 let Some((start, slots)) = queue.next() else { return };
                 let mut ok = 0;
+                if let Some(batch) = batch.as_mut() {
+                    match batch.lookup::<K::Input>(columns, start, slots) {
+                        Ok(hits) => ok += hits,
+                        Err(e) => return tally.fatal(e),
+                    }
+                    progressed(ok);
+                    batch.reserve(slots, &mut held, &mut waiting);
+                }
                 for (j, slot) in slots.iter_mut().enumerate() {
                     if tally.stopped() {
                         break;
                     }
-                    let i = start + j;
-                    let result = run_element(kernel, policy, Some(i), || K::Input::element(columns, i)).await;
-                    let one = tally.record(slot, result);
-                    // The lanes share one future, polled by one thread at a time, and they are the only
-                    // writers of this count: a plain load and store (no locked add) keeps it exact.
-                    if let Some(p) = &tally.progress {
-                        p.succeeded.store(p.succeeded.load(Ordering::Relaxed) + one, Ordering::Relaxed);
+                    if slot.is_some() || waiting.iter().any(|(w, _)| *w == j) {
+                        continue;
                     }
+                    let one = tally.record(slot, run(start + j).await);
+                    if let (Some(batch), Some(out)) = (batch.as_mut(), slot.as_ref()) {
+                        batch.keep(j, out);
+                    }
+                    progressed(one);
                     ok += one;
+                }
+                if let Some(batch) = batch.as_mut() {
+                    batch.flush();
+                }
+                // `cache_serialize`: this chunk's own keys are stored; release them, then take
+                // the outputs of keys others held (or compute them, if those failed).
+                held.clear();
+                for (j, waiter) in std::mem::take(&mut waiting) {
+                    waiter.released().await;
+                    if tally.stopped() {
+                        break;
+                    }
+                    let Some(batch) = batch.as_mut() else { break };
+                    let one = match batch.fill_one(start, slots, j) {
+                        Ok(true) => 1,
+                        Ok(false) => {
+                            let one = tally.record(&mut slots[j], run(start + j).await);
+                            if let Some(out) = slots[j].as_ref() {
+                                batch.keep(j, out);
+                            }
+                            one
+                        }
+                        Err(e) => return tally.fatal(e),
+                    };
+                    progressed(one);
+                    ok += one;
+                }
+                if let Some(batch) = batch.as_mut() {
+                    batch.flush();
                 }
                 tally.succeeded.fetch_add(ok, Ordering::SeqCst);
             }

@@ -7,11 +7,12 @@
 //! (what a kernel asks of the executor). It names nothing of the executor.
 //!
 //! Files, each using only those above it: this one; `kernel` (typed kernels); `attempt`
-//! (attempts, retries, timeouts); `map` (the map loops); `decl` (what a target declares);
-//! `target` (the traits generated code implements); `builder` (the graph builder); `compile`.
+//! (attempts, retries, timeouts); `cached` (typed cache lookups and stores); `map` (the map
+//! loops); `decl` (what a target declares); `target` (the traits generated code implements); `builder` (the graph builder); `compile`.
 
 pub(crate) mod attempt;
 pub(crate) mod builder;
+pub(crate) mod cached;
 pub(crate) mod call;
 pub(crate) mod compile;
 pub(crate) mod decl;
@@ -30,6 +31,8 @@ use flowmap_model::Resources;
 use flowmap_model::graph::{Graph, Port, SuccessRule};
 use futures_util::future::BoxFuture;
 
+use crate::cache::key::CacheKey;
+use crate::cache::node::{CacheSpec, NodeCache};
 use crate::error::{Cause, NodeError};
 use crate::events::EventKind;
 use crate::json_io::{JsonInputs, JsonOutputs, ReadError};
@@ -92,6 +95,8 @@ pub(crate) struct NodeSettings {
     pub(crate) timeout: Option<Duration>,
     /// What each attempt must be admitted for.
     pub(crate) requests: Resources,
+    /// A task with `cache = true` (and not `cache = false` on the node): its key identity.
+    pub(crate) cache: Option<CacheSpec>,
 }
 
 impl NodeSettings {
@@ -101,6 +106,7 @@ impl NodeSettings {
             retries: settings.retries.unwrap_or(0),
             timeout: settings.timeout,
             requests: settings.requests.clone().unwrap_or_default(),
+            cache: None,
         }
     }
 }
@@ -134,6 +140,13 @@ pub(crate) trait CallKernel: Send + Sync {
     fn read_json(&self, inputs: JsonInputs, ports: &[Port]) -> Result<Vec<Value>, ReadError>;
     /// The outputs of one call, to be written as JSON.
     fn outputs_json(&self, outputs: Vec<Value>) -> Result<JsonOutputs, NodeError>;
+    /// The cache key of a call with these inputs; `None` (with a warning logged) when an input
+    /// cannot be encoded, so the call runs uncached.
+    fn cache_key(&self, cache: &NodeCache, inputs: &[Value]) -> Result<Option<CacheKey>, NodeError>;
+    /// A call's outputs in the cache's encoding.
+    fn encode_outputs(&self, outputs: &[Value]) -> Result<Vec<u8>, String>;
+    /// A call's outputs from the cache's encoding.
+    fn decode_outputs(&self, cache: &NodeCache, bytes: &[u8]) -> Result<Vec<Value>, NodeError>;
 }
 
 /// One erased attempt of a plain call.
@@ -186,6 +199,8 @@ pub(crate) struct Policy<'a> {
     pub(crate) admitted: bool,
     /// The node's progress counters, while someone watches.
     pub(crate) progress: Option<&'a Arc<Tracked>>,
+    /// The cache, for a cached task's node when the run uses it.
+    pub(crate) cache: Option<&'a NodeCache>,
 }
 
 /// A blocking call, erased: runs on some thread and returns its boxed result.
