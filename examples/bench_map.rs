@@ -289,7 +289,7 @@ fn cache_costs(b: &Bench, n: usize) {
         let again = b.tokio.block_on(rt.run(&cached_map, (distinct.clone(),))).expect("the workflow runs");
         rerun.push(per_element(start));
         assert_eq!(out, again);
-        let stats = flowmap::cache::stats(&dir).expect("the store reads");
+        let stats = flowmap::cache::stats(&dir).expect("the store reads").expect("a store");
         assert_eq!(stats.entries, n as u64 + 1);
         store = (stats.entries, stats.bytes);
         drop(rt);

@@ -328,9 +328,9 @@ fn a_corrupt_store_fails_the_run_and_says_how_to_clear_it() {
     assert!(report.contains(&d.display().to_string()), "{report}");
     assert_eq!(GUARDED.load(Ordering::SeqCst), 0, "nothing ran");
     assert!(flowmap::cache::stats(&d).is_err());
-    flowmap::cache::clear(&d).unwrap();
+    assert!(flowmap::cache::clear(&d).unwrap());
     assert_eq!(rt.block_on(&guard_all, (vec![1, 2],)).unwrap(), vec![1, 2]);
-    assert_eq!(flowmap::cache::stats(&d).unwrap().entries, 2);
+    assert_eq!(entries(&d), 2);
 }
 
 // ---- crash and resume ----
@@ -415,6 +415,11 @@ fn child_process() {
     }
 }
 
+/// The entries of the store in `dir`.
+fn entries(dir: &Path) -> u64 {
+    flowmap::cache::stats(dir).unwrap().map_or(0, |s| s.entries)
+}
+
 fn executions(log: &Path) -> u64 {
     std::fs::metadata(log).map_or(0, |m| m.len() / 8)
 }
@@ -442,7 +447,7 @@ fn a_killed_run_resumes_where_its_cache_stopped() {
     let _ = std::fs::remove_file(&log);
     let before = kill_at(&d, &log, 0, CRASH_N as u64 / 2);
     assert!(before < CRASH_N as u64, "killed before the end: {before}");
-    let stored = flowmap::cache::stats(&d).unwrap().entries;
+    let stored = entries(&d);
     assert!(stored > 0 && stored <= before, "stored {stored} of {before} executed");
     // The second run executes only what the first did not store.
     child("crash", &d, &[("FLOWMAP_CACHE_EXEC_LOG", log.to_str().unwrap()), ("FLOWMAP_CACHE_FIRST", "0")]);
@@ -453,7 +458,7 @@ fn a_killed_run_resumes_where_its_cache_stopped() {
     // What the kill lost: elements run but not yet stored, at most one batch per worker (2).
     assert!(before - stored <= 2 * 256, "lost {} executions", before - stored);
     assert!(total <= CRASH_N as u64 + 2 * 256, "{total}");
-    assert_eq!(flowmap::cache::stats(&d).unwrap().entries, CRASH_N as u64);
+    assert_eq!(entries(&d), CRASH_N as u64);
 }
 
 #[test]
@@ -466,8 +471,39 @@ fn the_store_opens_cleanly_after_twenty_kills() {
         let at = executions(&log) + 2000 + round * 100;
         kill_at(&d, &log, round as i64 * CRASH_N, at);
         let stats = flowmap::cache::stats(&d).unwrap_or_else(|e| panic!("round {round}: {e}"));
-        assert!(stats.entries > 0);
+        assert!(stats.is_some_and(|s| s.entries > 0), "round {round}");
     }
-    let entries = flowmap::cache::stats(&d).unwrap().entries;
-    assert!(entries <= executions(&log));
+    let stored = entries(&d);
+    assert!(stored <= executions(&log));
+    // And a run after the last kill opens it, and completes.
+    child("crash", &d, &[("FLOWMAP_CACHE_EXEC_LOG", log.to_str().unwrap()), ("FLOWMAP_CACHE_FIRST", "0")]);
+    assert!(entries(&d) >= stored + CRASH_N as u64 - 20_000);
+}
+
+// ---- `cache = true` from a node's overrides needs a version too ----
+
+#[task]
+fn plain_double(x: i64) -> i64 {
+    x * 2
+}
+
+#[workflow]
+fn cached_by_override(xs: Vec<i64>) -> Vec<i64> {
+    map!(plain_double)(x = xs).with_overrides(cache = true)
+}
+
+#[workflow]
+fn cached_by_override_with_version(xs: Vec<i64>) -> Vec<i64> {
+    map!(plain_double)(x = xs).with_overrides(cache = true, cache_version = "1")
+}
+
+#[test]
+fn a_node_cached_by_its_overrides_needs_a_version() {
+    let d = dir("override");
+    let rt = rt(&d);
+    let e = rt.block_on(&cached_by_override, (vec![1],)).unwrap_err();
+    let report = e.report().to_string();
+    assert!(report.contains("`cache = true` needs a `cache_version`") && report.contains("n0"), "{report}");
+    assert_eq!(rt.block_on(&cached_by_override_with_version, (vec![1, 2],)).unwrap(), vec![2, 4]);
+    assert_eq!(entries(&d), 2);
 }

@@ -495,7 +495,8 @@ impl App {
             }
             Err(JsonRunError::Run(e)) => {
                 document(failure_document(&e), out);
-                Outcome::Failed(format!("{}{}", e.report(), failure_details(&e)))
+                let hint = crate::cache::hint(&e, &self.name, m);
+                Outcome::Failed(format!("{}{}{hint}", e.report(), failure_details(&e)))
             }
             Err(e) => Outcome::Usage(input_error(&e, g, file.map(String::as_str), &by_flag)),
         }

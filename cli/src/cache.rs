@@ -69,12 +69,22 @@ pub(crate) fn run(m: &ArgMatches, out: &mut dyn Write) -> Outcome {
     };
     match sub {
         "stats" => match cache::stats(&dir) {
-            Ok(stats) if m.get_flag("json") => {
-                let doc = serde_json::json!({"dir": dir, "entries": stats.entries, "bytes": stats.bytes});
+            Ok(None) if m.get_flag("json") => {
+                let doc = serde_json::json!({"dir": dir, "entries": 0, "bytes": 0, "exists": false});
                 let _ = writeln!(out, "{doc}");
                 Outcome::Done
             }
-            Ok(stats) => {
+            Ok(None) => {
+                let _ = writeln!(out, "{}: no cache there (nothing has been cached in it)", dir.display());
+                Outcome::Done
+            }
+            Ok(Some(stats)) if m.get_flag("json") => {
+                let doc =
+                    serde_json::json!({"dir": dir, "entries": stats.entries, "bytes": stats.bytes, "exists": true});
+                let _ = writeln!(out, "{doc}");
+                Outcome::Done
+            }
+            Ok(Some(stats)) => {
                 let plural = if stats.entries == 1 { "entry" } else { "entries" };
                 let _ = writeln!(out, "{}: {} {plural}, {} bytes", dir.display(), stats.entries, stats.bytes);
                 Outcome::Done
@@ -82,12 +92,30 @@ pub(crate) fn run(m: &ArgMatches, out: &mut dyn Write) -> Outcome {
             Err(e) => Outcome::Failed(e.to_string()),
         },
         "clear" => match cache::clear(&dir) {
-            Ok(()) => {
+            Ok(true) => {
                 let _ = writeln!(out, "cleared {}", dir.join(cache::FILE).display());
+                Outcome::Done
+            }
+            Ok(false) => {
+                let _ = writeln!(out, "{}: no cache there, nothing to clear", dir.display());
                 Outcome::Done
             }
             Err(e) => Outcome::Failed(e.to_string()),
         },
         _ => Outcome::Usage("give a command: stats or clear".into()),
     }
+}
+
+/// For a run that failed on a corrupt cache: the command that clears it.
+pub(crate) fn hint(e: &flowmap_runtime::Error, app: &str, m: &ArgMatches) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(CacheError::Corrupt { .. }) = s.downcast_ref::<CacheError>() {
+            let dir =
+                m.get_one::<PathBuf>("cache-dir").map(|d| format!(" --cache-dir {}", d.display())).unwrap_or_default();
+            return format!("\nhint: `{app} cache clear{dir}` empties the cache");
+        }
+        source = s.source();
+    }
+    String::new()
 }

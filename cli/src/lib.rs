@@ -44,5 +44,7 @@ mod logs;
 mod mermaid;
 mod outcome;
 mod svg;
+#[cfg(test)]
+mod tests_hostile;
 
 pub use crate::app::App;

@@ -19,6 +19,11 @@ use crate::idl::flyteidl::core::{
 use crate::shape::{Shape, shape};
 use crate::types::{MSGPACK, union_of};
 
+/// How deep rmpv may read a msgpack value from a literal (it counts about two per level of
+/// nesting): some 127 levels, far deeper than any data type, and far from what overflows a
+/// thread's stack.
+const MAX_DEPTH: usize = 256;
+
 /// Why a value and a type, or a literal and a type, do not fit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}{reason}", if path.is_empty() { String::new() } else { format!("at {path}: ") })]
@@ -382,7 +387,8 @@ fn decode(cx: &mut Cx, lit: &Literal, ty: &TypeDesc) -> Result<Json, LiteralErro
         },
         Shape::Struct => match scalar_of(lit) {
             Some(scalar::Value::Binary(b)) if b.tag == MSGPACK || b.tag.is_empty() => {
-                let packed = rmpv::decode::read_value(&mut b.value.as_slice())
+                // Nesting is bounded: a hostile input must not overflow the stack.
+                let packed = rmpv::decode::read_value_with_max_depth(&mut b.value.as_slice(), MAX_DEPTH)
                     .map_or_else(|e| fail(format!("msgpack: {e}")), Ok)?;
                 from_msgpack(cx, &packed, ty)?
             }
@@ -440,14 +446,15 @@ fn from_iso(text: &str) -> Result<SystemTime, LiteralError> {
     let bad = || LiteralError { path: String::new(), reason: format!("`{text}` is not an ISO 8601 time") };
     let (local, offset_secs): (&str, i64) = if let Some(t) = text.strip_suffix('Z') {
         (t, 0)
-    } else if text.len() > 6
-        && matches!(&text[text.len() - 6..text.len() - 5], "+" | "-")
-        && text.as_bytes()[text.len() - 3] == b':'
+    } else if let [.., sign @ (b'+' | b'-'), _, _, b':', _, _] = text.as_bytes()
+        && text.len() > 6
     {
+        // The offset's sign and colon are ASCII, so these cuts are at char boundaries; its digits
+        // are checked by `get`, never sliced blindly.
         let (t, off) = text.split_at(text.len() - 6);
-        let sign = if off.starts_with('-') { -1 } else { 1 };
-        let hours: i64 = off[1..3].parse().map_err(|_| bad())?;
-        let minutes: i64 = off[4..6].parse().map_err(|_| bad())?;
+        let sign = if *sign == b'-' { -1 } else { 1 };
+        let hours: i64 = off.get(1..3).and_then(|h| h.parse().ok()).ok_or_else(bad)?;
+        let minutes: i64 = off.get(4..6).and_then(|m| m.parse().ok()).ok_or_else(bad)?;
         (t, sign * (hours * 3600 + minutes * 60))
     } else {
         (text, 0)

@@ -472,6 +472,14 @@ impl Parser<'_> {
                     );
                 }
                 "partial" => self.partial(item, &mut o),
+                // A node setting (`cache`, `retries`, `requests`, ...) goes in `.with_overrides(..)`.
+                key if flowmap_spec::settings::node_keys().contains(&key) => self.cx.error(
+                    &item.key,
+                    format!(
+                        "`{key}` is not a map option but a setting of the map's node: give it after the map, \
+                         as in `map!(task)(x = xs).with_overrides({key} = ...)`"
+                    ),
+                ),
                 _ => options::unknown(self.cx, "map option", &item.key, MAP_OPTIONS, MAP_ALIASES),
             }
         }

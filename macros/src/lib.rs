@@ -6,6 +6,8 @@
 
 mod body;
 mod ctxt;
+#[cfg(test)]
+mod hostile;
 mod options;
 mod settings;
 mod signature;

@@ -97,23 +97,41 @@ fn parse(cx: &mut Ctxt, options_cx: &mut Ctxt, attr: TokenStream, item: ItemFn) 
 
 /// As flytekit's task metadata: a cache needs a version, and the cache's options need a cache.
 fn check_cache(cx: &mut Ctxt, items: &[options::OptItem], settings: &settings::Settings) {
-    let key = |names: &[&str]| items.iter().find(|i| names.iter().any(|n| i.key == n)).map(|i| i.key.clone());
+    let item = |name: &str| items.iter().find(|i| i.key == name);
     if settings.cache == Some(true) {
-        if settings.cache_version.is_none()
-            && let Some(k) = key(&["cache"])
-        {
-            cx.error(
-                &k,
-                "`cache = true` needs a `cache_version = \"1\"` too: outputs are cached per version, and a new \
-                 version (when the function's results change) computes them again",
-            );
+        match (item("cache_version"), &settings.cache_version) {
+            (None, _) => {
+                if let Some(cache) = item("cache") {
+                    cx.error(
+                        &cache.key,
+                        "`cache = true` needs a `cache_version = \"1\"` too: outputs are cached per version, and a \
+                         new version (when the function's results change) computes them again",
+                    );
+                }
+            }
+            (Some(_), Some(version)) if version.value().trim().is_empty() => {
+                cx.error(version, "`cache_version` must not be empty; the first is usually `cache_version = \"1\"`");
+            }
+            _ => {}
+        }
+        // An input named twice in `cache_ignore_inputs`.
+        for (i, name) in settings.cache_ignore_inputs.iter().flatten().enumerate() {
+            let earlier = settings.cache_ignore_inputs.iter().flatten().take(i);
+            if earlier.into_iter().any(|e| e.value() == name.value()) {
+                cx.error(name, format!("`{}` is named twice in `cache_ignore_inputs`", name.value()));
+            }
         }
         return;
     }
-    for name in ["cache_serialize", "cache_ignore_inputs"] {
-        if let Some(k) = key(&[name]) {
-            cx.error(&k, format!("`{k}` is an option of a cached task: add `cache = true, cache_version = \"1\"`"));
-        }
+    for it in
+        items.iter().filter(|i| ["cache_version", "cache_serialize", "cache_ignore_inputs"].iter().any(|n| i.key == n))
+    {
+        let message = if it.key == "cache_version" {
+            "`cache_version` has no effect without `cache = true`: add it, or leave the version out".to_owned()
+        } else {
+            format!("`{}` is an option of a cached task: add `cache = true, cache_version = \"1\"`", it.key)
+        };
+        cx.error(&it.key, message);
     }
 }
 

@@ -227,6 +227,17 @@ pub enum BuildError {
         /// The limit, as written.
         limit: String,
     },
+    /// `cache = true` from a node's overrides, on a task with no `cache_version`.
+    #[error(
+        "node {node} ({target}): `cache = true` needs a `cache_version` too: add `cache_version = \"1\"` to the task, \
+         or to this node's `.with_overrides(..)`"
+    )]
+    CacheWithoutVersion {
+        /// The node's id.
+        node: String,
+        /// The task it calls.
+        target: String,
+    },
     /// A `map!` with no mapped list (the macro rejects this).
     #[error("node {node}: the map of `{target}` has no mapped list input")]
     NothingMapped {
@@ -367,8 +378,8 @@ pub enum NodeError {
     },
     /// The cache could not be read (a task with `cache = true`): nothing ran that the cache
     /// might hold.
-    #[error(transparent)]
-    Cache(crate::cache::CacheError),
+    #[error("the task cache could not be used")]
+    Cache(#[source] crate::cache::CacheError),
     /// A bug in flowmap: please report it.
     #[error("internal error in flowmap: {0}")]
     Internal(&'static str),

@@ -25,6 +25,8 @@ mod plan;
 pub mod progress;
 mod promise;
 mod runtime;
+#[cfg(test)]
+mod tests;
 mod tuple;
 mod value;
 mod workflow_fn;

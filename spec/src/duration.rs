@@ -10,6 +10,20 @@ use std::time::Duration;
 /// # Errors
 /// A message for the user when the text is not a duration or is zero.
 pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    // humantime 2.4 panics (an unchecked carry) when the seconds add up to exactly `u64::MAX`;
+    // no timeout is anywhere near that. Bound the total from above, counting every run of
+    // digits as a number of years (the largest unit), before parsing.
+    let years: u128 = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|run| !run.is_empty())
+        .map(|run| run.trim_start_matches('0').len().min(30))
+        .map(|digits| 10u128.pow(u32::try_from(digits).unwrap_or(30)))
+        .sum();
+    if years.saturating_mul(31_557_600) > 1u128 << 60 {
+        return Err(format!(
+            "`{text}` is too long for a timeout; write a number and a unit, such as \"30s\" or \"5m\""
+        ));
+    }
     let d = humantime::parse_duration(text.trim()).map_err(|e| {
         format!("`{text}` is not a duration ({e}); write a number and a unit, such as \"30s\", \"5m\" or \"1h 30m\"")
     })?;
@@ -43,5 +57,9 @@ mod tests {
         assert!(parse_timeout("soon").unwrap_err().contains("not a duration"));
         assert!(parse_timeout("30").is_err());
         assert!(parse_timeout("0s").unwrap_err().contains("zero"));
+        assert!(parse_timeout("18446744073709551615s 1000ms").unwrap_err().contains("too long"));
+        // Long but sane timeouts still parse.
+        assert_eq!(parse_timeout("1000000000s"), Ok(Duration::from_secs(1_000_000_000)));
+        assert_eq!(parse_timeout("2y 3months"), humantime::parse_duration("2y 3months").map_err(|e| e.to_string()));
     }
 }

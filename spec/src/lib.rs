@@ -11,6 +11,8 @@
 //! write (`"2Gi"`, `"0.75"`, `{"mem": "2Gi"}`).
 
 pub mod duration;
+#[cfg(test)]
+mod hostile;
 pub mod quantity;
 pub mod ratio;
 pub mod resources;

@@ -11,6 +11,11 @@ fn synonym(xs: Vec<i64>) -> Vec<i64> {
 }
 
 #[workflow]
+fn node_setting_as_a_map_option(xs: Vec<i64>) -> Vec<i64> {
+    map!(scale, cache = false, partial(factor = 2))(x = xs)
+}
+
+#[workflow]
 fn typo(xs: Vec<i64>) -> Vec<Option<i64>> {
     map!(scale, min_succes = 2, partial(factor = 2))(x = xs)
 }

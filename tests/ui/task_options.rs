@@ -30,8 +30,18 @@ fn cached_without_a_version(x: i64) -> i64 {
     x
 }
 
-#[task(cache_serialize = true, cache_ignore_inputs = ["x"])]
+#[task(cache_serialize = true, cache_ignore_inputs = ["x"], cache_version = "2")]
 fn cache_options_without_a_cache(x: i64) -> i64 {
+    x
+}
+
+#[task(cache = true, cache_version = " ", cache_ignore_inputs = ["x", "x"])]
+fn empty_version_and_an_input_ignored_twice(x: i64) -> i64 {
+    x
+}
+
+#[task(cache = true, cache_version = 1)]
+fn a_version_that_is_not_a_string(x: i64) -> i64 {
     x
 }
 

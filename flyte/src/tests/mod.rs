@@ -2,6 +2,7 @@
 
 mod execute;
 mod golden;
+mod hostile;
 mod literals;
 mod roundtrip;
 mod twins;

@@ -19,12 +19,13 @@ pub use crate::cache::store::{CacheError, FILE, Stats, clear, default_dir};
 
 use crate::cache::store::Store;
 
-/// The entries in the store in `dir`, and its size; an empty store if there is none.
+/// The entries in the store in `dir`, and its size; `None` if there is no store there. Reads
+/// only: creates, locks and repairs nothing.
 ///
 /// # Errors
 /// The store cannot be read, or is corrupt.
-pub fn stats(dir: &Path) -> Result<Stats, CacheError> {
-    open(dir)?.stats()
+pub fn stats(dir: &Path) -> Result<Option<Stats>, CacheError> {
+    store::stats(dir)
 }
 
 /// The store in `dir`, shared by every runtime of this process that uses it.

@@ -1,7 +1,8 @@
 //! The cache's store: one append-only file (`cache.log`) in the cache directory, and an index
 //! of it in memory, keyed by [`CacheKey`].
 //!
-//! The file is a header, then batches: `FMB1`, the entry count and body length (little-endian
+//! The file is a header (a format tag, and an epoch that changes when the store is cleared), then
+//! batches: `FMB1`, the entry count and body length (little-endian
 //! `u32`s), the XXH3-64 of the body, then the body: per entry its 16-byte key, the value's length
 //! (LEB128) and the value (a call's outputs in a compact serde encoding). A batch is one append,
 //! so a process killed mid-write leaves at most a torn last batch, which the next open drops;
@@ -36,6 +37,18 @@ pub const FILE: &str = "cache.log";
 /// The file's first bytes: its format.
 const HEADER: &[u8; 16] = b"flowmap-cache-1\n";
 
+/// The header, then the store's epoch: a number written when the store is made or cleared, by
+/// which a process that has the file open sees that it was cleared.
+const START: usize = HEADER.len() + 8;
+
+/// A new store's first bytes: the header and a fresh epoch.
+fn fresh_start() -> Vec<u8> {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let epoch =
+        xxhash_rust::xxh3::xxh3_64(&[nanos.to_le_bytes(), u128::from(std::process::id()).to_le_bytes()].concat());
+    [HEADER.as_slice(), &epoch.to_le_bytes()].concat()
+}
+
 /// A batch's first bytes.
 const BATCH: &[u8; 4] = b"FMB1";
 
@@ -56,12 +69,14 @@ pub enum CacheError {
     },
     /// No cache directory is known: neither `$FLOWMAP_CACHE_DIR` nor a home directory.
     #[error(
-        "no cache directory is known: set FLOWMAP_CACHE_DIR, or give one with Runtime::builder().cache_dir(..) (or --cache-dir)"
+        "no cache directory is known (FLOWMAP_CACHE_DIR is not set, and there is no home directory): set \
+         FLOWMAP_CACHE_DIR, or give a cache directory (`--cache-dir`, or `Runtime::builder().cache_dir(..)`)"
     )]
     NoDir,
     /// The file is not a store this version can read.
     #[error(
-        "the cache at {path} is corrupt or of another format ({reason}); clear it (`APP cache clear`, or delete the file) to start afresh"
+        "the cache at {path} is corrupt or of another format ({reason}); to start afresh, clear it (your app's \
+         `cache clear`, or `flowmap::cache::clear`) or delete that file"
     )]
     Corrupt {
         /// The store's file.
@@ -226,13 +241,14 @@ impl Store {
         let opened = (|| {
             inner.file.read_to_end(&mut inner.bytes).map_err(|e| open_err(e.to_string()))?;
             if inner.bytes.is_empty() {
-                inner.file.write_all(HEADER).map_err(|e| open_err(e.to_string()))?;
-                inner.bytes.extend_from_slice(HEADER);
-            } else if !inner.bytes.starts_with(HEADER) {
+                let start = fresh_start();
+                inner.file.write_all(&start).map_err(|e| open_err(e.to_string()))?;
+                inner.bytes.extend_from_slice(&start);
+            } else if !inner.bytes.starts_with(HEADER) || inner.bytes.len() < START {
                 let reason = "not a flowmap cache file of this format".to_owned();
                 return Err(CacheError::Corrupt { path: path.clone(), reason });
             }
-            let good = index_batches(&inner.bytes, HEADER.len(), &mut inner.index)
+            let good = index_batches(&inner.bytes, START, &mut inner.index)
                 .map_err(|reason| CacheError::Corrupt { path: path.clone(), reason })?;
             inner.drop_torn(good).map_err(|e| open_err(e.to_string()))
         })();
@@ -306,6 +322,9 @@ impl Store {
         inner.file.lock().map_err(|e| written(e.to_string()))?;
         let appended = (|| {
             let good = inner.catch_up().map_err(|e| self.catch_up_error(e))?;
+            if good < START {
+                return Err(written("its file was cut short by something other than flowmap".into()));
+            }
             inner.drop_torn(good).map_err(|e| written(e.to_string()))?;
             inner.file.write_all(&batch).map_err(|e| written(e.to_string()))
         })();
@@ -320,6 +339,7 @@ impl Store {
     }
 
     /// How many entries, and the file's size.
+    #[cfg(test)]
     pub(crate) fn stats(&self) -> Result<Stats, CacheError> {
         let mut inner = self.inner();
         inner.catch_up().map_err(|e| self.catch_up_error(e))?;
@@ -337,8 +357,25 @@ impl Inner {
     /// Reads and indexes the complete batches appended since this process last looked; returns
     /// where the file's complete batches end (`bytes` holds exactly those).
     fn catch_up(&mut self) -> Result<usize, CatchUp> {
-        let known = self.bytes.len();
         let len = self.file.metadata().map_err(CatchUp::Io)?.len();
+        let mut start = [0u8; START];
+        self.file.seek(SeekFrom::Start(0)).map_err(CatchUp::Io)?;
+        if len < START as u64 || self.file.read_exact(&mut start).is_err() {
+            // Being cleared right now (cut back, its new start not yet written): nothing to read.
+            self.bytes.clear();
+            self.index.clear();
+            return Ok(0);
+        }
+        if !start.starts_with(HEADER) {
+            return Err(CatchUp::Corrupt("not a flowmap cache file of this format".to_owned()));
+        }
+        if self.bytes.get(..START) != Some(&start[..]) || len < self.bytes.len() as u64 {
+            // Cleared (a new epoch) since this process last read it: start over.
+            self.bytes.clear();
+            self.index.clear();
+            self.bytes.extend_from_slice(&start);
+        }
+        let known = self.bytes.len();
         if len == known as u64 {
             return Ok(known);
         }
@@ -353,7 +390,7 @@ impl Inner {
     /// Cuts the file back to `good` if a torn batch follows it. Only under the file's lock: an
     /// append in progress elsewhere also looks torn.
     fn drop_torn(&mut self, good: usize) -> std::io::Result<()> {
-        if self.file.metadata()?.len() > good as u64 {
+        if good >= START && self.file.metadata()?.len() > good as u64 {
             self.file.set_len(good as u64)?;
         }
         self.bytes.truncate(good);
@@ -361,17 +398,46 @@ impl Inner {
     }
 }
 
-/// Deletes the store in `dir` (a later run starts an empty one).
+/// Empties the store in `dir`; whether there was one. The file is cut back to its header under
+/// its lock, not deleted, so that processes using it at the time see the store emptied (and go on
+/// storing into it) rather than writing into a deleted file.
 ///
 /// # Errors
-/// The file exists and could not be removed.
-pub fn clear(dir: &Path) -> Result<(), CacheError> {
+/// The file exists and could not be emptied.
+pub fn clear(dir: &Path) -> Result<bool, CacheError> {
     let path = dir.join(FILE);
-    match std::fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(CacheError::Access { path, action: "cleared", reason: e.to_string() }),
+    let cleared =
+        |e: std::io::Error| CacheError::Access { path: path.clone(), action: "cleared", reason: e.to_string() };
+    let file = match OpenOptions::new().read(true).write(true).open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(cleared(e)),
+    };
+    file.lock().map_err(cleared)?;
+    let result = (|| {
+        file.set_len(0)?;
+        (&file).write_all(&fresh_start())
+    })();
+    let unlocked = file.unlock();
+    result.and(unlocked).map_err(cleared)?;
+    Ok(true)
+}
+
+/// The size of the store in `dir`, read without creating, locking or repairing anything;
+/// `None` if there is none.
+pub(crate) fn stats(dir: &Path) -> Result<Option<Stats>, CacheError> {
+    let path = dir.join(FILE);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CacheError::Open { path, reason: e.to_string() }),
+    };
+    if !bytes.starts_with(HEADER) || bytes.len() < START {
+        return Err(CacheError::Corrupt { path, reason: "not a flowmap cache file of this format".to_owned() });
     }
+    let mut index = Index::default();
+    index_batches(&bytes, START, &mut index).map_err(|reason| CacheError::Corrupt { path, reason })?;
+    Ok(Some(Stats { entries: index.len() as u64, bytes: bytes.len() as u64 }))
 }
 
 #[cfg(test)]
@@ -450,7 +516,7 @@ mod tests {
         drop(store);
         // A flipped byte inside the first batch, with good batches after it.
         let mut bytes = std::fs::read(&path).unwrap();
-        bytes[HEADER.len() + BATCH_HEADER + 3] ^= 0xff;
+        bytes[START + BATCH_HEADER + 3] ^= 0xff;
         std::fs::write(&path, &bytes).unwrap();
         let e = Store::open(&d).unwrap_err();
         assert!(matches!(&e, CacheError::Corrupt { reason, .. } if reason.contains("checksum")), "{e:?}");
@@ -482,6 +548,28 @@ mod tests {
             }
             None => {}
         }
+    }
+
+    #[test]
+    fn clearing_a_store_in_use_empties_it_for_every_user() {
+        let d = dir("clear-in-use");
+        let (a, b) = (Store::open(&d).unwrap(), Store::open(&d).unwrap());
+        a.put_many([(&key(1), b"old".as_slice())]).unwrap();
+        assert!(clear(&d).unwrap());
+        // Both see it empty, and what they store next is in the same file.
+        assert_eq!(get(&a, &[key(1)]), vec![None]);
+        assert_eq!(get(&b, &[key(1)]), vec![None]);
+        b.put_many([(&key(2), b"new".as_slice())]).unwrap();
+        assert_eq!(get(&a, &[key(1), key(2)]), vec![None, Some(b"new".to_vec())]);
+        assert_eq!(
+            stats(&d).unwrap(),
+            Some(Stats { entries: 1, bytes: std::fs::metadata(d.join(FILE)).unwrap().len() })
+        );
+        // Nothing to clear, and stats of nothing, create nothing.
+        let none = dir("clear-nothing");
+        assert!(!clear(&none).unwrap());
+        assert_eq!(stats(&none).unwrap(), None);
+        assert!(!none.exists());
     }
 
     #[test]

@@ -166,6 +166,10 @@ impl GraphBuilder {
         }
         let mut settings = NodeSettings::of(&merged);
         if merged.cache == Some(true) && declared.target.kind == TargetKind::Task {
+            if merged.cache_version.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                self.errors.push(BuildError::CacheWithoutVersion { node: id, target: declared.name });
+                return None;
+            }
             settings.cache = self.cache_spec(&declared, &merged);
         }
         let shown = overrides.name.clone().unwrap_or_else(|| declared.name.clone());

@@ -202,6 +202,7 @@ pub(crate) async fn run_cached_call(
             .map_err(NodeError::Cache)?;
         let hit = hit.transpose()?;
         if hit.is_some() {
+            tracing::info!("outputs from the cache");
             if let Some(progress) = policy.progress {
                 progress.cached.fetch_add(1, Ordering::Relaxed);
                 progress.succeeded.fetch_add(1, Ordering::Relaxed);

@@ -42,6 +42,8 @@ struct Tally {
     errors: Mutex<Vec<ElementFailure>>,
     /// What ended the map other than its elements (the cache could not be read).
     fatal: Mutex<Option<NodeError>>,
+    /// Elements whose outputs came from the cache.
+    cached: AtomicUsize,
     /// The node's progress counters, while someone watches.
     progress: Option<Arc<Tracked>>,
 }
@@ -60,6 +62,7 @@ impl Tally {
             stop: AtomicBool::new(false),
             errors: Mutex::new(Vec::new()),
             fatal: Mutex::new(None),
+            cached: AtomicUsize::new(0),
         }
     }
 
@@ -228,6 +231,10 @@ impl<K: Kernel> MapOf<K> {
         if let Some(fatal) = tally.fatal.lock().unwrap_or_else(PoisonError::into_inner).take() {
             return Err(fatal);
         }
+        if policy.cache.is_some() {
+            let cached = tally.cached.load(Ordering::Relaxed);
+            tracing::info!(elements = n, cached, "{cached} of {n} elements from the cache");
+        }
         let failed = tally.failed.load(Ordering::SeqCst);
         let succeeded = tally.succeeded.load(Ordering::SeqCst);
         if n - failed < required {
@@ -285,7 +292,10 @@ impl<K: Kernel> MapOf<K> {
                     let mut ok = 0;
                     if let Some(batch) = batch.as_mut() {
                         match batch.lookup::<K::Input>(&columns, start, slots) {
-                            Ok(hits) => ok += hits,
+                            Ok(hits) => {
+                                ok += hits;
+                                shared.cached.fetch_add(hits, Ordering::Relaxed);
+                            }
                             Err(e) => return shared.fatal(e),
                         }
                     }
@@ -360,8 +370,10 @@ impl<K: Kernel> MapOf<K> {
         let queue = ChunkQueue::new(&mut rows, chunk);
         let kernel = self.0;
         // The lanes share one future, polled by one thread at a time, and they are the only
-        // writers of the progress count: a plain load and store (no locked add) keeps it exact.
-        let progressed = |n: usize| {
+        // writers of these counts: a plain load and store (no locked add) keeps them exact. Each
+        // success is counted as it is recorded, since a map that stops drops its lanes mid-chunk.
+        let succeeded = |n: usize| {
+            tally.succeeded.store(tally.succeeded.load(Ordering::Relaxed) + n, Ordering::Relaxed);
             if let Some(p) = &tally.progress {
                 p.succeeded.store(p.succeeded.load(Ordering::Relaxed) + n, Ordering::Relaxed);
             }
@@ -372,13 +384,14 @@ impl<K: Kernel> MapOf<K> {
             let (mut held, mut waiting) = (Vec::new(), Vec::new());
             while !tally.stopped() {
                 let Some((start, slots)) = queue.next() else { return };
-                let mut ok = 0;
                 if let Some(batch) = batch.as_mut() {
                     match batch.lookup::<K::Input>(columns, start, slots) {
-                        Ok(hits) => ok += hits,
+                        Ok(hits) => {
+                            succeeded(hits);
+                            tally.cached.fetch_add(hits, Ordering::Relaxed);
+                        }
                         Err(e) => return tally.fatal(e),
                     }
-                    progressed(ok);
                     batch.reserve(slots, &mut held, &mut waiting);
                 }
                 for (j, slot) in slots.iter_mut().enumerate() {
@@ -392,8 +405,7 @@ impl<K: Kernel> MapOf<K> {
                     if let (Some(batch), Some(out)) = (batch.as_mut(), slot.as_ref()) {
                         batch.keep(j, out);
                     }
-                    progressed(one);
-                    ok += one;
+                    succeeded(one);
                 }
                 if let Some(batch) = batch.as_mut() {
                     batch.flush();
@@ -408,7 +420,10 @@ impl<K: Kernel> MapOf<K> {
                     }
                     let Some(batch) = batch.as_mut() else { break };
                     let one = match batch.fill_one(start, slots, j) {
-                        Ok(true) => 1,
+                        Ok(true) => {
+                            tally.cached.fetch_add(1, Ordering::Relaxed);
+                            1
+                        }
                         Ok(false) => {
                             let one = tally.record(&mut slots[j], run(start + j).await);
                             if let Some(out) = slots[j].as_ref() {
@@ -418,13 +433,11 @@ impl<K: Kernel> MapOf<K> {
                         }
                         Err(e) => return tally.fatal(e),
                     };
-                    progressed(one);
-                    ok += one;
+                    succeeded(one);
                 }
                 if let Some(batch) = batch.as_mut() {
                     batch.flush();
                 }
-                tally.succeeded.fetch_add(ok, Ordering::SeqCst);
             }
         };
         // Lanes grow on demand: a new one starts only when every running lane is waiting and work

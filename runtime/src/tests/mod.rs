@@ -1,0 +1,3 @@
+//! Tests of the executor as a whole.
+
+mod model;
