@@ -13,6 +13,8 @@ use crate::idl::flyteidl::core::{Binary, Literal, LiteralMap, Scalar, literal, s
 use crate::literal::{decode_literal_map, encode_literal_map};
 use crate::types::MSGPACK;
 
+use super::roundtrip::{ty, typed_value, value};
+
 fn config() -> ProptestConfig {
     ProptestConfig {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(512),
@@ -81,92 +83,6 @@ fn leaves() -> Vec<TypeDesc> {
         duration(),
         system_time(),
     ]
-}
-
-/// Types up to `depth` levels of nesting, as in `roundtrip.rs`.
-fn ty(depth: u32) -> BoxedStrategy<TypeDesc> {
-    let leaf = proptest::sample::select(leaves());
-    if depth == 0 {
-        return leaf.boxed();
-    }
-    let inner = ty(depth - 1);
-    let not_optional =
-        inner.clone().prop_filter("Flyte has one level of none", |t| !matches!(t, TypeDesc::Optional { .. }));
-    prop_oneof![
-        2 => leaf,
-        1 => inner.clone().prop_map(|t| TypeDesc::List { items: Box::new(t) }),
-        1 => not_optional.prop_map(|t| TypeDesc::Optional { inner: Box::new(t) }),
-        1 => inner.clone().prop_map(|t| TypeDesc::Map { key: Box::new(TypeDesc::String), values: Box::new(t) }),
-        1 => inner.clone().prop_map(|t| TypeDesc::Map { key: Box::new(int()), values: Box::new(t) }),
-        1 => proptest::collection::vec(inner.clone(), 1..4).prop_map(|items| TypeDesc::Tuple { items }),
-        1 => proptest::collection::vec(inner.clone(), 1..4).prop_map(record),
-        1 => inner.clone().prop_map(|t| TypeDesc::TupleStruct { name: "Wrapper".into(), items: vec![t] }),
-        1 => inner.prop_map(choice),
-    ]
-    .boxed()
-}
-
-/// A value of `ty`, in its serde JSON form, as in `roundtrip.rs`.
-fn value(ty: &TypeDesc) -> BoxedStrategy<Json> {
-    match ty {
-        TypeDesc::Boolean => any::<bool>().prop_map(Json::from).boxed(),
-        TypeDesc::Integer { signed: false, bits: 8 } => any::<u8>().prop_map(Json::from).boxed(),
-        TypeDesc::Integer { .. } => any::<i64>().prop_map(Json::from).boxed(),
-        TypeDesc::Float { .. } => proptest::num::f64::NORMAL.prop_map(Json::from).boxed(),
-        TypeDesc::String => ".{0,8}".prop_map(Json::from).boxed(),
-        TypeDesc::Char => any::<char>().prop_map(|c| Json::from(c.to_string())).boxed(),
-        TypeDesc::Unit => Just(Json::Null).boxed(),
-        TypeDesc::Bytes => proptest::collection::vec(any::<u8>(), 0..8).prop_map(Json::from).boxed(),
-        TypeDesc::Struct { name, .. } if name == "Duration" => (0..1_000_000_000u64, 0..1_000_000u32)
-            .prop_map(|(secs, micros)| json!({"secs": secs, "nanos": micros * 1000}))
-            .boxed(),
-        TypeDesc::Struct { name, .. } if name == "SystemTime" => (0..4_000_000_000u64, 0..1_000_000u32)
-            .prop_map(|(secs, micros)| json!({"secs_since_epoch": secs, "nanos_since_epoch": micros * 1000}))
-            .boxed(),
-        TypeDesc::List { items } => proptest::collection::vec(value(items), 0..4).prop_map(Json::from).boxed(),
-        TypeDesc::Optional { inner } => {
-            proptest::option::of(value(inner)).prop_map(|v| v.unwrap_or(Json::Null)).boxed()
-        }
-        TypeDesc::Map { key, values } => {
-            let keys = if **key == TypeDesc::String {
-                ".{0,6}".boxed()
-            } else {
-                any::<i64>().prop_map(|k| k.to_string()).boxed()
-            };
-            proptest::collection::btree_map(keys, value(values), 0..4)
-                .prop_map(|m| Json::Object(m.into_iter().collect()))
-                .boxed()
-        }
-        TypeDesc::Tuple { items } => items.iter().map(value).collect::<Vec<_>>().prop_map(Json::from).boxed(),
-        TypeDesc::Struct { fields, .. } => {
-            let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
-            fields
-                .iter()
-                .map(|f| value(&f.ty))
-                .collect::<Vec<_>>()
-                .prop_map(move |vs| Json::Object(names.iter().cloned().zip(vs).collect()))
-                .boxed()
-        }
-        TypeDesc::TupleStruct { items, .. } => value(&items[0]),
-        TypeDesc::Enum { variants, .. } => {
-            let one = variants[1].items[0].clone();
-            let named = variants[2].fields[0].ty.clone();
-            prop_oneof![
-                Just(json!("Nothing")),
-                value(&one).prop_map(|v| json!({"One": v})),
-                value(&named).prop_map(|v| json!({"Named": {"value": v}})),
-            ]
-            .boxed()
-        }
-        other => panic!("no values for {other:?}"),
-    }
-}
-
-fn typed_value() -> impl Strategy<Value = (TypeDesc, Json)> {
-    ty(3).prop_flat_map(|t| {
-        let v = value(&t);
-        (Just(t), v)
-    })
 }
 
 /// A struct of up to three fields, each of a type nested up to twice, and a value of it.

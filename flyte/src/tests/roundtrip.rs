@@ -34,8 +34,8 @@ fn system_time() -> TypeDesc {
     }
 }
 
-/// Types up to `depth` levels of nesting.
-fn ty(depth: u32) -> BoxedStrategy<TypeDesc> {
+/// Types up to `depth` levels of nesting (also used by `hostile.rs`).
+pub(super) fn ty(depth: u32) -> BoxedStrategy<TypeDesc> {
     let leaf = prop_oneof![
         Just(TypeDesc::Boolean),
         Just(int()),
@@ -78,8 +78,8 @@ fn ty(depth: u32) -> BoxedStrategy<TypeDesc> {
     .boxed()
 }
 
-/// A value of `ty`, in its serde JSON form.
-fn value(ty: &TypeDesc) -> BoxedStrategy<Json> {
+/// A value of `ty`, in its serde JSON form (also used by `hostile.rs`).
+pub(super) fn value(ty: &TypeDesc) -> BoxedStrategy<Json> {
     match ty {
         TypeDesc::Boolean => any::<bool>().prop_map(Json::from).boxed(),
         TypeDesc::Integer { signed: false, bits: 8 } => any::<u8>().prop_map(Json::from).boxed(),
@@ -136,7 +136,8 @@ fn value(ty: &TypeDesc) -> BoxedStrategy<Json> {
     }
 }
 
-fn typed_value() -> impl Strategy<Value = (TypeDesc, Json)> {
+/// A type and a value of it (also used by `hostile.rs`).
+pub(super) fn typed_value() -> impl Strategy<Value = (TypeDesc, Json)> {
     ty(3).prop_flat_map(|t| {
         let v = value(&t);
         (Just(t), v)
