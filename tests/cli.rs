@@ -125,6 +125,8 @@ fn ctrl_c_cancels_the_run() {
     // What each node had done, then what happened.
     assert!(rest.starts_with("sweep.n0 map of task read_sensor 0/16 cancelled"), "{rest}");
     assert!(rest.contains("\ninterrupted: workflow `sweep` was cancelled after"), "{rest}");
+    // `read_sensor` is cached: what it stored is kept.
+    assert!(rest.contains("running it again resumes where it stopped"), "{rest}");
     assert!(!rest.contains("panicked"), "{rest}");
     assert_eq!(String::from_utf8(output.stdout).unwrap(), "", "no outputs");
 }

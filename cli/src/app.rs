@@ -471,9 +471,16 @@ impl App {
         };
         let Some(result) = result else {
             document(serde_json::json!({"status": "cancelled"}), out);
+            // Cached tasks keep what they stored: a rerun resumes.
+            let cached = !m.get_flag("no-cache") && g.tasks.values().any(|t| t.settings.cache == Some(true));
+            let resume = if cached {
+                "; the outputs its cached tasks had stored are kept, so running it again resumes where it stopped"
+            } else {
+                ""
+            };
             return Outcome::Interrupted(format!(
                 "interrupted: workflow `{name}` was cancelled after {:.1?} (Ctrl-C); its running attempts \
-                 were cancelled and it has no outputs",
+                 were cancelled and it has no outputs{resume}",
                 started.elapsed()
             ));
         };

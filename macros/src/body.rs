@@ -386,6 +386,16 @@ impl Parser<'_> {
                     let value = self.expr(&assign.right);
                     args.push(Arg::Named(name.clone(), value));
                 }
+                // `map!(t)(x = xs, partial(y = v))`: an option in the inputs' place.
+                Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("partial")) => {
+                    let msg = if map.is_some() {
+                        "`partial(...)` is an option of `map!`, not an input: give it with the map's options, \
+                         as in `map!(task, partial(y = v))(x = xs)`"
+                    } else {
+                        "`partial(...)` belongs to `map!`; a plain call gives every input whole: `task(x = a, y = b)`"
+                    };
+                    self.cx.error(a, msg);
+                }
                 positional => {
                     if let Some(Arg::Named(first, _)) = args.iter().find(|a| matches!(a, Arg::Named(..))) {
                         self.cx.error(

@@ -16,6 +16,11 @@ fn node_setting_as_a_map_option(xs: Vec<i64>) -> Vec<i64> {
 }
 
 #[workflow]
+fn partial_among_the_inputs(xs: Vec<i64>) -> Vec<i64> {
+    map!(scale)(x = xs, partial(factor = 2))
+}
+
+#[workflow]
 fn typo(xs: Vec<i64>) -> Vec<Option<i64>> {
     map!(scale, min_succes = 2, partial(factor = 2))(x = xs)
 }

@@ -15,7 +15,7 @@ use std::task::Poll;
 use std::time::Instant;
 
 use flowmap_model::graph::SuccessRule;
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::error::{ElementFailure, MapFailure, NodeError};
@@ -379,7 +379,20 @@ impl<K: Kernel> MapOf<K> {
             }
         };
         let run = |i: usize| run_element(kernel, policy, Some(i), move || K::Input::element(columns, i));
-        let lane = || async {
+        // An uncached map's lane: the plain loop, with nothing per element but the call.
+        let plain_lane = || async {
+            while !tally.stopped() {
+                let Some((start, slots)) = queue.next() else { return };
+                for (j, slot) in slots.iter_mut().enumerate() {
+                    if tally.stopped() {
+                        break;
+                    }
+                    succeeded(tally.record(slot, run(start + j).await));
+                }
+            }
+        };
+        // A cached map's lane: lookups and stores per chunk, and `cache_serialize`'s waits.
+        let cached_lane = || async {
             let mut batch = policy.cache.map(|c| Batch::<K::Output>::new(c, policy));
             let (mut held, mut waiting) = (Vec::new(), Vec::new());
             while !tally.stopped() {
@@ -443,6 +456,10 @@ impl<K: Kernel> MapOf<K> {
         // Lanes grow on demand: a new one starts only when every running lane is waiting and work
         // is left, up to the window. Elements that finish at once run in one lane like a loop;
         // elements that wait all run together, as many as the window allows.
+        // Boxed: the lanes of an uncached map stay as small as its plain loop.
+        let lane = || {
+            if policy.cache.is_some() { Either::Right(Box::pin(cached_lane())) } else { Either::Left(plain_lane()) }
+        };
         let mut running = FuturesUnordered::new();
         running.push(lane());
         let mut lanes = 1;
