@@ -266,7 +266,10 @@ fn negative_numbers_are_values() {
 fn bad_runtime_options_name_the_flag() {
     let (code, _, err) = run(&["run", "sweep", "--memory", "bogus"]);
     assert_eq!(code, 2);
-    assert!(err.starts_with("error: --memory bogus: \"bogus\" is not a resource quantity"), "{err}");
+    assert!(
+        err.starts_with("error: --memory bogus is not an amount of memory; write a number and a suffix, such as 8Gi"),
+        "{err}"
+    );
     let (code, _, err) = run(&["run", "sweep", "--cpus", "0"]);
     assert_eq!(code, 2);
     assert!(err.contains("invalid value '0' for '--cpus <N>'"), "{err}");

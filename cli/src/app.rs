@@ -397,8 +397,11 @@ impl App {
         let rt = match builder.build() {
             Ok(rt) => rt,
             // Said in the app's own terms (the flag), not the builder's (`memory("..")`).
-            Err(Error::Config(ConfigError::Memory { text, reason })) => {
-                return Outcome::Usage(format!("--memory {text}: {reason}"));
+            // The quantity parser's own examples are CPU counts too: give memory ones.
+            Err(Error::Config(ConfigError::Memory { text, .. })) => {
+                return Outcome::Usage(format!(
+                    "--memory {text} is not an amount of memory; write a number and a suffix, such as 8Gi, 512Mi or 16G"
+                ));
             }
             Err(Error::Config(ConfigError::ZeroMemory { text })) => {
                 return Outcome::Usage(format!("--memory {text}: a runtime needs some memory, such as 8Gi"));

@@ -9,10 +9,11 @@
 //! a bad batch anywhere else is corruption, reported, never silently recomputed. A later entry
 //! of the same key wins.
 //!
-//! Several processes (and runtimes) may share a store. Each keeps the file's bytes and an index
-//! in memory; before a lookup it reads what others appended since (complete batches only), and
-//! it appends under an exclusive lock of the file, after catching up and dropping a batch torn by
-//! a process that died mid-append. Nothing is held locked between appends.
+//! Several processes (and runtimes) may share a store. Each keeps an index in memory, and the
+//! values up to `SMALL` bytes; larger values are read from the file when looked up. Before a
+//! lookup (under a shared lock of the file) it reads what others appended since, batch by batch;
+//! it appends under an exclusive lock, after catching up and dropping a batch torn by a process
+//! that died mid-append. Nothing is held locked between lookups and appends.
 //!
 //! Why not redb, the recommended embedded store: a throwaway program on this project's machine
 //! (2026-11-25; 10^6 random 128-bit keys, 1-byte values, release build) measured redb 3.1 at
@@ -120,7 +121,23 @@ impl Hasher for KeyHasher {
     }
 }
 
-type Index = HashMap<[u8; 16], (usize, usize), BuildHasherDefault<KeyHasher>>;
+/// Where an entry's value is: in memory (small values), or in the file (the rest).
+#[derive(Clone, Copy, Debug)]
+struct Loc {
+    /// An offset in `Inner::small`, or in the file.
+    at: u64,
+    /// The value's length; [`IN_FILE`] set when the value is read from the file.
+    len: u32,
+}
+
+/// `Loc::len`'s flag for a value read from the file.
+const IN_FILE: u32 = 1 << 31;
+
+/// Values up to this size are kept in memory; larger ones are read from the file when looked up,
+/// so that a store of large outputs costs its index in memory, not its size.
+const SMALL: usize = 128;
+
+type Index = HashMap<[u8; 16], Loc, BuildHasherDefault<KeyHasher>>;
 
 /// An open store.
 pub(crate) struct Store {
@@ -129,12 +146,18 @@ pub(crate) struct Store {
 }
 
 struct Inner {
-    /// Open for appending, and locked.
+    /// Open for reading and appending.
     file: File,
-    /// The file's bytes: values are read from here.
-    bytes: Vec<u8>,
-    /// Where each key's value is in `bytes`.
+    /// The header and epoch last read: a different epoch means the store was cleared.
+    start: [u8; START],
+    /// Where the complete batches indexed so far end in the file.
+    end: u64,
+    /// The small values, one after another.
+    small: Vec<u8>,
+    /// Where each key's value is.
     index: Index,
+    /// A large value being read.
+    buffer: Vec<u8>,
 }
 
 impl std::fmt::Debug for Store {
@@ -189,39 +212,56 @@ fn get_len(bytes: &[u8], at: &mut usize) -> Option<usize> {
     None
 }
 
-/// Indexes the batches of `bytes` from `at` (a batch's start); returns where the complete
-/// batches end. A torn last batch (a crash mid-append, or another process's append in progress)
-/// ends them; a bad batch before the last is an error.
-fn index_batches(bytes: &[u8], mut at: usize, index: &mut Index) -> Result<usize, String> {
-    while at < bytes.len() {
-        let corrupt = |what: &str| -> Result<usize, String> { Err(what.to_owned()) };
-        let Some(head) = bytes.get(at..at + BATCH_HEADER) else { return Ok(at) };
+/// Why reading batches failed.
+enum ScanError {
+    Io(std::io::Error),
+    Corrupt(String),
+}
+
+/// Reads the batches of `file` from offset `at` (a batch's start) up to `len`, one batch at a
+/// time, giving each entry to `visit` (its key, where its value is in the file, the value);
+/// returns where the complete batches end. A torn last batch (a crash mid-append, or another
+/// process's append in progress) ends them; a bad batch before the last is corruption.
+fn scan(file: &File, mut at: u64, len: u64, mut visit: impl FnMut([u8; 16], u64, &[u8])) -> Result<u64, ScanError> {
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    reader.seek(SeekFrom::Start(at)).map_err(ScanError::Io)?;
+    let mut body = Vec::new();
+    let header = BATCH_HEADER as u64;
+    while len - at >= header {
+        let mut head = [0u8; BATCH_HEADER];
+        reader.read_exact(&mut head).map_err(ScanError::Io)?;
         if &head[..4] != BATCH {
-            return corrupt(&format!("no batch at byte {at}"));
+            return Err(ScanError::Corrupt(format!("no batch at byte {at}")));
         }
         let count = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
-        let len = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize;
+        let body_len = u32::from_le_bytes([head[8], head[9], head[10], head[11]]);
         let sum = u64::from_le_bytes([head[12], head[13], head[14], head[15], head[16], head[17], head[18], head[19]]);
-        let start = at + BATCH_HEADER;
-        let Some(body) = bytes.get(start..start + len) else { return Ok(at) };
-        let last = start + len == bytes.len();
-        if xxhash_rust::xxh3::xxh3_64(body) != sum {
-            // Only the last batch can be torn by a crash.
-            return if last { Ok(at) } else { corrupt(&format!("the batch at byte {at} does not match its checksum")) };
+        let start = at + header;
+        if len - start < u64::from(body_len) {
+            break; // torn: its body was not all written
         }
+        body.resize(body_len as usize, 0);
+        reader.read_exact(&mut body).map_err(ScanError::Io)?;
+        let last = start + u64::from(body_len) == len;
+        if xxhash_rust::xxh3::xxh3_64(&body) != sum {
+            // Only the last batch can be torn by a crash.
+            if last {
+                break;
+            }
+            return Err(ScanError::Corrupt(format!("the batch at byte {at} does not match its checksum")));
+        }
+        let corrupt = |what: &str| ScanError::Corrupt(format!("the batch at byte {at}: {what}"));
         let mut p = 0;
         for _ in 0..count {
             let key: [u8; 16] =
-                body.get(p..p + 16).and_then(|k| k.try_into().ok()).ok_or("a batch ends inside a key")?;
+                body.get(p..p + 16).and_then(|k| k.try_into().ok()).ok_or_else(|| corrupt("it ends inside a key"))?;
             p += 16;
-            let n = get_len(body, &mut p).ok_or("a batch ends inside a length")?;
-            if p + n > body.len() {
-                return Err("a batch ends inside a value".to_owned());
-            }
-            index.insert(key, (start + p, n));
+            let n = get_len(&body, &mut p).ok_or_else(|| corrupt("it ends inside a length"))?;
+            let value = body.get(p..p + n).ok_or_else(|| corrupt("it ends inside a value"))?;
+            visit(key, start + p as u64, value);
             p += n;
         }
-        at = start + len;
+        at = start + u64::from(body_len);
     }
     Ok(at)
 }
@@ -232,29 +272,35 @@ impl Store {
         let path = dir.join(FILE);
         let open_err = |reason: String| CacheError::Open { path: path.clone(), reason };
         std::fs::create_dir_all(dir).map_err(|e| open_err(format!("could not make {}: {e}", dir.display())))?;
-        let file =
+        let mut file =
             OpenOptions::new().read(true).append(true).create(true).open(&path).map_err(|e| open_err(e.to_string()))?;
-        // Locked while the header is written, so that two processes creating the store do not
-        // both write it.
+        // Locked while the start is written and a torn tail cut, so that two processes creating
+        // or repairing the store do not both do it.
         file.lock().map_err(|e| open_err(e.to_string()))?;
-        let mut inner = Inner { file, bytes: Vec::new(), index: Index::default() };
         let opened = (|| {
-            inner.file.read_to_end(&mut inner.bytes).map_err(|e| open_err(e.to_string()))?;
-            if inner.bytes.is_empty() {
-                let start = fresh_start();
-                inner.file.write_all(&start).map_err(|e| open_err(e.to_string()))?;
-                inner.bytes.extend_from_slice(&start);
-            } else if !inner.bytes.starts_with(HEADER) || inner.bytes.len() < START {
-                let reason = "not a flowmap cache file of this format".to_owned();
-                return Err(CacheError::Corrupt { path: path.clone(), reason });
+            if file.metadata().map_err(|e| open_err(e.to_string()))?.len() == 0 {
+                file.write_all(&fresh_start()).map_err(|e| open_err(e.to_string()))?;
             }
-            let good = index_batches(&inner.bytes, START, &mut inner.index)
-                .map_err(|reason| CacheError::Corrupt { path: path.clone(), reason })?;
-            inner.drop_torn(good).map_err(|e| open_err(e.to_string()))
+            let mut inner = Inner {
+                file,
+                start: [0; START],
+                end: 0,
+                small: Vec::new(),
+                index: Index::default(),
+                buffer: Vec::new(),
+            };
+            let good = inner.catch_up().map_err(|e| catch_up_error(&path, e))?;
+            inner.drop_torn(good).map_err(|e| open_err(e.to_string()))?;
+            Ok(inner)
         })();
-        let unlocked = inner.file.unlock().map_err(|e| open_err(e.to_string()));
-        opened.and(unlocked)?;
-        Ok(Store { path, inner: Mutex::new(inner) })
+        match opened {
+            Ok(inner) => {
+                inner.file.unlock().map_err(|e| open_err(e.to_string()))?;
+                Ok(Store { path, inner: Mutex::new(inner) })
+            }
+            // The file is closed, and with it its lock.
+            Err(e) => Err(e),
+        }
     }
 
     /// The store's file.
@@ -270,24 +316,32 @@ impl Store {
         move |reason| CacheError::Access { path: self.path.clone(), action, reason }
     }
 
-    /// The entries of `keys`, in order, after reading what other processes appended; `f` gets
-    /// each key's index and value.
+    /// The entries of `keys`, after reading what other processes appended; `f` gets each found
+    /// key's position in `keys` and its value. Under a shared lock of the file, so that no clear
+    /// or append runs meanwhile.
     pub(crate) fn get_many(&self, keys: &[CacheKey], mut f: impl FnMut(usize, &[u8])) -> Result<(), CacheError> {
-        let mut inner = self.inner();
-        inner.catch_up().map_err(|e| self.catch_up_error(e))?;
-        for (i, k) in keys.iter().enumerate() {
-            if let Some(&(at, n)) = inner.index.get(&k.0) {
-                f(i, &inner.bytes[at..at + n]);
+        let read = self.error("read");
+        let mut guard = self.inner();
+        let inner = &mut *guard;
+        inner.file.lock_shared().map_err(|e| read(e.to_string()))?;
+        let looked = (|| {
+            inner.catch_up().map_err(|e| catch_up_error(&self.path, e))?;
+            for (i, k) in keys.iter().enumerate() {
+                let Some(&loc) = inner.index.get(&k.0) else { continue };
+                if loc.len & IN_FILE == 0 {
+                    let at = loc.at as usize;
+                    f(i, &inner.small[at..at + loc.len as usize]);
+                } else {
+                    inner.buffer.resize((loc.len & !IN_FILE) as usize, 0);
+                    inner.file.seek(SeekFrom::Start(loc.at)).map_err(|e| read(e.to_string()))?;
+                    inner.file.read_exact(&mut inner.buffer).map_err(|e| read(e.to_string()))?;
+                    f(i, &inner.buffer);
+                }
             }
-        }
-        Ok(())
-    }
-
-    fn catch_up_error(&self, e: CatchUp) -> CacheError {
-        match e {
-            CatchUp::Io(e) => self.error("read")(e.to_string()),
-            CatchUp::Corrupt(reason) => CacheError::Corrupt { path: self.path.clone(), reason },
-        }
+            Ok(())
+        })();
+        let unlocked = inner.file.unlock().map_err(|e| read(e.to_string()));
+        looked.and(unlocked)
     }
 
     /// Stores `entries` as one batch: one append, under the file's lock. Not synced to disk: a
@@ -321,20 +375,23 @@ impl Store {
         let mut inner = self.inner();
         inner.file.lock().map_err(|e| written(e.to_string()))?;
         let appended = (|| {
-            let good = inner.catch_up().map_err(|e| self.catch_up_error(e))?;
-            if good < START {
+            let good = inner.catch_up().map_err(|e| catch_up_error(&self.path, e))?;
+            if good < START as u64 {
                 return Err(written("its file was cut short by something other than flowmap".into()));
             }
             inner.drop_torn(good).map_err(|e| written(e.to_string()))?;
-            inner.file.write_all(&batch).map_err(|e| written(e.to_string()))
+            inner.file.write_all(&batch).map_err(|e| written(e.to_string()))?;
+            Ok(good)
         })();
         let unlocked = inner.file.unlock().map_err(|e| written(e.to_string()));
-        appended.and(unlocked)?;
-        let start = inner.bytes.len() + BATCH_HEADER;
-        inner.bytes.extend_from_slice(&batch);
+        let good = appended.and_then(|good| unlocked.map(|()| good))?;
+        // The batch starts where the good batches ended.
+        let start = good + BATCH_HEADER as u64;
+        let Inner { small, index, .. } = &mut *inner;
         for (key, at, n) in at_values {
-            inner.index.insert(key, (start + at, n));
+            index.insert(key, place(small, start + at as u64, &body[at..at + n]));
         }
+        inner.end = start + body.len() as u64;
         Ok(())
     }
 
@@ -342,58 +399,74 @@ impl Store {
     #[cfg(test)]
     pub(crate) fn stats(&self) -> Result<Stats, CacheError> {
         let mut inner = self.inner();
-        inner.catch_up().map_err(|e| self.catch_up_error(e))?;
-        Ok(Stats { entries: inner.index.len() as u64, bytes: inner.bytes.len() as u64 })
+        inner.catch_up().map_err(|e| catch_up_error(&self.path, e))?;
+        Ok(Stats { entries: inner.index.len() as u64, bytes: inner.end })
     }
 }
 
-/// Why catching up failed.
-enum CatchUp {
-    Io(std::io::Error),
-    Corrupt(String),
+fn catch_up_error(path: &Path, e: ScanError) -> CacheError {
+    match e {
+        ScanError::Io(e) => CacheError::Access { path: path.to_owned(), action: "read", reason: e.to_string() },
+        ScanError::Corrupt(reason) => CacheError::Corrupt { path: path.to_owned(), reason },
+    }
+}
+
+/// Where a value at `at` in the file is kept: copied into `small` if it is small.
+fn place(small: &mut Vec<u8>, at: u64, value: &[u8]) -> Loc {
+    if value.len() <= SMALL {
+        let loc = Loc { at: small.len() as u64, len: value.len() as u32 };
+        small.extend_from_slice(value);
+        loc
+    } else {
+        // A batch is under 4 GiB, so a value's length fits in 31 bits.
+        Loc { at, len: (value.len() as u32) | IN_FILE }
+    }
 }
 
 impl Inner {
-    /// Reads and indexes the complete batches appended since this process last looked; returns
-    /// where the file's complete batches end (`bytes` holds exactly those).
-    fn catch_up(&mut self) -> Result<usize, CatchUp> {
-        let len = self.file.metadata().map_err(CatchUp::Io)?.len();
+    /// Indexes the complete batches appended since this process last looked; returns where the
+    /// file's complete batches end.
+    fn catch_up(&mut self) -> Result<u64, ScanError> {
+        let len = self.file.metadata().map_err(ScanError::Io)?.len();
         let mut start = [0u8; START];
-        self.file.seek(SeekFrom::Start(0)).map_err(CatchUp::Io)?;
+        self.file.seek(SeekFrom::Start(0)).map_err(ScanError::Io)?;
         if len < START as u64 || self.file.read_exact(&mut start).is_err() {
             // Being cleared right now (cut back, its new start not yet written): nothing to read.
-            self.bytes.clear();
-            self.index.clear();
+            self.reset([0; START]);
             return Ok(0);
         }
         if !start.starts_with(HEADER) {
-            return Err(CatchUp::Corrupt("not a flowmap cache file of this format".to_owned()));
+            return Err(ScanError::Corrupt("not a flowmap cache file of this format".to_owned()));
         }
-        if self.bytes.get(..START) != Some(&start[..]) || len < self.bytes.len() as u64 {
-            // Cleared (a new epoch) since this process last read it: start over.
-            self.bytes.clear();
-            self.index.clear();
-            self.bytes.extend_from_slice(&start);
+        if start != self.start || len < self.end {
+            // Cleared (a new epoch) since this process last read it, or first read: start over.
+            self.reset(start);
         }
-        let known = self.bytes.len();
-        if len == known as u64 {
-            return Ok(known);
+        if len == self.end {
+            return Ok(len);
         }
-        self.file.seek(SeekFrom::Start(known as u64)).map_err(CatchUp::Io)?;
-        (&mut self.file).take(len - known as u64).read_to_end(&mut self.bytes).map_err(CatchUp::Io)?;
-        let good = index_batches(&self.bytes, known, &mut self.index).map_err(CatchUp::Corrupt)?;
+        let Inner { file, small, index, .. } = self;
+        let good = scan(file, self.end, len, |key, at, value| {
+            index.insert(key, place(small, at, value));
+        })?;
         // A torn tail stays in the file for `drop_torn` (under the lock) to cut.
-        self.bytes.truncate(good);
+        self.end = good;
         Ok(good)
+    }
+
+    fn reset(&mut self, start: [u8; START]) {
+        self.start = start;
+        self.end = START as u64;
+        self.small.clear();
+        self.index.clear();
     }
 
     /// Cuts the file back to `good` if a torn batch follows it. Only under the file's lock: an
     /// append in progress elsewhere also looks torn.
-    fn drop_torn(&mut self, good: usize) -> std::io::Result<()> {
-        if good >= START && self.file.metadata()?.len() > good as u64 {
-            self.file.set_len(good as u64)?;
+    fn drop_torn(&mut self, good: u64) -> std::io::Result<()> {
+        if good >= START as u64 && self.file.metadata()?.len() > good {
+            self.file.set_len(good)?;
         }
-        self.bytes.truncate(good);
         Ok(())
     }
 }
@@ -427,17 +500,23 @@ pub fn clear(dir: &Path) -> Result<bool, CacheError> {
 /// `None` if there is none.
 pub(crate) fn stats(dir: &Path) -> Result<Option<Stats>, CacheError> {
     let path = dir.join(FILE);
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
+    let mut file = match File::open(&path) {
+        Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(CacheError::Open { path, reason: e.to_string() }),
     };
-    if !bytes.starts_with(HEADER) || bytes.len() < START {
+    let open_err = |e: std::io::Error| CacheError::Open { path: path.clone(), reason: e.to_string() };
+    let len = file.metadata().map_err(open_err)?.len();
+    let mut start = [0u8; START];
+    if len < START as u64 || file.read_exact(&mut start).is_err() || !start.starts_with(HEADER) {
         return Err(CacheError::Corrupt { path, reason: "not a flowmap cache file of this format".to_owned() });
     }
-    let mut index = Index::default();
-    index_batches(&bytes, START, &mut index).map_err(|reason| CacheError::Corrupt { path, reason })?;
-    Ok(Some(Stats { entries: index.len() as u64, bytes: bytes.len() as u64 }))
+    let mut keys = std::collections::HashSet::<[u8; 16], BuildHasherDefault<KeyHasher>>::default();
+    scan(&file, START as u64, len, |key, _, _| {
+        keys.insert(key);
+    })
+    .map_err(|e| catch_up_error(&path, e))?;
+    Ok(Some(Stats { entries: keys.len() as u64, bytes: len }))
 }
 
 #[cfg(test)]
@@ -520,6 +599,21 @@ mod tests {
         std::fs::write(&path, &bytes).unwrap();
         let e = Store::open(&d).unwrap_err();
         assert!(matches!(&e, CacheError::Corrupt { reason, .. } if reason.contains("checksum")), "{e:?}");
+    }
+
+    #[test]
+    fn large_values_are_read_from_the_file_and_small_ones_kept_in_memory() {
+        let d = dir("large");
+        let big: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+        let store = Store::open(&d).unwrap();
+        store.put_many([(&key(1), big.as_slice()), (&key(2), b"small".as_slice())]).unwrap();
+        assert_eq!(get(&store, &[key(1), key(2)]), vec![Some(big.clone()), Some(b"small".to_vec())]);
+        assert_eq!(store.inner().small.len(), 5, "only the small value is in memory");
+        drop(store);
+        // Another opening reads the same, from the file.
+        let store = Store::open(&d).unwrap();
+        assert_eq!(get(&store, &[key(2), key(1)]), vec![Some(b"small".to_vec()), Some(big)]);
+        assert_eq!(store.inner().small.len(), 5);
     }
 
     #[test]
