@@ -278,8 +278,14 @@ impl Store {
         // or repairing the store do not both do it.
         file.lock().map_err(|e| open_err(e.to_string()))?;
         let opened = (|| {
-            if file.metadata().map_err(|e| open_err(e.to_string()))?.len() == 0 {
-                file.write_all(&fresh_start()).map_err(|e| open_err(e.to_string()))?;
+            match file.metadata().map_err(|e| open_err(e.to_string()))?.len() {
+                0 => file.write_all(&fresh_start()).map_err(|e| open_err(e.to_string()))?,
+                // Under the lock, no clear is half done: a file this short is not a store.
+                len if len < START as u64 => {
+                    let reason = "not a flowmap cache file of this format".to_owned();
+                    return Err(CacheError::Corrupt { path: path.clone(), reason });
+                }
+                _ => {}
             }
             let mut inner = Inner {
                 file,
@@ -686,5 +692,100 @@ mod tests {
         let c = Store::open(&d).unwrap();
         assert_eq!(c.stats().unwrap().entries, 3);
         assert_eq!(get(&c, &[key(3)]), vec![Some(b"after".to_vec())]);
+    }
+
+    mod hostile {
+        use std::collections::HashMap;
+
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// A damage to a store's file: a flipped, removed or inserted byte, or a cut.
+        #[derive(Clone, Debug)]
+        enum Damage {
+            Flip(usize, u8),
+            Remove(usize),
+            Insert(usize, u8),
+            Cut(usize),
+        }
+
+        fn damage() -> impl Strategy<Value = Damage> {
+            prop_oneof![
+                (any::<usize>(), 1..=255u8).prop_map(|(at, x)| Damage::Flip(at, x)),
+                any::<usize>().prop_map(Damage::Remove),
+                (any::<usize>(), any::<u8>()).prop_map(|(at, b)| Damage::Insert(at, b)),
+                any::<usize>().prop_map(Damage::Cut),
+            ]
+        }
+
+        fn config() -> ProptestConfig {
+            let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+            ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            /// A damaged store opens, or says it is corrupt; it never panics, and it never
+            /// returns a value that was not stored under that key (each batch is checksummed).
+            #[test]
+            fn a_damaged_store_never_panics_nor_returns_a_wrong_value(
+                batches in proptest::collection::vec(
+                    proptest::collection::vec((0..64u64, proptest::collection::vec(any::<u8>(), 0..300)), 1..6),
+                    1..5,
+                ),
+                damages in proptest::collection::vec(damage(), 1..4),
+            ) {
+                let d = dir(&format!("hostile-{:016x}", xxhash_rust::xxh3::xxh3_64(format!("{batches:?}{damages:?}").as_bytes())));
+                // Every value stored under each key: a dropped last batch leaves an earlier one.
+                let mut stored: HashMap<[u8; 16], Vec<Vec<u8>>> = HashMap::new();
+                {
+                    let store = Store::open(&d).unwrap();
+                    for batch in &batches {
+                        let entries: Vec<(CacheKey, Vec<u8>)> = batch.iter().map(|(k, v)| (key(*k), v.clone())).collect();
+                        store.put_many(entries.iter().map(|(k, v)| (k, v.as_slice()))).unwrap();
+                        for (k, v) in entries {
+                            stored.entry(k.0).or_default().push(v);
+                        }
+                    }
+                }
+                let path = d.join(FILE);
+                let mut bytes = std::fs::read(&path).unwrap();
+                for damage in &damages {
+                    let n = bytes.len();
+                    match *damage {
+                        Damage::Flip(at, x) if n > 0 => bytes[at % n] ^= x,
+                        Damage::Remove(at) if n > 0 => {
+                            bytes.remove(at % n);
+                        }
+                        Damage::Insert(at, b) => bytes.insert(at % (n + 1), b),
+                        Damage::Cut(at) => bytes.truncate(at % (n + 1)),
+                        _ => {}
+                    }
+                }
+                std::fs::write(&path, &bytes).unwrap();
+                let read_only = stats(&d);
+                if let Ok(store) = Store::open(&d) {
+                    let keys: Vec<CacheKey> = (0..64).map(key).collect();
+                    let mut wrong = Vec::new();
+                    store
+                        .get_many(&keys, |i, v| {
+                            if !stored.get(&keys[i].0).is_some_and(|all| all.iter().any(|s| s == v)) {
+                                wrong.push(i);
+                            }
+                        })
+                        .unwrap();
+                    prop_assert!(wrong.is_empty(), "keys {:?} read back values never stored under them", wrong);
+                    // And it takes new entries.
+                    store.put_many([(&key(99), b"after".as_slice())]).unwrap();
+                    prop_assert_eq!(get(&store, &[key(99)]), vec![Some(b"after".to_vec())]);
+                } else {
+                    // What does not open is corrupt for `stats` too.
+                    prop_assert!(read_only.is_err(), "{:?}", read_only);
+                }
+                let _ = std::fs::remove_dir_all(&d);
+            }
+        }
     }
 }
