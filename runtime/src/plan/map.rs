@@ -392,21 +392,20 @@ impl<K: Kernel> MapOf<K> {
             }
         };
         // A cached map's lane: lookups and stores per chunk, and `cache_serialize`'s waits.
-        let cached_lane = || async {
-            let mut batch = policy.cache.map(|c| Batch::<K::Output>::new(c, policy));
+        let (queue, succeeded, run) = (&queue, &succeeded, &run);
+        let cached_lane = |cache| async move {
+            let mut batch = Batch::<K::Output>::new(cache, policy);
             let (mut held, mut waiting) = (Vec::new(), Vec::new());
             while !tally.stopped() {
                 let Some((start, slots)) = queue.next() else { return };
-                if let Some(batch) = batch.as_mut() {
-                    match batch.lookup::<K::Input>(columns, start, slots) {
-                        Ok(hits) => {
-                            succeeded(hits);
-                            tally.cached.fetch_add(hits, Ordering::Relaxed);
-                        }
-                        Err(e) => return tally.fatal(e),
+                match batch.lookup::<K::Input>(columns, start, slots) {
+                    Ok(hits) => {
+                        succeeded(hits);
+                        tally.cached.fetch_add(hits, Ordering::Relaxed);
                     }
-                    batch.reserve(slots, &mut held, &mut waiting);
+                    Err(e) => return tally.fatal(e),
                 }
+                batch.reserve(slots, &mut held, &mut waiting);
                 for (j, slot) in slots.iter_mut().enumerate() {
                     if tally.stopped() {
                         break;
@@ -415,14 +414,12 @@ impl<K: Kernel> MapOf<K> {
                         continue;
                     }
                     let one = tally.record(slot, run(start + j).await);
-                    if let (Some(batch), Some(out)) = (batch.as_mut(), slot.as_ref()) {
+                    if let Some(out) = slot.as_ref() {
                         batch.keep(j, out);
                     }
                     succeeded(one);
                 }
-                if let Some(batch) = batch.as_mut() {
-                    batch.flush();
-                }
+                batch.flush();
                 // `cache_serialize`: this chunk's own keys are stored; release them, then take
                 // the outputs of keys others held (or compute them, if those failed).
                 held.clear();
@@ -431,7 +428,6 @@ impl<K: Kernel> MapOf<K> {
                     if tally.stopped() {
                         break;
                     }
-                    let Some(batch) = batch.as_mut() else { break };
                     let one = match batch.fill_one(start, slots, j) {
                         Ok(true) => {
                             tally.cached.fetch_add(1, Ordering::Relaxed);
@@ -448,18 +444,17 @@ impl<K: Kernel> MapOf<K> {
                     };
                     succeeded(one);
                 }
-                if let Some(batch) = batch.as_mut() {
-                    batch.flush();
-                }
+                batch.flush();
             }
+        };
+        // Boxed: the lanes of an uncached map stay as small as its plain loop.
+        let lane = || match policy.cache {
+            Some(cache) => Either::Right(Box::pin(cached_lane(cache))),
+            None => Either::Left(plain_lane()),
         };
         // Lanes grow on demand: a new one starts only when every running lane is waiting and work
         // is left, up to the window. Elements that finish at once run in one lane like a loop;
         // elements that wait all run together, as many as the window allows.
-        // Boxed: the lanes of an uncached map stay as small as its plain loop.
-        let lane = || {
-            if policy.cache.is_some() { Either::Right(Box::pin(cached_lane())) } else { Either::Left(plain_lane()) }
-        };
         let mut running = FuturesUnordered::new();
         running.push(lane());
         let mut lanes = 1;
