@@ -5,7 +5,7 @@
 //! cargo run --features cli --example anomalies -- run map_workflow --data '[1, 50]'
 //! cargo run --features cli --example anomalies -- graph map_workflow_with_additional_params --format mermaid
 //! cargo run --features cli --example anomalies -- run sweep --ids '[1, -2, 3]'   # a failing map: exit code 1
-//! cargo run --features cli --example anomalies -- run sweep                      # again: every reading is cached
+//! cargo run --features cli --example anomalies -- run sweep                      # twice: the second reads every sensor from the cache
 //! cargo run --features cli --example anomalies -- cache stats
 //! ```
 

@@ -73,6 +73,11 @@ fn a_failing_map_exits_1_naming_the_element() {
     assert_eq!((code, out.as_str()), (1, ""), "{err}");
     assert!(err.contains("element 1 failed after 2 attempts: sensor -2 does not answer"), "{err}");
     assert!(err.contains("\nfailed elements:\n  element 1 (2 attempts): sensor -2 does not answer\n"), "{err}");
+    // `read_sensor` is cached: the two readings are kept for a rerun.
+    assert!(
+        err.ends_with("\nthe outputs its cached tasks stored are kept: running it again runs only the rest\n"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -472,10 +472,10 @@ impl App {
                 let _ = writeln!(out);
             }
         };
+        // Cached tasks keep what they stored: a rerun resumes.
+        let cached = !m.get_flag("no-cache") && g.tasks.values().any(|t| t.settings.cache == Some(true));
         let Some(result) = result else {
             document(serde_json::json!({"status": "cancelled"}), out);
-            // Cached tasks keep what they stored: a rerun resumes.
-            let cached = !m.get_flag("no-cache") && g.tasks.values().any(|t| t.settings.cache == Some(true));
             let resume = if cached {
                 "; the outputs its cached tasks had stored are kept, so running it again resumes where it stopped"
             } else {
@@ -506,7 +506,12 @@ impl App {
             Err(JsonRunError::Run(e)) => {
                 document(failure_document(&e), out);
                 let hint = crate::cache::hint(&e, &self.name, m);
-                Outcome::Failed(format!("{}{}{hint}", e.report(), failure_details(&e)))
+                let resume = if cached && hint.is_empty() {
+                    "\nthe outputs its cached tasks stored are kept: running it again runs only the rest"
+                } else {
+                    ""
+                };
+                Outcome::Failed(format!("{}{}{hint}{resume}", e.report(), failure_details(&e)))
             }
             Err(e) => Outcome::Usage(input_error(&e, g, file.map(String::as_str), &by_flag)),
         }

@@ -30,14 +30,9 @@ struct Shown {
     last: NodeProgress,
 }
 
+/// A map's bar; its message holds the counts, rate and ETA (computed here, from the elements
+/// that ran: those taken from the cache would make both look faster than the work left).
 fn map_style() -> ProgressStyle {
-    ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg} ETA {eta}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ")
-}
-
-/// A map with no ETA: it ended, or no element has yet.
-fn no_eta_style() -> ProgressStyle {
     ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ")
@@ -62,7 +57,7 @@ impl Bars {
             let order = self.bars.len();
             let entry = self.bars.entry(key).or_insert_with(|| {
                 let bar = match node.elements {
-                    Some(n) => ProgressBar::new(n as u64).with_style(no_eta_style()),
+                    Some(n) => ProgressBar::new(n as u64).with_style(map_style()),
                     None => ProgressBar::new_spinner().with_style(line_style()),
                 };
                 let bar = self.multi.add(bar.with_prefix(format!("{}.{} {}", node.workflow, node.node, node.target)));
@@ -139,11 +134,27 @@ fn tallies(node: &NodeProgress) -> Vec<String> {
         .collect()
 }
 
-/// A map's elements per second, over the time it has run.
+/// A map's elements per second over the time it has run, counting those that ran (not those
+/// taken from the cache); `None` before one has.
 fn rate(node: &NodeProgress) -> Option<f64> {
-    let seconds = node.elapsed.as_secs_f64();
+    node.elements.and(per_second(finished(node).saturating_sub(node.cached), node.elapsed.as_secs_f64()))
+}
+
+/// `ran` elements in `seconds`, per second; `None` for none.
+fn per_second(ran: usize, seconds: f64) -> Option<f64> {
     #[allow(clippy::cast_precision_loss)]
-    (node.elements.is_some() && seconds > 0.0).then(|| finished(node) as f64 / seconds)
+    (seconds > 0.0 && ran > 0).then(|| ran as f64 / seconds)
+}
+
+/// The time `left` elements take at `rate` per second: `12s`, `3m 05s`, `2h 10m`.
+fn eta(left: usize, rate: f64) -> String {
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let secs = (left as f64 / rate).ceil() as u64;
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m {:02}s", secs / 60, secs % 60),
+        _ => format!("{}h {:02}m", secs / 3600, secs % 3600 / 60),
+    }
 }
 
 /// Draws one node's counts on its bar.
@@ -151,14 +162,31 @@ fn show(bar: &ProgressBar, node: &NodeProgress) {
     if let Some(n) = node.elements {
         bar.set_length(n as u64);
         bar.set_position(finished(node) as u64);
-        // An ETA only once an element has ended (before, it would read 0s), and not after the end.
-        let eta = node.state == NodeState::Running && finished(node) > 0;
-        bar.set_style(if eta { map_style() } else { no_eta_style() });
     }
     let mut notes: Vec<String> = rate(node).map(|rate| format!("{rate:.1}/s")).into_iter().collect();
     notes.extend(tallies(node));
+    // An ETA only once an element has run (before, there is no rate), and not after the end.
+    if let (Some(n), Some(rate), NodeState::Running) = (node.elements, rate(node), node.state) {
+        notes.push(format!("ETA {}", eta(n.saturating_sub(finished(node)), rate)));
+    }
     if node.elements.is_none() || node.state != NodeState::Running {
         notes.push(state_word(node.state).to_owned());
     }
     bar.set_message(notes.join(", "));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_and_etas_count_the_elements_that_ran_not_those_from_the_cache() {
+        // Of 95 finished, 90 came from the cache: 5 ran in 10 s, 0.5/s; 5 left take 10 s.
+        assert_eq!(per_second(95 - 90, 10.0), Some(0.5));
+        assert_eq!(eta(100 - 95, 0.5), "10s");
+        // Only cached so far: no rate (and so no ETA).
+        assert_eq!(per_second(90 - 90, 1.0), None);
+        assert_eq!(eta(125, 1.0), "2m 05s");
+        assert_eq!(eta(7300, 1.0), "2h 01m");
+    }
 }

@@ -10,11 +10,10 @@ use crate::outcome::Outcome;
 
 /// `--cache-dir`, shared by `run` and `cache`.
 pub(crate) fn dir_arg() -> Arg {
-    Arg::new("cache-dir")
-        .long("cache-dir")
-        .value_name("DIR")
-        .value_parser(clap::value_parser!(PathBuf))
-        .help("The cache of tasks with `cache = true` [default: $FLOWMAP_CACHE_DIR, else ~/.cache/flowmap]")
+    Arg::new("cache-dir").long("cache-dir").value_name("DIR").value_parser(clap::value_parser!(PathBuf)).help(
+        "The cache of tasks with `cache = true` [default: $FLOWMAP_CACHE_DIR, else $XDG_CACHE_HOME/flowmap \
+             or ~/.cache/flowmap]",
+    )
 }
 
 /// The options of `run WORKFLOW` that choose how it uses the cache.

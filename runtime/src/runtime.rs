@@ -77,7 +77,8 @@ pub struct RuntimeBuilder {
 
 impl RuntimeBuilder {
     /// CPU capacity: requests of all running attempts add up to at most this many cores; sync
-    /// tasks run on this many threads. Default: this machine's available parallelism.
+    /// tasks run on this many threads (at most 256). Default: this machine's available
+    /// parallelism.
     pub fn cpus(mut self, cpus: u32) -> Self {
         self.cpus = Some(cpus);
         self
@@ -176,15 +177,15 @@ impl RuntimeBuilder {
             .build()
             .map_err(|e| ConfigError::Threads { what: "worker", source: Arc::new(e) })?;
         let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(cpus)
+            .num_threads(cpus.min(MAX_THREADS))
             .thread_name(|i| format!("flowmap-sync-{i}"))
             .build()
             .map_err(|e| ConfigError::Threads { what: "sync task", source: Arc::new(e) })?;
-        let drivers = Drivers::start(cpus, tokio.handle())
+        let drivers = Drivers::start(cpus.min(MAX_THREADS), tokio.handle())
             .map_err(|e| ConfigError::Threads { what: "driver", source: Arc::new(e) })?;
         let shared = Arc::new(Shared {
             capacity: Capacity::new(cpus as u64 * 1000, mem_bytes, u64::from(self.gpus.unwrap_or(0))),
-            threads: cpus,
+            threads: cpus.min(MAX_THREADS),
             max_in_flight,
             handle: tokio.handle().clone(),
             drivers,
@@ -204,6 +205,12 @@ impl RuntimeBuilder {
 }
 
 /// Total memory from `/proc/meminfo`; where that cannot be read, 8 GiB (set it with `.memory()`).
+/// The most threads of each kind (sync map workers, run drivers) a runtime starts, whatever its
+/// CPUs: each idle worker looks for work in every other's queue, so thousands of them on a small
+/// machine spin for seconds at startup (`--cpus 2000` on 2 cores took 18 s). Above it, CPUs still
+/// count for admission (`requests`), not for threads.
+const MAX_THREADS: usize = 256;
+
 fn machine_memory() -> u64 {
     const FALLBACK: u64 = 8 << 30;
     std::fs::read_to_string("/proc/meminfo")

@@ -1,33 +1,5 @@
-//! Cache keys: what identifies one call's outputs across processes, builds and machines.
-//!
-//! A key is the 128-bit XXH3 hash of 16 bytes of identity followed by one entry per input, in
-//! parameter order:
-//!
-//! - the identity is the XXH3-128 of the bytes `flowmap-cache-v1`, then the task's name, its
-//!   `cache_version` and the XXH3-128 (32 hex digits) of its typed interface as the graph JSON
-//!   writes it, each as an encoded string (below);
-//! - an input's entry is the byte `1` and the XXH3-128 of the input value's canonical encoding,
-//!   or the byte `0` alone for an input in `cache_ignore_inputs`.
-//!
-//! Hashes are written little-endian. Hashing each input on its own lets a map hash a `partial`
-//! input once, not once per element.
-//!
-//! The canonical encoding is a byte form of a value's serde data model, the same for values that
-//! serialize to the same JSON whatever the order a map iterates in:
-//!
-//! | value | bytes |
-//! |---|---|
-//! | null, `()`, `None`, unit structs | `0` |
-//! | `false` / `true` | `1` / `2` |
-//! | an integer | `3`, then the value as a little-endian `i128`; above `i128::MAX`, `8` and a `u128` |
-//! | a float (`f32` widened) | `4`, then the `f64`'s bits, little-endian (every NaN as one) |
-//! | a string, `char` | `5`, the length in bytes as a little-endian `u64`, the UTF-8 bytes |
-//! | a sequence, tuple, bytes | `6`, the length as a `u64`, each item |
-//! | a map, struct, struct variant's fields | `7`, the length as a `u64`, then the entries sorted by their encoded key, each its key then its value |
-//!
-//! `Some(v)` and newtype structs are `v`; a unit variant is its name as a string; a newtype,
-//! tuple or struct variant is a one-entry map from its name to its content. Struct fields are
-//! keyed by name, so a field skipped by `skip_serializing_if` is simply absent.
+//! Cache keys: what identifies one call's outputs across processes, builds and machines. Their
+//! definition, and the canonical encoding of values, are documented on the `cache` module.
 
 use serde::ser::{self, Serialize};
 use xxhash_rust::xxh3::xxh3_128;

@@ -502,8 +502,8 @@ pub fn clear(dir: &Path) -> Result<bool, CacheError> {
     Ok(true)
 }
 
-/// The size of the store in `dir`, read without creating, locking or repairing anything;
-/// `None` if there is none.
+/// The size of the store in `dir`, read without creating or repairing anything (under a shared
+/// lock); `None` if there is none.
 pub(crate) fn stats(dir: &Path) -> Result<Option<Stats>, CacheError> {
     let path = dir.join(FILE);
     let mut file = match File::open(&path) {
@@ -512,7 +512,13 @@ pub(crate) fn stats(dir: &Path) -> Result<Option<Stats>, CacheError> {
         Err(e) => return Err(CacheError::Open { path, reason: e.to_string() }),
     };
     let open_err = |e: std::io::Error| CacheError::Open { path: path.clone(), reason: e.to_string() };
+    // Shared: no clear or append is half done while it is read.
+    file.lock_shared().map_err(open_err)?;
     let len = file.metadata().map_err(open_err)?.len();
+    if len == 0 {
+        // Made, and not yet started: a run opens it as an empty store.
+        return Ok(Some(Stats { entries: 0, bytes: 0 }));
+    }
     let mut start = [0u8; START];
     if len < START as u64 || file.read_exact(&mut start).is_err() || !start.starts_with(HEADER) {
         return Err(CacheError::Corrupt { path, reason: "not a flowmap cache file of this format".to_owned() });
