@@ -93,3 +93,24 @@ async fn nobody_watching_nothing_is_kept() {
     rt.run(&doubled, (vec![0, 3, 4],)).await.unwrap();
     assert_eq!(rt.progress().snapshot(), [], "a run before the watcher is not tracked");
 }
+
+#[tokio::test]
+async fn every_watcher_sees_every_node_to_its_end() {
+    let rt = Runtime::builder().build().unwrap();
+    let (bars, mine) = (rt.progress(), rt.progress());
+    rt.run(&doubled, ((0..100).collect(),)).await.unwrap();
+    // The first watcher's snapshot does not take the ended node from the second.
+    let first = bars.snapshot();
+    let second = mine.snapshot();
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(second, first);
+    assert_eq!(second[0].state, NodeState::Succeeded);
+    // Each reports an ended node once.
+    assert_eq!((bars.snapshot(), mine.snapshot()), (vec![], vec![]));
+    // A watcher made later sees only what starts after it; a dropped one holds nothing back.
+    drop(bars);
+    let late = rt.progress();
+    rt.run(&doubled, (vec![1],)).await.unwrap();
+    assert_eq!(late.snapshot().len(), 1);
+    assert_eq!(mine.snapshot().len(), 1);
+}

@@ -6,6 +6,7 @@
 //! elements for sync maps, per element for async ones), and [`Progress::snapshot`] reads them
 //! whenever the display redraws. Nobody watching: nothing is counted.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -141,7 +142,31 @@ impl Drop for FinishOnDrop {
 #[derive(Debug, Default)]
 pub(crate) struct Board {
     watchers: AtomicUsize,
-    nodes: Mutex<Vec<Arc<Tracked>>>,
+    inner: Mutex<Log>,
+}
+
+/// The nodes started while someone watched, in start order, kept until every watcher has taken
+/// them into its own list.
+#[derive(Debug, Default)]
+struct Log {
+    nodes: VecDeque<Arc<Tracked>>,
+    /// The position of `nodes[0]` among every node ever logged.
+    base: u64,
+    /// Per watcher, the position of the first node it has not taken yet.
+    cursors: HashMap<u64, u64>,
+    next_watcher: u64,
+}
+
+impl Log {
+    /// Drops the nodes every watcher has taken.
+    fn trim(&mut self) {
+        let end = self.base + self.nodes.len() as u64;
+        let first = self.cursors.values().copied().min().unwrap_or(end);
+        for _ in self.base..first {
+            self.nodes.pop_front();
+        }
+        self.base = first;
+    }
 }
 
 impl Board {
@@ -170,12 +195,17 @@ impl Board {
             started: Instant::now(),
             took: AtomicU64::new(RUNNING),
         });
-        self.nodes.lock().unwrap_or_else(PoisonError::into_inner).push(tracked.clone());
+        self.log().nodes.push_back(tracked.clone());
         Some(tracked)
+    }
+
+    fn log(&self) -> std::sync::MutexGuard<'_, Log> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 /// A watcher of the progress of every node that starts while it lives; see the module docs.
+/// Each watcher sees every node, whatever other watchers do.
 ///
 /// ```
 /// # async fn demo(rt: &flowmap_runtime::Runtime) {
@@ -189,22 +219,42 @@ impl Board {
 #[derive(Debug)]
 pub struct Progress {
     board: Arc<Board>,
+    id: u64,
+    /// The nodes this watcher has taken and not yet reported ended.
+    mine: Mutex<Vec<Arc<Tracked>>>,
 }
 
 impl Progress {
     pub(crate) fn new(board: &Arc<Board>) -> Progress {
+        let mut log = board.log();
+        let id = log.next_watcher;
+        log.next_watcher += 1;
+        // From the nodes that start from now on.
+        let end = log.base + log.nodes.len() as u64;
+        log.cursors.insert(id, end);
         board.watchers.fetch_add(1, Ordering::SeqCst);
-        Progress { board: board.clone() }
+        drop(log);
+        Progress { board: board.clone(), id, mine: Mutex::new(Vec::new()) }
     }
 
     /// The nodes that started since this watcher was made, in start order, with their counts
-    /// now. A node that has ended is in the next snapshot with its final counts, then no more.
+    /// now. A node that has ended is in this watcher's next snapshot with its final counts, then
+    /// no more.
     #[must_use]
     pub fn snapshot(&self) -> Vec<NodeProgress> {
-        let mut nodes = self.board.nodes.lock().unwrap_or_else(PoisonError::into_inner);
-        let out: Vec<NodeProgress> = nodes.iter().map(|t| t.read()).collect();
+        let mut mine = self.mine.lock().unwrap_or_else(PoisonError::into_inner);
+        {
+            let mut log = self.board.log();
+            let end = log.base + log.nodes.len() as u64;
+            let from = log.cursors.get(&self.id).copied().unwrap_or(end);
+            let skip = usize::try_from(from.saturating_sub(log.base)).unwrap_or(usize::MAX);
+            mine.extend(log.nodes.iter().skip(skip).cloned());
+            log.cursors.insert(self.id, end);
+            log.trim();
+        }
+        let out: Vec<NodeProgress> = mine.iter().map(|t| t.read()).collect();
         let mut i = 0;
-        nodes.retain(|_| {
+        mine.retain(|_| {
             i += 1;
             out[i - 1].state == NodeState::Running
         });
@@ -214,8 +264,9 @@ impl Progress {
 
 impl Drop for Progress {
     fn drop(&mut self) {
-        if self.board.watchers.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.board.nodes.lock().unwrap_or_else(PoisonError::into_inner).clear();
-        }
+        let mut log = self.board.log();
+        log.cursors.remove(&self.id);
+        log.trim();
+        self.board.watchers.fetch_sub(1, Ordering::SeqCst);
     }
 }
