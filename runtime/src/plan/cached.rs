@@ -156,7 +156,7 @@ impl<'a, O: OutputTuple> Batch<'a, O> {
         let stored = self.cache.store.put_many(entries);
         self.pending.clear();
         self.values.clear();
-        not_stored(self.policy, n, stored);
+        report_store(self.policy, n, stored);
     }
 }
 
@@ -168,7 +168,7 @@ impl<O: OutputTuple> Drop for Batch<'_, O> {
 }
 
 /// Publishes the outcome of storing `n` elements.
-fn not_stored(policy: &Policy<'_>, n: usize, stored: Result<(), CacheError>) {
+fn report_store(policy: &Policy<'_>, n: usize, stored: Result<(), CacheError>) {
     match stored {
         Ok(()) => {
             if policy.listening {
@@ -232,7 +232,7 @@ pub(crate) async fn run_cached_call(
     };
     let outputs = run_call(kernel, policy, inputs).await.map_err(NodeError::Failed)?;
     match kernel.encode_outputs(&outputs) {
-        Ok(bytes) => not_stored(policy, 1, cache.store.put_many([(&key, bytes.as_slice())])),
+        Ok(bytes) => report_store(policy, 1, cache.store.put_many([(&key, bytes.as_slice())])),
         Err(e) => tracing::warn!(task = %cache.spec.task, "outputs not cached: {e}"),
     }
     Ok(outputs)
