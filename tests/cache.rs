@@ -13,10 +13,33 @@ use flowmap::prelude::*;
 use flowmap::{EventKind, RunOptions, Runtime};
 
 /// A fresh cache directory for one test.
-fn dir(name: &str) -> PathBuf {
+/// A cache directory that is removed when the test ends.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+        let _ = std::fs::remove_file(self.0.with_extension("log"));
+    }
+}
+
+fn dir(name: &str) -> TempDir {
     let d = std::env::temp_dir().join(format!("flowmap-cache-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
-    d
+    TempDir(d)
 }
 
 fn rt(dir: &Path) -> Runtime {
@@ -76,7 +99,7 @@ fn a_cached_map_runs_each_element_once_then_only_what_changed() {
     assert_eq!(rt.block_on(&squares_uncached, (xs.clone(),)).unwrap(), expected);
     assert_eq!(SQUARES.swap(0, Ordering::SeqCst), 1000);
     // A runtime with the cache off, and a run with it off.
-    let off = Runtime::builder().cpus(2).cache_dir(&d).cache(false).build().unwrap();
+    let off = Runtime::builder().cpus(2).cache_dir(&*d).cache(false).build().unwrap();
     assert_eq!(off.block_on(&squares, (xs.clone(),)).unwrap(), expected);
     assert_eq!(SQUARES.swap(0, Ordering::SeqCst), 1000);
     assert_eq!(rt.block_on_with(&squares, (xs.clone(),), RunOptions::new().cache(false)).unwrap(), expected);
@@ -250,7 +273,7 @@ fn overwrite_recomputes_and_replaces() {
     assert_eq!(rt.block_on(&stamp, (vec![1, 2],)).unwrap(), ["1@2", "2@2"], "replaced");
     // A runtime that overwrites by default, and a run that says otherwise.
     GENERATION.store(3, Ordering::SeqCst);
-    let over = Runtime::builder().cpus(1).cache_dir(&d).overwrite_cache(true).build().unwrap();
+    let over = Runtime::builder().cpus(1).cache_dir(&*d).overwrite_cache(true).build().unwrap();
     let kept = over.block_on_with(&stamp, (vec![1],), RunOptions::new().overwrite_cache(false)).unwrap();
     assert_eq!(kept, ["1@2"]);
     assert_eq!(over.block_on(&stamp, (vec![1],)).unwrap(), ["1@3"]);

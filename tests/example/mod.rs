@@ -23,6 +23,9 @@ pub fn binary() -> PathBuf {
 pub fn fresh_cache() -> PathBuf {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    if n == 0 {
+        remove_stale_caches();
+    }
     let dir = std::env::temp_dir().join(format!("flowmap-cli-test-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
@@ -34,4 +37,19 @@ pub fn app() -> Command {
     let mut cmd = Command::new(binary());
     cmd.env("FLOWMAP_CACHE_DIR", fresh_cache());
     cmd
+}
+
+/// Removes the cache directories of earlier test processes that have ended (Linux: a process is
+/// alive while `/proc/PID` is there); best effort.
+fn remove_stale_caches() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix("flowmap-cli-test-").and_then(|rest| rest.split('-').next()) else {
+            continue;
+        };
+        if cfg!(target_os = "linux") && !std::path::Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }

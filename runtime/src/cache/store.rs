@@ -535,10 +535,32 @@ pub(crate) fn stats(dir: &Path) -> Result<Option<Stats>, CacheError> {
 mod tests {
     use super::*;
 
-    fn dir(name: &str) -> PathBuf {
+    /// A directory removed when the test ends.
+    struct TempDir(PathBuf);
+
+    impl std::ops::Deref for TempDir {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl AsRef<Path> for TempDir {
+        fn as_ref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn dir(name: &str) -> TempDir {
         let d = std::env::temp_dir().join(format!("flowmap-store-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
-        d
+        TempDir(d)
     }
 
     fn key(i: u64) -> CacheKey {
@@ -790,7 +812,6 @@ mod tests {
                     // What does not open is corrupt for `stats` too.
                     prop_assert!(read_only.is_err(), "{:?}", read_only);
                 }
-                let _ = std::fs::remove_dir_all(&d);
             }
         }
     }
