@@ -198,6 +198,7 @@ impl RuntimeBuilder {
                 on: self.cache != Some(false),
                 overwrite: self.overwrite_cache,
                 reservations: Arc::default(),
+                store: std::sync::Mutex::new(None),
             },
         });
         Ok(Runtime { shared, tokio: Some(tokio) })

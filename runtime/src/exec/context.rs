@@ -2,14 +2,15 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::broadcast;
 
 use crate::cache::CacheError;
 use crate::cache::node::{CacheSpec, NodeCache};
 use crate::cache::reserve::Reservations;
+use crate::cache::store::Store;
 use crate::events::Event;
 use crate::exec::capacity::Capacity;
 use crate::exec::drivers::Drivers;
@@ -45,6 +46,22 @@ pub(crate) struct CacheConfig {
     pub(crate) overwrite: bool,
     /// In-flight keys of `cache_serialize` tasks, shared by every run.
     pub(crate) reservations: Arc<Reservations>,
+    /// The store, once a run has opened it: kept open for the runtime's life, so that a run
+    /// does not read the whole file again.
+    pub(crate) store: Mutex<Option<Arc<Store>>>,
+}
+
+impl CacheConfig {
+    /// The store in `dir`, opened on first use.
+    fn store(&self, dir: &std::path::Path) -> Result<Arc<Store>, CacheError> {
+        let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(open) = &*store {
+            return Ok(open.clone());
+        }
+        let open = crate::cache::open(dir)?;
+        *store = Some(open.clone());
+        Ok(open)
+    }
 }
 
 /// One run's view of the runtime.
@@ -83,7 +100,7 @@ impl RunContext {
         let Some(dir) = &config.dir else { return Err(CacheError::NoDir) };
         Ok(Some(NodeCache {
             spec: spec.clone(),
-            store: crate::cache::open(dir)?,
+            store: config.store(dir)?,
             overwrite: self.options.overwrite_cache.unwrap_or(config.overwrite),
             reservations: spec.serialize.then(|| config.reservations.clone()),
         }))

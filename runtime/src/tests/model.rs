@@ -18,7 +18,7 @@
 //! failure prints the seed and the generated workflow. 512 cases per run by default; set
 //! `PROPTEST_CASES` for more (the README gives the longer run).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::num::{NonZeroU32, NonZeroU64};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -29,6 +29,8 @@ use flowmap_model::graph::SuccessRule;
 use flowmap_model::{Quantity, Ratio, ResourceKey, Resources};
 use proptest::prelude::*;
 
+use crate::cache::key::KeyPrefix;
+use crate::cache::node::CacheSpec;
 use crate::error::{Cause, Error};
 use crate::options::RunOptions;
 use crate::plan::kernel::{CallOf, Invoke, Kernel};
@@ -352,6 +354,8 @@ struct NodeSpec {
     script: Script,
     /// For `MapSub`: the inner nodes' retries and scripts.
     inner: Vec<(u32, Script)>,
+    /// For `Map`: `cache = true` (the case runs twice: see `run_case`).
+    cached: bool,
 }
 
 #[derive(Debug)]
@@ -404,7 +408,9 @@ fn generate(seed: u64) -> Case {
             _ => Vec::new(),
         };
         let tolerant = rule.tolerant();
+        let cached = matches!(kind, Kind::Map { .. }) && rng.chance(40);
         nodes.push(NodeSpec {
+            cached,
             kind,
             after,
             retries,
@@ -418,6 +424,7 @@ fn generate(seed: u64) -> Case {
         if tolerant {
             nodes.push(NodeSpec {
                 kind: Kind::Flatten,
+                cached: false,
                 after: Vec::new(),
                 retries: 0,
                 may_hang: false,
@@ -450,12 +457,24 @@ fn source(from: From) -> Source {
     }
 }
 
-fn settings(spec: &NodeSpec) -> NodeSettings {
+/// Keys unique to each run of a case (each `build`), so that no case finds another's entries.
+static BUILDS: AtomicU64 = AtomicU64::new(0);
+
+fn settings(spec: &NodeSpec, build: u64) -> NodeSettings {
     let mut requests = Resources::default();
     if spec.millis > 0 {
         requests.set(ResourceKey::Cpu, Quantity::parse(&format!("{}m", spec.millis)).unwrap());
     }
-    NodeSettings { retries: spec.retries, timeout: spec.may_hang.then_some(TIMEOUT), requests, cache: None }
+    let cache = spec.cached.then(|| {
+        let task = format!("model::n{build}-{:x}", spec.script.seed);
+        CacheSpec {
+            prefix: KeyPrefix::new(&task, "1", "(i64) -> i64"),
+            task: task.into(),
+            skip: Arc::from([false]),
+            serialize: false,
+        }
+    });
+    NodeSettings { retries: spec.retries, timeout: spec.may_hang.then_some(TIMEOUT), requests, cache }
 }
 
 fn plan_node(i: usize, inputs: Vec<Source>, after: Vec<usize>, settings: NodeSettings, work: Work) -> PlanNode {
@@ -502,6 +521,8 @@ fn chain_plan(inner: &[(u32, Script)], cpu: &'static Cpu, trackers: &mut Vec<&'s
 
 /// The case's plan; per node its tracker (and for a mapped sub-workflow, its inner nodes').
 fn build(case: &Case, cpu: &'static Cpu) -> (&'static Plan, Vec<&'static Tracker>, Vec<Vec<&'static Tracker>>) {
+    let build = BUILDS.fetch_add(1, Ordering::Relaxed);
+    let settings = |spec: &NodeSpec| settings(spec, build);
     let mut trackers = Vec::new();
     let mut inner_trackers = Vec::new();
     let mut nodes = Vec::new();
@@ -625,9 +646,29 @@ fn required(rule: SuccessRule, n: usize) -> Option<usize> {
     }
 }
 
-fn model(case: &Case) -> (Vec<Expect>, Vec<Vec<HashMap<i64, u32>>>) {
+/// What a case's earlier run left: attempts so far per node (and per task inside a mapped
+/// sub-workflow), and the inputs whose outputs each cached node stored.
+#[derive(Clone, Debug, Default)]
+struct Prior {
+    counts: Vec<HashMap<i64, u32>>,
+    inner: Vec<Vec<HashMap<i64, u32>>>,
+    stored: Vec<HashSet<i64>>,
+}
+
+impl Prior {
+    fn none(case: &Case) -> Prior {
+        Prior {
+            counts: vec![HashMap::new(); case.nodes.len()],
+            inner: case.nodes.iter().map(|n| vec![HashMap::new(); n.inner.len()]).collect(),
+            stored: vec![HashSet::new(); case.nodes.len()],
+        }
+    }
+}
+
+/// What the model says of a run after `prior`: per node, and what the run leaves for the next.
+fn model(case: &Case, prior: &Prior) -> (Vec<Expect>, Prior) {
     let mut expect: Vec<Expect> = Vec::new();
-    let mut inner_attempts = Vec::new();
+    let mut after = prior.clone();
     let list = |expect: &[Expect], from: From| -> Option<Vec<i64>> {
         match from {
             None => Some(case.xs.clone()),
@@ -638,28 +679,32 @@ fn model(case: &Case) -> (Vec<Expect>, Vec<Vec<HashMap<i64, u32>>>) {
         }
     };
     for (i, spec) in case.nodes.iter().enumerate() {
-        let mut inner: Vec<HashMap<i64, u32>> = vec![HashMap::new(); spec.inner.len()];
+        let inner = &mut after.inner[i];
+        let mut counts = prior.counts[i].clone();
+        let call = |counts: &mut HashMap<i64, u32>| {
+            let done = counts.entry(0).or_insert(0);
+            let result = attempts(&spec.script, 0, spec.retries, *done + 1);
+            *done += result.unwrap_or_else(|n| n);
+            result.is_ok()
+        };
         let deps_ok = spec.after.iter().all(|a| matches!(expect[*a], Expect::Done(..)));
         let unschedulable = spec.millis > u64::from(CPUS) * 1000;
         let e = match &spec.kind {
             Kind::Join { a, b } | Kind::SubJoin { a, b } => match (list(&expect, *a), list(&expect, *b)) {
                 (Some(a), Some(b)) if deps_ok => {
-                    if unschedulable {
-                        Expect::Fails
+                    if !unschedulable && call(&mut counts) {
+                        Expect::Done(Out::List(join(&a, &b)), counts)
                     } else {
-                        match attempts(&spec.script, 0, spec.retries, 1) {
-                            Ok(n) => Expect::Done(Out::List(join(&a, &b)), HashMap::from([(0, n)])),
-                            Err(_) => Expect::Fails,
-                        }
+                        Expect::Fails
                     }
                 }
                 _ => Expect::Unreached,
             },
             Kind::Flatten => match &expect[i - 1] {
-                Expect::Done(Out::Options(v), _) => match attempts(&spec.script, 0, spec.retries, 1) {
-                    Ok(n) => Expect::Done(Out::List(v.iter().flatten().copied().collect()), HashMap::from([(0, n)])),
-                    Err(_) => Expect::Fails,
-                },
+                Expect::Done(Out::Options(v), _) if call(&mut counts) => {
+                    Expect::Done(Out::List(v.iter().flatten().copied().collect()), counts)
+                }
+                Expect::Done(..) => Expect::Fails,
                 _ => Expect::Unreached,
             },
             Kind::Map { list: from, .. } | Kind::MapSub { list: from, .. } => match list(&expect, *from) {
@@ -667,23 +712,23 @@ fn model(case: &Case) -> (Vec<Expect>, Vec<Vec<HashMap<i64, u32>>>) {
                     _ if unschedulable => Expect::Fails,
                     None => Expect::Fails,
                     Some(required) => {
-                        let mut counts = HashMap::new();
                         let outs: Vec<Option<i64>> = xs
                             .iter()
                             .map(|&x| match &spec.kind {
-                                Kind::Map { .. } => match attempts(&spec.script, x, spec.retries, 1) {
-                                    Ok(n) => {
-                                        counts.insert(x, n);
-                                        Some(elem(x))
-                                    }
-                                    Err(n) => {
-                                        counts.insert(x, n);
-                                        None
-                                    }
-                                },
-                                _ => sub_element(spec, x, &mut inner),
+                                // Stored by an earlier run: taken from the cache, not run.
+                                Kind::Map { .. } if prior.stored[i].contains(&x) => Some(elem(x)),
+                                Kind::Map { .. } => {
+                                    let done = counts.entry(x).or_insert(0);
+                                    let result = attempts(&spec.script, x, spec.retries, *done + 1);
+                                    *done += result.unwrap_or_else(|n| n);
+                                    result.ok().map(|_| elem(x))
+                                }
+                                _ => sub_element(spec, x, inner),
                             })
                             .collect();
+                        if spec.cached {
+                            after.stored[i].extend(xs.iter().zip(&outs).filter(|(_, o)| o.is_some()).map(|(x, _)| *x));
+                        }
                         let succeeded = outs.iter().flatten().count();
                         if succeeded < required {
                             Expect::Fails
@@ -697,10 +742,12 @@ fn model(case: &Case) -> (Vec<Expect>, Vec<Vec<HashMap<i64, u32>>>) {
                 _ => Expect::Unreached,
             },
         };
+        if let Expect::Done(_, counts) = &e {
+            after.counts[i].clone_from(counts);
+        }
         expect.push(e);
-        inner_attempts.push(inner);
     }
-    (expect, inner_attempts)
+    (expect, after)
 }
 
 // ---- running a case and comparing ----
@@ -732,6 +779,7 @@ struct Coverage {
     elements: AtomicUsize,
     attempts: AtomicUsize,
     hangs: AtomicUsize,
+    reruns: AtomicUsize,
 }
 
 static COVERAGE: Coverage = Coverage {
@@ -742,6 +790,7 @@ static COVERAGE: Coverage = Coverage {
     elements: AtomicUsize::new(0),
     attempts: AtomicUsize::new(0),
     hangs: AtomicUsize::new(0),
+    reruns: AtomicUsize::new(0),
 };
 
 fn run_case(rt: &Runtime, seed: u64) -> Result<(), TestCaseError> {
@@ -757,11 +806,23 @@ fn run_case(rt: &Runtime, seed: u64) -> Result<(), TestCaseError> {
     }
     let cpu = leak(Cpu::default());
     let (plan, trackers, inner_trackers) = build(&case, cpu);
-    let (expect, inner_expect) = model(&case);
-    let input = vec![Arc::new(case.xs.clone()) as Value];
-    let result = crate::exec::drivers::wait(rt.run_plan(plan, input, false, RunOptions::new(), Ok));
-    let failing: Vec<usize> = (0..expect.len()).filter(|i| matches!(expect[*i], Expect::Fails)).collect();
+    let run = || {
+        let input = vec![Arc::new(case.xs.clone()) as Value];
+        crate::exec::drivers::wait(rt.run_plan(plan, input, false, RunOptions::new(), Ok))
+    };
+    let probes = Probes { cpu, trackers: &trackers, inner: &inner_trackers };
+    let (expect, after) = model(&case, &Prior::none(&case));
+    let result = run();
     add(&COVERAGE.failed_runs, usize::from(result.is_err()));
+    check(&case, seed, &expect, &after, &result, &probes)?;
+    // A case with cached maps that succeeded runs again: its cached elements come from the
+    // cache, the rest run (their attempts go on counting), and the model says which.
+    if result.is_ok() && case.nodes.iter().any(|n| n.cached) {
+        add(&COVERAGE.reruns, 1);
+        let (expect, after) = model(&case, &after);
+        let again = run();
+        check(&case, seed, &expect, &after, &again, &probes)?;
+    }
     for (i, tracker) in trackers.iter().enumerate() {
         let attempts = tracker.attempts.lock().unwrap();
         add(&COVERAGE.attempts, attempts.values().map(|n| *n as usize).sum());
@@ -771,16 +832,36 @@ fn run_case(rt: &Runtime, seed: u64) -> Result<(), TestCaseError> {
         let hangs = attempts.iter().flat_map(|(x, n)| (1..=*n).map(move |a| (*x, a)));
         add(&COVERAGE.hangs, hangs.filter(|(x, a)| case.nodes[i].script.outcome(*x, *a) == Outcome::Hang).count());
     }
+    Ok(())
+}
+
+/// What the kernels of a case recorded.
+struct Probes<'a> {
+    cpu: &'static Cpu,
+    trackers: &'a [&'static Tracker],
+    inner: &'a [Vec<&'static Tracker>],
+}
+
+/// Compares a run with the model.
+fn check(
+    case: &Case,
+    seed: u64,
+    expect: &[Expect],
+    after: &Prior,
+    result: &Result<Vec<Value>, Error>,
+    probes: &Probes<'_>,
+) -> Result<(), TestCaseError> {
+    let failing: Vec<usize> = (0..expect.len()).filter(|i| matches!(expect[*i], Expect::Fails)).collect();
     let show = || format!("seed {seed}: {case:#?}\nmodel: {expect:?}");
-    prop_assert!(!cpu.exceeded.load(Ordering::SeqCst), "CPU capacity exceeded; {}", show());
+    prop_assert!(!probes.cpu.exceeded.load(Ordering::SeqCst), "CPU capacity exceeded; {}", show());
     for (i, spec) in case.nodes.iter().enumerate() {
         if let Some(c) = spec.concurrency {
-            let max = trackers[i].max_in_flight.load(Ordering::SeqCst);
+            let max = probes.trackers[i].max_in_flight.load(Ordering::SeqCst);
             prop_assert!(max <= c as usize, "node n{i} ran {max} elements at once, concurrency {c}; {}", show());
         }
     }
     // Which nodes' outputs the run shows: all on success, the completed ones on failure.
-    let shown: Vec<(usize, Out)> = match &result {
+    let shown: Vec<(usize, Out)> = match result {
         Ok(values) => {
             prop_assert!(failing.is_empty(), "the run succeeded, but the model fails {failing:?}; {}", show());
             values.iter().enumerate().map(|(i, v)| (i, read(v))).collect()
@@ -827,12 +908,12 @@ fn run_case(rt: &Runtime, seed: u64) -> Result<(), TestCaseError> {
         prop_assert_eq!(out, expected, "outputs of n{}; {}", i, show());
         // Attempts per element (plain calls: by input 0), for nodes that ran their own calls.
         if !matches!(case.nodes[*i].kind, Kind::MapSub { .. }) {
-            let seen = trackers[*i].attempts.lock().unwrap().clone();
+            let seen = probes.trackers[*i].attempts.lock().unwrap().clone();
             prop_assert_eq!(&seen, counts, "attempts of n{}; {}", i, show());
         } else {
-            for (j, tracker) in inner_trackers[*i].iter().enumerate() {
+            for (j, tracker) in probes.inner[*i].iter().enumerate() {
                 let seen = tracker.attempts.lock().unwrap().clone();
-                prop_assert_eq!(&seen, &inner_expect[*i][j], "attempts of node {} inside n{}; {}", j, i, show());
+                prop_assert_eq!(&seen, &after.inner[*i][j], "attempts of node {} inside n{}; {}", j, i, show());
             }
         }
     }
@@ -845,10 +926,15 @@ fn cases() -> u32 {
 
 #[test]
 fn the_executor_agrees_with_the_model() {
-    let rt = Runtime::builder().cpus(CPUS).memory("4Gi").max_in_flight(64).build().unwrap();
+    // A cache of this test process's own; every run's keys are its own too (see `settings`).
+    let cache = std::env::temp_dir().join(format!("flowmap-model-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let rt = Runtime::builder().cpus(CPUS).memory("4Gi").max_in_flight(64).cache_dir(&cache).build().unwrap();
     let config = ProptestConfig { cases: cases(), ..ProptestConfig::default() };
     proptest!(config, |(seed in any::<u64>())| {
         run_case(&rt, seed)?;
     });
     eprintln!("model cases: {COVERAGE:?}");
+    drop(rt);
+    let _ = std::fs::remove_dir_all(&cache);
 }
