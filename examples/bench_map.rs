@@ -20,6 +20,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use flowmap::prelude::*;
+
+mod bench_support;
+use bench_support::{median, reset_peak, status_bytes};
 use futures_util::stream::{self, StreamExt};
 use rayon::prelude::*;
 
@@ -91,18 +94,6 @@ repeated!(chain_async x [let x = inc_async(x);] [d d d d d d d d d d]);
 repeated!(wide_async x [inc_async(x);] [d d d d d d d d d d]);
 
 const NODES: usize = 1024;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// A `/proc/self/status` field in bytes (Linux).
-fn status_bytes(field: &str) -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with(field))?;
-    line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kib| kib * 1024)
-}
 
 fn input(n: usize) -> Vec<i64> {
     (0..n as i64).map(|i| i % 100).collect()
@@ -320,7 +311,7 @@ fn run_here(variant: Variant, n: usize, reps: usize) {
     let data = input(n);
     // Memory first, before any large run has left freed pages for the allocator to reuse.
     let copy = data.to_vec();
-    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let reset = reset_peak();
     let before = status_bytes("VmRSS:");
     let out = b.run(variant, copy);
     let peak = status_bytes("VmHWM:");

@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 
 use flowmap::prelude::*;
 
+mod bench_support;
+use bench_support::{reset_peak, status_bytes};
+
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 static MOST_IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
@@ -69,17 +72,6 @@ fn faulty(x: i64) -> Result<i64, String> {
 #[workflow]
 fn faults(xs: Vec<i64>) -> Vec<Option<i64>> {
     map!(faulty, min_success_ratio = 0.9)(x = xs)
-}
-
-fn status_bytes(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
-}
-
-/// Resets the peak resident set, so that `VmHWM` measures from here.
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 fn concurrent_runs(runs: usize, elements: usize) {

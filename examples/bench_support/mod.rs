@@ -1,4 +1,7 @@
-//! What the `bench_*` examples share: the `--reps R` argument and medians.
+//! What the benchmark examples share: the `--reps R` argument, medians, and peak memory.
+
+// Each example uses some of these.
+#![allow(dead_code)]
 
 /// `--reps R` from the command line, or `default`.
 pub fn reps(default: usize) -> usize {
@@ -13,4 +16,16 @@ pub fn reps(default: usize) -> usize {
 pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+/// A `/proc/self/status` field (`VmRSS:`, `VmHWM:`) in bytes; `None` off Linux.
+pub fn status_bytes(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kib| kib * 1024)
+}
+
+/// Resets the peak resident set, so that `VmHWM` measures from here; whether it could.
+pub fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }

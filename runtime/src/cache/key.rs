@@ -6,7 +6,7 @@ use xxhash_rust::xxh3::xxh3_128;
 
 /// The key of one call's outputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CacheKey(pub [u8; 16]);
+pub(crate) struct CacheKey(pub(crate) [u8; 16]);
 
 /// What every key of one cached task (or node) shares: its identity, hashed once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,8 +67,8 @@ impl InputHash {
 
 impl CacheKey {
     /// The key as 32 hex digits.
-    #[must_use]
-    pub fn hex(&self) -> String {
+    #[cfg(test)]
+    pub(crate) fn hex(&self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 }

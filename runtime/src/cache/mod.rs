@@ -53,14 +53,10 @@ pub(crate) mod node;
 pub(crate) mod reserve;
 pub(crate) mod store;
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+use std::path::Path;
 
-pub use crate::cache::key::{CacheKey, KeyError};
+pub use crate::cache::key::KeyError;
 pub use crate::cache::store::{CacheError, FILE, Stats, clear, default_dir};
-
-use crate::cache::store::Store;
 
 /// The entries in the store in `dir`, and its size; `None` if there is no store there. Reads
 /// only: creates and repairs nothing.
@@ -69,18 +65,4 @@ use crate::cache::store::Store;
 /// The store cannot be read, or is corrupt.
 pub fn stats(dir: &Path) -> Result<Option<Stats>, CacheError> {
     store::stats(dir)
-}
-
-/// The store in `dir`, shared by every runtime of this process that uses it.
-pub(crate) fn open(dir: &Path) -> Result<Arc<Store>, CacheError> {
-    static OPEN: OnceLock<Mutex<HashMap<PathBuf, Weak<Store>>>> = OnceLock::new();
-    let mut open = OPEN.get_or_init(Mutex::default).lock().unwrap_or_else(PoisonError::into_inner);
-    let id = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
-    if let Some(store) = open.get(&id).and_then(Weak::upgrade) {
-        return Ok(store);
-    }
-    let store = Arc::new(Store::open(dir)?);
-    open.retain(|_, s| s.strong_count() > 0);
-    open.insert(id, Arc::downgrade(&store));
-    Ok(store)
 }

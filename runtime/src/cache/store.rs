@@ -50,6 +50,9 @@ fn fresh_start() -> Vec<u8> {
     [HEADER.as_slice(), &epoch.to_le_bytes()].concat()
 }
 
+/// Why a file is not a store.
+const NOT_A_STORE: &str = "not a flowmap cache file of this format";
+
 /// A batch's first bytes.
 const BATCH: &[u8; 4] = b"FMB1";
 
@@ -282,7 +285,7 @@ impl Store {
                 0 => file.write_all(&fresh_start()).map_err(|e| open_err(e.to_string()))?,
                 // Under the lock, no clear is half done: a file this short is not a store.
                 len if len < START as u64 => {
-                    let reason = "not a flowmap cache file of this format".to_owned();
+                    let reason = NOT_A_STORE.to_owned();
                     return Err(CacheError::Corrupt { path: path.clone(), reason });
                 }
                 _ => {}
@@ -442,7 +445,7 @@ impl Inner {
             return Ok(0);
         }
         if !start.starts_with(HEADER) {
-            return Err(ScanError::Corrupt("not a flowmap cache file of this format".to_owned()));
+            return Err(ScanError::Corrupt(NOT_A_STORE.to_owned()));
         }
         if start != self.start || len < self.end {
             // Cleared (a new epoch) since this process last read it, or first read: start over.
@@ -521,7 +524,7 @@ pub(crate) fn stats(dir: &Path) -> Result<Option<Stats>, CacheError> {
     }
     let mut start = [0u8; START];
     if len < START as u64 || file.read_exact(&mut start).is_err() || !start.starts_with(HEADER) {
-        return Err(CacheError::Corrupt { path, reason: "not a flowmap cache file of this format".to_owned() });
+        return Err(CacheError::Corrupt { path, reason: NOT_A_STORE.to_owned() });
     }
     let mut keys = std::collections::HashSet::<[u8; 16], BuildHasherDefault<KeyHasher>>::default();
     scan(&file, START as u64, len, |key, _, _| {

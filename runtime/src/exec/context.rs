@@ -58,7 +58,7 @@ impl CacheConfig {
         if let Some(open) = &*store {
             return Ok(open.clone());
         }
-        let open = crate::cache::open(dir)?;
+        let open = Arc::new(Store::open(dir)?);
         *store = Some(open.clone());
         Ok(open)
     }

@@ -101,20 +101,13 @@ impl<'a, O: OutputTuple> Batch<'a, O> {
         if let Some(e) = bad {
             return Err(e);
         }
-        if let Some(progress) = self.policy.progress {
-            progress.cached.fetch_add(self.found.len(), Ordering::Relaxed);
-        }
-        if self.policy.listening {
-            for row in &self.found {
-                self.policy.hooks.emit(EventKind::ElementCached { index: Some(start + row) });
-            }
-        }
+        report_hits(self.policy, self.found.iter().map(|row| Some(start + row)));
         Ok(self.found.len())
     }
 
     /// For `cache_serialize`: reserves the keys of the rows still to run. Rows whose key another
-    /// caller (or an earlier row) holds go to `waiting`, to be waited for once this chunk's own
-    /// rows are stored and released.
+    /// caller (or an earlier row) holds go to `waiting`, in row order, to be waited for once this
+    /// chunk's own rows are stored and released.
     pub(crate) fn reserve(&self, slots: &[Option<O>], held: &mut Vec<Reservation>, waiting: &mut Vec<(usize, Waiter)>) {
         for (j, (key, slot)) in self.rows.iter().zip(slots).enumerate() {
             if let (Some(key), None) = (key, slot) {
@@ -167,6 +160,18 @@ impl<O: OutputTuple> Drop for Batch<'_, O> {
     }
 }
 
+/// Counts and publishes the elements (or the plain call, `None`) taken from the cache.
+fn report_hits(policy: &Policy<'_>, hits: impl ExactSizeIterator<Item = Option<usize>>) {
+    if let Some(progress) = policy.progress {
+        progress.cached.fetch_add(hits.len(), Ordering::Relaxed);
+    }
+    if policy.listening {
+        for index in hits {
+            policy.hooks.emit(EventKind::ElementCached { index });
+        }
+    }
+}
+
 /// Publishes the outcome of storing `n` elements.
 fn report_store(policy: &Policy<'_>, n: usize, stored: Result<(), CacheError>) {
     match stored {
@@ -203,13 +208,11 @@ pub(crate) async fn run_cached_call(
         let hit = hit.transpose()?;
         if hit.is_some() {
             tracing::info!("outputs from the cache");
+            // A map counts its successes itself; a plain call's are counted here.
             if let Some(progress) = policy.progress {
-                progress.cached.fetch_add(1, Ordering::Relaxed);
                 progress.succeeded.fetch_add(1, Ordering::Relaxed);
             }
-            if policy.listening {
-                policy.hooks.emit(EventKind::ElementCached { index: None });
-            }
+            report_hits(policy, std::iter::once(None));
         }
         Ok(hit)
     };

@@ -406,11 +406,17 @@ impl<K: Kernel> MapOf<K> {
                     Err(e) => return tally.fatal(e),
                 }
                 batch.reserve(slots, &mut held, &mut waiting);
+                let mut deferred = 0;
                 for (j, slot) in slots.iter_mut().enumerate() {
                     if tally.stopped() {
                         break;
                     }
-                    if slot.is_some() || waiting.iter().any(|(w, _)| *w == j) {
+                    // Rows another caller computes, in row order: waited for below.
+                    if waiting.get(deferred).is_some_and(|(w, _)| *w == j) {
+                        deferred += 1;
+                        continue;
+                    }
+                    if slot.is_some() {
                         continue;
                     }
                     let one = tally.record(slot, run(start + j).await);
