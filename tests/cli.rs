@@ -1,9 +1,9 @@
-//! The `anomalies` example run as a user runs it: a separate process, its exit code, stdout and
-//! stderr (`example::binary` says how it is found).
+//! The `anomalies` and `noisy_tasks` examples run as a user runs them: a separate process, its
+//! exit code, stdout and stderr (`example::binary_of` says how they are found).
 
 mod example;
 
-use example::{app, binary, fresh_cache};
+use example::{app, binary, binary_of, fresh_cache};
 use std::process::{Command, Output, Stdio};
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -140,7 +140,13 @@ fn ctrl_c_cancels_the_run() {
 /// cache directory; whether it succeeded, and the screen.
 #[cfg(target_os = "linux")]
 fn on_terminal(args: &str, cache: &std::path::Path) -> (bool, String) {
-    let command = format!("'{}' {args}", binary().display());
+    on_terminal_of(&binary(), args, cache)
+}
+
+/// [`on_terminal`] for the binary at `bin`.
+#[cfg(target_os = "linux")]
+fn on_terminal_of(bin: &std::path::Path, args: &str, cache: &std::path::Path) -> (bool, String) {
+    let command = format!("'{}' {args}", bin.display());
     let output = Command::new("script")
         .args(["-qfec", &command, "/dev/null"])
         .env("FLOWMAP_CACHE_DIR", cache)
@@ -278,4 +284,85 @@ fn bad_runtime_options_name_the_flag() {
     let (code, _, err) = run(&["run", "sweep", "--cpus", "0"]);
     assert_eq!(code, 2);
     assert!(err.contains("invalid value '0' for '--cpus <N>'"), "{err}");
+}
+
+/// `noisy_tasks` with `args`: exit code, stdout, stderr.
+fn noisy(args: &[&str]) -> (i32, String, String) {
+    let child = Command::new(binary_of("noisy_tasks"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example starts");
+    // A run that hangs (as it did when tasks printed) is killed rather than left to hang the tests.
+    let (ended, watch) = std::sync::mpsc::channel::<()>();
+    let pid = child.id().to_string();
+    let watchdog = std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = watch.recv_timeout(std::time::Duration::from_secs(120))
+        {
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+        }
+    });
+    let Output { status, stdout, stderr } = child.wait_with_output().expect("the example runs");
+    drop(ended);
+    let _ = watchdog.join();
+    let code = status.code().unwrap_or_else(|| panic!("ended by a signal: {status}"));
+    (code, String::from_utf8(stdout).unwrap(), String::from_utf8(stderr).unwrap())
+}
+
+/// Tasks that print 1 MB on stdout and stderr, from several threads at once: the run ends,
+/// stdout holds only the outputs (or the one `--json` document), and every line the tasks
+/// wrote is on stderr.
+#[test]
+fn tasks_may_print_while_stdout_carries_only_the_outputs() {
+    for format in [&[][..], &["--json"], &["--quiet"]] {
+        let mut args = vec!["run", "chatter", "--n", "1000", "--width", "1000", "--millis", "0"];
+        args.extend_from_slice(format);
+        let (code, out, err) = noisy(&args);
+        assert_eq!(code, 0, "{args:?}: {}", &err[err.len().saturating_sub(500)..]);
+        let expected = if format == ["--json"] {
+            serde_json::json!({"status": "succeeded", "outputs": 1000})
+        } else {
+            serde_json::json!(1000)
+        };
+        assert_eq!(json(&out), expected, "{args:?}: stdout holds only the outputs");
+        assert!(err.len() > 1_000_000, "{args:?}: {} bytes on stderr", err.len());
+        // A stdout line is one write (stdout is line-buffered), so it is whole; `eprintln!`
+        // writes in parts, so a stdout line may come between them.
+        let mut rest = err.clone();
+        for id in 0..1000 {
+            let line = format!("task {id} says {}\n", "x".repeat(1000));
+            assert!(rest.contains(&line), "{args:?}: task {id}'s stdout line is on stderr");
+            rest = rest.replacen(&line, "", 1);
+        }
+        for id in 0..1000 {
+            assert!(rest.contains(&format!("task {id} is done\n")), "{args:?}: task {id}'s stderr line");
+        }
+    }
+}
+
+/// What a terminal shows once `args` have run under a pseudo-terminal: every line, as drawn.
+#[cfg(target_os = "linux")]
+fn screen_of(bin: &std::path::Path, args: &str) -> (bool, Vec<String>) {
+    let (ok, raw) = on_terminal_of(bin, args, &fresh_cache());
+    // `script` gives a terminal of no size, which the bars take as 80 columns; tall enough to
+    // keep every line.
+    let size = |n| std::num::NonZero::new(n).expect("not zero");
+    let mut parser = vt100::Parser::new(size(500), size(80), 0);
+    parser.process(raw.as_bytes());
+    (ok, parser.screen().contents().lines().map(str::to_owned).collect())
+}
+
+/// On a terminal, the bars are drawn below what tasks print, never over it: every line stays.
+#[cfg(target_os = "linux")]
+#[test]
+fn lines_tasks_print_stay_above_the_bars() {
+    let (ok, screen) = screen_of(&binary_of("noisy_tasks"), "run chatter --n 30 --millis 40");
+    assert!(ok, "{screen:#?}");
+    for id in 0..30 {
+        assert!(screen.iter().any(|l| *l == format!("task {id} is done")), "task {id}'s line is lost: {screen:#?}");
+        assert!(screen.iter().any(|l| l.starts_with(&format!("task {id} says x"))), "{screen:#?}");
+    }
+    let last: Vec<&str> = screen.iter().rev().filter(|l| !l.trim().is_empty()).take(3).map(String::as_str).collect();
+    assert!(last[2].starts_with("chatter.n1 map of task chat 30/30 done"), "the summary comes last: {screen:#?}");
 }

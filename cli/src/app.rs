@@ -17,6 +17,7 @@ use flowmap_runtime::{
 use serde_json::Value as Json;
 
 use crate::bars::{Bars, TICK};
+use crate::capture::{self, Capture};
 use crate::example::example;
 use crate::logs;
 use crate::mermaid::mermaid;
@@ -89,9 +90,9 @@ impl App {
     /// Parses `std::env::args()`, runs the command, and says how it ended.
     #[must_use]
     pub fn run(self) -> ExitCode {
-        // Buffered: a million outputs are not a million writes.
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let code = self.run_from(std::env::args_os(), &mut out, &mut std::io::stderr());
+        // Buffered: a million outputs are not a million writes. Not locked: tasks print too.
+        let mut out = std::io::BufWriter::new(std::io::stdout());
+        let code = self.dispatch(std::env::args_os(), &mut out, &mut std::io::stderr(), Streams::Process);
         let code = match out.flush() {
             Ok(()) => code,
             // Outputs that could not be written are lost: not a success.
@@ -106,7 +107,19 @@ impl App {
 
     /// Runs the command in `args` (the binary's name first), writing to `out` and `err`; returns
     /// the exit code: 0 done, 1 a failed run, 2 a usage error, 130 a run cancelled by Ctrl-C.
+    ///
+    /// What tasks print goes where they print it: `out` and `err` receive only what the app
+    /// writes. ([`App::run`] owns the process's streams, and sends what tasks write to stdout
+    /// to stderr while a run is in progress.)
     pub fn run_from<I, T>(&self, args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        self.dispatch(args, out, err, Streams::Given)
+    }
+
+    fn dispatch<I, T>(&self, args: I, out: &mut dyn Write, err: &mut dyn Write, streams: Streams) -> u8
     where
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
@@ -122,7 +135,7 @@ impl App {
         let logging = logs::init(matches.get_count("verbose"));
         let outcome = match matches.subcommand() {
             Some(("list", m)) => self.list(m, out),
-            Some(("run", m)) => self.run_command(m, out, err, logging),
+            Some(("run", m)) => self.run_command(m, out, err, logging, streams),
             Some(("graph", m)) => self.graph(m, out),
             Some(("cache", m)) => crate::cache::run(m, out),
             #[cfg(feature = "flyte")]
@@ -349,7 +362,14 @@ impl App {
         Outcome::Done
     }
 
-    fn run_command(&self, m: &ArgMatches, out: &mut dyn Write, err: &mut dyn Write, logging: bool) -> Outcome {
+    fn run_command(
+        &self,
+        m: &ArgMatches,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+        logging: bool,
+        streams: Streams,
+    ) -> Outcome {
         let Some((name, m)) = m.subcommand() else { return Outcome::Usage("name a workflow to run".into()) };
         let Some(w) = self.find(name) else { return Outcome::Usage(format!("no workflow `{name}`")) };
         let g = match &w.graph {
@@ -425,13 +445,17 @@ impl App {
             };
             // Bars only on a terminal, and not under logs: piped, stderr stays plain text.
             // Without a terminal the counts are still sampled, for the summary of an interrupted run.
-            let draw = !logging && std::io::stderr().is_terminal();
-            let mut bars = (!quiet).then(|| Bars::new(rt.progress(), draw));
+            let draw = !quiet && !logging && std::io::stderr().is_terminal();
+            let (mut bars, capture) = match start_output(&rt, quiet, draw, streams) {
+                Ok(started) => started,
+                Err(e) => return Err(format!("could not redirect what tasks print: {e}")),
+            };
             let mut run = (w.run)(&rt, inputs);
             // Inputs that do not fit end the run at its first poll: then nothing was running.
             let first = std::future::poll_fn(|cx| std::task::Poll::Ready(run.as_mut().poll(cx))).await;
             if let std::task::Poll::Ready(result) = first {
                 drop(run);
+                capture.stop();
                 if let Some(bars) = bars {
                     bars.finish(false);
                 }
@@ -456,6 +480,8 @@ impl App {
             };
             // An interrupted run is dropped first, so that its last sample shows it cancelled.
             drop(run);
+            // Every line the tasks wrote is on screen before the summary.
+            capture.stop();
             if let Some(bars) = bars {
                 bars.finish(result.is_none());
             }
@@ -547,6 +573,39 @@ impl App {
             }
         }
     }
+}
+
+/// Whose streams `out` and `err` are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Streams {
+    /// The process's own ([`App::run`]): what tasks print is routed while a run is in progress.
+    Process,
+    /// Writers given to [`App::run_from`].
+    Given,
+}
+
+/// The bars of a run (none if `quiet`; drawn if `draw`), and where what its tasks print goes
+/// (see `capture.rs`): stdout to stderr, and above the bars where they are drawn.
+fn start_output(rt: &Runtime, quiet: bool, draw: bool, streams: Streams) -> std::io::Result<(Option<Bars>, Capture)> {
+    let process = streams == Streams::Process;
+    if !draw {
+        let bars = (!quiet).then(|| Bars::new(rt.progress(), None));
+        let capture = if process { Capture::stdout_to_stderr()? } else { Capture::none() };
+        return Ok((bars, capture));
+    }
+    if !process {
+        return Ok((Some(Bars::new(rt.progress(), Some(console::Term::stderr()))), Capture::none()));
+    }
+    let screen = capture::screen()?;
+    let bars = Bars::new(rt.progress(), Some(console::Term::read_write_pair(screen.try_clone()?, screen.try_clone()?)));
+    let above = bars.printer();
+    let mut screen = screen;
+    let capture = Capture::lines(move |lines| {
+        above(&mut || {
+            let _ = screen.write_all(lines);
+        });
+    })?;
+    Ok((Some(bars), capture))
 }
 
 /// Resolves on Ctrl-C; listening starts when this is called (inside a tokio runtime).

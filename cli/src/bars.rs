@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use console::Term;
 use flowmap_runtime::{NodeProgress, NodeState, Progress};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -43,11 +44,18 @@ fn line_style() -> ProgressStyle {
 }
 
 impl Bars {
-    /// Bars fed by `progress`, drawn on stderr if `draw` (else only the last samples are kept,
+    /// Bars fed by `progress`, drawn on `screen` if given (else only the last samples are kept,
     /// for a summary).
-    pub(crate) fn new(progress: Progress, draw: bool) -> Bars {
-        let target = if draw { ProgressDrawTarget::stderr_with_hz(20) } else { ProgressDrawTarget::hidden() };
+    pub(crate) fn new(progress: Progress, screen: Option<Term>) -> Bars {
+        let draw = screen.is_some();
+        let target = screen.map_or_else(ProgressDrawTarget::hidden, |term| ProgressDrawTarget::term(term, 20));
         Bars { progress, multi: MultiProgress::with_draw_target(target), bars: HashMap::new(), draw }
+    }
+
+    /// Runs `print` with the bars out of its way: what it writes stays above them.
+    pub(crate) fn printer(&self) -> impl Fn(&mut dyn FnMut()) + Send + 'static {
+        let multi = self.multi.clone();
+        move |print| multi.suspend(print)
     }
 
     /// Samples the counts and redraws.

@@ -37,6 +37,7 @@
 mod app;
 mod bars;
 mod cache;
+mod capture;
 mod example;
 #[cfg(feature = "flyte")]
 mod flyte;

@@ -1,4 +1,4 @@
-//! The built `anomalies` example, for the tests that run it as a separate process.
+//! The built examples (`anomalies`, `noisy_tasks`), for the tests that run it as a separate process.
 //!
 //! `cargo test` (with no target named) builds the examples before it runs any test, so the
 //! binary is beside the test's own (`target/<profile>/examples/`). `cargo test --test cli`
@@ -8,11 +8,16 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The example binary's path.
+/// The `anomalies` example binary's path.
 pub fn binary() -> PathBuf {
+    binary_of("anomalies")
+}
+
+/// The path of example `name`'s binary.
+pub fn binary_of(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
     let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
-    let bin = dir.join("examples").join(format!("anomalies{}", std::env::consts::EXE_SUFFIX));
+    let bin = dir.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(bin.exists(), "{} is missing: run `cargo test --workspace` (it builds the examples)", bin.display());
     bin
 }
