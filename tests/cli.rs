@@ -240,7 +240,11 @@ fn verbose_logs_nodes_and_attempts() {
 #[test]
 fn run_json_documents() {
     let (code, out, err) = run(&["run", "sweep", "--ids", "[1, 3]", "--millis", "1", "--json"]);
-    assert_eq!((code, json(&out)), (0, serde_json::json!({"status": "succeeded", "outputs": [10, 30]})), "{err}");
+    assert_eq!(
+        (code, json(&out)),
+        (0, serde_json::json!({"status": "succeeded", "outputs": [10, 30], "failures": []})),
+        "{err}"
+    );
     let (code, out, _) = run(&["run", "sweep", "--ids", "[1, -2, 3]", "--millis", "1", "--json"]);
     let doc = json(&out);
     assert_eq!((code, &doc["status"]), (1, &serde_json::json!("failed")), "{out}");
@@ -321,7 +325,7 @@ fn tasks_may_print_while_stdout_carries_only_the_outputs() {
         let (code, out, err) = noisy(&args);
         assert_eq!(code, 0, "{args:?}: {}", &err[err.len().saturating_sub(500)..]);
         let expected = if format == ["--json"] {
-            serde_json::json!({"status": "succeeded", "outputs": 1000})
+            serde_json::json!({"status": "succeeded", "outputs": 1000, "failures": []})
         } else {
             serde_json::json!(1000)
         };
@@ -365,4 +369,48 @@ fn lines_tasks_print_stay_above_the_bars() {
     }
     let last: Vec<&str> = screen.iter().rev().filter(|l| !l.trim().is_empty()).take(3).map(String::as_str).collect();
     assert!(last[2].starts_with("chatter.n1 map of task chat 30/30 done"), "the summary comes last: {screen:#?}");
+}
+
+/// A tolerant map whose elements 1 and 4 fail for good: the run succeeds, and says which
+/// elements failed, where, after how many attempts and why: on stderr, in `--json`, and at warn
+/// level in the logs.
+#[test]
+fn tolerated_failures_are_reported() {
+    let (code, out, err) = noisy(&["run", "checks"]);
+    assert_eq!((code, json(&out)), (0, serde_json::json!([3, null, 4, 1, null, 9])), "{err}");
+    assert!(
+        err.ends_with(
+            "2 elements failed and were tolerated:\n  \
+             checks.n0 (map of task check) element 1 failed after 2 attempts: reading -1 is below zero\n  \
+             checks.n0 (map of task check) element 4 failed after 2 attempts: reading -5 is below zero\n"
+        ),
+        "{err}"
+    );
+    let (code, out, err) = noisy(&["run", "checks", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = json(&out);
+    assert_eq!(doc["status"], "succeeded");
+    let mut failures = doc["failures"].as_array().unwrap().clone();
+    failures.sort_by_key(|f| f["index"].as_u64());
+    assert_eq!(
+        serde_json::Value::Array(failures),
+        serde_json::json!([
+            {"workflow": "checks", "node": "n0", "target": "map of task check", "index": 1, "attempts": 2,
+             "error": "reading -1 is below zero"},
+            {"workflow": "checks", "node": "n0", "target": "map of task check", "index": 4, "attempts": 2,
+             "error": "reading -5 is below zero"},
+        ])
+    );
+    let (code, _, err) = noisy(&["run", "checks", "-v"]);
+    assert_eq!(code, 0, "{err}");
+    for (index, reading) in [(1, -1), (4, -5)] {
+        let line = format!(
+            "WARN flowmap_runtime::plan::attempt: checks.n0 (map of task check): element {index} failed after 2 \
+             attempts: reading {reading} is below zero"
+        );
+        assert!(err.contains(&line), "{err}");
+    }
+    // A run with nothing to tolerate says nothing of failures.
+    let (code, out, err) = noisy(&["run", "checks", "--readings", "[1, 2]", "--json"]);
+    assert_eq!((code, json(&out)["failures"].clone()), (0, serde_json::json!([])), "{err}");
 }

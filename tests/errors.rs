@@ -343,3 +343,78 @@ fn a_request_override_above_the_tasks_limit_does_not_build() {
     // Raising the limit in the same overrides is fine.
     within_a_raised_limit.graph().unwrap();
 }
+
+// Tolerated failures: a map that tolerates failed elements succeeds, and the run says which
+// elements failed, where, after how many attempts and why.
+
+#[derive(Debug, thiserror::Error)]
+#[error("could not read sensor {0}")]
+struct SensorError(i64, #[source] std::io::Error);
+
+#[task(retries = 1)]
+fn probe(id: i64) -> Result<i64, SensorError> {
+    if id < 0 {
+        return Err(SensorError(id, std::io::Error::other("no answer")));
+    }
+    Ok(id)
+}
+
+#[workflow]
+fn probe_all(ids: Vec<i64>) -> Vec<Option<i64>> {
+    map!(probe, min_success_ratio = 0.5)(id = ids)
+}
+
+#[task]
+fn count_readings(readings: Vec<Option<i64>>) -> Result<usize, String> {
+    let n = readings.iter().flatten().count();
+    if n < 3 { Err(format!("only {n} readings")) } else { Ok(n) }
+}
+
+/// A tolerant map in a sub-workflow, then a task that fails when too few readings came back.
+#[workflow]
+fn probe_and_count(ids: Vec<i64>) -> usize {
+    let readings = probe_all(ids);
+    count_readings(readings)
+}
+
+#[test]
+fn a_successful_run_reports_every_element_its_tolerant_maps_lost() {
+    let rt = flowmap::Runtime::builder().cpus(2).build().unwrap();
+    let run = rt.block_on_reported(&probe_all, (vec![1, -2, 3, -4],), flowmap::RunOptions::new()).unwrap();
+    assert_eq!(run.outputs, [Some(1), None, Some(3), None]);
+    let mut lost: Vec<_> =
+        run.failures.iter().map(|f| (f.node.as_str(), f.failure.index, f.failure.attempts)).collect();
+    lost.sort_unstable();
+    assert_eq!(lost, [("n0", Some(1), 2), ("n0", Some(3), 2)]);
+    let failure = &run.failures[0];
+    assert_eq!((failure.workflow.as_str(), failure.target.as_str()), ("probe_all", "map of task probe"));
+    // The whole chain, down to the task's own error and its source.
+    let index = failure.failure.index.unwrap();
+    let id = -i64::try_from(index).unwrap() - 1;
+    assert_eq!(
+        flowmap::Report::new(failure).to_string(),
+        format!(
+            "workflow `probe_all` node `n0` (map of task probe): element {index} failed after 2 attempts: \
+             could not read sensor {id}: no answer"
+        )
+    );
+    // Nothing lost, nothing reported.
+    let run = rt.block_on_reported(&probe_all, (vec![1, 2],), flowmap::RunOptions::new()).unwrap();
+    assert!(run.failures.is_empty());
+}
+
+#[test]
+fn a_failed_run_keeps_the_elements_lost_before_it_failed() {
+    let rt = flowmap::Runtime::builder().cpus(2).build().unwrap();
+    // In a sub-workflow: reported with the sub-workflow's name.
+    let run = rt.block_on_reported(&probe_and_count, (vec![1, 2, 3, -4],), flowmap::RunOptions::new()).unwrap();
+    assert_eq!(run.outputs, 3);
+    assert_eq!(run.failures.len(), 1);
+    assert_eq!((run.failures[0].workflow.as_str(), run.failures[0].failure.index), ("probe_all", Some(3)));
+    let e = rt.block_on(&probe_and_count, (vec![1, -2, 3, -4],)).unwrap_err();
+    assert_eq!(e.node(), Some("n1"), "{e}");
+    let tolerated = e.completed().unwrap().tolerated();
+    let mut lost: Vec<_> = tolerated.iter().map(|f| f.failure.index).collect();
+    lost.sort_unstable();
+    assert_eq!(lost, [Some(1), Some(3)]);
+}

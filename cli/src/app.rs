@@ -12,7 +12,7 @@ use flowmap_model::graph::Graph;
 use flowmap_model::types::TypeDesc;
 use flowmap_runtime::__private::InputTuple;
 use flowmap_runtime::{
-    ConfigError, Error, JsonInput, JsonInputs, JsonOutputs, JsonRunError, Report, Runtime, WorkflowFn,
+    ConfigError, Error, JsonInput, JsonInputs, JsonOutputs, JsonRunError, Report, Runtime, ToleratedFailure, WorkflowFn,
 };
 use serde_json::Value as Json;
 
@@ -222,8 +222,9 @@ impl App {
                 .arg(Arg::new("memory").long("memory").value_name("QUANTITY").help("The runtime's memory, such as 8Gi"))
                 .args(crate::cache::run_args())
                 .arg(Arg::new("json").long("json").action(ArgAction::SetTrue).help(
-                    "Print one JSON document on stdout: {\"status\": \"succeeded\", \"outputs\": …}, or the \
-                     failure (error, failed_elements, completed_nodes), or {\"status\": \"cancelled\"}",
+                    "Print one JSON document on stdout: {\"status\": \"succeeded\", \"outputs\": …, \"failures\": \
+                     […]} (the elements tolerant maps lost), or the failure (error, failed_elements, \
+                     completed_nodes, failures), or {\"status\": \"cancelled\"}",
                 ))
                 .arg(
                     Arg::new("quiet")
@@ -516,11 +517,18 @@ impl App {
         match result {
             // Written straight from the typed outputs: no JSON tree of a million values.
             Ok(outputs) => {
+                if !outputs.failures().is_empty() && !as_json {
+                    let _ = writeln!(err, "{}", tolerated_summary(outputs.failures()));
+                }
                 let written = if as_json {
+                    let failures = serde_json::to_string(&failure_list(outputs.failures()));
                     write!(out, r#"{{"status":"succeeded","outputs":"#)
                         .map_err(serde_json::Error::io)
                         .and_then(|()| outputs.write(&mut *out))
-                        .and_then(|()| writeln!(out, "}}").map_err(serde_json::Error::io))
+                        .and(failures)
+                        .and_then(|failures| {
+                            writeln!(out, r#","failures":{failures}}}"#).map_err(serde_json::Error::io)
+                        })
                 } else {
                     outputs.write_pretty(&mut *out).and_then(|()| writeln!(out).map_err(serde_json::Error::io))
                 };
@@ -643,11 +651,52 @@ fn failure_details(e: &Error) -> String {
         }
         text += &format!("\n{} of {} elements had succeeded; {} were not run", map.succeeded, map.total, map.not_run);
     }
+    if let Some(tolerated) = e.completed().map(flowmap_runtime::Completed::tolerated)
+        && !tolerated.is_empty()
+    {
+        text += &format!("\nbefore it failed, {}", tolerated_summary(tolerated));
+    }
     let done = completed_nodes(e);
     if !done.is_empty() {
         text += &format!("\ncompleted nodes: {}", done.join(", "));
     }
     text
+}
+
+/// The elements that tolerant maps lost, for people: each with its node, index, attempts and
+/// error chain (the first few, then a count).
+fn tolerated_summary(failures: &[ToleratedFailure]) -> String {
+    const SHOWN: usize = 10;
+    let n = failures.len();
+    let mut text = format!(
+        "{n} element{} failed and {} tolerated:",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "was" } else { "were" }
+    );
+    for f in failures.iter().take(SHOWN) {
+        text += &format!("\n  {}.{} ({}) {}", f.workflow, f.node, f.target, Report::new(&*f.failure));
+    }
+    if n > SHOWN {
+        text += &format!("\n  … and {} more (--json lists them all)", n - SHOWN);
+    }
+    text
+}
+
+/// The elements that tolerant maps lost, for machines.
+fn failure_list(failures: &[ToleratedFailure]) -> Vec<Json> {
+    failures
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "workflow": f.workflow,
+                "node": f.node,
+                "target": f.target,
+                "index": f.failure.index,
+                "attempts": f.failure.attempts,
+                "error": Report::new(f.failure.cause.as_error()).to_string(),
+            })
+        })
+        .collect()
 }
 
 /// The nodes that had finished when the run failed.
@@ -671,6 +720,7 @@ fn failure_document(e: &Error) -> Json {
         "error": e.report().to_string(),
         "failed_elements": failed,
         "completed_nodes": completed_nodes(e),
+        "failures": e.completed().map_or_else(Vec::new, |c| failure_list(c.tolerated())),
     })
 }
 

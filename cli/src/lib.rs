@@ -26,7 +26,8 @@
 //! an input's type), 130 when Ctrl-C cancelled a run. On a terminal, `run` draws one progress
 //! bar per map node and one line per plain node on stderr, sampled ten times a second.
 //!
-//! - `run WORKFLOW --json` prints one JSON document whatever the outcome: the outputs, or the
+//! - `run WORKFLOW --json` prints one JSON document whatever the outcome: the outputs with the
+//!   elements that tolerant maps lost (`failures`), or the
 //!   error with the failed elements and the completed nodes, or `{"status": "cancelled"}`.
 //! - `-v`, `-vv` or `RUST_LOG` log each node and element attempt on stderr, with the task's own
 //!   `tracing` events nested under them.

@@ -302,11 +302,24 @@ pub enum ConfigError {
 #[derive(Clone, Default)]
 pub struct Completed {
     nodes: Vec<(String, Vec<Value>)>,
+    tolerated: Arc<Vec<ToleratedFailure>>,
 }
 
 impl Completed {
     pub(crate) fn new(nodes: Vec<(String, Vec<Value>)>) -> Self {
-        Completed { nodes }
+        Completed { nodes, tolerated: Arc::default() }
+    }
+
+    /// The same, with the elements the run's tolerant maps had lost before it failed.
+    pub(crate) fn with_tolerated(self, tolerated: Vec<ToleratedFailure>) -> Self {
+        Completed { tolerated: Arc::new(tolerated), ..self }
+    }
+
+    /// The elements that failed for good in maps that tolerated them, anywhere in the run,
+    /// before it failed (set on the error a run returns, not on those of its sub-workflows).
+    #[must_use]
+    pub fn tolerated(&self) -> &[ToleratedFailure] {
+        &self.tolerated
     }
 
     /// The ids of the nodes that finished, in body order.
@@ -444,7 +457,8 @@ impl Cause {
     }
 
     /// The error itself, so `source()` chains reach the task's own error (not this wrapper).
-    fn as_error(&self) -> &(dyn std::error::Error + 'static) {
+    #[must_use]
+    pub fn as_error(&self) -> &(dyn std::error::Error + 'static) {
         match self {
             Cause::Error(e) => e.as_ref(),
             Cause::Panic(e) => e,
@@ -536,5 +550,34 @@ impl fmt::Display for MapFailure {
 impl std::error::Error for MapFailure {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.errors.first().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// An element that failed for good in a map that tolerated it (`min_success_ratio` or
+/// `min_successes`): the map succeeded with `None` at its index, and the run went on. A run
+/// reports every one of them: [`crate::Finished::failures`] when it succeeds, and
+/// [`Completed::tolerated`] when it fails later.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ToleratedFailure {
+    /// The workflow the map node belongs to (a sub-workflow's own name inside it).
+    pub workflow: String,
+    /// The map node's id (`n0`, `n1`, …).
+    pub node: String,
+    /// What the node runs: `map of task check`.
+    pub target: String,
+    /// The element's index, its attempts and the cause of its last attempt.
+    pub failure: Arc<ElementFailure>,
+}
+
+impl fmt::Display for ToleratedFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "workflow `{}` node `{}` ({}): {}", self.workflow, self.node, self.target, self.failure)
+    }
+}
+
+impl std::error::Error for ToleratedFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.failure.cause.as_error())
     }
 }

@@ -121,8 +121,8 @@ impl Runtime {
         let graph = workflow.graph()?;
         let ports = &graph.interface.inputs;
         let inputs = inputs.read::<A>(ports).map_err(|e| read_error(e, &graph.name, ports))?;
-        let out = self.run_workflow::<F::Marker>(inputs, false, RunOptions::new()).await?;
-        Ok(JsonOutputs::new(out))
+        let run = self.run_workflow::<F::Marker>(inputs, false, RunOptions::new()).await?;
+        Ok(JsonOutputs::new(run.outputs).with_failures(run.failures))
     }
 
     /// Calls `target` once, with JSON inputs: a task that `workflow` (or one of its
@@ -154,7 +154,7 @@ impl Runtime {
                 kernel.outputs_json(values).map_err(|_| Error::Internal("a call's outputs have the wrong types"))
             })
             .await?;
-        Ok(outputs)
+        Ok(outputs.outputs)
     }
 }
 

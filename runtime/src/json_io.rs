@@ -10,6 +10,7 @@ use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, Visitor};
 use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
+use crate::error::ToleratedFailure;
 use crate::tuple::InputTuple;
 
 /// One input of a run, as JSON: text, read straight into the input's type, or a parsed value.
@@ -200,7 +201,10 @@ impl<'de, A: InputTuple> DeserializeSeed<'de> for Slot<'_, A> {
 
 /// A run's outputs, still typed, written as JSON on demand: the single output, or an array of
 /// them.
-pub struct JsonOutputs(Box<dyn WriteJson>);
+pub struct JsonOutputs {
+    outputs: Box<dyn WriteJson>,
+    failures: Vec<ToleratedFailure>,
+}
 
 trait WriteJson: Send + Sync {
     fn write(&self, out: &mut dyn io::Write, pretty: bool) -> serde_json::Result<()>;
@@ -227,7 +231,18 @@ impl<T: Serialize + Send + Sync> WriteJson for T {
 
 impl JsonOutputs {
     pub(crate) fn new<T: Serialize + Send + Sync + 'static>(outputs: T) -> JsonOutputs {
-        JsonOutputs(Box::new(outputs))
+        JsonOutputs { outputs: Box::new(outputs), failures: Vec::new() }
+    }
+
+    pub(crate) fn with_failures(self, failures: Vec<ToleratedFailure>) -> JsonOutputs {
+        JsonOutputs { failures, ..self }
+    }
+
+    /// Every element the run's tolerant maps lost (`null` in the outputs): see
+    /// [`crate::Finished::failures`].
+    #[must_use]
+    pub fn failures(&self) -> &[ToleratedFailure] {
+        &self.failures
     }
 
     /// Writes them as compact JSON.
@@ -235,7 +250,7 @@ impl JsonOutputs {
     /// # Errors
     /// Writing failed, or an output has no JSON form (a map whose keys are not strings).
     pub fn write(&self, mut out: impl io::Write) -> serde_json::Result<()> {
-        self.0.write(&mut out, false)
+        self.outputs.write(&mut out, false)
     }
 
     /// Writes them as indented JSON.
@@ -243,7 +258,7 @@ impl JsonOutputs {
     /// # Errors
     /// As [`JsonOutputs::write`].
     pub fn write_pretty(&self, mut out: impl io::Write) -> serde_json::Result<()> {
-        self.0.write(&mut out, true)
+        self.outputs.write(&mut out, true)
     }
 
     /// Them as a JSON value.
@@ -251,7 +266,7 @@ impl JsonOutputs {
     /// # Errors
     /// An output has no JSON form.
     pub fn to_value(&self) -> serde_json::Result<Json> {
-        self.0.value()
+        self.outputs.value()
     }
 }
 

@@ -17,6 +17,7 @@ mod data;
 mod error;
 pub mod events;
 mod exec;
+mod finished;
 mod json;
 mod json_io;
 mod options;
@@ -34,9 +35,10 @@ mod workflow_fn;
 pub use crate::data::Data;
 pub use crate::error::{
     BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, ElementFailure, Error,
-    MapFailure, NodeError, PanicError, Report, TimeoutError,
+    MapFailure, NodeError, PanicError, Report, TimeoutError, ToleratedFailure,
 };
 pub use crate::events::{Event, EventKind};
+pub use crate::finished::Finished;
 pub use crate::json::JsonRunError;
 pub use crate::json_io::{JsonInput, JsonInputs, JsonOutputs};
 pub use crate::options::RunOptions;

@@ -15,6 +15,7 @@ use crate::exec::capacity::{Capacity, fmt_bytes};
 use crate::exec::context::{CacheConfig, RunContext, Shared};
 use crate::exec::drivers::{self, Drivers, Lost};
 use crate::exec::graph::run_graph;
+use crate::finished::Finished;
 use crate::options::RunOptions;
 use crate::panics::panic_message;
 use crate::panics::quiet;
@@ -280,7 +281,7 @@ impl Runtime {
     /// graph cannot be built.
     pub async fn run<F: WorkflowFn<A>, A>(&self, workflow: &F, inputs: A) -> Result<Output<F::Marker>, Error> {
         let _ = workflow;
-        self.run_workflow::<F::Marker>(inputs, false, RunOptions::new()).await
+        Ok(self.run_workflow::<F::Marker>(inputs, false, RunOptions::new()).await?.outputs)
     }
 
     /// [`Runtime::run`] with options of this run: see [`RunOptions`].
@@ -293,6 +294,35 @@ impl Runtime {
         inputs: A,
         options: RunOptions,
     ) -> Result<Output<F::Marker>, Error> {
+        let _ = workflow;
+        Ok(self.run_workflow::<F::Marker>(inputs, false, options).await?.outputs)
+    }
+
+    /// [`Runtime::run_with`], returning with the outputs every element that the run's tolerant
+    /// maps lost (`None` in their outputs): see [`Finished`].
+    ///
+    /// ```no_run
+    /// # use flowmap::prelude::*;
+    /// # #[task] fn parse(s: String) -> Result<i64, std::num::ParseIntError> { s.parse() }
+    /// # #[workflow] fn parsed(xs: Vec<String>) -> Vec<Option<i64>> { map!(parse, min_success_ratio = 0.5)(s = xs) }
+    /// # async fn f(rt: flowmap::Runtime) -> Result<(), flowmap::Error> {
+    /// let run = rt.run_reported(&parsed, (vec!["1".into(), "x".into()],), flowmap::RunOptions::new()).await?;
+    /// assert_eq!(run.outputs, [Some(1), None]);
+    /// for failure in &run.failures {
+    ///     eprintln!("{}", flowmap::Report::new(failure)); // ... node `n0` (map of task parse): element 1 failed after 1 attempt: invalid digit ...
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Runtime::run`]; a failed run's [`Completed::tolerated`](crate::Completed::tolerated)
+    /// holds the elements lost before it failed.
+    pub async fn run_reported<F: WorkflowFn<A>, A>(
+        &self,
+        workflow: &F,
+        inputs: A,
+        options: RunOptions,
+    ) -> Result<Finished<Output<F::Marker>>, Error> {
         let _ = workflow;
         self.run_workflow::<F::Marker>(inputs, false, options).await
     }
@@ -318,6 +348,7 @@ impl Runtime {
         // On a driver thread (a sync task running a workflow), the run is driven right here: it
         // must not wait for a driver thread that may be this one.
         drivers::wait(self.run_workflow::<F::Marker>(inputs, drivers::on_driver(), RunOptions::new()))
+            .map(|f| f.outputs)
     }
 
     /// [`Runtime::block_on`] with options of this run: see [`RunOptions`].
@@ -330,6 +361,20 @@ impl Runtime {
         inputs: A,
         options: RunOptions,
     ) -> Result<Output<F::Marker>, Error> {
+        let _ = workflow;
+        drivers::wait(self.run_workflow::<F::Marker>(inputs, drivers::on_driver(), options)).map(|f| f.outputs)
+    }
+
+    /// [`Runtime::run_reported`], blocking this thread until the run ends.
+    ///
+    /// # Errors
+    /// As [`Runtime::run_reported`].
+    pub fn block_on_reported<F: WorkflowFn<A>, A>(
+        &self,
+        workflow: &F,
+        inputs: A,
+        options: RunOptions,
+    ) -> Result<Finished<Output<F::Marker>>, Error> {
         let _ = workflow;
         drivers::wait(self.run_workflow::<F::Marker>(inputs, drivers::on_driver(), options))
     }
@@ -351,16 +396,17 @@ impl Runtime {
         inputs: W::Input,
         here: bool,
         options: RunOptions,
-    ) -> Result<Output<W>, Error> {
+    ) -> Result<Finished<Output<W>>, Error> {
         let compiled = W::compiled()?;
         let outputs = self.run_plan(&compiled.plan, inputs.into_values(), here, options, |outputs| {
             W::Output::from_values(outputs).map_err(|_| Error::Internal("a workflow's outputs have the wrong types"))
         });
-        outputs.await.map(OutputTuple::into_value)
+        Ok(outputs.await?.map(OutputTuple::into_value))
     }
 
     /// Runs `plan` with `values` (here, or as a task of the driver threads), with its run events;
-    /// `outputs` reads the output values.
+    /// `outputs` reads the output values. The elements its tolerant maps lost come with the
+    /// outputs, or in the error's [`crate::Completed`].
     pub(crate) async fn run_plan<T>(
         &self,
         plan: &'static Plan,
@@ -368,8 +414,9 @@ impl Runtime {
         here: bool,
         options: RunOptions,
         outputs: impl FnOnce(Vec<Value>) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+    ) -> Result<Finished<T>, Error> {
         let cx = RunContext::new_run(&self.shared, options);
+        let report = cx.clone();
         let events = cx.emitter(&plan.workflow);
         events.emit(|| EventKind::RunStarted);
         let run = run_graph(cx, plan, values, true);
@@ -390,7 +437,14 @@ impl Runtime {
             Ok(_) => events.emit(|| EventKind::RunSucceeded),
             Err(e) => events.emit(|| EventKind::RunFailed { error: e.report().to_string() }),
         }
-        result
+        let failures = report.take_tolerated();
+        match result {
+            Ok(outputs) => Ok(Finished { outputs, failures }),
+            Err(Error::Node { workflow, node, target, source, completed }) => {
+                Err(Error::Node { workflow, node, target, source, completed: completed.with_tolerated(failures) })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Runs `workflow` with the `#[default(...)]` of every input.
@@ -404,7 +458,7 @@ impl Runtime {
         // A plain fn returning a boxed future, so a workflow without defaults is reported once.
         let _ = workflow;
         let defaults = defaults_of::<F::Marker>();
-        Box::pin(async move { self.run_workflow::<F::Marker>(defaults?, false, RunOptions::new()).await })
+        Box::pin(async move { Ok(self.run_workflow::<F::Marker>(defaults?, false, RunOptions::new()).await?.outputs) })
     }
 }
 
@@ -423,7 +477,7 @@ fn defaults_of<W: Defaults>() -> Result<W::Input, Error> {
 /// `my_workflow(args)`: runs on the default runtime.
 #[doc(hidden)]
 pub fn run_on_global<W: Workflow>(inputs: W::Input) -> WorkflowRun<W> {
-    WorkflowRun::new(Box::pin(
-        async move { Runtime::global()?.run_workflow::<W>(inputs, false, RunOptions::new()).await },
-    ))
+    WorkflowRun::new(Box::pin(async move {
+        Ok(Runtime::global()?.run_workflow::<W>(inputs, false, RunOptions::new()).await?.outputs)
+    }))
 }

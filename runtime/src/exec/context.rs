@@ -11,6 +11,7 @@ use crate::cache::CacheError;
 use crate::cache::node::{CacheSpec, NodeCache};
 use crate::cache::reserve::Reservations;
 use crate::cache::store::Store;
+use crate::error::ToleratedFailure;
 use crate::events::Event;
 use crate::exec::capacity::Capacity;
 use crate::exec::drivers::Drivers;
@@ -70,6 +71,8 @@ pub(crate) struct RunContext {
     pub(crate) shared: Arc<Shared>,
     pub(crate) run: u64,
     pub(crate) options: RunOptions,
+    /// The elements its tolerant maps lost, in the order the maps ended (sub-workflows' too).
+    pub(crate) tolerated: Arc<Mutex<Vec<ToleratedFailure>>>,
 }
 
 impl fmt::Debug for RunContext {
@@ -84,7 +87,22 @@ impl fmt::Debug for RunContext {
 impl RunContext {
     /// A context for a new run.
     pub(crate) fn new_run(shared: &Arc<Shared>, options: RunOptions) -> RunContext {
-        RunContext { shared: shared.clone(), run: shared.next_run.fetch_add(1, Ordering::Relaxed) + 1, options }
+        RunContext {
+            shared: shared.clone(),
+            run: shared.next_run.fetch_add(1, Ordering::Relaxed) + 1,
+            options,
+            tolerated: Arc::default(),
+        }
+    }
+
+    /// Records the elements a tolerant map lost.
+    pub(crate) fn tolerate(&self, failures: impl IntoIterator<Item = ToleratedFailure>) {
+        self.tolerated.lock().unwrap_or_else(PoisonError::into_inner).extend(failures);
+    }
+
+    /// The elements the run's tolerant maps lost so far, taken.
+    pub(crate) fn take_tolerated(&self) -> Vec<ToleratedFailure> {
+        std::mem::take(&mut *self.tolerated.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// The cache as node `spec` uses it in this run; `None` when the run does not use it.

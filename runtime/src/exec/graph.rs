@@ -10,7 +10,7 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tracing::Instrument;
 
-use crate::error::{CancelledError, Cause, Completed, Error, NodeError};
+use crate::error::{CancelledError, Cause, Completed, ElementFailure, Error, NodeError, ToleratedFailure};
 use crate::events::EventKind;
 use crate::exec::capacity::Request;
 use crate::exec::context::RunContext;
@@ -20,7 +20,7 @@ use crate::panics::quiet;
 use crate::plan::attempt::run_call;
 use crate::plan::cached::run_cached_call;
 use crate::plan::pace::Pace;
-use crate::plan::{Blocked, BlockingJob, Hooks, Permit, Plan, Policy, Work};
+use crate::plan::{Blocked, BlockingJob, Hooks, NodeName, Permit, Plan, Policy, Work};
 use crate::progress::{FinishOnDrop, NodeState};
 use crate::value::{Source, Value};
 
@@ -157,6 +157,7 @@ async fn run_node(
     let _cancelled = tracked.clone().map(FinishOnDrop);
     let cache = cx.cache(node.settings.cache.as_ref()).map_err(NodeError::Cache)?;
     let policy = Policy {
+        at: NodeName { workflow: &plan.workflow, node: &node.id, target: &node.display },
         progress: tracked.as_ref(),
         hooks: &*hooks,
         retries: node.settings.retries,
@@ -302,6 +303,16 @@ impl Hooks for NodeHooks {
 
     fn max_in_flight(&self) -> usize {
         self.cx.shared.max_in_flight
+    }
+
+    fn tolerated(&self, failures: Vec<ElementFailure>) {
+        let node = &self.plan.nodes[self.node];
+        self.cx.tolerate(failures.into_iter().map(|failure| ToleratedFailure {
+            workflow: self.plan.workflow.to_string(),
+            node: node.id.to_string(),
+            target: node.display.to_string(),
+            failure: Arc::new(failure),
+        }));
     }
 
     fn run_plan(&self, plan: &'static Plan, inputs: Vec<Value>) -> BoxFuture<'static, Result<Vec<Value>, Cause>> {

@@ -10,11 +10,11 @@ use futures_util::FutureExt;
 use futures_util::future::{Either, select};
 use tracing::Instrument;
 
-use crate::error::{Cause, ElementFailure};
+use crate::error::{Cause, ElementFailure, Report};
 use crate::events::EventKind;
 use crate::panics::{Quiet, panic_message};
 use crate::plan::kernel::{Invoke, Kernel};
-use crate::plan::{Attempt, Blocked, CallKernel, Permit, Policy};
+use crate::plan::{Attempt, Blocked, CallKernel, NodeName, Permit, Policy};
 use crate::value::Value;
 
 impl Policy<'_> {
@@ -50,6 +50,13 @@ impl Policy<'_> {
                 if let Some(progress) = self.progress {
                     progress.failed.fetch_add(1, Ordering::Relaxed);
                 }
+                let NodeName { workflow, node, target } = self.at;
+                let what = index.map_or_else(|| "the call".to_owned(), |i| format!("element {i}"));
+                let s = if attempt == 1 { "" } else { "s" };
+                tracing::warn!(
+                    "{workflow}.{node} ({target}): {what} failed after {attempt} attempt{s}: {}",
+                    Report::new(cause.as_error())
+                );
                 self.emit(|| EventKind::ElementFailed { index, attempts: attempt, error: cause.to_string() });
                 Some(Err(ElementFailure { index, attempts: attempt, cause }))
             }

@@ -91,12 +91,8 @@ impl Tally {
     /// Records a failed element; stops the map if success is out of reach.
     fn fail(&self, failure: ElementFailure) {
         let failed = self.failed.fetch_add(1, Ordering::SeqCst) + 1;
-        {
-            let mut errors = self.errors.lock().unwrap_or_else(PoisonError::into_inner);
-            if errors.len() < MapFailure::KEPT_ERRORS {
-                errors.push(failure);
-            }
-        }
+        // Every one is kept: a map that tolerates them reports them all.
+        self.errors.lock().unwrap_or_else(PoisonError::into_inner).push(failure);
         if self.total - failed < self.required {
             self.stop.store(true, Ordering::SeqCst);
         }
@@ -237,8 +233,9 @@ impl<K: Kernel> MapOf<K> {
         }
         let failed = tally.failed.load(Ordering::SeqCst);
         let succeeded = tally.succeeded.load(Ordering::SeqCst);
+        let mut errors = std::mem::take(&mut *tally.errors.lock().unwrap_or_else(PoisonError::into_inner));
         if n - failed < required {
-            let errors = std::mem::take(&mut *tally.errors.lock().unwrap_or_else(PoisonError::into_inner));
+            errors.truncate(MapFailure::KEPT_ERRORS);
             return Err(NodeError::MapFailed(MapFailure {
                 total: n,
                 succeeded,
@@ -250,6 +247,9 @@ impl<K: Kernel> MapOf<K> {
             }));
         }
         if shape.rule.tolerant() {
+            if !errors.is_empty() {
+                hooks.tolerated(errors);
+            }
             Ok(K::Output::option_lists(rows))
         } else {
             K::Output::lists(rows).ok_or(NodeError::Internal("a strict map finished with an element missing"))
@@ -272,11 +272,12 @@ impl<K: Kernel> MapOf<K> {
         }
         let workers = window.min(hooks.threads()).min(n).max(1);
         let (kernel, shared, job_hooks) = (self.0, tally.clone(), hooks.clone());
-        let (retries, listening, admitted) = (policy.retries, policy.listening, policy.admitted);
+        let (retries, listening, admitted, at) = (policy.retries, policy.listening, policy.admitted, policy.at);
         let cache = policy.cache.cloned();
         let _cancel = StopOnDrop(tally.clone());
         let job = move || {
             let policy = Policy {
+                at,
                 hooks: &*job_hooks,
                 retries,
                 timeout: None,

@@ -33,7 +33,7 @@ use futures_util::future::BoxFuture;
 
 use crate::cache::key::CacheKey;
 use crate::cache::node::{CacheSpec, NodeCache};
-use crate::error::{Cause, NodeError};
+use crate::error::{Cause, ElementFailure, NodeError};
 use crate::events::EventKind;
 use crate::json_io::{JsonInputs, JsonOutputs, ReadError};
 use crate::progress::Tracked;
@@ -189,6 +189,8 @@ pub(crate) trait MapKernel: Send + Sync {
 #[derive(Clone, Copy)]
 pub(crate) struct Policy<'a> {
     pub(crate) hooks: &'a dyn Hooks,
+    /// The node the attempts are of, for logs.
+    pub(crate) at: NodeName,
     /// Extra attempts after a failure.
     pub(crate) retries: u32,
     /// Per-attempt timeout.
@@ -201,6 +203,14 @@ pub(crate) struct Policy<'a> {
     pub(crate) progress: Option<&'a Arc<Tracked>>,
     /// The cache, for a cached task's node when the run uses it.
     pub(crate) cache: Option<&'a NodeCache>,
+}
+
+/// A node of a plan, by name: its workflow, id and what it runs (`map of task check`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NodeName {
+    pub(crate) workflow: &'static str,
+    pub(crate) node: &'static str,
+    pub(crate) target: &'static str,
 }
 
 /// A blocking call, erased: runs on some thread and returns its boxed result.
@@ -279,6 +289,9 @@ pub trait Hooks: Send + Sync {
     fn threads(&self) -> usize;
     /// The most elements of one map in flight when its `concurrency` is not given.
     fn max_in_flight(&self) -> usize;
+    /// Reports the elements that failed for good in this node, a map that tolerated them and
+    /// succeeded: the run keeps them for its report.
+    fn tolerated(&self, failures: Vec<ElementFailure>);
     /// Runs a sub-workflow's plan in this run.
     fn run_plan(&self, plan: &'static Plan, inputs: Vec<Value>) -> BoxFuture<'static, Result<Vec<Value>, Cause>>;
 }

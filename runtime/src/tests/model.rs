@@ -31,7 +31,8 @@ use proptest::prelude::*;
 
 use crate::cache::key::KeyPrefix;
 use crate::cache::node::CacheSpec;
-use crate::error::{Cause, Error};
+use crate::error::{Cause, Completed, Error};
+use crate::finished::Finished;
 use crate::options::RunOptions;
 use crate::plan::kernel::{CallOf, Invoke, Kernel};
 use crate::plan::map::MapOf;
@@ -848,7 +849,7 @@ fn check(
     seed: u64,
     expect: &[Expect],
     after: &Prior,
-    result: &Result<Vec<Value>, Error>,
+    result: &Result<Finished<Vec<Value>>, Error>,
     probes: &Probes<'_>,
 ) -> Result<(), TestCaseError> {
     let failing: Vec<usize> = (0..expect.len()).filter(|i| matches!(expect[*i], Expect::Fails)).collect();
@@ -862,7 +863,7 @@ fn check(
     }
     // Which nodes' outputs the run shows: all on success, the completed ones on failure.
     let shown: Vec<(usize, Out)> = match result {
-        Ok(values) => {
+        Ok(Finished { outputs: values, .. }) => {
             prop_assert!(failing.is_empty(), "the run succeeded, but the model fails {failing:?}; {}", show());
             values.iter().enumerate().map(|(i, v)| (i, read(v))).collect()
         }
@@ -901,6 +902,23 @@ fn check(
             (0..case.nodes.len()).filter_map(|i| Some((i, completed_output(e, &format!("n{i}"))?))).collect()
         }
     };
+    // The elements the run reports lost are the `None`s of its tolerant maps' outputs, whether
+    // the run succeeded or failed later.
+    let tolerated = match result {
+        Ok(finished) => &finished.failures[..],
+        Err(e) => e.completed().map_or(&[][..], Completed::tolerated),
+    };
+    let mut reported: Vec<(String, usize)> =
+        tolerated.iter().map(|f| (f.node.clone(), f.failure.index.unwrap_or(usize::MAX))).collect();
+    reported.sort_unstable();
+    let mut lost: Vec<(String, usize)> = Vec::new();
+    for (i, out) in &shown {
+        if let Out::Options(v) = out {
+            lost.extend(v.iter().enumerate().filter(|(_, x)| x.is_none()).map(|(j, _)| (format!("n{i}"), j)));
+        }
+    }
+    lost.sort_unstable();
+    prop_assert_eq!(reported, lost, "the tolerated failures reported; {}", show());
     for (i, out) in &shown {
         let Expect::Done(expected, counts) = &expect[*i] else {
             return Err(TestCaseError::fail(format!("n{i} has outputs, the model says {:?}; {}", expect[*i], show())));
