@@ -220,7 +220,7 @@ impl Builder {
         let from = match binding {
             Binding::Constant { value } => {
                 let layer = self.d.vertices[to].layer.saturating_sub(1);
-                let text = shorten(&value.to_string(), LITERAL_CHARS);
+                let text = shorten(&literal(value), LITERAL_CHARS);
                 self.add(Vertex::new(Shape::Constant, name, vec![Line::new(text, Style::Detail, "literal")], layer))
             }
             Binding::Node { node, output } if g.node(node).is_some_and(|n| n.outputs.len() > 1) => {
@@ -253,7 +253,7 @@ fn node_shape(node: &Node) -> Shape {
 fn input_lines(input: &Port) -> Vec<Line> {
     let mut lines = vec![Line::new(format!("{}: {}", input.name, input.ty.short()), Style::Port, "port")];
     if let Some(default) = &input.default {
-        let text = format!("default {}", shorten(&default.to_string(), LITERAL_CHARS));
+        let text = format!("default {}", shorten(&literal(default), LITERAL_CHARS));
         lines.push(Line::new(text, Style::Detail, "default"));
     }
     lines
@@ -302,10 +302,34 @@ fn overrides(node: &Node) -> Vec<String> {
     keys.iter()
         .map(|(key, value)| match value {
             serde_json::Value::Object(inner) => {
-                let inner: Vec<String> = inner.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                let inner: Vec<String> = inner.iter().map(|(k, v)| format!("{k} = {}", literal(v))).collect();
                 format!("{key}({})", inner.join(", "))
             }
-            v => format!("{key} = {v}"),
+            v => format!("{key} = {}", literal(v)),
         })
         .collect()
+}
+
+/// A JSON value as it reads best in a picture: compact, with a space after each comma and colon.
+fn literal(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Array(items) => format!("[{}]", items.iter().map(literal).collect::<Vec<_>>().join(", ")),
+        serde_json::Value::Object(keys) => {
+            let keys: Vec<String> =
+                keys.iter().map(|(k, v)| format!("{}: {}", serde_json::Value::from(k.as_str()), literal(v))).collect();
+            format!("{{{}}}", keys.join(", "))
+        }
+        v => v.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_read_like_code() {
+        let v = serde_json::json!({"a\"b": [1, 2.5, null, "x<y"], "c": {}});
+        assert_eq!(literal(&v), r#"{"a\"b": [1, 2.5, null, "x<y"], "c": {}}"#);
+    }
 }

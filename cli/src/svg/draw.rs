@@ -42,6 +42,7 @@ fn n(v: f64) -> String {
 }
 
 /// How a kind of box is painted: fill, stroke, dashes, corner radius (`None`: a pill).
+#[derive(Clone, Copy)]
 struct Paint {
     fill: &'static str,
     stroke: &'static str,
@@ -198,8 +199,10 @@ fn vertex(s: &mut String, bounds: &mut Bounds, v: &Vertex) {
     let _ = writeln!(s, "<g class=\"{}\" data-id=\"{}\">", v.shape.class(), esc(&v.id));
     let (x, top, w, h) = v.front();
     if v.shape.stacked() {
+        // The copies behind are solid even for a workflow's: dashes on dashes blur.
+        let behind = Paint { dash: None, ..p };
         for offset in [STACK, STACK / 2.0] {
-            rect(s, &p, x + offset, top - offset, w, h);
+            rect(s, &behind, x + offset, top - offset, w, h);
         }
     }
     rect(s, &p, x, top, w, h);

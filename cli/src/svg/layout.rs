@@ -48,11 +48,11 @@ pub(super) struct Route {
 pub(super) fn layout(d: &mut Diagram) -> Vec<Route> {
     compact_layers(&mut d.vertices);
     let chains = chains(d);
-    let segments: Vec<(usize, usize)> = chains.iter().flat_map(|c| c.windows(2).map(|w| (w[0], w[1]))).collect();
-    let layers = order(&d.vertices, &segments);
+    let links = Links::new(d.vertices.len(), &chains);
+    let layers = order(&d.vertices, &links);
     grow_for_ports(d, &chains);
     let columns = place_columns(d, &layers, &chains);
-    place_rows(&mut d.vertices, &layers, &segments);
+    place_rows(&mut d.vertices, &layers, &links);
     for (layer, col) in layers.iter().zip(&columns) {
         for &v in layer {
             let v = &mut d.vertices[v];
@@ -92,25 +92,44 @@ fn chains(d: &mut Diagram) -> Vec<Vec<usize>> {
         .collect()
 }
 
+/// The segments of the edges' chains (each joins boxes of neighbouring layers), both ways.
+struct Links {
+    /// Per box, the boxes of the layer before that it is joined to.
+    before: Vec<Vec<usize>>,
+    /// Per box, the boxes of the layer after that it is joined to.
+    after: Vec<Vec<usize>>,
+}
+
+impl Links {
+    fn new(count: usize, chains: &[Vec<usize>]) -> Self {
+        let mut links = Links { before: vec![Vec::new(); count], after: vec![Vec::new(); count] };
+        for w in chains.iter().flat_map(|c| c.windows(2)) {
+            links.after[w[0]].push(w[1]);
+            links.before[w[1]].push(w[0]);
+        }
+        links
+    }
+}
+
 /// The boxes of each layer, top to bottom, ordered to cross few edges.
-fn order(vertices: &[Vertex], segments: &[(usize, usize)]) -> Vec<Vec<usize>> {
+fn order(vertices: &[Vertex], links: &Links) -> Vec<Vec<usize>> {
     let count = vertices.iter().map(|v| v.layer + 1).max().unwrap_or(0);
     let mut layers = vec![Vec::new(); count];
     for (i, v) in vertices.iter().enumerate() {
         layers[v.layer].push(i);
     }
-    let mut best = (crossings(&layers, vertices, segments), layers.clone());
+    let mut best = (crossings(&layers, links), layers.clone());
     for sweep in 0..SWEEPS {
         if sweep % 2 == 0 {
             for l in 1..count {
-                sort_by_neighbours(&mut layers, l, l - 1, segments, false);
+                sort_by_neighbours(&mut layers, l, l - 1, &links.before);
             }
         } else {
             for l in (0..count.saturating_sub(1)).rev() {
-                sort_by_neighbours(&mut layers, l, l + 1, segments, true);
+                sort_by_neighbours(&mut layers, l, l + 1, &links.after);
             }
         }
-        let now = crossings(&layers, vertices, segments);
+        let now = crossings(&layers, links);
         if now < best.0 {
             best = (now, layers.clone());
         }
@@ -118,19 +137,15 @@ fn order(vertices: &[Vertex], segments: &[(usize, usize)]) -> Vec<Vec<usize>> {
     best.1
 }
 
-/// Sorts layer `l` by the mean position of each box's neighbours in layer `other` (boxes with
-/// none keep their place); `forward`: the neighbours are the segments' targets.
-fn sort_by_neighbours(layers: &mut [Vec<usize>], l: usize, other: usize, segments: &[(usize, usize)], forward: bool) {
+/// Sorts layer `l` by the mean position of each box's neighbours (`near`) in layer `other`
+/// (boxes with none keep their place).
+fn sort_by_neighbours(layers: &mut [Vec<usize>], l: usize, other: usize, near: &[Vec<usize>]) {
     let pos = positions(&layers[other]);
     let mut keyed: Vec<(f64, usize)> = layers[l]
         .iter()
         .enumerate()
         .map(|(i, &v)| {
-            let near: Vec<f64> = segments
-                .iter()
-                .filter_map(|&(a, b)| if forward { (a == v).then_some(b) } else { (b == v).then_some(a) })
-                .filter_map(|n| pos.get(&n).copied())
-                .collect();
+            let near: Vec<f64> = near[v].iter().filter_map(|n| pos.get(n).copied()).collect();
             let key = if near.is_empty() { i as f64 } else { near.iter().sum::<f64>() / near.len() as f64 };
             (key, v)
         })
@@ -145,18 +160,14 @@ fn positions(layer: &[usize]) -> std::collections::HashMap<usize, f64> {
 }
 
 /// How many pairs of segments cross.
-fn crossings(layers: &[Vec<usize>], vertices: &[Vertex], segments: &[(usize, usize)]) -> usize {
+fn crossings(layers: &[Vec<usize>], links: &Links) -> usize {
     let pos: std::collections::HashMap<usize, f64> = layers.iter().flat_map(|l| positions(l)).collect();
     let mut count = 0;
-    for (i, &(a, b)) in segments.iter().enumerate() {
-        for &(c, d) in &segments[i + 1..] {
-            if vertices[a].layer != vertices[c].layer {
-                continue;
-            }
-            let (pa, pb, pc, pd) = (pos[&a], pos[&b], pos[&c], pos[&d]);
-            if (pa - pc) * (pb - pd) < 0.0 {
-                count += 1;
-            }
+    for layer in layers {
+        let segments: Vec<(f64, f64)> =
+            layer.iter().flat_map(|a| links.after[*a].iter().map(|b| (pos[a], pos[b]))).collect();
+        for (i, (pa, pb)) in segments.iter().enumerate() {
+            count += segments[i + 1..].iter().filter(|(pc, pd)| (pa - pc) * (pb - pd) < 0.0).count();
         }
     }
     count
@@ -216,36 +227,30 @@ fn gap(a: &Vertex, b: &Vertex) -> f64 {
 }
 
 /// Sets each box's `y`: stacked first, then moved towards its neighbours in sweeps.
-fn place_rows(vertices: &mut [Vertex], layers: &[Vec<usize>], segments: &[(usize, usize)]) {
+fn place_rows(vertices: &mut [Vertex], layers: &[Vec<usize>], links: &Links) {
     for layer in layers {
         let wanted = vec![0.0; layer.len()];
         fit(vertices, layer, &wanted);
     }
     for _ in 0..SWEEPS {
         for layer in layers.iter().skip(1) {
-            pull(vertices, layer, segments, |&(a, b), v| (b == v).then_some(a));
+            pull(vertices, layer, &links.before);
         }
         for layer in layers.iter().rev().skip(1) {
-            pull(vertices, layer, segments, |&(a, b), v| (a == v).then_some(b));
+            pull(vertices, layer, &links.after);
         }
     }
     for layer in layers.iter().skip(1) {
-        pull(vertices, layer, segments, |&(a, b), v| (b == v).then_some(a));
+        pull(vertices, layer, &links.before);
     }
 }
 
-/// Moves the boxes of a layer towards the mean height of their neighbours (`near` gives a
-/// segment's other end when it touches the box).
-fn pull(
-    vertices: &mut [Vertex],
-    layer: &[usize],
-    segments: &[(usize, usize)],
-    near: impl Fn(&(usize, usize), usize) -> Option<usize>,
-) {
+/// Moves the boxes of a layer towards the mean height of their neighbours (`near`).
+fn pull(vertices: &mut [Vertex], layer: &[usize], near: &[Vec<usize>]) {
     let wanted: Vec<f64> = layer
         .iter()
         .map(|&v| {
-            let ys: Vec<f64> = segments.iter().filter_map(|s| near(s, v)).map(|n| vertices[n].y).collect();
+            let ys: Vec<f64> = near[v].iter().map(|&n| vertices[n].y).collect();
             if ys.is_empty() { vertices[v].y } else { ys.iter().sum::<f64>() / ys.len() as f64 }
         })
         .collect();
