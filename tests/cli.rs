@@ -97,7 +97,14 @@ fn graph_formats() {
     let svg = roxmltree::Document::parse(&out).unwrap_or_else(|e| panic!("not well-formed XML ({e}): {out}"));
     assert_eq!(svg.root_element().tag_name().name(), "svg");
     let text: String = svg.descendants().filter_map(|n| n.text()).collect();
-    for label in ["data: list<integer>", "n0: map(detect_anomalies)", "o0: list<optional<boolean>>"] {
+    for label in [
+        "data: list<integer>",
+        "map · n0",
+        "detect_anomalies",
+        "concurrency = 1",
+        "min_success_ratio = 0.75",
+        "o0: list<optional<boolean>>",
+    ] {
         assert!(text.contains(label), "the picture shows `{label}`: {text}");
     }
 }

@@ -564,10 +564,7 @@ impl App {
                 Err(e) => return Outcome::Failed(e.to_string()),
             },
             Some("mermaid") => mermaid(g),
-            Some("svg") => match svg(g) {
-                Ok(t) => t,
-                Err(e) => return Outcome::Failed(e),
-            },
+            Some("svg") => svg(g),
             _ => g.to_dot(),
         };
         match m.get_one::<String>("output") {
