@@ -65,6 +65,13 @@ fn bad_inputs_are_usage_errors() {
     assert_eq!(code, 2, "{err}");
     assert!(!err.contains("running workflow"), "inputs that do not fit: nothing ran: {err}");
     assert!(err.contains("ids") && err.contains("such as --ids '[1, 1]'"), "{err}");
+    // An inputs file that is no object: the example is of this workflow's own inputs.
+    let file = std::env::temp_dir().join(format!("flowmap-cli-list-{}.json", std::process::id()));
+    std::fs::write(&file, "[1]").unwrap();
+    let (code, _, err) = run(&["run", "sweep", "--inputs", file.to_str().unwrap()]);
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(r#"such as {"ids": [1, 1], "millis": 1}"#), "{err}");
 }
 
 #[test]

@@ -12,17 +12,18 @@ use flowmap_model::graph::Graph;
 use flowmap_model::types::TypeDesc;
 use flowmap_runtime::__private::InputTuple;
 use flowmap_runtime::{
-    ConfigError, Error, JsonInput, JsonInputs, JsonOutputs, JsonRunError, Report, Runtime, ToleratedFailure, WorkflowFn,
+    ConfigError, Error, JsonInputs, JsonOutputs, JsonRunError, Report, Runtime, ToleratedFailure, WorkflowFn,
 };
 use serde_json::Value as Json;
 
 use crate::bars::{Bars, TICK};
 use crate::capture::{self, Capture};
-use crate::example::example;
+use crate::example::{example, json_example, quoted, such_as};
 use crate::logs;
 use crate::mermaid::mermaid;
 use crate::outcome::Outcome;
 use crate::svg::svg;
+use crate::typed;
 
 /// A run of a workflow with JSON inputs.
 type JsonRun = Box<
@@ -184,8 +185,10 @@ impl App {
             }
             if let Ok(g) = &w.graph {
                 for port in &g.interface.inputs {
-                    let default =
-                        port.default.as_ref().map_or_else(|| " [required]".to_owned(), |d| format!(" [default: {d}]"));
+                    let default = port.default.as_ref().map_or_else(
+                        || " [required]".to_owned(),
+                        |d| format!(" [default: {}]", typed::typed(&port.ty, d)),
+                    );
                     let renamed = if flag(&port.name) == port.name {
                         String::new()
                     } else {
@@ -193,8 +196,8 @@ impl App {
                     };
                     let mut arg = Arg::new(input_id(&port.name))
                         .long(flag(&port.name))
-                        .value_name("JSON")
-                        .help(format!("{} (such as {}){default}{renamed}", port.ty.short(), example(&port.ty)));
+                        .value_name(typed::value_name(&port.ty))
+                        .help(format!("{}{default}{renamed}", type_help(&port.ty)));
                     // `--min-len` for `min_len`, as command lines usually spell it.
                     let kebab = flag(&port.name).replace('_', "-");
                     if kebab != flag(&port.name) {
@@ -342,7 +345,7 @@ impl App {
                 let _ = writeln!(out, "  {doc}");
             }
             for p in &g.interface.inputs {
-                let default = p.default.as_ref().map(|d| format!(" = {d}")).unwrap_or_default();
+                let default = p.default.as_ref().map(|d| format!(" = {}", typed::typed(&p.ty, d))).unwrap_or_default();
                 let _ = writeln!(out, "  input  {}: {}{default}", p.name, p.ty.short());
             }
             for p in &g.interface.outputs {
@@ -388,16 +391,16 @@ impl App {
         let mut by_flag = Vec::new();
         for p in &g.interface.inputs {
             let Some(text) = m.get_one::<String>(&input_id(&p.name)) else { continue };
-            let value = match JsonInput::parse(text) {
+            // JSON, or what a person types for some types (`--name 42`, `--mode full`, `--delay 60s`).
+            let value = match typed::input(&p.ty, text) {
                 Ok(v) => v,
-                // A string input may be given bare, as pyflyte allows: `--word Hi`.
-                Err(_) if p.ty == TypeDesc::String => JsonInput::Value(Json::String(text.clone())),
                 Err(e) => {
                     let (flag, ty) = (flag(&p.name), p.ty.short());
+                    let bare = typed::bare_forms(&p.ty).map(|forms| format!(" nor {forms}")).unwrap_or_default();
                     return Outcome::Usage(format!(
-                        "--{flag} is not JSON ({e}); it takes {} {ty}, such as --{flag} '{}'",
+                        "--{flag} is not JSON ({e}){bare}; it takes {} {ty}, {}",
                         article(&ty),
-                        example(&p.ty)
+                        such_as(&flag, &p.ty)
                     ));
                 }
             };
@@ -735,6 +738,14 @@ fn input_id(name: &str) -> String {
     format!("input:{name}")
 }
 
+/// An input's type in its `--help` line: `list<integer> (such as '[1, 1]')`.
+fn type_help(ty: &TypeDesc) -> String {
+    match example(ty) {
+        Some(e) => format!("{} (such as {})", ty.short(), quoted(&e)),
+        None => format!("{}, as JSON", ty.short()),
+    }
+}
+
 /// `a` or `an` before `word`.
 fn article(word: &str) -> &'static str {
     if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
@@ -749,9 +760,9 @@ fn input_error(e: &JsonRunError, g: &Graph, file: Option<&str>, by_flag: &[&str]
             .inputs
             .iter()
             .filter(|p| names.contains(&p.name.as_str()))
-            .map(|p| format!("--{} '{}'", flag(&p.name), example(&p.ty)))
+            .map(|p| such_as(&flag(&p.name), &p.ty))
             .collect();
-        format!("\n  such as {}", flags.join(" "))
+        format!("\n  {}", flags.join("; "))
     };
     match e {
         // Flags are checked by clap: an unknown name, a name given twice or an object that is not
@@ -762,7 +773,16 @@ fn input_error(e: &JsonRunError, g: &Graph, file: Option<&str>, by_flag: &[&str]
         ),
         JsonRunError::Twice { input, .. } => format!("the inputs file {file} gives input `{input}` twice"),
         JsonRunError::Object { source, .. } if source.is_data() => {
-            format!("the inputs file {file} must hold a JSON object of inputs by name, such as {{\"data\": [1, 2]}}")
+            let object: Vec<String> = g
+                .interface
+                .inputs
+                .iter()
+                .filter_map(|p| Some(format!("\"{}\": {}", p.name, json_example(&p.ty)?)))
+                .collect();
+            format!(
+                "the inputs file {file} must hold a JSON object of inputs by name, such as {{{}}}",
+                object.join(", ")
+            )
         }
         JsonRunError::Object { source, .. } => format!("the inputs file {file} is not JSON: {source}"),
         JsonRunError::Input { input, .. } => {

@@ -48,5 +48,6 @@ mod outcome;
 mod svg;
 #[cfg(test)]
 mod tests_hostile;
+mod typed;
 
 pub use crate::app::App;

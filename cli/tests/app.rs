@@ -23,8 +23,38 @@ fn evens(xs: Vec<i64>) -> Vec<i64> {
     map!(fails_on_odd)(x = xs)
 }
 
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Mode {
+    Full,
+    Incremental,
+}
+
+/// Internally tagged: its shape cannot be read, so it takes any JSON its `Deserialize` reads.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind")]
+enum Shape {
+    Circle { r: f64 },
+}
+
+#[task]
+fn describe(mode: Mode, name: String, delay: std::time::Duration, sep: char, shape: Shape) -> String {
+    format!("{mode:?}{sep}{name}{sep}{delay:?}{sep}{shape:?}")
+}
+
+#[workflow]
+fn typed(
+    #[default(Mode::Full)] mode: Mode,
+    #[default("x y".to_owned())] name: String,
+    #[default(std::time::Duration::from_secs(90))] delay: std::time::Duration,
+    #[default('/')] sep: char,
+    #[default(Shape::Circle { r: 1.0 })] shape: Shape,
+) -> String {
+    describe(mode, name, delay, sep, shape)
+}
+
 fn app() -> App {
-    App::new("anomalies").workflow(&map_workflow).workflow(&evens)
+    App::new("anomalies").workflow(&map_workflow).workflow(&evens).workflow(&typed)
 }
 
 /// Runs `APP ARGS...` for `app`: exit code, stdout, stderr.
@@ -64,11 +94,11 @@ fn run_takes_inputs_by_name_from_defaults_and_from_a_file() {
     let (code, out, _) = run(&["run", "map_workflow", "--inputs", file.to_str().unwrap()]);
     assert_eq!((code, out.as_str()), (0, "[\n  true\n]\n"));
     let (code, out, _) = run(&["run", "map_workflow", "--inputs", file.to_str().unwrap(), "--json"]);
-    assert_eq!((code, out.as_str()), (0, "{\"status\":\"succeeded\",\"outputs\":[true]}\n"));
+    assert_eq!((code, out.as_str()), (0, "{\"status\":\"succeeded\",\"outputs\":[true],\"failures\":[]}\n"));
     // A file that is not an object of inputs, or names one twice, is a usage error.
     for (text, says) in [
         (r#"{"data": [1], "data": [2]}"#, "gives input `data` twice"),
-        ("[1, 2]", r#"must hold a JSON object of inputs by name, such as {"data": [1, 2]}"#),
+        ("[1, 2]", r#"must hold a JSON object of inputs by name, such as {"data": [1, 1]}"#),
         (r#"{"data": [1"#, "is not JSON: EOF while parsing a list at line 1 column 11"),
         (
             r#"{"data": [1, "x"]}"#,
@@ -229,4 +259,42 @@ fn running_a_workflow_that_does_not_build_says_why() {
     let (code, out, _) = drive(&app, &["list"]);
     assert_eq!(code, 0);
     assert!(out.contains("too_big  (cannot be built:"), "{out}");
+}
+
+/// Inputs as people type them: a bare word for a string, a char or a unit variant, `60s` for a
+/// duration; help shows examples that parse and defaults as they would be typed.
+#[test]
+fn inputs_as_people_type_them() {
+    let args = ["run", "typed", "--mode", "incremental", "--name", "42", "--delay", "1m 30s", "--sep", "-"];
+    let (code, out, err) = run(&args);
+    assert_eq!((code, out.as_str()), (0, "\"Incremental-42-90s-Circle { r: 1.0 }\"\n"), "{err}");
+    // JSON works as before.
+    let args = ["run", "typed", "--mode", r#""full""#, "--name", r#""a b""#, "--delay", r#"{"secs": 2, "nanos": 0}"#];
+    let (code, out, err) = run(&args);
+    assert_eq!((code, out.as_str()), (0, "\"Full/a b/2s/Circle { r: 1.0 }\"\n"), "{err}");
+    let (code, _, err) = run(&["run", "typed", "--mode", "partial"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nor one of its variants full, incremental; it takes a Mode, such as --mode full"), "{err}");
+    let (code, _, err) = run(&["run", "typed", "--delay", "soon"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nor a duration such as 30s"), "{err}");
+    let (code, out, _) = run(&["run", "typed", "--help"]);
+    assert_eq!(code, 0);
+    for line in [
+        "--mode <VARIANT>     Mode (such as full) [default: full]",
+        "--name <TEXT>        string (such as hello) [default: \"x y\"]",
+        "--delay <DURATION>   Duration (such as 30s) [default: 1m 30s]",
+        "--sep <TEXT>         char (such as x) [default: /]",
+        "--shape <JSON>       Shape, as JSON [default: {\"kind\":\"Circle\",\"r\":1.0}]",
+    ] {
+        assert!(out.contains(line), "{line}\n{out}");
+    }
+    // Every example in the help parses: run with each one.
+    for (flag, example) in [("--mode", "full"), ("--name", "hello"), ("--delay", "30s"), ("--sep", "x")] {
+        let (code, _, err) = run(&["run", "typed", flag, example]);
+        assert_eq!(code, 0, "{flag} {example}: {err}");
+    }
+    let (code, _, err) = run(&["run", "typed", "--shape", "{}"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("as JSON that `Shape` reads"), "{err}");
 }

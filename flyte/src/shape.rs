@@ -35,11 +35,6 @@ fn field_names(fields: &[FieldDesc]) -> Vec<&str> {
     fields.iter().map(|f| f.name.as_str()).collect()
 }
 
-/// Whether `ty` is `std::time::Duration` as serde describes it.
-fn is_duration(name: &str, fields: &[FieldDesc]) -> bool {
-    name == "Duration" && field_names(fields) == ["secs", "nanos"]
-}
-
 /// Whether `ty` is `std::time::SystemTime` as serde describes it.
 fn is_system_time(name: &str, fields: &[FieldDesc]) -> bool {
     name == "SystemTime" && field_names(fields) == ["secs_since_epoch", "nanos_since_epoch"]
@@ -58,7 +53,7 @@ pub(crate) fn shape(ty: &TypeDesc) -> Shape<'_> {
         TypeDesc::Optional { inner } if matches!(**inner, TypeDesc::Optional { .. }) => Shape::Struct,
         TypeDesc::Optional { inner } => Shape::Optional(inner),
         TypeDesc::Map { key, values } if **key == TypeDesc::String => Shape::Map(values),
-        TypeDesc::Struct { name, fields } if is_duration(name, fields) => Shape::Duration,
+        TypeDesc::Struct { .. } if ty.is_duration() => Shape::Duration,
         TypeDesc::Struct { name, fields } if is_system_time(name, fields) => Shape::Datetime,
         TypeDesc::Map { .. }
         | TypeDesc::Bytes

@@ -122,6 +122,13 @@ pub struct VariantDesc {
 }
 
 impl TypeDesc {
+    /// Whether this is `std::time::Duration` as serde describes it (`{"secs", "nanos"}`).
+    #[must_use]
+    pub fn is_duration(&self) -> bool {
+        matches!(self, Self::Struct { name, fields } if name == "Duration"
+            && fields.iter().map(|f| f.name.as_str()).eq(["secs", "nanos"]))
+    }
+
     /// A short human-readable rendering, used by `to_dot` and error messages: `list<integer>`.
     #[must_use]
     pub fn short(&self) -> String {
@@ -144,13 +151,41 @@ impl TypeDesc {
             | Self::TupleStruct { name, .. }
             | Self::Enum { name, .. }
             | Self::Ref { name } => name.clone(),
-            Self::Opaque { rust, .. } => rust.clone(),
+            Self::Opaque { rust, .. } => without_paths(rust),
         }
     }
 }
 
+/// A Rust type name without its module paths: `Vec<my_crate::Shape>` for
+/// `alloc::vec::Vec<my_crate::Shape>` becomes `Vec<Shape>`.
+fn without_paths(rust: &str) -> String {
+    let mut out = String::with_capacity(rust.len());
+    let mut segment = String::new();
+    let mut chars = rust.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() || c == '_' {
+            segment.push(c);
+        } else if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            segment.clear();
+        } else {
+            out += &segment;
+            segment.clear();
+            out.push(c);
+        }
+    }
+    out + &segment
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn opaque_types_are_shown_without_their_paths() {
+        assert_eq!(super::without_paths("alloc::vec::Vec<my_crate::io::Shape>"), "Vec<Shape>");
+        assert_eq!(super::without_paths("(a::B, c::D<e::F>)"), "(B, D<F>)");
+        assert_eq!(super::without_paths("Shape"), "Shape");
+    }
+
     use std::collections::{BTreeMap, HashMap};
 
     use super::*;

@@ -10,6 +10,18 @@ use std::time::Duration;
 /// # Errors
 /// A message for the user when the text is not a duration or is zero.
 pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let d = parse(text)?;
+    if d.is_zero() {
+        return Err(format!("timeout `{text}` is zero; give a positive duration such as \"30s\""));
+    }
+    Ok(d)
+}
+
+/// Parses a duration such as `"30s"`, `"5m"`, `"1h 30m"`, `"250ms"` or `"0s"`.
+///
+/// # Errors
+/// A message for the user when the text is not a duration.
+pub fn parse(text: &str) -> Result<Duration, String> {
     // humantime 2.4 panics (an unchecked carry) when the seconds add up to exactly `u64::MAX`;
     // no timeout is anywhere near that. Bound the total from above, counting every run of
     // digits as a number of years (the largest unit), before parsing.
@@ -21,16 +33,12 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
         .sum();
     if years.saturating_mul(31_557_600) > 1u128 << 60 {
         return Err(format!(
-            "`{text}` is too long for a timeout; write a number and a unit, such as \"30s\" or \"5m\""
+            "`{text}` is too long for a duration; write a number and a unit, such as \"30s\" or \"5m\""
         ));
     }
-    let d = humantime::parse_duration(text.trim()).map_err(|e| {
+    humantime::parse_duration(text.trim()).map_err(|e| {
         format!("`{text}` is not a duration ({e}); write a number and a unit, such as \"30s\", \"5m\" or \"1h 30m\"")
-    })?;
-    if d.is_zero() {
-        return Err(format!("timeout `{text}` is zero; give a positive duration such as \"30s\""));
-    }
-    Ok(d)
+    })
 }
 
 /// Formats a duration the way [`parse_timeout`] reads it back (`"1h 30m"`).
