@@ -428,3 +428,38 @@ fn tolerated_failures_are_reported() {
     let (code, out, err) = noisy(&["run", "checks", "--readings", "[1, 2]", "--json"]);
     assert_eq!((code, json(&out)["failures"].clone()), (0, serde_json::json!([])), "{err}");
 }
+
+/// Ctrl-C typed on the terminal (the pseudo-terminal's own ^C, echoed as the terminal echoes
+/// it): the bar gives way to one summary line per node, and no bar is left behind it.
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_on_a_terminal_leaves_one_line_per_node() {
+    use std::io::{Read, Write};
+    let command = format!("'{}' run sweep --millis 10000", binary().display());
+    let mut child = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .env("FLOWMAP_CACHE_DIR", fresh_cache())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs the app under a pseudo-terminal");
+    let mut stdout = child.stdout.take().unwrap();
+    // Wait for the bar to be drawn, then type Ctrl-C.
+    let mut raw = Vec::new();
+    let mut buf = [0; 4096];
+    while !String::from_utf8_lossy(&raw).contains("sweep.n0 map of task read_sensor [") {
+        let n = stdout.read(&mut buf).unwrap();
+        assert!(n > 0, "ended before drawing a bar: {}", String::from_utf8_lossy(&raw));
+        raw.extend_from_slice(&buf[..n]);
+    }
+    child.stdin.as_mut().unwrap().write_all(b"\x03").unwrap();
+    stdout.read_to_end(&mut raw).unwrap();
+    let _ = child.wait();
+    let size = |n| std::num::NonZero::new(n).expect("not zero");
+    let mut parser = vt100::Parser::new(size(100), size(80), 0);
+    parser.process(&raw);
+    let screen = parser.screen().contents();
+    let node_lines: Vec<&str> = screen.lines().filter(|l| l.contains("sweep.n0")).collect();
+    assert_eq!(node_lines.len(), 1, "{screen}");
+    assert!(node_lines[0].starts_with("sweep.n0 map of task read_sensor 0/16 cancelled"), "{screen}");
+}

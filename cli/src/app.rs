@@ -125,7 +125,16 @@ impl App {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let matches = match self.command().try_get_matches_from(args) {
+        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        // Help texts name the program as it was started, which may not be `App::new`'s name.
+        let bin = args
+            .first()
+            .and_then(|arg| std::path::Path::new(arg).file_stem())
+            .and_then(|stem| stem.to_str())
+            .filter(|stem| !stem.is_empty())
+            .unwrap_or(&self.name)
+            .to_owned();
+        let matches = match self.command(&bin).try_get_matches_from(args) {
             Ok(m) => m,
             Err(e) => {
                 let text = e.render().to_string();
@@ -136,7 +145,7 @@ impl App {
         let logging = logs::init(matches.get_count("verbose"));
         let outcome = match matches.subcommand() {
             Some(("list", m)) => self.list(m, out),
-            Some(("run", m)) => self.run_command(m, out, err, logging, streams),
+            Some(("run", m)) => self.run_command(m, out, err, Run { logging, streams, bin: &bin }),
             Some(("graph", m)) => self.graph(m, out),
             Some(("cache", m)) => crate::cache::run(m, out),
             #[cfg(feature = "flyte")]
@@ -162,8 +171,8 @@ impl App {
         }
     }
 
-    fn command(&self) -> Command {
-        let name = self.name.clone();
+    fn command(&self, bin: &str) -> Command {
+        let name = bin.to_owned();
         let first = self.workflows.first().map_or("my_workflow", |w| w.name.as_str()).to_owned();
         let mut run = Command::new("run")
             .about("Run a workflow; its outputs are printed as JSON")
@@ -258,7 +267,7 @@ impl App {
         } else {
             String::new()
         };
-        let app = Command::new(self.name.clone())
+        let app = Command::new(name.clone())
             .about("Workflows of this program: list them, run one, picture its graph")
             .after_help(format!(
                 "Examples:\n  {name} list\n  {name} run {first} --help            its inputs, types and defaults\n  \
@@ -283,7 +292,7 @@ impl App {
             .subcommand(graph)
             .subcommand(crate::cache::command(&name));
         #[cfg(feature = "flyte")]
-        let app = app.subcommands(crate::flyte::commands(&self.name));
+        let app = app.subcommands(crate::flyte::commands(&name));
         app
     }
 
@@ -366,14 +375,8 @@ impl App {
         Outcome::Done
     }
 
-    fn run_command(
-        &self,
-        m: &ArgMatches,
-        out: &mut dyn Write,
-        err: &mut dyn Write,
-        logging: bool,
-        streams: Streams,
-    ) -> Outcome {
+    fn run_command(&self, m: &ArgMatches, out: &mut dyn Write, err: &mut dyn Write, how: Run<'_>) -> Outcome {
+        let Run { logging, streams, .. } = how;
         let Some((name, m)) = m.subcommand() else { return Outcome::Usage("name a workflow to run".into()) };
         let Some(w) = self.find(name) else { return Outcome::Usage(format!("no workflow `{name}`")) };
         let g = match &w.graph {
@@ -460,6 +463,11 @@ impl App {
             if let std::task::Poll::Ready(result) = first {
                 drop(run);
                 capture.stop();
+                // A run may also end at its first poll when it was quick (or this thread slow).
+                let ran = matches!(result, Ok(_) | Err(JsonRunError::Run(_)));
+                if ran && !quiet {
+                    let _ = writeln!(err, "running workflow `{name}` (Ctrl-C cancels it)");
+                }
                 if let Some(bars) = bars {
                     bars.finish(false);
                 }
@@ -542,7 +550,7 @@ impl App {
             }
             Err(JsonRunError::Run(e)) => {
                 document(failure_document(&e), out);
-                let hint = crate::cache::hint(&e, &self.name, m);
+                let hint = crate::cache::hint(&e, how.bin, m);
                 let resume = if cached && hint.is_empty() {
                     "\nthe outputs its cached tasks stored are kept: running it again runs only the rest"
                 } else {
@@ -583,6 +591,16 @@ impl App {
     }
 }
 
+/// How `run` was invoked.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    /// Whether `-v` or `RUST_LOG` turned logs on.
+    logging: bool,
+    streams: Streams,
+    /// The program's name as it was started, for hints.
+    bin: &'a str,
+}
+
 /// Whose streams `out` and `err` are.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Streams {
@@ -601,11 +619,17 @@ fn start_output(rt: &Runtime, quiet: bool, draw: bool, streams: Streams) -> std:
         let capture = if process { Capture::stdout_to_stderr()? } else { Capture::none() };
         return Ok((bars, capture));
     }
-    if !process {
-        return Ok((Some(Bars::new(rt.progress(), Some(console::Term::stderr()))), Capture::none()));
-    }
+    #[cfg(not(unix))]
+    return Ok((Some(Bars::new(rt.progress(), Some(console::Term::stderr()))), Capture::none()));
+    // The bars draw on a duplicate of stderr: stderr itself is redirected while tasks run.
+    #[cfg(unix)]
     let screen = capture::screen()?;
-    let bars = Bars::new(rt.progress(), Some(console::Term::read_write_pair(screen.try_clone()?, screen.try_clone()?)));
+    #[cfg(unix)]
+    let bars = Bars::new(rt.progress(), Some(console::Term::read_write_pair(screen.try_clone()?, screen.try_clone()?)))
+        .keeping(crate::echo::QuietCtrlC::on(&screen));
+    if !process {
+        return Ok((Some(bars), Capture::none()));
+    }
     let above = bars.printer();
     let mut screen = screen;
     let capture = Capture::lines(move |lines| {

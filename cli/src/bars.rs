@@ -21,10 +21,15 @@ pub(crate) struct Bars {
     multi: MultiProgress,
     bars: HashMap<NodeKey, Shown>,
     draw: bool,
+    /// The terminal's Ctrl-C echo, off while the bars are drawn.
+    #[cfg(unix)]
+    _quiet: Option<crate::echo::QuietCtrlC>,
 }
 
 /// One node on the screen.
 struct Shown {
+    /// Whether it is drawn as a map's bar: a map may first be seen before its length is known.
+    map: bool,
     /// When it was first seen, among the nodes of this run.
     order: usize,
     bar: ProgressBar,
@@ -39,8 +44,9 @@ fn map_style() -> ProgressStyle {
         .progress_chars("=> ")
 }
 
+/// A plain node's line; its message holds its state and how long it has run.
 fn line_style() -> ProgressStyle {
-    ProgressStyle::with_template("{prefix} {msg} ({elapsed})").unwrap_or_else(|_| ProgressStyle::default_spinner())
+    ProgressStyle::with_template("{prefix} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner())
 }
 
 impl Bars {
@@ -49,7 +55,20 @@ impl Bars {
     pub(crate) fn new(progress: Progress, screen: Option<Term>) -> Bars {
         let draw = screen.is_some();
         let target = screen.map_or_else(ProgressDrawTarget::hidden, |term| ProgressDrawTarget::term(term, 20));
-        Bars { progress, multi: MultiProgress::with_draw_target(target), bars: HashMap::new(), draw }
+        Bars {
+            progress,
+            multi: MultiProgress::with_draw_target(target),
+            bars: HashMap::new(),
+            draw,
+            #[cfg(unix)]
+            _quiet: None,
+        }
+    }
+
+    /// The same, keeping the terminal's Ctrl-C echo off (see `echo.rs`) while they are drawn.
+    #[cfg(unix)]
+    pub(crate) fn keeping(self, quiet: crate::echo::QuietCtrlC) -> Bars {
+        Bars { _quiet: self.draw.then_some(quiet), ..self }
     }
 
     /// Runs `print` with the bars out of its way: what it writes stays above them.
@@ -69,8 +88,12 @@ impl Bars {
                     None => ProgressBar::new_spinner().with_style(line_style()),
                 };
                 let bar = self.multi.add(bar.with_prefix(format!("{}.{} {}", node.workflow, node.node, node.target)));
-                Shown { order, bar, last: node.clone() }
+                Shown { map: node.elements.is_some(), order, bar, last: node.clone() }
             });
+            if node.elements.is_some() && !entry.map {
+                entry.bar.set_style(map_style());
+                entry.map = true;
+            }
             show(&entry.bar, &node);
             entry.last = node;
         }
@@ -180,7 +203,12 @@ fn show(bar: &ProgressBar, node: &NodeProgress) {
     if node.elements.is_none() || node.state != NodeState::Running {
         notes.push(state_word(node.state).to_owned());
     }
-    bar.set_message(notes.join(", "));
+    let mut message = notes.join(", ");
+    // A plain node: how long it has run (its own clock: a bar's would start when first drawn).
+    if node.elements.is_none() {
+        message += &format!(" ({:.1?})", node.elapsed);
+    }
+    bar.set_message(message);
 }
 
 #[cfg(test)]

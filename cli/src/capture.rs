@@ -56,6 +56,7 @@ impl Capture {
 
 /// A duplicate of the process's stderr as it is now: what bars are drawn on while stderr is
 /// redirected.
+#[cfg(unix)]
 pub(crate) fn screen() -> io::Result<std::fs::File> {
     use std::os::fd::AsFd;
     Ok(std::fs::File::from(io::stderr().as_fd().try_clone_to_owned()?))

@@ -39,6 +39,8 @@ mod app;
 mod bars;
 mod cache;
 mod capture;
+#[cfg(unix)]
+mod echo;
 mod example;
 #[cfg(feature = "flyte")]
 mod flyte;

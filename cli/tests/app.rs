@@ -298,3 +298,14 @@ fn inputs_as_people_type_them() {
     assert_eq!(code, 2);
     assert!(err.contains("as JSON that `Shape` reads"), "{err}");
 }
+
+/// Help texts name the program as it was started, not `App::new`'s name.
+#[test]
+fn help_examples_name_the_program_as_started() {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = app().run_from(["/usr/local/bin/sensors", "--help"], &mut out, &mut err);
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(code, 0);
+    assert!(out.contains("  sensors list\n") && out.contains("  sensors run map_workflow --help"), "{out}");
+    assert!(!out.contains("anomalies"), "{out}");
+}
