@@ -418,3 +418,34 @@ fn a_failed_run_keeps_the_elements_lost_before_it_failed() {
     lost.sort_unstable();
     assert_eq!(lost, [Some(1), Some(3)]);
 }
+
+// Some inputs from Rust, the rest from their `#[default(...)]`.
+
+#[task]
+fn scale(x: i64, factor: i64, offset: i64) -> i64 {
+    x * factor + offset
+}
+
+#[workflow]
+fn scaled(x: i64, #[default(10)] factor: i64, #[default(1)] offset: i64) -> i64 {
+    scale(x, factor, offset)
+}
+
+#[test]
+fn some_inputs_given_the_rest_from_their_defaults() {
+    let rt = flowmap::Runtime::builder().cpus(2).build().unwrap();
+    let options = flowmap::RunOptions::new;
+    assert_eq!(rt.block_on_with_defaults(&scaled, (Some(4), None, None), options()).unwrap(), 41);
+    assert_eq!(rt.block_on_with_defaults(&scaled, (Some(4), Some(2), None), options()).unwrap(), 9);
+    assert_eq!(rt.block_on_with_defaults(&scaled, (Some(4), None, Some(0)), options()).unwrap(), 40);
+    // An input without a default must be given.
+    let e = rt.block_on_with_defaults(&scaled, (None, Some(2), None), options()).unwrap_err();
+    assert!(matches!(&e, Error::MissingInputs { inputs, .. } if inputs == &["x"]), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "workflow `scaled` needs input `x`: it has no `#[default(...)]`; give it as `Some(value)`"
+    );
+    let runner = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let async_run = runner.block_on(rt.run_with_defaults(&scaled, (Some(1), None, None), options()));
+    assert_eq!(async_run.unwrap(), 11);
+}

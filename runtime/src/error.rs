@@ -40,6 +40,33 @@ pub enum Error {
         #[source]
         errors: BuildErrors,
     },
+    /// A run with some inputs left to their defaults ([`crate::Runtime::run_with_defaults`]):
+    /// these were not given and have no `#[default(...)]`.
+    #[error(
+        "workflow `{workflow}` needs input{} {}: {} no `#[default(...)]`; give {} as `Some(value)`",
+        if inputs.len() == 1 { "" } else { "s" },
+        inputs.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", "),
+        if inputs.len() == 1 { "it has" } else { "they have" },
+        if inputs.len() == 1 { "it" } else { "them" }
+    )]
+    MissingInputs {
+        /// The workflow's name.
+        workflow: String,
+        /// The inputs not given, in parameter order.
+        inputs: Vec<String>,
+    },
+    /// A `#[default(...)]` whose JSON form does not read back into its type (its `Serialize`
+    /// and `Deserialize` disagree).
+    #[error("the default of input `{input}` of workflow `{workflow}` does not read back into its type")]
+    DefaultUnreadable {
+        /// The workflow's name.
+        workflow: String,
+        /// The input's name.
+        input: String,
+        /// Why.
+        #[source]
+        source: Arc<serde_json::Error>,
+    },
     /// `Runtime::builder()` was given a bad setting, or the runtime could not start.
     #[error("invalid runtime configuration")]
     Config(#[source] ConfigError),

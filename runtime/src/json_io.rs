@@ -140,16 +140,25 @@ impl JsonInputs {
             };
             read.map_err(|e| ReadError::Input(i, e))?;
         }
-        let held = A::held(&partial);
-        let mut missing = Vec::new();
-        for (i, port) in ports.iter().enumerate().filter(|(i, _)| !held[*i]) {
-            match &port.default {
-                Some(default) => A::read_one(&mut partial, i, default).map_err(|e| ReadError::Input(i, e))?,
-                None => missing.push(i),
-            }
-        }
-        A::complete(partial).ok_or(ReadError::Missing(missing))
+        with_defaults::<A>(partial, ports)
     }
+}
+
+/// The inputs `partial` holds, and the `#[default(...)]` of the others (`ports` holds them).
+///
+/// # Errors
+/// [`ReadError::Missing`]: inputs neither held nor with a default; [`ReadError::Input`]: a
+/// default that does not read into its input's type.
+pub(crate) fn with_defaults<A: InputTuple>(mut partial: A::Partial, ports: &[Port]) -> Result<A, ReadError> {
+    let held = A::held(&partial);
+    let mut missing = Vec::new();
+    for (i, port) in ports.iter().enumerate().filter(|(i, _)| !held[*i]) {
+        match &port.default {
+            Some(default) => A::read_one(&mut partial, i, default).map_err(|e| ReadError::Input(i, e))?,
+            None => missing.push(i),
+        }
+    }
+    A::complete(partial).ok_or(ReadError::Missing(missing))
 }
 
 /// Reads an object of inputs by name into a partial input tuple.

@@ -16,6 +16,7 @@ use crate::exec::context::{CacheConfig, RunContext, Shared};
 use crate::exec::drivers::{self, Drivers, Lost};
 use crate::exec::graph::run_graph;
 use crate::finished::Finished;
+use crate::json_io::{ReadError, with_defaults};
 use crate::options::RunOptions;
 use crate::panics::panic_message;
 use crate::panics::quiet;
@@ -447,6 +448,48 @@ impl Runtime {
         }
     }
 
+    /// Runs `workflow` with some inputs given and the others left to their `#[default(...)]`:
+    /// `given` has an `Option` per input, in parameter order.
+    ///
+    /// ```no_run
+    /// # use flowmap::prelude::*;
+    /// # #[task] fn scale(x: i64, factor: i64) -> i64 { x * factor }
+    /// #[workflow]
+    /// fn scaled(x: i64, #[default(10)] factor: i64) -> i64 {
+    ///     scale(x, factor)
+    /// }
+    /// # async fn f(rt: flowmap::Runtime) -> Result<(), flowmap::Error> {
+    /// assert_eq!(rt.run_with_defaults(&scaled, (Some(4), None), flowmap::RunOptions::new()).await?, 40);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::MissingInputs`] for inputs given as `None` that have no default; else as
+    /// [`Runtime::run`].
+    pub async fn run_with_defaults<F: WorkflowFn<A>, A: InputTuple>(
+        &self,
+        workflow: &F,
+        given: A::Partial,
+        options: RunOptions,
+    ) -> Result<Output<F::Marker>, Error> {
+        let inputs = fill_defaults(workflow, given)?;
+        Ok(self.run_workflow::<F::Marker>(inputs, false, options).await?.outputs)
+    }
+
+    /// [`Runtime::run_with_defaults`], blocking this thread until the run ends.
+    ///
+    /// # Errors
+    /// As [`Runtime::run_with_defaults`].
+    pub fn block_on_with_defaults<F: WorkflowFn<A>, A: InputTuple>(
+        &self,
+        workflow: &F,
+        given: A::Partial,
+        options: RunOptions,
+    ) -> Result<Output<F::Marker>, Error> {
+        let inputs = fill_defaults(workflow, given)?;
+        drivers::wait(self.run_workflow::<F::Marker>(inputs, drivers::on_driver(), options)).map(|f| f.outputs)
+    }
+
     /// Runs `workflow` with the `#[default(...)]` of every input.
     ///
     /// # Errors
@@ -460,6 +503,24 @@ impl Runtime {
         let defaults = defaults_of::<F::Marker>();
         Box::pin(async move { Ok(self.run_workflow::<F::Marker>(defaults?, false, RunOptions::new()).await?.outputs) })
     }
+}
+
+/// The inputs `given` holds, and the `#[default(...)]` of the others.
+fn fill_defaults<F: WorkflowFn<A>, A: InputTuple>(workflow: &F, given: A::Partial) -> Result<A, Error> {
+    let graph = workflow.graph()?;
+    let ports = &graph.interface.inputs;
+    with_defaults::<A>(given, ports).map_err(|e| match e {
+        ReadError::Missing(missing) => Error::MissingInputs {
+            workflow: graph.name.clone(),
+            inputs: missing.iter().map(|i| ports[*i].name.clone()).collect(),
+        },
+        ReadError::Input(i, source) => Error::DefaultUnreadable {
+            workflow: graph.name.clone(),
+            input: ports[i].name.clone(),
+            source: Arc::new(source),
+        },
+        _ => Error::Internal("reading defaults failed otherwise than on an input"),
+    })
 }
 
 /// The `#[default(...)]` of every input. A panicking default is an error of the run, not a panic
