@@ -3,7 +3,7 @@
 
 mod example;
 
-use example::{app, binary, binary_of, fresh_cache};
+use example::{app, binary, binary_of, fresh_cache, output_of};
 use std::process::{Command, Output, Stdio};
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -306,24 +306,7 @@ fn bad_runtime_options_name_the_flag() {
 
 /// `noisy_tasks` with `args`: exit code, stdout, stderr.
 fn noisy(args: &[&str]) -> (i32, String, String) {
-    let child = Command::new(binary_of("noisy_tasks"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the example starts");
-    // A run that hangs (as it did when tasks printed) is killed rather than left to hang the tests.
-    let (ended, watch) = std::sync::mpsc::channel::<()>();
-    let pid = child.id().to_string();
-    let watchdog = std::thread::spawn(move || {
-        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = watch.recv_timeout(std::time::Duration::from_secs(120))
-        {
-            let _ = Command::new("kill").args(["-9", &pid]).status();
-        }
-    });
-    let Output { status, stdout, stderr } = child.wait_with_output().expect("the example runs");
-    drop(ended);
-    let _ = watchdog.join();
+    let Output { status, stdout, stderr } = output_of(Command::new(binary_of("noisy_tasks")).args(args));
     let code = status.code().unwrap_or_else(|| panic!("ended by a signal: {status}"));
     (code, String::from_utf8(stdout).unwrap(), String::from_utf8(stderr).unwrap())
 }

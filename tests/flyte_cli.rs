@@ -1,9 +1,9 @@
-//! The `anomalies` example as a Flyte package and task container, run as a separate process as
-//! Flyte runs it (`example::binary` says how it is found).
+//! The `anomalies` (and `noisy_tasks`) examples as a Flyte package and task container, run as a
+//! separate process as Flyte runs it (`example::binary_of` says how they are found).
 
 mod example;
 
-use example::app;
+use example::{app, binary_of, output_of};
 use std::path::PathBuf;
 use std::process::Output;
 
@@ -90,4 +90,27 @@ fn list_names_the_flyte_tasks_execute_takes() {
         json[0]["flyte_tasks"],
         serde_json::json!(["anomalies.detect_anomalies", "anomalies.detect_anomalies.map"])
     );
+}
+
+/// A task that prints 1 MB on stdout (and a line on stderr) runs in its container and writes its
+/// outputs; it hung when the app held stdout's lock.
+#[test]
+fn execute_runs_a_task_that_prints() {
+    let dir = temp("execute-prints");
+    let int = TypeDesc::of::<usize>();
+    let millis = TypeDesc::of::<u64>();
+    let (id, width, zero) = (serde_json::json!(7), serde_json::json!(1_000_000), serde_json::json!(0));
+    let inputs = [("id", &id, &int), ("width", &width, &int), ("millis", &zero, &millis)];
+    std::fs::write(dir.join("inputs.pb"), encode_literal_map(inputs).unwrap()).unwrap();
+    let (inputs, out) = (dir.join("inputs.pb").display().to_string(), dir.join("out").display().to_string());
+    let args = ["execute", "--inputs", &inputs, "--output-prefix", &out, "--raw-output-data-prefix", "/tmp/raw"];
+    let args = args.into_iter().chain(["--checkpoint-path", "", "--prev-checkpoint", "", "--task", "noisy_tasks.chat"]);
+    let Output { status, stdout, stderr } = output_of(std::process::Command::new(binary_of("noisy_tasks")).args(args));
+    let err = String::from_utf8_lossy(&stderr);
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(stdout.len() > 1_000_000 && stdout.starts_with(b"task 7 says xxx"), "{} bytes on stdout", stdout.len());
+    assert!(err.contains("task 7 is done"), "{err}");
+    let outputs = std::fs::read(dir.join("out/outputs.pb")).unwrap();
+    let values = decode_literal_map(&outputs, [("o0", &int)]).unwrap();
+    assert_eq!(values["o0"], serde_json::json!(7));
 }

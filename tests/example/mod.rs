@@ -58,3 +58,23 @@ fn remove_stale_caches() {
         }
     }
 }
+
+/// Runs `cmd` to its end with its output captured; a run that hangs (as one did when tasks
+/// printed) is killed after two minutes rather than left to hang the tests.
+#[allow(dead_code)]
+pub fn output_of(cmd: &mut Command) -> std::process::Output {
+    use std::process::Stdio;
+    use std::sync::mpsc::{RecvTimeoutError, channel};
+    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the example starts");
+    let (ended, watch) = channel::<()>();
+    let pid = child.id().to_string();
+    let watchdog = std::thread::spawn(move || {
+        if let Err(RecvTimeoutError::Timeout) = watch.recv_timeout(std::time::Duration::from_secs(120)) {
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+        }
+    });
+    let output = child.wait_with_output().expect("the example runs");
+    let _ = ended.send(());
+    let _ = watchdog.join();
+    output
+}
