@@ -505,6 +505,8 @@ async fn a_blocked_sync_task_never_stalls_async_ones() {
 
 // ---- panics --------------------------------------------------------------------------------
 
+const BOOM_LINE: u32 = line!() + 4;
+
 #[task]
 fn panics_on_three(x: i64) -> i64 {
     assert!(x != 3, "boom at {x}");
@@ -525,7 +527,8 @@ fn panicky_strict(xs: Vec<i64>) -> Vec<i64> {
 async fn panics_are_element_failures_with_their_message() {
     assert_eq!(panicky(vec![1, 3, 4]).await.unwrap(), [Some(1), None, Some(4)]);
     let err = panicky_strict(vec![3]).await.unwrap_err();
-    assert!(err.report().to_string().contains("element 0 failed after 1 attempt: panicked: boom at 3"), "{err}");
+    let at = format!("element 0 failed after 1 attempt: panicked at {}:{BOOM_LINE}:5: boom at 3", file!());
+    assert!(err.report().to_string().contains(&at), "{}", err.report());
 }
 
 // ---- inputs --------------------------------------------------------------------------------

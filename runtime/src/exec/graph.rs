@@ -15,8 +15,7 @@ use crate::events::EventKind;
 use crate::exec::capacity::Request;
 use crate::exec::context::RunContext;
 use crate::exec::emitter::Emitter;
-use crate::panics::panic_message;
-use crate::panics::quiet;
+use crate::panics::{panic_cause, panic_message, quiet};
 use crate::plan::attempt::run_call;
 use crate::plan::cached::run_cached_call;
 use crate::plan::pace::Pace;
@@ -249,7 +248,7 @@ impl Hooks for NodeHooks {
             let out = std::panic::catch_unwind(AssertUnwindSafe(|| quiet(job)));
             // The permit is held until the call really ends, even after a timeout.
             drop(permit);
-            out.map_err(|panic| Cause::panic(panic_message(panic.as_ref())))
+            out.map_err(|panic| panic_cause(panic.as_ref()))
         };
         if self.alone && timeout.is_none() && !self.has_requests() && pace.is_short(units) {
             // Nothing else of this run can make progress meanwhile, and the call is known to be
@@ -313,7 +312,11 @@ impl Hooks for NodeHooks {
 /// Why a blocking call's thread did not hand back a result: it panicked, or it was cancelled
 /// (the runtime shut down before it ran), which is not a panic.
 fn join_cause(e: tokio::task::JoinError) -> Cause {
-    if e.is_panic() { Cause::panic(panic_message(e.into_panic().as_ref())) } else { Cause::Cancelled(CancelledError) }
+    if e.is_panic() {
+        Cause::panic(panic_message(e.into_panic().as_ref()), None)
+    } else {
+        Cause::Cancelled(CancelledError)
+    }
 }
 
 #[cfg(test)]
