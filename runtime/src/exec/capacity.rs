@@ -234,6 +234,16 @@ impl Capacity {
         Ok(r)
     }
 
+    /// How many attempts of `request` fit in the whole capacity at once, an attempt that
+    /// requests no CPU counting as one CPU: how many sync calls of a node may run at once.
+    pub(crate) fn at_once(&self, request: &Request) -> u64 {
+        let mut need = request.amounts;
+        if need[0] == 0 {
+            need[0] = 1000;
+        }
+        need.iter().zip(&self.total).filter(|(n, _)| **n > 0).map(|(n, t)| t / n).min().unwrap_or(u64::MAX)
+    }
+
     /// Waits until `request` fits in what is free, and takes it.
     pub(crate) fn admit(&self, request: &Request) -> impl Future<Output = Admitted> + Send + 'static {
         Admission { pool: self.pool.clone(), need: request.amounts, id: None }
@@ -305,6 +315,17 @@ mod tests {
         let (a, b) = (c.admit(&half).now_or_never(), c.admit(&half).now_or_never());
         assert!(a.is_some() && b.is_some());
         assert!(c.admit(&c.request(&mem("1")).unwrap()).now_or_never().is_none());
+    }
+
+    #[test]
+    fn at_once_counts_the_requests_that_fit_and_no_cpu_as_one() {
+        let c = Capacity::new(2000, 4 << 30, 1);
+        assert_eq!(c.at_once(&Request::NONE), 2, "no request: one CPU each");
+        assert_eq!(c.at_once(&c.request(&res(ResourceKey::Cpu, "100m")).unwrap()), 20);
+        assert_eq!(c.at_once(&c.request(&res(ResourceKey::Cpu, "2")).unwrap()), 1);
+        assert_eq!(c.at_once(&c.request(&mem("1Gi")).unwrap()), 2, "memory only: one CPU each");
+        assert_eq!(c.at_once(&Request { amounts: [100, 1 << 30, 0] }), 4, "memory bounds it");
+        assert_eq!(c.at_once(&Request { amounts: [100, 0, 1] }), 1, "one GPU");
     }
 
     #[tokio::test]
