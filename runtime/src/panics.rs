@@ -90,6 +90,8 @@ impl<F: Future> Future for Quiet<F> {
 
 /// A caught panic as an attempt's failure: its message, and where it happened when this thread's
 /// hook saw it (the last quiet panic of this thread, with the same message).
+#[cold]
+#[inline(never)]
 pub(crate) fn panic_cause(panic: &(dyn Any + Send)) -> Cause {
     let message = panic_message(panic);
     let seen = LAST.with(|last| last.try_borrow_mut().ok().and_then(|mut last| last.take()));
