@@ -42,6 +42,32 @@ fn a_workflow_that_does_not_build_loses_none_registered_before_it() {
     assert_eq!(format!("{registry:?}"), r#"["doubled", "doubled"]"#);
 }
 
+/// What an owner of a registry in a field (the CLI's `App`) does: add, and keep it either way.
+#[test]
+fn a_registry_in_a_field_keeps_its_workflows_through_a_failure() {
+    struct Owner {
+        flyte: Registry,
+    }
+    let mut owner = Owner { flyte: Registry::new() };
+    for add in [doubled_adder as fn(Registry) -> _, broken_adder, doubled_adder] {
+        // As the CLI writes it, under its `flyte` feature: a block, since an attribute may not
+        // stand on an assignment.
+        #[cfg(test)]
+        {
+            owner.flyte = add(std::mem::take(&mut owner.flyte)).unwrap_or_else(crate::RegistryError::into_registry);
+        }
+    }
+    assert_eq!(format!("{:?}", owner.flyte), r#"["doubled", "doubled"]"#);
+}
+
+fn doubled_adder(r: Registry) -> Result<Registry, crate::RegistryError> {
+    r.workflow(&doubled)
+}
+
+fn broken_adder(r: Registry) -> Result<Registry, crate::RegistryError> {
+    r.workflow(&broken)
+}
+
 #[test]
 fn a_registry_error_converts_to_a_package_error() {
     fn add() -> Result<Registry, PackageError> {
