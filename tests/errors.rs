@@ -449,3 +449,90 @@ fn some_inputs_given_the_rest_from_their_defaults() {
     let async_run = runner.block_on(rt.run_with_defaults(&scaled, (Some(1), None, None), options()));
     assert_eq!(async_run.unwrap(), 11);
 }
+
+// ---- panics while running: where -------------------------------------------------------------
+
+const INDEX_LINE: u32 = line!() + 5;
+
+#[task]
+fn out_of_bounds(i: usize) -> i64 {
+    let empty: Vec<i64> = Vec::new();
+    empty[i]
+}
+
+#[workflow]
+fn index_past_the_end(i: usize) -> i64 {
+    out_of_bounds(i)
+}
+
+#[tokio::test]
+async fn a_panic_says_where_it_happened_as_std_does() {
+    let e = index_past_the_end(3).await.unwrap_err();
+    let report = e.report().to_string();
+    // The column is rustc's to choose (the indexing expression's).
+    let location = format!("{}:{INDEX_LINE}:", file!());
+    let at = format!("panicked at {location}");
+    assert!(report.contains(&at), "{report}");
+    assert!(report.ends_with(": index out of bounds: the len is 0 but the index is 3"), "{report}");
+    let mut level: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    let mut panic = None;
+    while let Some(l) = level {
+        panic = panic.or(l.downcast_ref::<flowmap::PanicError>());
+        level = l.source();
+    }
+    let panic = panic.expect("a PanicError in the chain");
+    assert!(panic.location.as_ref().is_some_and(|l| l.starts_with(&location)), "{panic:?}");
+    assert_eq!(panic.message, "index out of bounds: the len is 0 but the index is 3");
+}
+
+const ONE_PAST_LINE: u32 = line!() + 7;
+const TWO_PAST_LINE: u32 = line!() + 7;
+
+/// Every third element succeeds; the others panic, at one of two places.
+fn two_places(i: usize) -> usize {
+    match i % 3 {
+        0 => i,
+        1 => panic!("one past {}", i - 1),
+        _ => panic!("two past {}", i - 2),
+    }
+}
+
+#[task]
+fn sync_two_places(i: usize) -> usize {
+    two_places(i)
+}
+
+#[task]
+async fn async_two_places(i: usize) -> usize {
+    tokio::task::yield_now().await;
+    two_places(i)
+}
+
+#[workflow]
+fn both_kinds_panic(xs: Vec<usize>) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
+    let a = map!(sync_two_places, min_success_ratio = 0.3)(i = xs);
+    let b = map!(async_two_places, min_success_ratio = 0.3)(i = xs);
+    (a, b)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn panics_of_many_threads_at_once_each_keep_their_own_place() {
+    let rt = flowmap::Runtime::builder().cpus(8).build().unwrap();
+    let mut events = rt.subscribe();
+    let n = 3 * 400;
+    let (a, b) = rt.run(&both_kinds_panic, ((0..n).collect(),)).await.unwrap();
+    assert_eq!(a.iter().flatten().count(), n / 3);
+    assert_eq!(b.iter().flatten().count(), n / 3);
+    let mut failed = 0;
+    while let Ok(e) = events.try_recv() {
+        if let flowmap::EventKind::ElementFailed { index: Some(i), error, .. } = e.kind {
+            let (line, column, message) = match i % 3 {
+                1 => (ONE_PAST_LINE, 14, format!("one past {}", i - 1)),
+                _ => (TWO_PAST_LINE, 14, format!("two past {}", i - 2)),
+            };
+            assert_eq!(error, format!("panicked at {}:{line}:{column}: {message}", file!()));
+            failed += 1;
+        }
+    }
+    assert_eq!(failed, 2 * (n - n / 3));
+}

@@ -200,6 +200,135 @@ async fn concurrency_omitted_runs_twenty_waiting_elements_together() {
     assert_eq!(guard(unbounded((0..20).collect())).await.unwrap().len(), 20);
 }
 
+/// A meeting of `n` blocking calls: each waits until all `n` have arrived. A meeting that is not
+/// full after 10 s is given up (every later call passes at once) and reported, so a failure does
+/// not hang the test.
+struct Meeting {
+    n: usize,
+    arrived: Mutex<usize>,
+    all_here: std::sync::Condvar,
+    given_up: AtomicBool,
+    in_flight: Gauge,
+}
+
+impl Meeting {
+    const fn new(n: usize) -> Self {
+        Meeting {
+            n,
+            arrived: Mutex::new(0),
+            all_here: std::sync::Condvar::new(),
+            given_up: AtomicBool::new(false),
+            in_flight: Gauge::new(),
+        }
+    }
+
+    /// Blocks this thread, as blocking I/O would, until the meeting is full.
+    fn attend(&self) {
+        self.in_flight.enter();
+        let mut arrived = self.arrived.lock().unwrap();
+        *arrived += 1;
+        self.all_here.notify_all();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while *arrived < self.n && !self.given_up.load(Ordering::SeqCst) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                self.given_up.store(true, Ordering::SeqCst);
+                self.all_here.notify_all();
+                break;
+            }
+            arrived = self.all_here.wait_timeout(arrived, left).unwrap().0;
+        }
+        drop(arrived);
+        self.in_flight.leave();
+    }
+
+    /// The most calls in flight at once, and whether the meeting was full.
+    fn outcome(&self) -> (usize, bool) {
+        (self.in_flight.max(), !self.given_up.load(Ordering::SeqCst))
+    }
+}
+
+static SIXTEEN_SYNC: Meeting = Meeting::new(16);
+
+#[task(requests(cpu = "100m"))]
+fn blocks_a_tenth_of_a_cpu(i: usize) -> usize {
+    SIXTEEN_SYNC.attend();
+    i
+}
+
+#[workflow]
+fn sixteen_blocking(xs: Vec<usize>) -> Vec<usize> {
+    map!(blocks_a_tenth_of_a_cpu, concurrency = 16)(i = xs)
+}
+
+#[tokio::test]
+async fn concurrency_of_sync_elements_follows_their_cpu_requests_not_the_thread_pool() {
+    // 16 calls of 100m fit 20 times in 2 CPUs: all 16 run at once, on 2 CPUs' worth of threads.
+    let rt = Runtime::builder().cpus(2).build().unwrap();
+    assert_eq!(rt.run(&sixteen_blocking, ((0..16).collect(),)).await.unwrap(), (0..16).collect::<Vec<_>>());
+    assert_eq!(SIXTEEN_SYNC.outcome(), (16, true), "(most in flight, all 16 met)");
+}
+
+static SIXTEEN_TIMED: Meeting = Meeting::new(16);
+
+#[task(requests(cpu = "100m"), timeout = "60s")]
+fn blocks_a_tenth_of_a_cpu_with_a_timeout(i: usize) -> usize {
+    SIXTEEN_TIMED.attend();
+    i
+}
+
+#[workflow]
+fn sixteen_blocking_timed(xs: Vec<usize>) -> Vec<usize> {
+    map!(blocks_a_tenth_of_a_cpu_with_a_timeout, concurrency = 16)(i = xs)
+}
+
+#[tokio::test]
+async fn concurrency_of_sync_elements_with_a_timeout_follows_their_cpu_requests_too() {
+    let rt = Runtime::builder().cpus(2).build().unwrap();
+    assert_eq!(rt.run(&sixteen_blocking_timed, ((0..16).collect(),)).await.unwrap().len(), 16);
+    assert_eq!(SIXTEEN_TIMED.outcome(), (16, true), "(most in flight, all 16 met)");
+}
+
+static SIXTEEN_ASYNC: LazyLock<Barrier> = LazyLock::new(|| Barrier::new(16));
+
+#[task(requests(cpu = "100m"))]
+async fn waits_on_a_tenth_of_a_cpu(i: usize) -> usize {
+    SIXTEEN_ASYNC.wait().await;
+    i
+}
+
+#[workflow]
+fn sixteen_waiting(xs: Vec<usize>) -> Vec<usize> {
+    map!(waits_on_a_tenth_of_a_cpu, concurrency = 16)(i = xs)
+}
+
+#[tokio::test]
+async fn concurrency_of_async_elements_follows_their_cpu_requests() {
+    let rt = Runtime::builder().cpus(2).build().unwrap();
+    assert_eq!(guard(rt.run(&sixteen_waiting, ((0..16).collect(),))).await.unwrap().len(), 16);
+}
+
+static TWO_OF_TWO_CPUS: Meeting = Meeting::new(2);
+
+#[task]
+fn blocks_a_whole_cpu(i: usize) -> usize {
+    TWO_OF_TWO_CPUS.attend();
+    i
+}
+
+#[workflow]
+fn sixteen_without_requests(xs: Vec<usize>) -> Vec<usize> {
+    map!(blocks_a_whole_cpu, concurrency = 16)(i = xs)
+}
+
+#[tokio::test]
+async fn concurrency_of_sync_elements_without_requests_is_the_runtimes_cpus() {
+    // No request counts as one CPU each: 2 at once on 2 CPUs, whatever the `concurrency`.
+    let rt = Runtime::builder().cpus(2).build().unwrap();
+    assert_eq!(rt.run(&sixteen_without_requests, ((0..16).collect(),)).await.unwrap().len(), 16);
+    assert_eq!(TWO_OF_TWO_CPUS.outcome(), (2, true), "(most in flight, 2 met)");
+}
+
 // ---- required successes, failed element, success ------------------------------------------
 
 #[task]
@@ -505,6 +634,8 @@ async fn a_blocked_sync_task_never_stalls_async_ones() {
 
 // ---- panics --------------------------------------------------------------------------------
 
+const BOOM_LINE: u32 = line!() + 4;
+
 #[task]
 fn panics_on_three(x: i64) -> i64 {
     assert!(x != 3, "boom at {x}");
@@ -525,7 +656,8 @@ fn panicky_strict(xs: Vec<i64>) -> Vec<i64> {
 async fn panics_are_element_failures_with_their_message() {
     assert_eq!(panicky(vec![1, 3, 4]).await.unwrap(), [Some(1), None, Some(4)]);
     let err = panicky_strict(vec![3]).await.unwrap_err();
-    assert!(err.report().to_string().contains("element 0 failed after 1 attempt: panicked: boom at 3"), "{err}");
+    let at = format!("element 0 failed after 1 attempt: panicked at {}:{BOOM_LINE}:5: boom at 3", file!());
+    assert!(err.report().to_string().contains(&at), "{}", err.report());
 }
 
 // ---- inputs --------------------------------------------------------------------------------

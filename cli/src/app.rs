@@ -82,8 +82,10 @@ impl App {
         self.workflows.push(Registered { name, graph, run });
         // A workflow that does not build is reported by every command that names it.
         #[cfg(feature = "flyte")]
-        if let Ok(flyte) = std::mem::take(&mut self.flyte).workflow(workflow) {
-            self.flyte = flyte;
+        {
+            self.flyte = std::mem::take(&mut self.flyte)
+                .workflow(workflow)
+                .unwrap_or_else(flowmap_flyte::RegistryError::into_registry);
         }
         self
     }

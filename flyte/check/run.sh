@@ -18,8 +18,8 @@ if ! "$tmp/venv/bin/pip" install --quiet "moto[server]==5.2.5" boto3 > "$tmp/pip
     cat "$tmp/pip.log"
     exit 1
 fi
-cargo build --quiet --features cli,flyte --example anomalies
-bin=target/debug/examples/anomalies
+# Where cargo put it (CARGO_TARGET_DIR and the like), as cargo itself reports.
+bin=$(flyte/check/example_bin.sh)
 "$bin" package --image ghcr.io/flowmap/anomalies:ci -o "$tmp/anomalies.tgz" 2> /dev/null
 FLOWMAP_WRITE_PACKAGE="$tmp/golden.tgz" cargo test --quiet -p flowmap-flyte --lib golden > /dev/null
 "$tmp/venv/bin/python" flyte/check/check_package.py "$tmp/anomalies.tgz" "$tmp/golden.tgz"

@@ -30,7 +30,7 @@ pub use crate::error::PackageError;
 pub use crate::execute::{ExecuteArgs, ExecuteError, Executed, execute};
 pub use crate::literal::{LiteralError, decode_literal_map, encode_literal_map};
 pub use crate::package::Package;
-pub use crate::registry::Registry;
+pub use crate::registry::{Registry, RegistryError};
 pub use crate::store::StoreError;
 
 #[cfg(test)]

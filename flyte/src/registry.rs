@@ -41,6 +41,59 @@ impl std::fmt::Debug for Registry {
     }
 }
 
+/// A workflow could not be added to a [`Registry`]; the registry comes back with it, holding
+/// every workflow added before. Converts to a [`PackageError`] (with `?`), dropping the registry.
+pub struct RegistryError {
+    registry: Registry,
+    /// Boxed: the error stays as small as a [`PackageError`].
+    source: Box<PackageError>,
+}
+
+impl RegistryError {
+    /// The registry, as it was before the failed call.
+    #[must_use]
+    pub fn into_registry(self) -> Registry {
+        self.registry
+    }
+
+    /// Why the workflow could not be added.
+    #[must_use]
+    pub fn error(&self) -> &PackageError {
+        &self.source
+    }
+
+    /// Why the workflow could not be added, and the registry as it was before.
+    #[must_use]
+    pub fn into_parts(self) -> (PackageError, Registry) {
+        (*self.source, self.registry)
+    }
+}
+
+impl std::fmt::Debug for RegistryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryError").field("source", &self.source).field("registry", &self.registry).finish()
+    }
+}
+
+/// The error's own message and sources: the registry adds nothing to say.
+impl std::fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.source, f)
+    }
+}
+
+impl std::error::Error for RegistryError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.source)
+    }
+}
+
+impl From<RegistryError> for PackageError {
+    fn from(e: RegistryError) -> PackageError {
+        *e.source
+    }
+}
+
 /// A task template of the package, found again: what to call, with what interface.
 pub(crate) struct Found<'r> {
     /// The registered workflow's call.
@@ -63,12 +116,16 @@ impl Registry {
     /// Adds `workflow`, with every task and sub-workflow it uses.
     ///
     /// # Errors
-    /// The workflow does not build.
+    /// The workflow does not build. The error gives the registry back, with every workflow
+    /// added before ([`RegistryError::into_registry`]): a failure loses nothing.
     pub fn workflow<F: WorkflowFn<A> + Send + Sync, A: InputTuple>(
         mut self,
         workflow: &F,
-    ) -> Result<Registry, PackageError> {
-        let graph = workflow.graph().map_err(PackageError::Build)?;
+    ) -> Result<Registry, RegistryError> {
+        let graph = match workflow.graph() {
+            Ok(graph) => graph,
+            Err(e) => return Err(RegistryError { registry: self, source: Box::new(PackageError::Build(e)) }),
+        };
         let wf = *workflow;
         let call: CallFn =
             Box::new(move |rt, target, inputs| Box::pin(async move { rt.call_json(&wf, target, inputs).await }));

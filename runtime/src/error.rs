@@ -473,9 +473,9 @@ pub enum Cause {
 }
 
 impl Cause {
-    /// A panic with this message.
-    pub(crate) fn panic(message: String) -> Cause {
-        Cause::Panic(PanicError { message })
+    /// A panic with this message, at `location` when it is known.
+    pub(crate) fn panic(message: String, location: Option<String>) -> Cause {
+        Cause::Panic(PanicError { message, location })
     }
 
     /// A timeout after `after`.
@@ -502,12 +502,16 @@ impl fmt::Display for Cause {
     }
 }
 
-/// A task panicked.
+/// A task panicked: `panicked at src/main.rs:12:5: index out of bounds ...`, as std prints it
+/// (`panicked: ...` when where is not known).
 #[derive(Debug, thiserror::Error)]
-#[error("panicked: {message}")]
+#[error("panicked{}: {message}", .location.as_ref().map(|l| format!(" at {l}")).unwrap_or_default())]
+#[non_exhaustive]
 pub struct PanicError {
     /// The panic message.
     pub message: String,
+    /// Where it panicked, `file:line:column`, when the panic hook saw it.
+    pub location: Option<String>,
 }
 
 /// An attempt ran past its timeout.

@@ -12,7 +12,7 @@ use tokio::sync::broadcast;
 use crate::error::{BuildError, BuildErrors, ConfigError, Error};
 use crate::events::{Event, EventKind};
 use crate::exec::capacity::{Capacity, fmt_bytes};
-use crate::exec::context::{CacheConfig, RunContext, Shared};
+use crate::exec::context::{CacheConfig, MAX_THREADS, RunContext, Shared};
 use crate::exec::drivers::{self, Drivers, Lost};
 use crate::exec::graph::run_graph;
 use crate::finished::Finished;
@@ -79,8 +79,9 @@ pub struct RuntimeBuilder {
 
 impl RuntimeBuilder {
     /// CPU capacity: requests of all running attempts add up to at most this many cores; sync
-    /// tasks run on this many threads (at most 256). Default: this machine's available
-    /// parallelism.
+    /// tasks that request no CPU run on this many threads (at most 256), and those that request
+    /// less than a CPU on as many threads as their requests fit (20 of `cpu = "100m"` in 2 CPUs).
+    /// Default: this machine's available parallelism.
     pub fn cpus(mut self, cpus: u32) -> Self {
         self.cpus = Some(cpus);
         self
@@ -208,12 +209,6 @@ impl RuntimeBuilder {
 }
 
 /// Total memory from `/proc/meminfo`; where that cannot be read, 8 GiB (set it with `.memory()`).
-/// The most threads of each kind (sync map workers, run drivers) a runtime starts, whatever its
-/// CPUs: each idle worker looks for work in every other's queue, so thousands of them on a small
-/// machine spin for seconds at startup (`--cpus 2000` on 2 cores took 18 s). Above it, CPUs still
-/// count for admission (`requests`), not for threads.
-const MAX_THREADS: usize = 256;
-
 fn machine_memory() -> u64 {
     const FALLBACK: u64 = 8 << 30;
     std::fs::read_to_string("/proc/meminfo")

@@ -4,5 +4,6 @@ mod execute;
 mod golden;
 mod hostile;
 mod literals;
+mod registry;
 mod roundtrip;
 mod twins;

@@ -141,40 +141,38 @@ impl Future for Admission {
         let need = self.need;
         let pool = self.pool.clone();
         let mut state = pool.lock();
-        match self.id {
-            None => {
-                if state.waiting.is_empty() && fits(&need, &state.free) {
-                    for (f, n) in state.free.iter_mut().zip(need) {
-                        *f -= n;
-                    }
-                    return Poll::Ready(Admitted { pool: self.pool.clone(), amounts: need });
+        // Its place in line, if it still has one. Nothing else takes a waiter out of the line,
+        // but should its entry be gone, it joins the line again rather than wait unseen: every
+        // `Pending` below leaves this poll's waker in the line.
+        let place = self.id.and_then(|id| state.waiting.iter().position(|w| w.id == id));
+        let Some(pos) = place else {
+            self.id = None;
+            if state.waiting.is_empty() && fits(&need, &state.free) {
+                for (f, n) in state.free.iter_mut().zip(need) {
+                    *f -= n;
                 }
-                let id = state.next_id;
-                state.next_id += 1;
-                state.waiting.push_back(Waiter { id, need, waker: Some(cx.waker().clone()), granted: false });
-                self.id = Some(id);
-                state.grant();
-                // Granted at once if everything before it was granted too.
-                if state.waiting.back().is_some_and(|w| w.id == id && w.granted) {
-                    state.waiting.pop_back();
-                    self.id = None;
-                    return Poll::Ready(Admitted { pool: self.pool.clone(), amounts: need });
-                }
-                Poll::Pending
+                return Poll::Ready(Admitted { pool: self.pool.clone(), amounts: need });
             }
-            Some(id) => {
-                let Some(pos) = state.waiting.iter().position(|w| w.id == id) else {
-                    return Poll::Pending;
-                };
-                if state.waiting[pos].granted {
-                    state.waiting.remove(pos);
-                    self.id = None;
-                    Poll::Ready(Admitted { pool: self.pool.clone(), amounts: need })
-                } else {
-                    state.waiting[pos].waker = Some(cx.waker().clone());
-                    Poll::Pending
-                }
+            let id = state.next_id;
+            state.next_id += 1;
+            state.waiting.push_back(Waiter { id, need, waker: Some(cx.waker().clone()), granted: false });
+            self.id = Some(id);
+            state.grant();
+            // Granted at once if everything before it was granted too.
+            if state.waiting.back().is_some_and(|w| w.id == id && w.granted) {
+                state.waiting.pop_back();
+                self.id = None;
+                return Poll::Ready(Admitted { pool: self.pool.clone(), amounts: need });
             }
+            return Poll::Pending;
+        };
+        if state.waiting[pos].granted {
+            state.waiting.remove(pos);
+            self.id = None;
+            Poll::Ready(Admitted { pool: self.pool.clone(), amounts: need })
+        } else {
+            state.waiting[pos].waker = Some(cx.waker().clone());
+            Poll::Pending
         }
     }
 }
@@ -234,6 +232,16 @@ impl Capacity {
             })?;
         }
         Ok(r)
+    }
+
+    /// How many attempts of `request` fit in the whole capacity at once, an attempt that
+    /// requests no CPU counting as one CPU: how many sync calls of a node may run at once.
+    pub(crate) fn at_once(&self, request: &Request) -> u64 {
+        let mut need = request.amounts;
+        if need[0] == 0 {
+            need[0] = 1000;
+        }
+        need.iter().zip(&self.total).filter(|(n, _)| **n > 0).map(|(n, t)| t / n).min().unwrap_or(u64::MAX)
     }
 
     /// Waits until `request` fits in what is free, and takes it.
@@ -309,6 +317,17 @@ mod tests {
         assert!(c.admit(&c.request(&mem("1")).unwrap()).now_or_never().is_none());
     }
 
+    #[test]
+    fn at_once_counts_the_requests_that_fit_and_no_cpu_as_one() {
+        let c = Capacity::new(2000, 4 << 30, 1);
+        assert_eq!(c.at_once(&Request::NONE), 2, "no request: one CPU each");
+        assert_eq!(c.at_once(&c.request(&res(ResourceKey::Cpu, "100m")).unwrap()), 20);
+        assert_eq!(c.at_once(&c.request(&res(ResourceKey::Cpu, "2")).unwrap()), 1);
+        assert_eq!(c.at_once(&c.request(&mem("1Gi")).unwrap()), 2, "memory only: one CPU each");
+        assert_eq!(c.at_once(&Request { amounts: [100, 1 << 30, 0] }), 4, "memory bounds it");
+        assert_eq!(c.at_once(&Request { amounts: [100, 0, 1] }), 1, "one GPU");
+    }
+
     #[tokio::test]
     async fn admission_waits_for_free_capacity_first_come_first_served() {
         let c = Capacity::new(1000, 4 << 30, 0);
@@ -338,6 +357,35 @@ mod tests {
         drop(waiting);
         drop(held);
         assert!(c.admit(&all).now_or_never().is_some(), "the capacity came back whole");
+    }
+
+    /// Counts its wakes.
+    #[derive(Default)]
+    struct Wakes(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Wakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_waiter_whose_place_in_line_is_gone_is_still_woken() {
+        let c = Capacity::new(1000, 2 << 30, 0);
+        let all = c.request(&mem("2Gi")).unwrap();
+        let held = c.admit(&all).now_or_never().unwrap();
+        let mut waiting = Box::pin(Admission { pool: c.pool.clone(), need: all.amounts, id: None });
+        let wakes = Arc::new(Wakes::default());
+        let waker = Waker::from(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert!(waiting.as_mut().poll(&mut cx).is_pending());
+        // Its entry leaves the line behind its back; the next poll must leave a waker somewhere.
+        c.pool.lock().waiting.clear();
+        assert!(waiting.as_mut().poll(&mut cx).is_pending());
+        drop(held);
+        assert_eq!(wakes.0.load(std::sync::atomic::Ordering::SeqCst), 1, "a pending poll registered no waker");
+        assert!(waiting.as_mut().poll(&mut cx).is_ready());
+        assert!(c.pool.lock().waiting.is_empty());
     }
 
     #[test]

@@ -19,10 +19,17 @@ use crate::exec::emitter::Emitter;
 use crate::options::RunOptions;
 use crate::progress::Board;
 
+/// The most threads of each kind (sync map workers, run drivers) a runtime starts, whatever its
+/// CPUs: each idle worker looks for work in every other's queue, so thousands of them on a small
+/// machine spin for seconds at startup (`--cpus 2000` on 2 cores took 18 s). Above it, CPUs still
+/// count for admission (`requests`), not for threads. Also the most sync calls of one node that
+/// run at once, however small their requests.
+pub(crate) const MAX_THREADS: usize = 256;
+
 /// The runtime's resources, shared by every run.
 pub(crate) struct Shared {
     pub(crate) capacity: Capacity,
-    /// Sync calls that may run at once (the runtime's CPUs).
+    /// The threads of the thread pool (the runtime's CPUs, at most [`MAX_THREADS`]).
     pub(crate) threads: usize,
     pub(crate) max_in_flight: usize,
     pub(crate) handle: tokio::runtime::Handle,

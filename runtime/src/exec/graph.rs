@@ -13,10 +13,9 @@ use tracing::Instrument;
 use crate::error::{CancelledError, Cause, Completed, ElementFailure, Error, NodeError, ToleratedFailure};
 use crate::events::EventKind;
 use crate::exec::capacity::Request;
-use crate::exec::context::RunContext;
+use crate::exec::context::{MAX_THREADS, RunContext};
 use crate::exec::emitter::Emitter;
-use crate::panics::panic_message;
-use crate::panics::quiet;
+use crate::panics::{panic_cause, panic_message, quiet};
 use crate::plan::attempt::run_call;
 use crate::plan::cached::run_cached_call;
 use crate::plan::pace::Pace;
@@ -151,8 +150,9 @@ async fn run_node(
     let request = cx.shared.capacity.request(&node.settings.requests)?;
     let events = cx.emitter(&plan.workflow).for_node(&node.id);
     let started = |elements| EventKind::NodeStarted { target: node.display.clone(), elements };
+    let threads = sync_threads(&cx, &request);
     let hooks: Arc<dyn Hooks> =
-        Arc::new(NodeHooks { cx: cx.clone(), events: events.clone(), request, alone, plan, node: i });
+        Arc::new(NodeHooks { cx: cx.clone(), events: events.clone(), request, threads, alone, plan, node: i });
     let tracked = cx.shared.board.track(cx.run, &plan.workflow, &node.id, &node.display);
     let _cancelled = tracked.clone().map(FinishOnDrop);
     let cache = cx.cache(node.settings.cache.as_ref()).map_err(NodeError::Cache)?;
@@ -203,11 +203,21 @@ fn node_error(plan: &Plan, i: usize, source: NodeError, completed: Completed) ->
     }
 }
 
+/// How many sync calls of a node with `request` may run at once: as many as fit in the runtime's
+/// capacity (a call that requests no CPU counts as one), at most [`MAX_THREADS`]. So a task with
+/// the default (no) request runs on as many threads as the runtime has CPUs, and a blocking task
+/// that requests `cpu = "100m"` of 2 CPUs, on 20.
+fn sync_threads(cx: &RunContext, request: &Request) -> usize {
+    usize::try_from(cx.shared.capacity.at_once(request)).unwrap_or(usize::MAX).clamp(1, MAX_THREADS)
+}
+
 /// A running node's access to the runtime.
 pub(crate) struct NodeHooks {
     pub(crate) cx: RunContext,
     pub(crate) events: Emitter,
     pub(crate) request: Request,
+    /// How many of its sync calls may run at once ([`sync_threads`]).
+    pub(crate) threads: usize,
     /// Whether this node is the only one of its run that can make progress: then a blocking
     /// call with no timeout that is known to be short runs in place, on the driver thread.
     pub(crate) alone: bool,
@@ -250,7 +260,7 @@ impl Hooks for NodeHooks {
             let out = std::panic::catch_unwind(AssertUnwindSafe(|| quiet(job)));
             // The permit is held until the call really ends, even after a timeout.
             drop(permit);
-            out.map_err(|panic| Cause::panic(panic_message(panic.as_ref())))
+            out.map_err(|panic| panic_cause(panic.as_ref()))
         };
         if self.alone && timeout.is_none() && !self.has_requests() && pace.is_short(units) {
             // Nothing else of this run can make progress meanwhile, and the call is known to be
@@ -284,21 +294,40 @@ impl Hooks for NodeHooks {
 
     fn parallel(&self, workers: usize, job: &(dyn Fn() + Sync)) {
         let handle = &self.cx.shared.handle;
-        self.cx.shared.pool.in_place_scope(|s| {
-            for _ in 1..workers {
-                // In the runtime's context, as on any of its threads: a task may use
-                // `Handle::current()`, timers and I/O.
-                s.spawn(|_| {
-                    let _entered = handle.enter();
-                    job();
-                });
+        // In the runtime's context, as on any of its threads: a task may use
+        // `Handle::current()`, timers and I/O.
+        let entered = || {
+            let _entered = handle.enter();
+            job();
+        };
+        if workers <= self.cx.shared.threads {
+            self.cx.shared.pool.in_place_scope(|s| {
+                for _ in 1..workers {
+                    s.spawn(|_| entered());
+                }
+                job();
+            });
+            return;
+        }
+        // More workers than the pool has threads (calls that request less than a CPU each, such
+        // as blocking I/O): each gets a thread of its own for this job, so none waits for a
+        // thread of the pool while its requests fit.
+        std::thread::scope(|s| {
+            for i in 1..workers {
+                let spawned =
+                    std::thread::Builder::new().name(format!("flowmap-sync-extra-{i}")).spawn_scoped(s, entered);
+                if let Err(e) = spawned {
+                    // The workers already started, and this thread, take every chunk.
+                    tracing::warn!(workers, started = i, "could not start a sync map worker thread: {e}");
+                    break;
+                }
             }
             job();
         });
     }
 
     fn threads(&self) -> usize {
-        self.cx.shared.threads
+        self.threads
     }
 
     fn max_in_flight(&self) -> usize {
@@ -324,7 +353,11 @@ impl Hooks for NodeHooks {
 /// Why a blocking call's thread did not hand back a result: it panicked, or it was cancelled
 /// (the runtime shut down before it ran), which is not a panic.
 fn join_cause(e: tokio::task::JoinError) -> Cause {
-    if e.is_panic() { Cause::panic(panic_message(e.into_panic().as_ref())) } else { Cause::Cancelled(CancelledError) }
+    if e.is_panic() {
+        Cause::panic(panic_message(e.into_panic().as_ref()), None)
+    } else {
+        Cause::Cancelled(CancelledError)
+    }
 }
 
 #[cfg(test)]

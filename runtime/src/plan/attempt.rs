@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use crate::error::{Cause, ElementFailure, Report};
 use crate::events::EventKind;
-use crate::panics::{Quiet, panic_message};
+use crate::panics::{Quiet, panic_cause};
 use crate::plan::kernel::{Invoke, Kernel};
 use crate::plan::{Attempt, Blocked, CallKernel, NodeName, Permit, Policy};
 use crate::value::Value;
@@ -75,7 +75,7 @@ impl Policy<'_> {
             },
             None => caught.await,
         };
-        result.unwrap_or_else(|panic| Err(Cause::panic(panic_message(panic.as_ref()))))
+        result.unwrap_or_else(|panic| Err(panic_cause(panic.as_ref())))
     }
 
     /// A blocking call on a thread the executor picks, holding `permit` until it really ends. A
@@ -163,7 +163,7 @@ pub(crate) fn run_element_blocking<K: Kernel>(
         policy.emit(|| EventKind::ElementStarted { index: Some(index), attempt: n });
         let result = match kernel.call(input(), policy.hooks) {
             Invoke::Blocking(call) => std::panic::catch_unwind(AssertUnwindSafe(call))
-                .unwrap_or_else(|panic| Err(Cause::panic(panic_message(panic.as_ref())))),
+                .unwrap_or_else(|panic| Err(panic_cause(panic.as_ref()))),
             // Not reached: only sync kernels run here. A future would need an executor.
             Invoke::Async(_) => {
                 Err(Cause::Workflow(Box::new(crate::Error::Internal("an async element ran on a blocking thread"))))

@@ -1,8 +1,11 @@
 //! A map node: a kernel fanned out over one or more zipped lists.
 //!
 //! Each element's outputs are written in place into one row per element. Sync elements (with no
-//! timeout) run as one blocking job: `min(concurrency, cpus)` workers take chunks of rows from a
-//! queue and call the task directly, one element at a time; a small map stays on one thread.
+//! timeout) run as one blocking job: `min(elements, concurrency, Hooks::threads)` workers (the
+//! last is how many of the node's requests fit in the capacity, a call with no CPU request
+//! counting as one CPU: the runtime's CPUs by default, 20 for `cpu = "100m"` on 2 CPUs) take
+//! chunks of rows from a queue and call the task directly, one element at a time; a map known to
+//! be short stays on one thread.
 //! Async elements run in "lanes": one future per in-flight slot, each running its chunk's
 //! elements one after another, so a map of a million elements holds `concurrency` futures, not a
 //! million. Either way at most `concurrency` elements run at any instant, a free slot takes the

@@ -285,7 +285,9 @@ pub trait Hooks: Send + Sync {
     fn pace(&self) -> &'static pace::Pace;
     /// Runs `job` on `workers` threads at once (this one among them) and returns when all have.
     fn parallel(&self, workers: usize, job: &(dyn Fn() + Sync));
-    /// How many sync calls may run at once (the runtime's CPUs).
+    /// How many of this node's sync calls may run at once: as many of its requests as fit in
+    /// the runtime's capacity, a call that requests no CPU counting as one CPU (so, with no
+    /// request, the runtime's CPUs), at most 256.
     fn threads(&self) -> usize;
     /// The most elements of one map in flight when its `concurrency` is not given.
     fn max_in_flight(&self) -> usize;
