@@ -251,3 +251,91 @@ async fn a_workflow_written_by_macro_rules_compiles_and_runs() {
     assert_eq!(sixteen_adds(0).await.unwrap(), 16);
     assert_eq!(sixteen_adds.graph().unwrap().nodes.len(), 17);
 }
+
+/// A tuple inside a task's output tuple: its elements are outputs of their own.
+#[task]
+fn bounds(xs: Vec<i64>) -> (usize, (i64, i64)) {
+    (xs.len(), (xs.iter().copied().min().unwrap_or(0), xs.iter().copied().max().unwrap_or(0)))
+}
+
+#[workflow]
+fn bounds_destructured(xs: Vec<i64>) -> (usize, (i64, i64)) {
+    let (n, (lo, hi)) = bounds(xs);
+    (n, (lo, hi))
+}
+
+#[workflow]
+fn bounds_bound_whole(xs: Vec<i64>) -> (usize, (i64, i64)) {
+    let (n, range) = bounds(xs);
+    (n, range)
+}
+
+#[workflow]
+fn bounds_returned(xs: Vec<i64>) -> (usize, (i64, i64)) {
+    bounds(xs)
+}
+
+/// The nested outputs feed other calls, and a plain tuple output stands as a nested one.
+#[workflow]
+fn bounds_used(xs: Vec<i64>) -> (i64, (i64, i64), (usize, (i64, i64))) {
+    let (n, (lo, hi)) = bounds(xs);
+    let width = add(hi, mul(lo, -1));
+    (width, div_rem(hi, 2), (n, (hi, lo)))
+}
+
+/// A map of such a task: a list per port, nested as the outputs are.
+#[workflow]
+fn bounds_mapped(xss: Vec<Vec<i64>>) -> (Vec<usize>, (Vec<i64>, Vec<i64>)) {
+    map!(bounds)(xs = xss)
+}
+
+#[workflow]
+fn bounds_mapped_tolerant(xss: Vec<Vec<i64>>) -> (Vec<Option<usize>>, (Vec<Option<i64>>, Vec<Option<i64>>)) {
+    map!(bounds, min_successes = 1)(xs = xss)
+}
+
+#[tokio::test]
+async fn nested_tuple_outputs_run() {
+    let xs = vec![4, -2, 9];
+    assert_eq!(bounds_destructured(xs.clone()).await.unwrap(), (3, (-2, 9)));
+    assert_eq!(bounds_bound_whole(xs.clone()).await.unwrap(), (3, (-2, 9)));
+    assert_eq!(bounds_returned(xs.clone()).await.unwrap(), (3, (-2, 9)));
+    assert_eq!(bounds_used(xs).await.unwrap(), (11, (4, 1), (3, (9, -2))));
+    let xss = vec![vec![1, 5], vec![], vec![7]];
+    assert_eq!(bounds_mapped(xss.clone()).await.unwrap(), (vec![2, 0, 1], (vec![1, 0, 7], vec![5, 0, 7])));
+    assert_eq!(
+        bounds_mapped_tolerant(xss).await.unwrap(),
+        (vec![Some(2), Some(0), Some(1)], (vec![Some(1), Some(0), Some(7)], vec![Some(5), Some(0), Some(7)]))
+    );
+}
+
+#[test]
+fn nested_tuple_outputs_are_one_port_each() {
+    let task = &bounds_returned.graph().unwrap().tasks["workflows::bounds"];
+    let names: Vec<&str> = task.interface.outputs.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["o0", "o1", "o2"]);
+    let int64 = serde_json::json!({"type": "integer", "bits": 64, "signed": true});
+    assert_eq!(serde_json::to_value(&task.interface.outputs[2].ty).unwrap(), int64);
+    // Destructured and put back, or returned whole: the same graph.
+    for wf in [bounds_destructured.graph().unwrap(), bounds_bound_whole.graph().unwrap(), bounds_returned.graph().unwrap()] {
+        assert_eq!(wf.interface.outputs.len(), 3);
+        assert_eq!(
+            serde_json::to_value(&wf.outputs).unwrap(),
+            serde_json::json!([
+                {"name": "o0", "binding": {"kind": "node", "node": "n0", "output": "o0"}},
+                {"name": "o1", "binding": {"kind": "node", "node": "n0", "output": "o1"}},
+                {"name": "o2", "binding": {"kind": "node", "node": "n0", "output": "o2"}}
+            ])
+        );
+    }
+    let used = bounds_used.graph().unwrap();
+    assert_eq!(
+        serde_json::to_value(&used.nodes[1].inputs[0]).unwrap(),
+        serde_json::json!({"name": "a", "binding": {"kind": "node", "node": "n0", "output": "o1"}})
+    );
+    let out: Vec<String> = used.outputs.iter().map(|o| serde_json::to_string(&o.binding).unwrap()).collect();
+    assert_eq!(out.len(), 6);
+    assert!(out[5].contains("\"output\":\"o1\""), "{out:?}");
+    let mapped = bounds_mapped.graph().unwrap();
+    assert_eq!(mapped.nodes[0].outputs.len(), 3);
+}

@@ -184,11 +184,7 @@ fn generate(m: &TaskModel) -> TokenStream {
     let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
     let describe = |t: &syn::Type| quote_spanned!(t.span()=> ::flowmap::__private::describe::<#t>());
     let input_types = m.params.iter().map(|p| describe(&p.ty));
-    let output_types: Vec<TokenStream> = match &m.returns.output {
-        crate::signature::Output::Unit => Vec::new(),
-        crate::signature::Output::One(t) => vec![describe(t)],
-        crate::signature::Output::Many(ts) => ts.iter().map(describe).collect(),
-    };
+    let output_types: Vec<TokenStream> = m.returns.output.ports().into_iter().map(describe).collect();
 
     let inner = quote! {
             #binder

@@ -107,29 +107,7 @@ fn parse(cx: &mut Ctxt, body_cx: &mut Ctxt, item: ItemFn, defaults: Vec<Option<E
         }
     };
     let body = body::parse(body_cx, &item.block, params.iter().map(|p| p.name.to_string()));
-    check_nested_outputs(body_cx, &output, &body);
     WorkflowModel { item, params, defaults, output, body }
-}
-
-/// A call's outputs are one value each: a task returning a tuple gives several outputs, which
-/// cannot stand as one tuple inside the workflow's outputs. Said at the call, with what to write.
-fn check_nested_outputs(cx: &mut Ctxt, output: &Output, body: &Body) {
-    let (Output::Many(types), Some(WExpr::Tuple(items))) = (output, &body.tail) else { return };
-    for (ty, item) in types.iter().zip(items) {
-        if let (syn::Type::Tuple(t), WExpr::Call(call)) = (ty, item)
-            && !t.elems.is_empty()
-        {
-            let callee = quote::ToTokens::to_token_stream(&call.target).to_string().replace(' ', "");
-            cx.error(
-                &call.target,
-                format!(
-                    "`{callee}(...)` gives one output per element of its tuple, not one tuple value; \
-                     bind them with `let (a, b) = {callee}(...);` and list them in the workflow's outputs, \
-                     such as `-> (.., i64, i64)` ending in `(.., a, b)`"
-                ),
-            );
-        }
-    }
 }
 
 fn stub(m: &WorkflowModel) -> TokenStream {

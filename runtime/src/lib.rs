@@ -60,7 +60,7 @@ pub mod __private {
     };
     pub use crate::promise::{After, Done, Mapped, MappedList, Promise, SlotFor, Unset, mapped};
     pub use crate::runtime::run_on_global;
-    pub use crate::tuple::{InputTuple, OutputTuple};
+    pub use crate::tuple::{InputTuple, Nested, OutputTuple, Part};
     pub use crate::workflow_fn::WorkflowRun;
     pub use flowmap_model::graph::{SuccessRule, Tables};
     pub use flowmap_model::{Quantity, Ratio, ResourceKey, Resources, Settings};

@@ -117,17 +117,6 @@ fn after_on_a_promise(x: i64) -> i64 {
     x.after(y)
 }
 
-#[task]
-fn min_max(xs: Vec<i64>) -> (i64, i64) {
-    (xs.iter().copied().min().unwrap_or(0), xs.iter().copied().max().unwrap_or(0))
-}
-
-#[workflow]
-fn nested_tuple_output(xs: Vec<i64>) -> (i64, (i64, i64)) {
-    let lo = double(3);
-    (lo, min_max(xs))
-}
-
 /// Uses of a workflow whose body has an error: nothing more is reported for them.
 #[workflow]
 fn uses_a_broken_workflow(x: i64) -> Vec<i64> {

@@ -82,4 +82,22 @@ fn all_forms(#[default(vec![1, 2])] xs: Vec<i64>, p: Point) -> (Vec<i64>, Vec<Op
     (ys, zs, sum, c.1)
 }
 
+#[task]
+fn bounds(xs: Vec<i64>) -> (usize, (i64, i64)) {
+    (xs.len(), (0, 1))
+}
+
+#[task]
+fn min_max(xs: Vec<i64>) -> (i64, i64) {
+    (xs.iter().copied().min().unwrap_or(0), xs.iter().copied().max().unwrap_or(0))
+}
+
+/// Nested tuple outputs: destructured, bound whole, or a tuple output standing as one.
+#[workflow]
+fn nested_tuples(xs: Vec<i64>) -> ((usize, (i64, i64)), (usize, (i64, i64)), (i64, (i64, i64))) {
+    let (n, (lo, hi)) = bounds(xs);
+    let (_, range) = bounds(xs);
+    ((n, (lo, hi)), (n, range), (lo, min_max(xs)))
+}
+
 fn main() {}
