@@ -317,7 +317,9 @@ fn nested_tuple_outputs_are_one_port_each() {
     let int64 = serde_json::json!({"type": "integer", "bits": 64, "signed": true});
     assert_eq!(serde_json::to_value(&task.interface.outputs[2].ty).unwrap(), int64);
     // Destructured and put back, or returned whole: the same graph.
-    for wf in [bounds_destructured.graph().unwrap(), bounds_bound_whole.graph().unwrap(), bounds_returned.graph().unwrap()] {
+    for wf in
+        [bounds_destructured.graph().unwrap(), bounds_bound_whole.graph().unwrap(), bounds_returned.graph().unwrap()]
+    {
         assert_eq!(wf.interface.outputs.len(), 3);
         assert_eq!(
             serde_json::to_value(&wf.outputs).unwrap(),

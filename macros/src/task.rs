@@ -184,7 +184,19 @@ fn generate(m: &TaskModel) -> TokenStream {
     let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
     let describe = |t: &syn::Type| quote_spanned!(t.span()=> ::flowmap::__private::describe::<#t>());
     let input_types = m.params.iter().map(|p| describe(&p.ty));
-    let output_types: Vec<TokenStream> = m.returns.output.ports().into_iter().map(describe).collect();
+    // A single output not written `Result<..>` must not be a `Result` under another name (an
+    // alias): its `Err` would be an output. Checked by its type, at the user's type, where it is
+    // described.
+    let output_types: Vec<TokenStream> = match &m.returns.output {
+        crate::signature::Output::One(t) if !m.returns.fallible => vec![quote_spanned! {t.span()=>
+            {
+                #[allow(unused_imports)]
+                use ::flowmap::__private::ProbeFallback as _;
+                ::flowmap::__private::ResultProbe::<#t>::new().describe()
+            }
+        }],
+        output => output.ports().into_iter().map(describe).collect(),
+    };
 
     let inner = quote! {
             #binder
@@ -204,6 +216,7 @@ fn generate(m: &TaskModel) -> TokenStream {
 
             impl ::flowmap::__private::Sealed for #ident {}
 
+            #[diagnostic::do_not_recommend]
             impl ::flowmap::__private::Target for #ident {
                 type Input = (#(#tys,)*);
                 type Output = #output;

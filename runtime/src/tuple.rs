@@ -546,7 +546,9 @@ impl<T: Data> Part for T {
 
 /// Output port `port`'s value as a `T`.
 fn value_at<T: Data>(value: Value, port: usize) -> Result<Arc<T>, NodeError> {
-    value.downcast::<T>().map_err(|_| NodeError::InputType { input: format!("o{port}"), expected: std::any::type_name::<T>() })
+    value
+        .downcast::<T>()
+        .map_err(|_| NodeError::InputType { input: format!("o{port}"), expected: std::any::type_name::<T>() })
 }
 
 macro_rules! nested_parts {

@@ -130,6 +130,29 @@ fn if_around_calls(x: i64) -> i64 {
     if true { double(x) } else { double(1) }
 }
 
+#[task]
+fn describe(label: String) -> String {
+    label
+}
+
+#[workflow]
+fn formats_a_promise(x: i64) -> String {
+    describe(format!("{x}"))
+}
+
+#[workflow]
+fn formats_a_promise_by_position(x: i64) -> String {
+    let label = format!("value: {:?}", x);
+    describe(label)
+}
+
+#[workflow]
+fn a_macro_on_promises(a: i64, b: i64) -> i64 {
+    let y = double(a);
+    let ys = vec![y, b];
+    double(1)
+}
+
 fn main() {
     let _ = annotated(1);
     let _ = annotated.graph();

@@ -21,9 +21,10 @@ pub trait Sealed {}
 ///
 /// Implemented by `#[task]` and `#[workflow]` only (it is sealed).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a flowmap task or workflow",
-    label = "only `#[task]` and `#[workflow]` functions can be called in a workflow body",
-    note = "a workflow body only wires tasks together; put plain Rust code inside a `#[task]` function"
+    message = "only a `#[task]` or a `#[workflow]` can be called in a workflow body",
+    label = "not a `#[task]` or a `#[workflow]`",
+    note = "a workflow body only wires tasks into a graph, each call a node: mark this function `#[task]`, \
+            or call it inside a task"
 )]
 pub trait Target: Copy + Send + Sync + 'static + Sealed {
     /// Parameter types, as a tuple. (Checked to be data where they are used, through

@@ -25,6 +25,25 @@ fn io_result(path: String) -> std::io::Result<u64> {
     Ok(path.len() as u64)
 }
 
+#[task(retries = 1)]
+fn anyhow_result(x: i64) -> anyhow::Result<i64> {
+    anyhow::ensure!(x >= 0, "{x} is negative");
+    Ok(x)
+}
+
+/// An alias of a type that is not a `Result` is an output like any other.
+type Count = u64;
+
+#[task]
+fn aliased_output(text: String) -> Count {
+    text.len() as u64
+}
+
+#[task]
+fn boxed_error(x: i64) -> Result<i64, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(x)
+}
+
 #[task]
 fn pair(a: i64, b: String) -> (i64, String) {
     (a, b)
