@@ -341,3 +341,73 @@ fn nested_tuple_outputs_are_one_port_each() {
     let mapped = bounds_mapped.graph().unwrap();
     assert_eq!(mapped.nodes[0].outputs.len(), 3);
 }
+
+// ---- named outputs: `outputs(...)` on a task or workflow ---------------------------------------
+
+#[task(outputs(total, mean))]
+fn summary(values: Vec<i64>) -> (i64, f64) {
+    let total: i64 = values.iter().sum();
+    (total, total as f64 / values.len().max(1) as f64)
+}
+
+#[task(outputs(doubled))]
+fn named_double(x: i64) -> i64 {
+    x * 2
+}
+
+#[workflow(outputs(total, mean, twice))]
+fn named_summary(values: Vec<i64>) -> (i64, f64, i64) {
+    let (total, mean) = summary(values);
+    (total, mean, named_double(total))
+}
+
+#[workflow]
+fn named_outputs_mapped(xss: Vec<Vec<i64>>) -> (Vec<i64>, Vec<f64>) {
+    map!(summary)(values = xss)
+}
+
+#[tokio::test]
+async fn named_outputs_run_and_name_the_ports() {
+    assert_eq!(named_summary(vec![1, 2, 3]).await.unwrap(), (6, 2.0, 12));
+    assert_eq!(named_outputs_mapped(vec![vec![2], vec![1, 3]]).await.unwrap(), (vec![2, 4], vec![2.0, 2.0]));
+
+    let g = named_summary.graph().unwrap();
+    let names = |ports: &[flowmap::graph::Port]| ports.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&g.interface.outputs), ["total", "mean", "twice"]);
+    assert_eq!(names(&g.tasks["workflows::summary"].interface.outputs), ["total", "mean"]);
+    assert_eq!(names(&g.nodes[0].outputs), ["total", "mean"]);
+    assert_eq!(
+        serde_json::to_value(&g.outputs).unwrap(),
+        serde_json::json!([
+            {"name": "total", "binding": {"kind": "node", "node": "n0", "output": "total"}},
+            {"name": "mean", "binding": {"kind": "node", "node": "n0", "output": "mean"}},
+            {"name": "twice", "binding": {"kind": "node", "node": "n1", "output": "doubled"}}
+        ])
+    );
+    assert_eq!(
+        serde_json::to_value(&g.nodes[1].inputs[0]).unwrap(),
+        serde_json::json!({"name": "x", "binding": {"kind": "node", "node": "n0", "output": "total"}})
+    );
+    assert!(g.to_dot().contains("label=\"total → x\""), "{}", g.to_dot());
+    let m = named_outputs_mapped.graph().unwrap();
+    assert_eq!(names(&m.nodes[0].outputs), ["total", "mean"]);
+    assert_eq!(names(&m.interface.outputs), ["o0", "o1"], "the workflow's own outputs are not named");
+
+    // As JSON: an object by name; unnamed outputs stay an array.
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let out = rt.run_json(&named_summary, flowmap::JsonInputs::new().object(r#"{"values": [1, 2, 3]}"#)).await.unwrap();
+    assert_eq!(out.to_value().unwrap(), serde_json::json!({"total": 6, "mean": 2.0, "twice": 12}));
+    let out = rt.run_json(&quotient, flowmap::JsonInputs::new().object(r#"{"a": 7, "b": 2}"#)).await.unwrap();
+    assert_eq!(out.to_value().unwrap(), serde_json::json!([1, 3]));
+    // One call (what a container runs) writes its outputs by port, in order.
+    let one = rt
+        .call_json(&named_summary, "workflows::summary", flowmap::JsonInputs::new().object(r#"{"values": [4]}"#))
+        .await
+        .unwrap();
+    assert_eq!(one.to_value().unwrap(), serde_json::json!([4, 4.0]));
+    let one = rt
+        .call_json(&bounds_returned, "workflows::bounds", flowmap::JsonInputs::new().object(r#"{"xs": [4, 1]}"#))
+        .await
+        .unwrap();
+    assert_eq!(one.to_value().unwrap(), serde_json::json!([2, 1, 4]), "a nested tuple's elements are ports");
+}

@@ -592,7 +592,7 @@ impl Parser<'_> {
         };
         let span = match &item.value {
             OptValue::Expr(e) => e.to_token_stream(),
-            OptValue::List(_) => item.key.to_token_stream(),
+            OptValue::List(_) | OptValue::Exprs(_) => item.key.to_token_stream(),
         };
         if text.is_empty() {
             self.cx.error(
@@ -619,7 +619,7 @@ impl Parser<'_> {
                     let value = self.expr(x);
                     o.partial.push((e.key.clone(), value));
                 }
-                OptValue::List(_) => self.cx.error(&e.key, "a partial input is `name = value`"),
+                OptValue::List(_) | OptValue::Exprs(_) => self.cx.error(&e.key, "a partial input is `name = value`"),
             }
         }
     }

@@ -142,6 +142,52 @@ fn wrap_tuple(types: &[&Type], value: &TokenStream, n: &mut usize) -> TokenStrea
     })
 }
 
+/// Checks the names of `outputs(...)` (its key is `key`) against the outputs of a `what`: one name
+/// per output, none a nested tuple. The names as written, or empty (`o0`, `o1`, …).
+pub(crate) fn output_names(cx: &mut Ctxt, key: &Ident, names: Vec<Ident>, output: &Output, what: &str) -> Vec<String> {
+    let (count, shape) = match output {
+        Output::Unit => (0, "no outputs".to_owned()),
+        Output::One(t) => (1, format!("one output, `{}`", shown(t))),
+        Output::Many(ts) => {
+            let all = ts.iter().map(shown).collect::<Vec<_>>().join(", ");
+            (ts.len(), format!("{} outputs, `({all})`", ts.len()))
+        }
+    };
+    if names.len() != count {
+        let plural = if names.len() == 1 { "" } else { "s" };
+        cx.error(
+            key,
+            format!(
+                "`outputs(...)` gives {} name{plural}, but this {what} has {shape}: give one name per output, \
+                 in order",
+                names.len()
+            ),
+        );
+        return Vec::new();
+    }
+    if let Output::Many(ts) = output {
+        for (name, t) in names.iter().zip(ts) {
+            if nested(t).is_some() {
+                cx.error(
+                    name,
+                    format!(
+                        "output `{name}` is a tuple, `{}`, whose elements are outputs of their own: named outputs \
+                         are written as a flat tuple, one name per element",
+                        shown(t)
+                    ),
+                );
+                return Vec::new();
+            }
+        }
+    }
+    names.iter().map(|n| n.to_string().trim_start_matches("r#").to_owned()).collect()
+}
+
+/// A type as the user wrote it, without spaces.
+fn shown(t: &Type) -> String {
+    quote!(#t).to_string().replace(' ', "")
+}
+
 /// A task's return type: plain, or a `Result` whose `Err` fails the attempt.
 pub(crate) struct Returns {
     pub(crate) output: Output,

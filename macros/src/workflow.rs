@@ -17,6 +17,8 @@ struct WorkflowModel {
     defaults: Vec<Option<Expr>>,
     output: Output,
     body: Body,
+    /// `outputs(...)`: the outputs' names, or empty.
+    outputs: Vec<String>,
 }
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -32,14 +34,27 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     // Errors in the body (and in options or defaults) leave the signature whole: the workflow is
     // still generated, with a body that never runs, so its uses elsewhere report nothing more.
     let mut body_cx = Ctxt::default();
-    if !attr.is_empty() {
-        body_cx.error(
-            attr,
-            "`#[workflow]` takes no options; set task options on each `#[task]` or with `.with_overrides(...)`",
-        );
+    let mut named = None;
+    for item in crate::options::parse_list(&mut body_cx, attr) {
+        if item.key == "outputs" && named.is_none() {
+            named = Some(item);
+        } else if item.key == "outputs" {
+            body_cx.error(&item.key, "`outputs` is given twice; give it once");
+        } else {
+            body_cx.error(
+                &item.key,
+                "`#[workflow]` takes no options but `outputs(...)`; set task options on each `#[task]` or \
+                 with `.with_overrides(...)`",
+            );
+        }
     }
     let defaults = take_defaults(&mut body_cx, &mut func);
-    let model = parse(&mut cx, &mut body_cx, func, defaults);
+    let mut model = parse(&mut cx, &mut body_cx, func, defaults);
+    if let Some(o) = &named
+        && let Some(names) = crate::options::output_names(&mut body_cx, o)
+    {
+        model.outputs = signature::output_names(&mut body_cx, &o.key, names, &model.output, "workflow");
+    }
     if cx.is_empty() {
         let body_ok = body_cx.is_empty();
         let mut out = body_cx.into_compile_errors();
@@ -108,7 +123,7 @@ fn parse(cx: &mut Ctxt, body_cx: &mut Ctxt, item: ItemFn, defaults: Vec<Option<E
     };
     let body = body::parse(body_cx, &item.block, params.iter().map(|p| p.name.to_string()));
     check_tolerant_outputs(body_cx, &output, &body);
-    WorkflowModel { item, params, defaults, output, body }
+    WorkflowModel { item, params, defaults, output, body, outputs: Vec::new() }
 }
 
 /// A tolerant map returned where the workflow declares `Vec<T>`: its output is `Vec<Option<T>>`.
@@ -185,6 +200,7 @@ fn generate(m: &WorkflowModel, body_ok: bool) -> TokenStream {
     let tys: Vec<&syn::Type> = m.params.iter().map(|p| &p.ty).collect();
     let names: Vec<&syn::Ident> = m.params.iter().map(|p| &p.name).collect();
     let input_names: Vec<String> = names.iter().map(ToString::to_string).collect();
+    let output_names = &m.outputs;
     let output = m.output.tuple();
     let promises_ty = m.output.promises();
     let binder = signature::binder(ident, vis, "workflow", &m.params);
@@ -241,6 +257,7 @@ fn generate(m: &WorkflowModel, body_ok: bool) -> TokenStream {
                 name: #name,
                 module: ::core::module_path!(),
                 inputs: &[#(#input_names),*],
+                outputs: &[#(#output_names),*],
                 doc: #doc,
             };
 

@@ -24,6 +24,11 @@ fn downcast<T: Data>(value: Value, port: &str) -> Result<Arc<T>, NodeError> {
         .map_err(|_| NodeError::InputType { input: port.to_owned(), expected: std::any::type_name::<T>() })
 }
 
+/// The name of output `i`: its name in `names` (`outputs(...)`), or `o{i}`.
+pub(crate) fn output_name(names: &[&str], i: usize) -> String {
+    names.get(i).map_or_else(|| format!("o{i}"), |n| (*n).to_owned())
+}
+
 /// Output `port` of node `node`, or [`Source::Unbuilt`] for a node that could not be added.
 fn output(node: Option<usize>, port: usize) -> Source {
     node.map_or(Source::Unbuilt, |node| Source::Output { node, port })
@@ -126,7 +131,7 @@ pub struct KeyScratch {
 
 /// The outputs of a task or workflow: `()` for none, `(T,)` for one, `(A, B, ..)` for several.
 #[doc(hidden)]
-pub trait OutputTuple: serde::Serialize + serde::de::DeserializeOwned + Sized + Send + 'static {
+pub trait OutputTuple: serde::Serialize + serde::de::DeserializeOwned + Sized + Send + Sync + 'static {
     /// What a call returns in a workflow body: `Promise<T>` for one output, a tuple for several.
     type Promises;
     /// What a map with every element required returns: `Promise<Vec<T>>`, ...
@@ -160,6 +165,17 @@ pub trait OutputTuple: serde::Serialize + serde::de::DeserializeOwned + Sized + 
     fn option_lists(rows: Vec<Option<Self>>) -> Vec<Value>;
     /// A map's rows as erased `Vec<T>`, one per output; `None` if an element is missing.
     fn lists(rows: Vec<Option<Self>>) -> Option<Vec<Value>>;
+    /// One call's outputs as JSON, port by port: the single port's value, or an array of them
+    /// (a nested tuple's elements each an item), as a backend maps them to its output ports.
+    ///
+    /// # Errors
+    /// As `s` fails.
+    fn serialize_ports<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
+    /// A run's value as a JSON object by output name (`outputs(...)`; `o0`, … past `names`).
+    ///
+    /// # Errors
+    /// As `s` fails.
+    fn serialize_named<S: serde::Serializer>(value: &Self::Value, names: &[&str], s: S) -> Result<S::Ok, S::Error>;
 }
 
 /// A filled input slot of a binder: a whole value or a mapped list.
@@ -366,6 +382,12 @@ impl OutputTuple for () {
     fn lists(rows: Vec<Option<()>>) -> Option<Vec<Value>> {
         rows.iter().all(Option::is_some).then(Vec::new)
     }
+    fn serialize_ports<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+    fn serialize_named<S: serde::Serializer>(_: &(), _: &[&str], s: S) -> Result<S::Ok, S::Error> {
+        serde::ser::SerializeMap::end(s.serialize_map(Some(0))?)
+    }
 }
 
 impl<A: Data> OutputTuple for (A,) {
@@ -417,6 +439,15 @@ impl<A: Data> OutputTuple for (A,) {
         all.extend(rows.into_iter().flatten().map(|(a,)| a));
         Some(vec![Arc::new(all)])
     }
+    fn serialize_ports<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&self.0, s)
+    }
+    fn serialize_named<S: serde::Serializer>(value: &A, names: &[&str], s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry(&output_name(names, 0), value)?;
+        map.end()
+    }
 }
 
 /// A task's outputs written as a tuple inside its output tuple, such as `(i64, i64)` in
@@ -431,7 +462,9 @@ pub struct Nested<T>(pub T);
 /// One element of a task's output tuple: a value on one port (any [`Data`]), or a [`Nested`]
 /// tuple of them on one port each.
 #[doc(hidden)]
-pub trait Part: serde::Serialize + serde::de::DeserializeOwned + Send + Sized + 'static {
+pub trait Part: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + Sized + 'static {
+    /// How many ports it has.
+    const PORTS: usize;
     /// Its promise in a workflow body: `Promise<T>`, or a tuple of them.
     type Promise;
     /// Its promise as the output of a strict map: `Promise<Vec<T>>`, ...
@@ -476,9 +509,15 @@ pub trait Part: serde::Serialize + serde::de::DeserializeOwned + Send + Sized + 
     fn push_option(row: Option<Self>, lists: &mut Self::OptionLists);
     /// The optional lists, erased, one per port.
     fn finish_options(lists: Self::OptionLists, out: &mut Vec<Value>);
+    /// Its ports' values, each an item of `seq`.
+    ///
+    /// # Errors
+    /// As `seq` fails.
+    fn serialize_ports<Q: serde::ser::SerializeSeq>(&self, seq: &mut Q) -> Result<(), Q::Error>;
 }
 
 impl<T: Data> Part for T {
+    const PORTS: usize = 1;
     type Promise = Promise<T>;
     type ListPromise = Promise<Vec<T>>;
     type OptionListPromise = Promise<Vec<Option<T>>>;
@@ -542,6 +581,9 @@ impl<T: Data> Part for T {
     fn finish_options(lists: Vec<Option<T>>, out: &mut Vec<Value>) {
         out.push(Arc::new(lists));
     }
+    fn serialize_ports<Q: serde::ser::SerializeSeq>(&self, seq: &mut Q) -> Result<(), Q::Error> {
+        seq.serialize_element(self)
+    }
 }
 
 /// Output port `port`'s value as a `T`.
@@ -554,6 +596,7 @@ fn value_at<T: Data>(value: Value, port: usize) -> Result<Arc<T>, NodeError> {
 macro_rules! nested_parts {
     ($( ($($T:ident $i:tt),*) )*) => {$(
         impl<$($T: Part),*> Part for Nested<($($T,)*)> {
+            const PORTS: usize = 0 $(+ $T::PORTS)*;
             type Promise = ($($T::Promise,)*);
             type ListPromise = ($($T::ListPromise,)*);
             type OptionListPromise = ($($T::OptionListPromise,)*);
@@ -589,6 +632,10 @@ macro_rules! nested_parts {
                 }
             }
             fn finish_options(lists: Self::OptionLists, out: &mut Vec<Value>) { $($T::finish_options(lists.$i, out);)* }
+            fn serialize_ports<Q: serde::ser::SerializeSeq>(&self, seq: &mut Q) -> Result<(), Q::Error> {
+                $(self.0.$i.serialize_ports(seq)?;)*
+                Ok(())
+            }
         }
 
         impl<$($T: Part),*> OutputTuple for ($($T,)*) {
@@ -659,6 +706,18 @@ macro_rules! nested_parts {
                 let mut out = Vec::new();
                 $($T::finish(lists.$i, &mut out);)*
                 Some(out)
+            }
+            fn serialize_ports<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq as _;
+                let mut seq = s.serialize_seq(Some(0 $(+ $T::PORTS)*))?;
+                $(self.$i.serialize_ports(&mut seq)?;)*
+                seq.end()
+            }
+            fn serialize_named<S: serde::Serializer>(value: &Self::Value, names: &[&str], s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap as _;
+                let mut map = s.serialize_map(Some([$($i),*].len()))?;
+                $(map.serialize_entry(&output_name(names, $i), &value.$i)?;)*
+                map.end()
             }
         }
     )*};

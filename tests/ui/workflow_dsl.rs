@@ -153,6 +153,11 @@ fn a_macro_on_promises(a: i64, b: i64) -> i64 {
     double(1)
 }
 
+#[workflow(outputs(doubled, tripled))]
+fn more_names_than_outputs(x: i64) -> i64 {
+    double(x)
+}
+
 fn main() {
     let _ = annotated(1);
     let _ = annotated.graph();

@@ -208,6 +208,7 @@ pub fn declare_workflow<W: Workflow>(decl: &WorkflowDecl, tables: &mut Tables) -
         target: TargetRef { kind: TargetKind::Workflow, name },
         name: decl.name.to_owned(),
         inputs: decl.inputs,
+        outputs: decl.outputs,
         settings: Settings::default(),
         plan: Some(&compiled.plan),
     })
