@@ -80,11 +80,25 @@ fn anomaly_summary(#[default(vec![10, 12, 11, 10, 13, 12, 100, 11, 12, 10])] dat
     summarize(flags)
 }
 
+/// Counts the flags that are set, and all of them: two named outputs.
+#[task(outputs(anomalies, points))]
+fn count_flags(flags: Vec<bool>) -> (usize, usize) {
+    (flags.iter().filter(|f| **f).count(), flags.len())
+}
+
+/// Detects the anomalies, then counts them; its outputs are named, so `run` prints them by name.
+#[workflow(outputs(anomalies, points))]
+fn anomaly_counts(#[default(vec![10, 12, 11, 10, 13, 12, 100, 11, 12, 10])] data: Vec<i64>) -> (usize, usize) {
+    let flags = map!(detect_anomalies)(data_point = data);
+    count_flags(flags)
+}
+
 fn main() -> std::process::ExitCode {
     flowmap::cli::App::new("anomalies")
         .workflow(&map_workflow)
         .workflow(&map_workflow_with_additional_params)
         .workflow(&sweep)
         .workflow(&anomaly_summary)
+        .workflow(&anomaly_counts)
         .run()
 }

@@ -22,7 +22,14 @@ fn list_names_every_workflow_with_its_inputs() {
     assert_eq!(code, 0, "{err}");
     let names: Vec<String> =
         json(&out).as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(names, ["map_workflow", "map_workflow_with_additional_params", "sweep", "anomaly_summary"]);
+    assert_eq!(
+        names,
+        ["map_workflow", "map_workflow_with_additional_params", "sweep", "anomaly_summary", "anomaly_counts"]
+    );
+    let listed = json(&out);
+    let outputs: Vec<&str> =
+        listed[4]["outputs"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    assert_eq!(outputs, ["anomalies", "points"]);
     assert_eq!(json(&out)[2]["doc"], "Reads every sensor, four at a time; one broken sensor fails the run.");
     let (code, out, _) = run(&["list"]);
     assert_eq!(code, 0);
@@ -43,6 +50,9 @@ fn run_takes_defaults_names_and_files() {
         "{err}"
     );
     assert_eq!(err, "", "--quiet prints nothing else");
+    // Named outputs are printed as an object by name.
+    let (code, out, err) = run(&["run", "anomaly_counts", "--quiet"]);
+    assert_eq!((code, json(&out)), (0, serde_json::json!({"anomalies": 5, "points": 10})), "{err}");
     let (code, out, err) = run(&["run", "map_workflow", "--data", "[1, 50]"]);
     assert_eq!((code, json(&out)), (0, serde_json::json!([false, true])), "{err}");
     assert!(!err.contains("error"), "{err}");

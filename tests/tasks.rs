@@ -156,3 +156,57 @@ async fn a_task_is_a_real_function_and_its_name_is_free_for_locals() {
     let sum_all = 1;
     assert_eq!(sum_all, 1, "a local named like a workflow");
 }
+
+// ---- whether a task can fail is read from its signature: `Result` spelled as such -------------
+
+static IO_ATTEMPTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static ANYHOW_ATTEMPTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// `io::Result<T>`: an alias, but spelled `Result`, so `Err` fails the attempt.
+#[task(retries = 2)]
+fn parse_io(s: String) -> std::io::Result<i64> {
+    IO_ATTEMPTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    s.parse::<i64>().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// `anyhow::Result<T>` likewise.
+#[task(retries = 1)]
+fn parse_anyhow(s: String) -> anyhow::Result<i64> {
+    ANYHOW_ATTEMPTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Ok(s.parse::<i64>()?)
+}
+
+/// An alias of a type that is not a `Result` is a plain output.
+type Count = usize;
+
+#[task]
+fn count_chars(s: String) -> Count {
+    s.chars().count()
+}
+
+#[workflow]
+fn parse_io_one(s: String) -> i64 {
+    parse_io(s)
+}
+
+#[workflow]
+fn parse_anyhow_all(texts: Vec<String>) -> (Vec<Option<i64>>, Vec<usize>) {
+    let parsed = map!(parse_anyhow, min_successes = 1)(s = texts);
+    (parsed, map!(count_chars)(s = texts))
+}
+
+#[tokio::test]
+async fn an_err_of_a_result_alias_spelled_result_fails_and_is_retried() {
+    let err = parse_io_one("x".into()).await.unwrap_err();
+    assert!(err.report().to_string().contains("failed after 3 attempts"), "{}", err.report());
+    assert_eq!(IO_ATTEMPTS.load(std::sync::atomic::Ordering::Relaxed), 3);
+    assert_eq!(parse_io_one("7".into()).await.unwrap(), 7);
+
+    // A tolerant map counts the failure as a failure: `None`, after its retries.
+    let (parsed, counts) = parse_anyhow_all(vec!["1".into(), "two".into(), "3".into()]).await.unwrap();
+    assert_eq!(parsed, [Some(1), None, Some(3)]);
+    assert_eq!(counts, [1, 3, 1]);
+    assert_eq!(ANYHOW_ATTEMPTS.load(std::sync::atomic::Ordering::Relaxed), 4, "1 + 2 attempts + 1");
+    let s = spec(&count_chars {});
+    assert_eq!(s.interface.outputs[0].ty, flowmap::types::TypeDesc::Integer { bits: 64, signed: false });
+}

@@ -251,3 +251,163 @@ async fn a_workflow_written_by_macro_rules_compiles_and_runs() {
     assert_eq!(sixteen_adds(0).await.unwrap(), 16);
     assert_eq!(sixteen_adds.graph().unwrap().nodes.len(), 17);
 }
+
+/// A tuple inside a task's output tuple: its elements are outputs of their own.
+#[task]
+fn bounds(xs: Vec<i64>) -> (usize, (i64, i64)) {
+    (xs.len(), (xs.iter().copied().min().unwrap_or(0), xs.iter().copied().max().unwrap_or(0)))
+}
+
+#[workflow]
+fn bounds_destructured(xs: Vec<i64>) -> (usize, (i64, i64)) {
+    let (n, (lo, hi)) = bounds(xs);
+    (n, (lo, hi))
+}
+
+#[workflow]
+fn bounds_bound_whole(xs: Vec<i64>) -> (usize, (i64, i64)) {
+    let (n, range) = bounds(xs);
+    (n, range)
+}
+
+#[workflow]
+fn bounds_returned(xs: Vec<i64>) -> (usize, (i64, i64)) {
+    bounds(xs)
+}
+
+/// The nested outputs feed other calls, and a plain tuple output stands as a nested one.
+#[workflow]
+fn bounds_used(xs: Vec<i64>) -> (i64, (i64, i64), (usize, (i64, i64))) {
+    let (n, (lo, hi)) = bounds(xs);
+    let width = add(hi, mul(lo, -1));
+    (width, div_rem(hi, 2), (n, (hi, lo)))
+}
+
+/// A map of such a task: a list per port, nested as the outputs are.
+#[workflow]
+fn bounds_mapped(xss: Vec<Vec<i64>>) -> (Vec<usize>, (Vec<i64>, Vec<i64>)) {
+    map!(bounds)(xs = xss)
+}
+
+#[workflow]
+fn bounds_mapped_tolerant(xss: Vec<Vec<i64>>) -> (Vec<Option<usize>>, (Vec<Option<i64>>, Vec<Option<i64>>)) {
+    map!(bounds, min_successes = 1)(xs = xss)
+}
+
+#[tokio::test]
+async fn nested_tuple_outputs_run() {
+    let xs = vec![4, -2, 9];
+    assert_eq!(bounds_destructured(xs.clone()).await.unwrap(), (3, (-2, 9)));
+    assert_eq!(bounds_bound_whole(xs.clone()).await.unwrap(), (3, (-2, 9)));
+    assert_eq!(bounds_returned(xs.clone()).await.unwrap(), (3, (-2, 9)));
+    assert_eq!(bounds_used(xs).await.unwrap(), (11, (4, 1), (3, (9, -2))));
+    let xss = vec![vec![1, 5], vec![], vec![7]];
+    assert_eq!(bounds_mapped(xss.clone()).await.unwrap(), (vec![2, 0, 1], (vec![1, 0, 7], vec![5, 0, 7])));
+    assert_eq!(
+        bounds_mapped_tolerant(xss).await.unwrap(),
+        (vec![Some(2), Some(0), Some(1)], (vec![Some(1), Some(0), Some(7)], vec![Some(5), Some(0), Some(7)]))
+    );
+}
+
+#[test]
+fn nested_tuple_outputs_are_one_port_each() {
+    let task = &bounds_returned.graph().unwrap().tasks["workflows::bounds"];
+    let names: Vec<&str> = task.interface.outputs.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["o0", "o1", "o2"]);
+    let int64 = serde_json::json!({"type": "integer", "bits": 64, "signed": true});
+    assert_eq!(serde_json::to_value(&task.interface.outputs[2].ty).unwrap(), int64);
+    // Destructured and put back, or returned whole: the same graph.
+    for wf in
+        [bounds_destructured.graph().unwrap(), bounds_bound_whole.graph().unwrap(), bounds_returned.graph().unwrap()]
+    {
+        assert_eq!(wf.interface.outputs.len(), 3);
+        assert_eq!(
+            serde_json::to_value(&wf.outputs).unwrap(),
+            serde_json::json!([
+                {"name": "o0", "binding": {"kind": "node", "node": "n0", "output": "o0"}},
+                {"name": "o1", "binding": {"kind": "node", "node": "n0", "output": "o1"}},
+                {"name": "o2", "binding": {"kind": "node", "node": "n0", "output": "o2"}}
+            ])
+        );
+    }
+    let used = bounds_used.graph().unwrap();
+    assert_eq!(
+        serde_json::to_value(&used.nodes[1].inputs[0]).unwrap(),
+        serde_json::json!({"name": "a", "binding": {"kind": "node", "node": "n0", "output": "o1"}})
+    );
+    let out: Vec<String> = used.outputs.iter().map(|o| serde_json::to_string(&o.binding).unwrap()).collect();
+    assert_eq!(out.len(), 6);
+    assert!(out[5].contains("\"output\":\"o1\""), "{out:?}");
+    let mapped = bounds_mapped.graph().unwrap();
+    assert_eq!(mapped.nodes[0].outputs.len(), 3);
+}
+
+// ---- named outputs: `outputs(...)` on a task or workflow ---------------------------------------
+
+#[task(outputs(total, mean))]
+fn summary(values: Vec<i64>) -> (i64, f64) {
+    let total: i64 = values.iter().sum();
+    (total, total as f64 / values.len().max(1) as f64)
+}
+
+#[task(outputs(doubled))]
+fn named_double(x: i64) -> i64 {
+    x * 2
+}
+
+#[workflow(outputs(total, mean, twice))]
+fn named_summary(values: Vec<i64>) -> (i64, f64, i64) {
+    let (total, mean) = summary(values);
+    (total, mean, named_double(total))
+}
+
+#[workflow]
+fn named_outputs_mapped(xss: Vec<Vec<i64>>) -> (Vec<i64>, Vec<f64>) {
+    map!(summary)(values = xss)
+}
+
+#[tokio::test]
+async fn named_outputs_run_and_name_the_ports() {
+    assert_eq!(named_summary(vec![1, 2, 3]).await.unwrap(), (6, 2.0, 12));
+    assert_eq!(named_outputs_mapped(vec![vec![2], vec![1, 3]]).await.unwrap(), (vec![2, 4], vec![2.0, 2.0]));
+
+    let g = named_summary.graph().unwrap();
+    let names = |ports: &[flowmap::graph::Port]| ports.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&g.interface.outputs), ["total", "mean", "twice"]);
+    assert_eq!(names(&g.tasks["workflows::summary"].interface.outputs), ["total", "mean"]);
+    assert_eq!(names(&g.nodes[0].outputs), ["total", "mean"]);
+    assert_eq!(
+        serde_json::to_value(&g.outputs).unwrap(),
+        serde_json::json!([
+            {"name": "total", "binding": {"kind": "node", "node": "n0", "output": "total"}},
+            {"name": "mean", "binding": {"kind": "node", "node": "n0", "output": "mean"}},
+            {"name": "twice", "binding": {"kind": "node", "node": "n1", "output": "doubled"}}
+        ])
+    );
+    assert_eq!(
+        serde_json::to_value(&g.nodes[1].inputs[0]).unwrap(),
+        serde_json::json!({"name": "x", "binding": {"kind": "node", "node": "n0", "output": "total"}})
+    );
+    assert!(g.to_dot().contains("label=\"total → x\""), "{}", g.to_dot());
+    let m = named_outputs_mapped.graph().unwrap();
+    assert_eq!(names(&m.nodes[0].outputs), ["total", "mean"]);
+    assert_eq!(names(&m.interface.outputs), ["o0", "o1"], "the workflow's own outputs are not named");
+
+    // As JSON: an object by name; unnamed outputs stay an array.
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let out = rt.run_json(&named_summary, flowmap::JsonInputs::new().object(r#"{"values": [1, 2, 3]}"#)).await.unwrap();
+    assert_eq!(out.to_value().unwrap(), serde_json::json!({"total": 6, "mean": 2.0, "twice": 12}));
+    let out = rt.run_json(&quotient, flowmap::JsonInputs::new().object(r#"{"a": 7, "b": 2}"#)).await.unwrap();
+    assert_eq!(out.to_value().unwrap(), serde_json::json!([1, 3]));
+    // One call (what a container runs) writes its outputs by port, in order.
+    let one = rt
+        .call_json(&named_summary, "workflows::summary", flowmap::JsonInputs::new().object(r#"{"values": [4]}"#))
+        .await
+        .unwrap();
+    assert_eq!(one.to_value().unwrap(), serde_json::json!([4, 4.0]));
+    let one = rt
+        .call_json(&bounds_returned, "workflows::bounds", flowmap::JsonInputs::new().object(r#"{"xs": [4, 1]}"#))
+        .await
+        .unwrap();
+    assert_eq!(one.to_value().unwrap(), serde_json::json!([2, 1, 4]), "a nested tuple's elements are ports");
+}

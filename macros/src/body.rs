@@ -46,6 +46,9 @@ pub(crate) struct Call {
     pub(crate) overrides: Option<Settings>,
     /// `.after(a, b)`: calls this one runs after, though no value flows from them.
     pub(crate) after: Vec<WExpr>,
+    /// Whether the callee's first name is also a promise's (a parameter or a `let` named like a
+    /// task): a `use` of it would find the local.
+    pub(crate) shadowed: bool,
 }
 
 pub(crate) enum Arg {
@@ -58,6 +61,8 @@ pub(crate) struct MapOptions {
     pub(crate) min_success_ratio: Option<Ratio>,
     pub(crate) min_successes: Option<u64>,
     pub(crate) partial: Vec<(Ident, WExpr)>,
+    /// The key of the option that tolerates failures (`min_success_ratio` or `min_successes`).
+    pub(crate) tolerance: Option<Ident>,
 }
 
 impl MapOptions {
@@ -187,6 +192,44 @@ impl Parser<'_> {
         None
     }
 
+    /// The first promise a macro's tokens name, also inside a format string (`"{x}"`, `"{x:?}"`),
+    /// as `format!` and its kin read them.
+    fn mentions_in_macro(&self, tokens: TokenStream) -> Option<Ident> {
+        if let Some(i) = self.mentions(tokens.clone()) {
+            return Some(i);
+        }
+        for tt in tokens {
+            match tt {
+                TokenTree::Literal(lit) => {
+                    let Ok(syn::Lit::Str(s)) = syn::parse2::<syn::Lit>(TokenTree::Literal(lit.clone()).into()) else {
+                        continue;
+                    };
+                    let text = s.value();
+                    let mut rest = text.as_str();
+                    while let Some(open) = rest.find('{') {
+                        rest = &rest[open + 1..];
+                        if rest.starts_with('{') {
+                            rest = &rest[1..];
+                            continue;
+                        }
+                        let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+                        let name = &rest[..end];
+                        if self.scope.contains(name) && rest[end..].starts_with(['}', ':']) {
+                            return Some(Ident::new(name, lit.span()));
+                        }
+                    }
+                }
+                TokenTree::Group(g) => {
+                    if let Some(i) = self.mentions_in_macro(g.stream()) {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
     fn macro_stmt(&mut self, m: &syn::StmtMacro) {
         self.cx.error(
             &m.mac,
@@ -231,6 +274,21 @@ impl Parser<'_> {
                 }
                 WExpr::Tuple(t.elems.iter().map(|x| self.expr(x)).collect())
             }
+            Expr::Macro(m) => {
+                let Some(p) = self.mentions_in_macro(m.mac.tokens.clone()) else {
+                    return WExpr::Constant(e.clone());
+                };
+                let name = m.mac.path.segments.last().map_or_else(String::new, |s| s.ident.to_string());
+                self.cx.error(
+                    &m.mac,
+                    format!(
+                        "`{name}!` cannot use `{p}` here: a workflow body is wiring, run once to build the graph, \
+                         and `{p}` is a promise, whose value exists only when the workflow runs. Compute this \
+                         in a `#[task]` that takes `{p}`, and call that task here"
+                    ),
+                );
+                WExpr::Promise(p)
+            }
             other => {
                 if let Some(p) = self.mentions(other.to_token_stream()) {
                     self.misuse(other, &p);
@@ -268,7 +326,6 @@ impl Parser<'_> {
             Expr::MethodCall(_) => "a method call on a promise",
             Expr::Field(_) | Expr::Index(_) => "reading a field or an index of a promise",
             Expr::Closure(_) => "a closure capturing a promise",
-            Expr::Macro(_) => "a macro call with a promise",
             Expr::Reference(_) => "a reference to a promise",
             _ => "this expression on a promise",
         };
@@ -432,7 +489,11 @@ impl Parser<'_> {
                 }
             }
         }
-        WExpr::Call(Box::new(Call { target, args, map, overrides, after }))
+        let shadowed = match &target {
+            Expr::Path(p) => p.path.segments.first().is_some_and(|s| self.scope.contains(&s.ident.to_string())),
+            _ => false,
+        };
+        WExpr::Call(Box::new(Call { target, args, map, overrides, after, shadowed }))
     }
 
     /// `map!(target, options...)`: the target path and its checked options.
@@ -458,7 +519,13 @@ impl Parser<'_> {
             self.cx.error(&target, "`map!` takes a task or workflow by name, such as `map!(detect_anomalies)`");
         }
         options::check_duplicates(self.cx, &items, "map option");
-        let mut o = MapOptions { concurrency: None, min_success_ratio: None, min_successes: None, partial: Vec::new() };
+        let mut o = MapOptions {
+            concurrency: None,
+            min_success_ratio: None,
+            min_successes: None,
+            partial: Vec::new(),
+            tolerance: None,
+        };
         for item in &items {
             let key = item.key.to_string();
             match key.as_str() {
@@ -493,6 +560,12 @@ impl Parser<'_> {
                 _ => options::unknown(self.cx, "map option", &item.key, MAP_OPTIONS, MAP_ALIASES),
             }
         }
+        if o.tolerant() {
+            o.tolerance = items
+                .iter()
+                .find(|i| i.key == "min_successes" || (i.key == "min_success_ratio" && o.min_successes.is_none()))
+                .map(|i| i.key.clone());
+        }
         if o.min_successes.is_some()
             && o.min_success_ratio.is_some()
             && let Some(item) = items.iter().filter(|i| i.key == "min_success_ratio" || i.key == "min_successes").nth(1)
@@ -519,7 +592,7 @@ impl Parser<'_> {
         };
         let span = match &item.value {
             OptValue::Expr(e) => e.to_token_stream(),
-            OptValue::List(_) => item.key.to_token_stream(),
+            OptValue::List(_) | OptValue::Exprs(_) => item.key.to_token_stream(),
         };
         if text.is_empty() {
             self.cx.error(
@@ -546,7 +619,7 @@ impl Parser<'_> {
                     let value = self.expr(x);
                     o.partial.push((e.key.clone(), value));
                 }
-                OptValue::List(_) => self.cx.error(&e.key, "a partial input is `name = value`"),
+                OptValue::List(_) | OptValue::Exprs(_) => self.cx.error(&e.key, "a partial input is `name = value`"),
             }
         }
     }

@@ -24,6 +24,8 @@ pub(crate) struct OptItem {
 pub(crate) enum OptValue {
     Expr(Expr),
     List(Vec<OptItem>),
+    /// `key(a, b)` whose items are not `name = value`: `outputs(total, mean)`.
+    Exprs(Vec<Expr>),
 }
 
 impl Parse for OptItem {
@@ -35,8 +37,13 @@ impl Parse for OptItem {
         } else if input.peek(syn::token::Paren) {
             let content;
             syn::parenthesized!(content in input);
-            let items = Punctuated::<OptItem, Token![,]>::parse_terminated(&content)?;
-            Ok(OptItem { key, value: OptValue::List(items.into_iter().collect()) })
+            let fork = content.fork();
+            if let Ok(items) = Punctuated::<OptItem, Token![,]>::parse_terminated(&fork) {
+                syn::parse::discouraged::Speculative::advance_to(&content, &fork);
+                return Ok(OptItem { key, value: OptValue::List(items.into_iter().collect()) });
+            }
+            let items = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
+            Ok(OptItem { key, value: OptValue::Exprs(items.into_iter().collect()) })
         } else {
             Err(syn::Error::new(
                 key.span(),
@@ -88,8 +95,51 @@ fn lit(value: &OptValue) -> Option<&Lit> {
 fn span_of(item: &OptItem) -> TokenStream {
     match &item.value {
         OptValue::Expr(e) => e.to_token_stream(),
-        OptValue::List(_) => item.key.to_token_stream(),
+        OptValue::List(_) | OptValue::Exprs(_) => item.key.to_token_stream(),
     }
+}
+
+/// `outputs(total, mean)`: the names of a task's or workflow's outputs, each a plain identifier
+/// given once.
+pub(crate) fn output_names(cx: &mut Ctxt, item: &OptItem) -> Option<Vec<Ident>> {
+    let what = "`outputs` lists the names of the outputs, such as `outputs(total, mean)`";
+    let exprs: Vec<Expr> = match &item.value {
+        OptValue::Exprs(exprs) => exprs.clone(),
+        // `outputs()`, or a single name that parsed as an option list.
+        OptValue::List(items) if items.is_empty() => Vec::new(),
+        OptValue::List(items) => {
+            for i in items {
+                cx.error(&i.key, format!("{what}: an output name has no value"));
+            }
+            return None;
+        }
+        OptValue::Expr(e) => {
+            cx.error(e, what);
+            return None;
+        }
+    };
+    let mut names: Vec<Ident> = Vec::new();
+    let mut wrong = false;
+    for e in &exprs {
+        let name = match e {
+            Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => p.path.get_ident(),
+            _ => None,
+        };
+        let Some(name) = name else {
+            cx.error(e, "an output name is a plain identifier, such as `total`");
+            wrong = true;
+            continue;
+        };
+        let shown = name.to_string().trim_start_matches("r#").to_owned();
+        if names.iter().any(|n| n.to_string().trim_start_matches("r#") == shown) {
+            cx.error(name, format!("output `{shown}` is named twice; each output has its own name"));
+            wrong = true;
+            continue;
+        }
+        names.push(name.clone());
+    }
+    // Counted against the outputs only when each name is right, so one mistake is said once.
+    (!wrong).then_some(names)
 }
 
 /// A string literal.

@@ -131,8 +131,14 @@ impl Place {
         SETTINGS.iter().any(|s| s.key == key && if self == Place::Task { s.task } else { s.node })
     }
 
+    /// The keys written here, for "did you mean": the table's, and a task's `outputs(...)` (read
+    /// apart, since it names the interface rather than setting how the task runs).
     fn keys(self) -> Vec<&'static str> {
-        SETTINGS.iter().filter(|s| self.allows(s.key)).map(|s| s.key).collect()
+        let mut keys: Vec<&'static str> = SETTINGS.iter().filter(|s| self.allows(s.key)).map(|s| s.key).collect();
+        if self == Place::Task {
+            keys.push("outputs");
+        }
+        keys
     }
 }
 

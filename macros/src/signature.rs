@@ -33,26 +33,46 @@ impl Output {
         }
     }
 
-    /// The `OutputTuple` type: `()`, `(T,)` or `(A, B)`.
+    /// The `OutputTuple` type: `()`, `(T,)` or `(A, B)`; a tuple written inside the tuple is a
+    /// `Nested` one, whose elements are outputs of their own.
     pub(crate) fn tuple(&self) -> TokenStream {
         match self {
             Output::Unit => quote!(()),
             Output::One(t) => quote!((#t,)),
-            Output::Many(ts) => quote!((#(#ts),*)),
+            Output::Many(ts) => {
+                let parts = ts.iter().map(part);
+                quote!((#(#parts),*))
+            }
         }
     }
 
     /// The promise type a workflow body returns for this output.
     pub(crate) fn promises(&self) -> TokenStream {
-        let p = |t: &Type| quote_spanned!(t.span()=> ::flowmap::__private::Promise<#t>);
         match self {
             Output::Unit => quote!(::flowmap::__private::Done),
-            Output::One(t) => p(t),
+            Output::One(t) => promise(t),
             Output::Many(ts) => {
-                let ps = ts.iter().map(p);
+                let ps = ts.iter().map(promise);
                 quote!((#(#ps),*))
             }
         }
+    }
+
+    /// The type of each output port, in order: a nested tuple's elements one by one.
+    pub(crate) fn ports(&self) -> Vec<&Type> {
+        fn leaves<'a>(t: &'a Type, out: &mut Vec<&'a Type>) {
+            match nested(t) {
+                Some(items) => items.into_iter().for_each(|t| leaves(t, out)),
+                None => out.push(t),
+            }
+        }
+        let mut out = Vec::new();
+        match self {
+            Output::Unit => {}
+            Output::One(t) => out.push(&**t),
+            Output::Many(ts) => ts.iter().for_each(|t| leaves(t, &mut out)),
+        }
+        out
     }
 
     /// Wraps a value of the function's (ok) return type into the output tuple.
@@ -60,9 +80,112 @@ impl Output {
         match self {
             Output::Unit => quote!({ let () = #value; }),
             Output::One(_) => quote!((#value,)),
+            Output::Many(ts) if ts.iter().any(|t| nested(t).is_some()) => {
+                wrap_tuple(&ts.iter().collect::<Vec<_>>(), value, &mut 0)
+            }
             Output::Many(_) => value.clone(),
         }
     }
+}
+
+/// The elements of `t` when it is a tuple of two or more written out (parentheses aside): such a
+/// tuple inside an output tuple is nested outputs.
+fn nested(t: &Type) -> Option<Vec<&Type>> {
+    match t {
+        Type::Tuple(t) if t.elems.len() >= 2 => Some(t.elems.iter().collect()),
+        Type::Paren(p) => nested(&p.elem),
+        _ => None,
+    }
+}
+
+/// One element of an output tuple as a `Part`.
+fn part(t: &Type) -> TokenStream {
+    match nested(t) {
+        Some(items) => {
+            let parts = items.into_iter().map(part);
+            quote!(::flowmap::__private::Nested<(#(#parts),*)>)
+        }
+        None => quote!(#t),
+    }
+}
+
+/// One element of an output tuple as promises.
+fn promise(t: &Type) -> TokenStream {
+    match nested(t) {
+        Some(items) => {
+            let ps = items.into_iter().map(promise);
+            quote!((#(#ps),*))
+        }
+        None => quote_spanned!(t.span()=> ::flowmap::__private::Promise<#t>),
+    }
+}
+
+/// `value`, a tuple of `types`, with each nested tuple in it wrapped as `Nested`.
+fn wrap_tuple(types: &[&Type], value: &TokenStream, n: &mut usize) -> TokenStream {
+    let names: Vec<syn::Ident> = types
+        .iter()
+        .map(|_| {
+            *n += 1;
+            quote::format_ident!("__flowmap_o{}", *n)
+        })
+        .collect();
+    let items = types.iter().zip(&names).map(|(t, name)| match nested(t) {
+        Some(inner) => {
+            let inner = wrap_tuple(&inner, &quote!(#name), n);
+            quote!(::flowmap::__private::Nested(#inner))
+        }
+        None => quote!(#name),
+    });
+    quote!({
+        let (#(#names),*) = #value;
+        (#(#items),*)
+    })
+}
+
+/// Checks the names of `outputs(...)` (its key is `key`) against the outputs of a `what`: one name
+/// per output, none a nested tuple. The names as written, or empty (`o0`, `o1`, …).
+pub(crate) fn output_names(cx: &mut Ctxt, key: &Ident, names: Vec<Ident>, output: &Output, what: &str) -> Vec<String> {
+    let (count, shape) = match output {
+        Output::Unit => (0, "no outputs".to_owned()),
+        Output::One(t) => (1, format!("one output, `{}`", shown(t))),
+        Output::Many(ts) => {
+            let all = ts.iter().map(shown).collect::<Vec<_>>().join(", ");
+            (ts.len(), format!("{} outputs, `({all})`", ts.len()))
+        }
+    };
+    if names.len() != count {
+        let plural = if names.len() == 1 { "" } else { "s" };
+        cx.error(
+            key,
+            format!(
+                "`outputs(...)` gives {} name{plural}, but this {what} has {shape}: give one name per output, \
+                 in order",
+                names.len()
+            ),
+        );
+        return Vec::new();
+    }
+    if let Output::Many(ts) = output {
+        for (name, t) in names.iter().zip(ts) {
+            if nested(t).is_some() {
+                cx.error(
+                    name,
+                    format!(
+                        "output `{name}` is a tuple, `{}`, whose elements are outputs of their own: named outputs \
+                         are written as a flat tuple, one name per element",
+                        shown(t)
+                    ),
+                );
+                return Vec::new();
+            }
+        }
+    }
+    names.iter().map(|n| n.to_string().trim_start_matches("r#").to_owned()).collect()
+}
+
+/// A type as the user wrote it, without spaces.
+fn shown(t: &Type) -> String {
+    quote!(#t).to_string().replace(' ', "")
 }
 
 /// A task's return type: plain, or a `Result` whose `Err` fails the attempt.

@@ -16,6 +16,8 @@ struct TaskModel {
     params: Vec<Param>,
     returns: Returns,
     settings: Settings,
+    /// `outputs(...)`: the outputs' names, or empty.
+    outputs: Vec<String>,
 }
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -56,7 +58,8 @@ fn strip_default_attrs(func: &mut ItemFn) {
 }
 
 fn parse(cx: &mut Ctxt, options_cx: &mut Ctxt, attr: TokenStream, item: ItemFn) -> TaskModel {
-    let items = options::parse_list(options_cx, attr);
+    let (named, items): (Vec<_>, Vec<_>) =
+        options::parse_list(options_cx, attr).into_iter().partition(|i| i.key == "outputs");
     let settings = settings::read(options_cx, &items, Place::Task);
     signature::check_plain(cx, &item.sig, "task");
     let params = signature::params(cx, &item.sig, "task");
@@ -71,6 +74,13 @@ fn parse(cx: &mut Ctxt, options_cx: &mut Ctxt, attr: TokenStream, item: ItemFn) 
         }
     }
     let returns = signature::returns(cx, &item.sig.output);
+    options::check_duplicates(options_cx, &named, "task option");
+    let outputs = match named.first() {
+        Some(o) => options::output_names(options_cx, o)
+            .map(|names| signature::output_names(options_cx, &o.key, names, &returns.output, "task"))
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     // `cache_ignore_inputs` names inputs of this task.
     if let Some(ignored) = &settings.cache_ignore_inputs {
         let names: Vec<String> = params.iter().map(|p| p.name.to_string()).collect();
@@ -92,7 +102,7 @@ fn parse(cx: &mut Ctxt, options_cx: &mut Ctxt, attr: TokenStream, item: ItemFn) 
         }
     }
     check_cache(options_cx, &items, &settings);
-    TaskModel { item, params, returns, settings }
+    TaskModel { item, params, returns, settings, outputs }
 }
 
 /// As flytekit's task metadata: a cache needs a version, and the cache's options need a cache.
@@ -179,15 +189,24 @@ fn generate(m: &TaskModel) -> TokenStream {
 
     let function = ident.to_string();
     let input_names: Vec<String> = m.params.iter().map(|p| p.name.to_string()).collect();
+    let output_names = &m.outputs;
     let settings = m.settings.tokens();
     let binder = signature::binder(ident, vis, "task", &m.params);
     let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
     let describe = |t: &syn::Type| quote_spanned!(t.span()=> ::flowmap::__private::describe::<#t>());
     let input_types = m.params.iter().map(|p| describe(&p.ty));
+    // A single output not written `Result<..>` must not be a `Result` under another name (an
+    // alias): its `Err` would be an output. Checked by its type, at the user's type, where it is
+    // described.
     let output_types: Vec<TokenStream> = match &m.returns.output {
-        crate::signature::Output::Unit => Vec::new(),
-        crate::signature::Output::One(t) => vec![describe(t)],
-        crate::signature::Output::Many(ts) => ts.iter().map(describe).collect(),
+        crate::signature::Output::One(t) if !m.returns.fallible => vec![quote_spanned! {t.span()=>
+            {
+                #[allow(unused_imports)]
+                use ::flowmap::__private::ProbeFallback as _;
+                ::flowmap::__private::ResultProbe::<#t>::new().describe()
+            }
+        }],
+        output => output.ports().into_iter().map(describe).collect(),
     };
 
     let inner = quote! {
@@ -202,12 +221,14 @@ fn generate(m: &TaskModel) -> TokenStream {
                 function: #function,
                 module: ::core::module_path!(),
                 inputs: &[#(#input_names),*],
+                outputs: &[#(#output_names),*],
                 is_async: #is_async,
                 doc: #doc,
             };
 
             impl ::flowmap::__private::Sealed for #ident {}
 
+            #[diagnostic::do_not_recommend]
             impl ::flowmap::__private::Target for #ident {
                 type Input = (#(#tys,)*);
                 type Output = #output;

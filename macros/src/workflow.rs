@@ -17,6 +17,8 @@ struct WorkflowModel {
     defaults: Vec<Option<Expr>>,
     output: Output,
     body: Body,
+    /// `outputs(...)`: the outputs' names, or empty.
+    outputs: Vec<String>,
 }
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -32,14 +34,27 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     // Errors in the body (and in options or defaults) leave the signature whole: the workflow is
     // still generated, with a body that never runs, so its uses elsewhere report nothing more.
     let mut body_cx = Ctxt::default();
-    if !attr.is_empty() {
-        body_cx.error(
-            attr,
-            "`#[workflow]` takes no options; set task options on each `#[task]` or with `.with_overrides(...)`",
-        );
+    let mut named = None;
+    for item in crate::options::parse_list(&mut body_cx, attr) {
+        if item.key == "outputs" && named.is_none() {
+            named = Some(item);
+        } else if item.key == "outputs" {
+            body_cx.error(&item.key, "`outputs` is given twice; give it once");
+        } else {
+            body_cx.error(
+                &item.key,
+                "`#[workflow]` takes no options but `outputs(...)`; set task options on each `#[task]` or \
+                 with `.with_overrides(...)`",
+            );
+        }
     }
     let defaults = take_defaults(&mut body_cx, &mut func);
-    let model = parse(&mut cx, &mut body_cx, func, defaults);
+    let mut model = parse(&mut cx, &mut body_cx, func, defaults);
+    if let Some(o) = &named
+        && let Some(names) = crate::options::output_names(&mut body_cx, o)
+    {
+        model.outputs = signature::output_names(&mut body_cx, &o.key, names, &model.output, "workflow");
+    }
     if cx.is_empty() {
         let body_ok = body_cx.is_empty();
         let mut out = body_cx.into_compile_errors();
@@ -107,28 +122,59 @@ fn parse(cx: &mut Ctxt, body_cx: &mut Ctxt, item: ItemFn, defaults: Vec<Option<E
         }
     };
     let body = body::parse(body_cx, &item.block, params.iter().map(|p| p.name.to_string()));
-    check_nested_outputs(body_cx, &output, &body);
-    WorkflowModel { item, params, defaults, output, body }
+    check_tolerant_outputs(body_cx, &output, &body);
+    WorkflowModel { item, params, defaults, output, body, outputs: Vec::new() }
 }
 
-/// A call's outputs are one value each: a task returning a tuple gives several outputs, which
-/// cannot stand as one tuple inside the workflow's outputs. Said at the call, with what to write.
-fn check_nested_outputs(cx: &mut Ctxt, output: &Output, body: &Body) {
-    let (Output::Many(types), Some(WExpr::Tuple(items))) = (output, &body.tail) else { return };
-    for (ty, item) in types.iter().zip(items) {
-        if let (syn::Type::Tuple(t), WExpr::Call(call)) = (ty, item)
-            && !t.elems.is_empty()
-        {
-            let callee = quote::ToTokens::to_token_stream(&call.target).to_string().replace(' ', "");
-            cx.error(
-                &call.target,
-                format!(
-                    "`{callee}(...)` gives one output per element of its tuple, not one tuple value; \
-                     bind them with `let (a, b) = {callee}(...);` and list them in the workflow's outputs, \
-                     such as `-> (.., i64, i64)` ending in `(.., a, b)`"
-                ),
-            );
+/// A tolerant map returned where the workflow declares `Vec<T>`: its output is `Vec<Option<T>>`.
+/// Said at the option that makes it tolerant, rather than as a mismatch of promise types.
+fn check_tolerant_outputs(cx: &mut Ctxt, output: &Output, body: &Body) {
+    let Some(tail) = &body.tail else { return };
+    let pairs: Vec<(&syn::Type, &WExpr)> = match (output, tail) {
+        (Output::One(t), e) => vec![(&**t, e)],
+        (Output::Many(ts), WExpr::Tuple(items)) => ts.iter().zip(items).collect(),
+        _ => Vec::new(),
+    };
+    for (ty, e) in pairs {
+        let Some(key) = tolerant_map(body, e) else { continue };
+        let Some(elem) = vec_of(ty) else { continue };
+        if matches!(elem, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option")) {
+            continue;
         }
+        let elem = quote::ToTokens::to_token_stream(elem).to_string().replace(' ', "");
+        cx.error(
+            key,
+            format!(
+                "`{key}` tolerates failed elements, so this map's output is `Vec<Option<{elem}>>` (`None` where an \
+                 element failed), not the `Vec<{elem}>` this workflow declares: declare `Vec<Option<{elem}>>`, or \
+                 leave out `min_success_ratio`/`min_successes` so that every element must succeed"
+            ),
+        );
+    }
+}
+
+/// The tolerance option of the map that `e` is: the call itself, or a name bound to it by `let`.
+fn tolerant_map<'a>(body: &'a Body, e: &'a WExpr) -> Option<&'a syn::Ident> {
+    match e {
+        WExpr::Call(call) => call.map.as_ref()?.tolerance.as_ref(),
+        WExpr::Promise(name) => body.stmts.iter().rev().find_map(|s| match s {
+            WStmt::Let { pat: syn::Pat::Ident(p), init } if p.ident == *name => Some(tolerant_map(body, init)),
+            _ => None,
+        })?,
+        _ => None,
+    }
+}
+
+/// `T` of a type written `Vec<T>`.
+fn vec_of(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last().filter(|s| s.ident == "Vec")?;
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
     }
 }
 
@@ -154,6 +200,7 @@ fn generate(m: &WorkflowModel, body_ok: bool) -> TokenStream {
     let tys: Vec<&syn::Type> = m.params.iter().map(|p| &p.ty).collect();
     let names: Vec<&syn::Ident> = m.params.iter().map(|p| &p.name).collect();
     let input_names: Vec<String> = names.iter().map(ToString::to_string).collect();
+    let output_names = &m.outputs;
     let output = m.output.tuple();
     let promises_ty = m.output.promises();
     let binder = signature::binder(ident, vis, "workflow", &m.params);
@@ -210,6 +257,7 @@ fn generate(m: &WorkflowModel, body_ok: bool) -> TokenStream {
                 name: #name,
                 module: ::core::module_path!(),
                 inputs: &[#(#input_names),*],
+                outputs: &[#(#output_names),*],
                 doc: #doc,
             };
 
@@ -223,6 +271,7 @@ fn generate(m: &WorkflowModel, body_ok: bool) -> TokenStream {
 
             impl ::flowmap::__private::Sealed for #ident {}
 
+            #[diagnostic::do_not_recommend]
             impl ::flowmap::__private::Target for #ident {
                 type Input = (#(#tys,)*);
                 type Output = #output;
@@ -384,8 +433,26 @@ fn call_tokens(call: &Call) -> TokenStream {
         quote_spanned!(a.span()=> ::flowmap::__private::After::source(&#a))
     });
     let after_local = local("__fm_after");
-    // The task or workflow as a node: its struct, in the type namespace, not its function.
-    let start = quote_spanned!(tspan=> ::flowmap::__private::args(&#target {}));
+    // The task or workflow as a node: its struct, in the type namespace, not its function. It is
+    // imported under one name, next to a glob import that gives that name a stand-in type: a
+    // plain function (only in the value namespace) then gets the stand-in, reported as "not a
+    // task" at the user's path, instead of rustc's "expected struct, found function".
+    let alias = syn::Ident::new("NotATaskOrWorkflow", tspan);
+    // (Not when a local has the callee's name: a `use` would find the local.)
+    let import = match target {
+        Expr::Path(p) if p.qself.is_none() && !call.shadowed => {
+            let path = &p.path;
+            quote! {
+                #[allow(unused_imports)]
+                use ::flowmap::__private::fallback::*;
+                #[allow(unused_imports)]
+                use #path as #alias;
+            }
+        }
+        _ => quote!(),
+    };
+    let node_ty = if import.is_empty() { quote!(#target) } else { quote!(#alias) };
+    let start = quote_spanned!(tspan=> ::flowmap::__private::args(&#node_ty {}));
     let node = match &call.map {
         None => quote_spanned! {tspan=>
             ::flowmap::__private::GraphBuilder::call(#b, #target_local, #slots, #overrides_local, #after_local)
@@ -423,6 +490,7 @@ fn call_tokens(call: &Call) -> TokenStream {
     let bound = syn::Ident::new("__fm_bound", tspan);
     let finish = quote_spanned!(tspan=> #bound.#finish());
     quote!({
+        #import
         let #bound = #start #(#binds)*;
         let (#target_local, #slots) = #finish;
         let #overrides_local = #overrides;

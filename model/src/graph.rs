@@ -33,7 +33,8 @@
 //! ```
 //!
 //! - Node ids are `n0`, `n1`, … in the order the calls appear in the workflow body.
-//! - Outputs are named `o0`, `o1`, … (a task returning a tuple has one output per element).
+//! - Outputs are named `o0`, `o1`, … (a task returning a tuple has one output per element, and a
+//!   tuple inside that tuple one per element of its own), or as `outputs(total, mean)` names them.
 //! - A binding is a workflow input, a node output, a constant (its JSON value), or `after` (the
 //!   end of a node with no outputs, given to a `()` input).
 //! - `after` lists the nodes a node runs after though no value flows from them (`.after(...)`).
@@ -115,14 +116,14 @@ pub fn qualified(module: &str, name: &str) -> String {
 pub struct Interface {
     /// Inputs in parameter order.
     pub inputs: Vec<Port>,
-    /// Outputs `o0`, `o1`, …
+    /// Outputs `o0`, `o1`, …, or as `outputs(...)` names them.
     pub outputs: Vec<Port>,
 }
 
 /// One named, typed input or output.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Port {
-    /// Parameter name, or `o0`, `o1`, … for outputs.
+    /// Parameter name; for outputs `o0`, `o1`, …, or as `outputs(...)` names them.
     pub name: String,
     /// Structured type.
     #[serde(rename = "type")]
@@ -200,7 +201,7 @@ pub struct InputBinding {
 /// The binding of one workflow output.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutputBinding {
-    /// `o0`, `o1`, …
+    /// `o0`, `o1`, …, or as `#[workflow(outputs(...))]` names them.
     pub name: String,
     /// Where the value comes from.
     pub binding: Binding,

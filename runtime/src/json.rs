@@ -4,7 +4,7 @@
 use crate::error::Error;
 use flowmap_model::graph::Port;
 
-use crate::json_io::{JsonInputs, JsonOutputs, ReadError};
+use crate::json_io::{JsonInputs, JsonOutputs, Named, ReadError};
 use crate::options::RunOptions;
 use crate::plan::Work;
 use crate::plan::call::one_call;
@@ -122,6 +122,12 @@ impl Runtime {
         let ports = &graph.interface.inputs;
         let inputs = inputs.read::<A>(ports).map_err(|e| read_error(e, &graph.name, ports))?;
         let run = self.run_workflow::<F::Marker>(inputs, false, RunOptions::new()).await?;
+        let compiled = <F::Marker as crate::plan::target::Workflow>::compiled()?;
+        if compiled.named {
+            let names = graph.interface.outputs.iter().map(|p| p.name.clone()).collect();
+            let named = Named::<<F::Marker as crate::Target>::Output> { value: run.outputs, names };
+            return Ok(JsonOutputs::new(named).with_failures(run.failures));
+        }
         Ok(JsonOutputs::new(run.outputs).with_failures(run.failures))
     }
 

@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
 use crate::error::ToleratedFailure;
-use crate::tuple::InputTuple;
+use crate::tuple::{InputTuple, OutputTuple};
 
 /// One input of a run, as JSON: text, read straight into the input's type, or a parsed value.
 #[derive(Debug, Clone)]
@@ -208,8 +208,30 @@ impl<'de, A: InputTuple> DeserializeSeed<'de> for Slot<'_, A> {
     }
 }
 
+/// One call's outputs written port by port (see [`OutputTuple::serialize_ports`]).
+pub(crate) struct Ports<O>(pub(crate) O);
+
+impl<O: OutputTuple> Serialize for Ports<O> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_ports(s)
+    }
+}
+
+/// A run's value written as an object by output name (see [`OutputTuple::serialize_named`]).
+pub(crate) struct Named<O: OutputTuple> {
+    pub(crate) value: O::Value,
+    pub(crate) names: Vec<String>,
+}
+
+impl<O: OutputTuple> Serialize for Named<O> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        O::serialize_named(&self.value, &names, s)
+    }
+}
+
 /// A run's outputs, still typed, written as JSON on demand: the single output, or an array of
-/// them.
+/// them (an object by name for named outputs).
 pub struct JsonOutputs {
     outputs: Box<dyn WriteJson>,
     failures: Vec<ToleratedFailure>,

@@ -62,7 +62,7 @@ pub mod __private {
     };
     pub use crate::promise::{After, Done, Mapped, MappedList, Promise, SlotFor, Unset, mapped};
     pub use crate::runtime::run_on_global;
-    pub use crate::tuple::{InputTuple, OutputTuple};
+    pub use crate::tuple::{InputTuple, Nested, OutputTuple, Part};
     pub use crate::workflow_fn::WorkflowRun;
     pub use flowmap_model::graph::{SuccessRule, Tables};
     pub use flowmap_model::{Quantity, Ratio, ResourceKey, Resources, Settings};
@@ -78,12 +78,105 @@ pub mod __private {
     }
 
     /// A task's `Err(e)` as a failed attempt.
-    pub fn task_error<E: Into<BoxError>>(error: E) -> Cause {
-        Cause::Error(error.into())
+    pub fn task_error<E: TaskError>(error: E) -> Cause {
+        error.into_cause()
     }
 
-    /// Starts binding a call of `target`.
-    pub fn args<T: Target>(target: &T) -> T::Args {
+    /// What a task's `Err` may hold: what converts into a [`BoxError`]. A trait of its own so that
+    /// a type that does not (such as `Box<dyn Error>`, neither `Send` nor `Sync`) is reported once,
+    /// with what to write, rather than once per missing bound.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a task's error: it must be an error type that is `Send + Sync`",
+        label = "not `Into<Box<dyn Error + Send + Sync>>`",
+        note = "a failed attempt's error is sent between threads: use `String`, `anyhow::Error`, a type \
+                implementing `std::error::Error + Send + Sync`, or `Box<dyn std::error::Error + Send + Sync>` \
+                (not `Box<dyn std::error::Error>`)"
+    )]
+    pub trait TaskError {
+        /// The failed attempt.
+        fn into_cause(self) -> Cause;
+    }
+
+    #[diagnostic::do_not_recommend]
+    impl<E: Into<BoxError>> TaskError for E {
+        fn into_cause(self) -> Cause {
+            Cause::Error(self.into())
+        }
+    }
+
+    /// Starts binding a call of `target`. (The binder is a type parameter rather than `T::Args`:
+    /// a `target` that is not a task is then reported once, not once more for its binder.)
+    pub fn args<T, A>(target: &T) -> A
+    where
+        T: Target<Args = A>,
+    {
         target.args()
+    }
+
+    /// The descriptor of a task's single output whose type is not written `Result<..>`, checked
+    /// not to be a `Result` under another name (an alias), whose `Err` would be an output:
+    /// `ResultProbe::<T>::new().describe()` is an error exactly when `T` is a `Result`. Its
+    /// `Result` impl is inherent, so it is chosen over [`ProbeFallback`]'s method, and its bound
+    /// is on a trait that nothing implements.
+    #[derive(Debug)]
+    pub struct ResultProbe<T>(core::marker::PhantomData<fn() -> T>);
+
+    impl<T> ResultProbe<T> {
+        /// The probe of `T`.
+        #[must_use]
+        pub const fn new() -> Self {
+            ResultProbe(core::marker::PhantomData)
+        }
+    }
+
+    impl<T> Default for ResultProbe<T> {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl<T, E> ResultProbe<Result<T, E>> {
+        /// An error: `T` is a `Result` not written as one.
+        #[must_use]
+        pub fn describe(&self) -> TypeDesc
+        where
+            Result<T, E>: ResultWrittenAsResult,
+        {
+            unreachable!("`ResultWrittenAsResult` has no impls")
+        }
+    }
+
+    /// The descriptor of an output that is not a `Result`, checked to be data.
+    pub trait ProbeFallback<T> {
+        /// The descriptor of `T`.
+        #[must_use]
+        fn describe(&self) -> TypeDesc
+        where
+            T: Data,
+        {
+            crate::data::describe::<T>()
+        }
+    }
+
+    impl<T> ProbeFallback<T> for ResultProbe<T> {}
+
+    /// Never implemented: the message of a task whose return type is a `Result` under another name.
+    #[diagnostic::on_unimplemented(
+        message = "this task returns `{Self}` under another name, so an `Err` would count as a successful output",
+        label = "a `Result` not written as `Result<..>`",
+        note = "a task can fail when its signature says `Result`: write the return type as `Result<T, E>` \
+                (or a `Result` alias of that name, such as `io::Result<T>` or `anyhow::Result<T>`), \
+                so that an `Err` fails the attempt and is retried"
+    )]
+    pub trait ResultWrittenAsResult {}
+
+    /// What a call in a workflow body names when its function is not a task or workflow: the
+    /// call is generated as `use path as NotATaskOrWorkflow;` next to a glob import of this
+    /// module, and a function has no item in the type namespace, so this struct stands in and
+    /// is reported as not a [`Target`].
+    pub mod fallback {
+        /// Not a task or workflow.
+        #[derive(Debug)]
+        pub struct NotATaskOrWorkflow {}
     }
 }

@@ -24,6 +24,11 @@ fn downcast<T: Data>(value: Value, port: &str) -> Result<Arc<T>, NodeError> {
         .map_err(|_| NodeError::InputType { input: port.to_owned(), expected: std::any::type_name::<T>() })
 }
 
+/// The name of output `i`: its name in `names` (`outputs(...)`), or `o{i}`.
+pub(crate) fn output_name(names: &[&str], i: usize) -> String {
+    names.get(i).map_or_else(|| format!("o{i}"), |n| (*n).to_owned())
+}
+
 /// Output `port` of node `node`, or [`Source::Unbuilt`] for a node that could not be added.
 fn output(node: Option<usize>, port: usize) -> Source {
     node.map_or(Source::Unbuilt, |node| Source::Output { node, port })
@@ -126,7 +131,7 @@ pub struct KeyScratch {
 
 /// The outputs of a task or workflow: `()` for none, `(T,)` for one, `(A, B, ..)` for several.
 #[doc(hidden)]
-pub trait OutputTuple: serde::Serialize + serde::de::DeserializeOwned + Sized + Send + 'static {
+pub trait OutputTuple: serde::Serialize + serde::de::DeserializeOwned + Sized + Send + Sync + 'static {
     /// What a call returns in a workflow body: `Promise<T>` for one output, a tuple for several.
     type Promises;
     /// What a map with every element required returns: `Promise<Vec<T>>`, ...
@@ -160,6 +165,17 @@ pub trait OutputTuple: serde::Serialize + serde::de::DeserializeOwned + Sized + 
     fn option_lists(rows: Vec<Option<Self>>) -> Vec<Value>;
     /// A map's rows as erased `Vec<T>`, one per output; `None` if an element is missing.
     fn lists(rows: Vec<Option<Self>>) -> Option<Vec<Value>>;
+    /// One call's outputs as JSON, port by port: the single port's value, or an array of them
+    /// (a nested tuple's elements each an item), as a backend maps them to its output ports.
+    ///
+    /// # Errors
+    /// As `s` fails.
+    fn serialize_ports<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
+    /// A run's value as a JSON object by output name (`outputs(...)`; `o0`, … past `names`).
+    ///
+    /// # Errors
+    /// As `s` fails.
+    fn serialize_named<S: serde::Serializer>(value: &Self::Value, names: &[&str], s: S) -> Result<S::Ok, S::Error>;
 }
 
 /// A filled input slot of a binder: a whole value or a mapped list.
@@ -366,6 +382,12 @@ impl OutputTuple for () {
     fn lists(rows: Vec<Option<()>>) -> Option<Vec<Value>> {
         rows.iter().all(Option::is_some).then(Vec::new)
     }
+    fn serialize_ports<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+    fn serialize_named<S: serde::Serializer>(_: &(), _: &[&str], s: S) -> Result<S::Ok, S::Error> {
+        serde::ser::SerializeMap::end(s.serialize_map(Some(0))?)
+    }
 }
 
 impl<A: Data> OutputTuple for (A,) {
@@ -417,53 +439,291 @@ impl<A: Data> OutputTuple for (A,) {
         all.extend(rows.into_iter().flatten().map(|(a,)| a));
         Some(vec![Arc::new(all)])
     }
+    fn serialize_ports<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&self.0, s)
+    }
+    fn serialize_named<S: serde::Serializer>(value: &A, names: &[&str], s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry(&output_name(names, 0), value)?;
+        map.end()
+    }
 }
 
-macro_rules! multi_outputs {
+/// A task's outputs written as a tuple inside its output tuple, such as `(i64, i64)` in
+/// `-> (usize, (i64, i64))`: its elements are outputs of their own (one port each, in order), and
+/// a workflow body gets a tuple of promises for it, which it can destructure or return as it is.
+/// Serialized as the tuple itself.
+#[doc(hidden)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Nested<T>(pub T);
+
+/// One element of a task's output tuple: a value on one port (any [`Data`]), or a [`Nested`]
+/// tuple of them on one port each.
+#[doc(hidden)]
+pub trait Part: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + Sized + 'static {
+    /// How many ports it has.
+    const PORTS: usize;
+    /// Its promise in a workflow body: `Promise<T>`, or a tuple of them.
+    type Promise;
+    /// Its promise as the output of a strict map: `Promise<Vec<T>>`, ...
+    type ListPromise;
+    /// Its promise as the output of a tolerant map: `Promise<Vec<Option<T>>>`, ...
+    type OptionListPromise;
+    /// What a run returns for it.
+    type Value: serde::Serialize + Send + Sync + 'static;
+    /// A map's rows gathered per port: `Vec<T>`, ...
+    type Lists;
+    /// A map's rows gathered per port, `None` where an element failed: `Vec<Option<T>>`, ...
+    type OptionLists;
+    /// Its ports' types, in order.
+    fn types(out: &mut Vec<TypeDesc>);
+    /// Its ports' types as a strict map's outputs.
+    fn list_types(out: &mut Vec<TypeDesc>);
+    /// Its ports' types as a tolerant map's outputs.
+    fn option_list_types(out: &mut Vec<TypeDesc>);
+    /// Its promise, from port `*port` on (advanced past its ports).
+    fn promise(node: Option<usize>, port: &mut usize) -> Self::Promise;
+    /// Its promise as a strict map's output.
+    fn list_promise(node: Option<usize>, port: &mut usize) -> Self::ListPromise;
+    /// Its promise as a tolerant map's output.
+    fn option_list_promise(node: Option<usize>, port: &mut usize) -> Self::OptionListPromise;
+    /// The sources of its promise, in port order.
+    fn sources(promise: Self::Promise, out: &mut Vec<Source>);
+    /// Erases it, one value per port.
+    fn into_values(self, out: &mut Vec<Value>);
+    /// Rebuilds it from its ports' values, from port `*port` on.
+    fn from_values(values: &mut std::vec::IntoIter<Value>, port: &mut usize) -> Result<Self, NodeError>;
+    /// The user-facing value.
+    fn into_value(self) -> Self::Value;
+    /// Empty lists for `capacity` rows.
+    fn lists(capacity: usize) -> Self::Lists;
+    /// Appends a row.
+    fn push(self, lists: &mut Self::Lists);
+    /// The lists, erased, one per port.
+    fn finish(lists: Self::Lists, out: &mut Vec<Value>);
+    /// Empty optional lists for `capacity` rows.
+    fn option_lists(capacity: usize) -> Self::OptionLists;
+    /// Appends a row; `None` for an element that failed.
+    fn push_option(row: Option<Self>, lists: &mut Self::OptionLists);
+    /// The optional lists, erased, one per port.
+    fn finish_options(lists: Self::OptionLists, out: &mut Vec<Value>);
+    /// Its ports' values, each an item of `seq`.
+    ///
+    /// # Errors
+    /// As `seq` fails.
+    fn serialize_ports<Q: serde::ser::SerializeSeq>(&self, seq: &mut Q) -> Result<(), Q::Error>;
+}
+
+impl<T: Data> Part for T {
+    const PORTS: usize = 1;
+    type Promise = Promise<T>;
+    type ListPromise = Promise<Vec<T>>;
+    type OptionListPromise = Promise<Vec<Option<T>>>;
+    type Value = T;
+    type Lists = Vec<T>;
+    type OptionLists = Vec<Option<T>>;
+    fn types(out: &mut Vec<TypeDesc>) {
+        out.push(crate::data::describe::<T>());
+    }
+    fn list_types(out: &mut Vec<TypeDesc>) {
+        out.push(crate::data::describe::<Vec<T>>());
+    }
+    fn option_list_types(out: &mut Vec<TypeDesc>) {
+        out.push(crate::data::describe::<Vec<Option<T>>>());
+    }
+    fn promise(node: Option<usize>, port: &mut usize) -> Promise<T> {
+        *port += 1;
+        Promise::new(output(node, *port - 1))
+    }
+    fn list_promise(node: Option<usize>, port: &mut usize) -> Promise<Vec<T>> {
+        *port += 1;
+        Promise::new(output(node, *port - 1))
+    }
+    fn option_list_promise(node: Option<usize>, port: &mut usize) -> Promise<Vec<Option<T>>> {
+        *port += 1;
+        Promise::new(output(node, *port - 1))
+    }
+    fn sources(promise: Promise<T>, out: &mut Vec<Source>) {
+        out.push(promise.source());
+    }
+    fn into_values(self, out: &mut Vec<Value>) {
+        out.push(Arc::new(self));
+    }
+    fn from_values(values: &mut std::vec::IntoIter<Value>, port: &mut usize) -> Result<Self, NodeError> {
+        let v = values.next().ok_or(NodeError::Internal("an output is missing"))?;
+        *port += 1;
+        let typed = value_at::<T>(v, *port - 1)?;
+        Ok(Arc::try_unwrap(typed).unwrap_or_else(|shared| (*shared).clone()))
+    }
+    #[inline]
+    fn into_value(self) -> T {
+        self
+    }
+    fn lists(capacity: usize) -> Vec<T> {
+        Vec::with_capacity(capacity)
+    }
+    #[inline]
+    fn push(self, lists: &mut Vec<T>) {
+        lists.push(self);
+    }
+    fn finish(lists: Vec<T>, out: &mut Vec<Value>) {
+        out.push(Arc::new(lists));
+    }
+    fn option_lists(capacity: usize) -> Vec<Option<T>> {
+        Vec::with_capacity(capacity)
+    }
+    #[inline]
+    fn push_option(row: Option<Self>, lists: &mut Vec<Option<T>>) {
+        lists.push(row);
+    }
+    fn finish_options(lists: Vec<Option<T>>, out: &mut Vec<Value>) {
+        out.push(Arc::new(lists));
+    }
+    fn serialize_ports<Q: serde::ser::SerializeSeq>(&self, seq: &mut Q) -> Result<(), Q::Error> {
+        seq.serialize_element(self)
+    }
+}
+
+/// Output port `port`'s value as a `T`.
+fn value_at<T: Data>(value: Value, port: usize) -> Result<Arc<T>, NodeError> {
+    value
+        .downcast::<T>()
+        .map_err(|_| NodeError::InputType { input: format!("o{port}"), expected: std::any::type_name::<T>() })
+}
+
+macro_rules! nested_parts {
     ($( ($($T:ident $i:tt),*) )*) => {$(
-        impl<$($T: Data),*> OutputTuple for ($($T,)*) {
-            type Promises = ($(Promise<$T>,)*);
-            type ListPromises = ($(Promise<Vec<$T>>,)*);
-            type OptionListPromises = ($(Promise<Vec<Option<$T>>>,)*);
-            type Value = ($($T,)*);
-            fn types() -> Vec<TypeDesc> { vec![$(crate::data::describe::<$T>()),*] }
-            fn list_types() -> Vec<TypeDesc> { vec![$(crate::data::describe::<Vec<$T>>()),*] }
-            fn option_list_types() -> Vec<TypeDesc> { vec![$(crate::data::describe::<Vec<Option<$T>>>()),*] }
-            fn promises(node: Option<usize>) -> Self::Promises { ($(Promise::new(output(node, $i)),)*) }
-            fn list_promises(node: Option<usize>) -> Self::ListPromises { ($(Promise::new(output(node, $i)),)*) }
-            fn option_list_promises(node: Option<usize>) -> Self::OptionListPromises {
-                ($(Promise::new(output(node, $i)),)*)
+        impl<$($T: Part),*> Part for Nested<($($T,)*)> {
+            const PORTS: usize = 0 $(+ $T::PORTS)*;
+            type Promise = ($($T::Promise,)*);
+            type ListPromise = ($($T::ListPromise,)*);
+            type OptionListPromise = ($($T::OptionListPromise,)*);
+            type Value = ($($T::Value,)*);
+            type Lists = ($($T::Lists,)*);
+            type OptionLists = ($($T::OptionLists,)*);
+            fn types(out: &mut Vec<TypeDesc>) { $($T::types(out);)* }
+            fn list_types(out: &mut Vec<TypeDesc>) { $($T::list_types(out);)* }
+            fn option_list_types(out: &mut Vec<TypeDesc>) { $($T::option_list_types(out);)* }
+            fn promise(node: Option<usize>, port: &mut usize) -> Self::Promise { ($($T::promise(node, port),)*) }
+            fn list_promise(node: Option<usize>, port: &mut usize) -> Self::ListPromise {
+                ($($T::list_promise(node, port),)*)
             }
-            fn sources(p: Self::Promises) -> Vec<Source> { vec![$(p.$i.source()),*] }
-            fn into_values(self) -> Vec<Value> { vec![$(Arc::new(self.$i) as Value),*] }
-            fn into_value(self) -> Self { self }
+            fn option_list_promise(node: Option<usize>, port: &mut usize) -> Self::OptionListPromise {
+                ($($T::option_list_promise(node, port),)*)
+            }
+            fn sources(promise: Self::Promise, out: &mut Vec<Source>) { $($T::sources(promise.$i, out);)* }
+            fn into_values(self, out: &mut Vec<Value>) { $(self.0.$i.into_values(out);)* }
+            fn from_values(values: &mut std::vec::IntoIter<Value>, port: &mut usize) -> Result<Self, NodeError> {
+                Ok(Nested(($($T::from_values(values, port)?,)*)))
+            }
+            fn into_value(self) -> Self::Value { ($(self.0.$i.into_value(),)*) }
+            fn lists(capacity: usize) -> Self::Lists { ($($T::lists(capacity),)*) }
+            #[inline]
+            fn push(self, lists: &mut Self::Lists) { $(self.0.$i.push(&mut lists.$i);)* }
+            fn finish(lists: Self::Lists, out: &mut Vec<Value>) { $($T::finish(lists.$i, out);)* }
+            fn option_lists(capacity: usize) -> Self::OptionLists { ($($T::option_lists(capacity),)*) }
+            #[inline]
+            fn push_option(row: Option<Self>, lists: &mut Self::OptionLists) {
+                match row {
+                    Some(Nested(row)) => { $($T::push_option(Some(row.$i), &mut lists.$i);)* }
+                    None => { $($T::push_option(None, &mut lists.$i);)* }
+                }
+            }
+            fn finish_options(lists: Self::OptionLists, out: &mut Vec<Value>) { $($T::finish_options(lists.$i, out);)* }
+            fn serialize_ports<Q: serde::ser::SerializeSeq>(&self, seq: &mut Q) -> Result<(), Q::Error> {
+                $(self.0.$i.serialize_ports(seq)?;)*
+                Ok(())
+            }
+        }
+
+        impl<$($T: Part),*> OutputTuple for ($($T,)*) {
+            type Promises = ($($T::Promise,)*);
+            type ListPromises = ($($T::ListPromise,)*);
+            type OptionListPromises = ($($T::OptionListPromise,)*);
+            type Value = ($($T::Value,)*);
+            fn types() -> Vec<TypeDesc> {
+                let mut out = Vec::new();
+                $($T::types(&mut out);)*
+                out
+            }
+            fn list_types() -> Vec<TypeDesc> {
+                let mut out = Vec::new();
+                $($T::list_types(&mut out);)*
+                out
+            }
+            fn option_list_types() -> Vec<TypeDesc> {
+                let mut out = Vec::new();
+                $($T::option_list_types(&mut out);)*
+                out
+            }
+            fn promises(node: Option<usize>) -> Self::Promises {
+                let mut port = 0;
+                ($($T::promise(node, &mut port),)*)
+            }
+            fn list_promises(node: Option<usize>) -> Self::ListPromises {
+                let mut port = 0;
+                ($($T::list_promise(node, &mut port),)*)
+            }
+            fn option_list_promises(node: Option<usize>) -> Self::OptionListPromises {
+                let mut port = 0;
+                ($($T::option_list_promise(node, &mut port),)*)
+            }
+            fn sources(p: Self::Promises) -> Vec<Source> {
+                let mut out = Vec::new();
+                $($T::sources(p.$i, &mut out);)*
+                out
+            }
+            fn into_values(self) -> Vec<Value> {
+                let mut out = Vec::new();
+                $(self.$i.into_values(&mut out);)*
+                out
+            }
+            fn into_value(self) -> Self::Value { ($(self.$i.into_value(),)*) }
             fn from_values(values: Vec<Value>) -> Result<Self, NodeError> {
-                let mut values = values.into_iter();
-                Ok(($(take::<$T>(values.next().ok_or(NodeError::Internal("an output is missing"))?, concat!("o", $i))?,)*))
+                let (mut values, mut port) = (values.into_iter(), 0);
+                Ok(($($T::from_values(&mut values, &mut port)?,)*))
             }
             fn option_lists(rows: Vec<Option<Self>>) -> Vec<Value> {
-                let mut lists = ($(Vec::<Option<$T>>::with_capacity(rows.len()),)*);
+                let mut lists = ($($T::option_lists(rows.len()),)*);
                 for row in rows {
                     match row {
-                        Some(row) => { $(lists.$i.push(Some(row.$i));)* }
-                        None => { $(lists.$i.push(None);)* }
+                        Some(row) => { $($T::push_option(Some(row.$i), &mut lists.$i);)* }
+                        None => { $($T::push_option(None, &mut lists.$i);)* }
                     }
                 }
-                vec![$(Arc::new(lists.$i) as Value),*]
+                let mut out = Vec::new();
+                $($T::finish_options(lists.$i, &mut out);)*
+                out
             }
             fn lists(rows: Vec<Option<Self>>) -> Option<Vec<Value>> {
-                let mut lists = ($(Vec::<$T>::with_capacity(rows.len()),)*);
+                let mut lists = ($($T::lists(rows.len()),)*);
                 for row in rows {
                     let row = row?;
-                    $(lists.$i.push(row.$i);)*
+                    $(row.$i.push(&mut lists.$i);)*
                 }
-                Some(vec![$(Arc::new(lists.$i) as Value),*])
+                let mut out = Vec::new();
+                $($T::finish(lists.$i, &mut out);)*
+                Some(out)
+            }
+            fn serialize_ports<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq as _;
+                let mut seq = s.serialize_seq(Some(0 $(+ $T::PORTS)*))?;
+                $(self.$i.serialize_ports(&mut seq)?;)*
+                seq.end()
+            }
+            fn serialize_named<S: serde::Serializer>(value: &Self::Value, names: &[&str], s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap as _;
+                let mut map = s.serialize_map(Some([$($i),*].len()))?;
+                $(map.serialize_entry(&output_name(names, $i), &value.$i)?;)*
+                map.end()
             }
         }
     )*};
 }
 
-multi_outputs! {
+nested_parts! {
     (A0 0, A1 1)
     (A0 0, A1 1, A2 2)
     (A0 0, A1 1, A2 2, A3 3)

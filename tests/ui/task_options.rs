@@ -50,4 +50,29 @@ fn ignored_inputs_not_a_list(x: i64, seed: u64) -> i64 {
     x + seed as i64
 }
 
+#[task(outputs(total))]
+fn fewer_names_than_outputs(values: Vec<i64>) -> (i64, f64) {
+    (values.iter().sum(), 0.0)
+}
+
+#[task(outputs(total, total))]
+fn a_name_given_twice(values: Vec<i64>) -> (i64, f64) {
+    (values.iter().sum(), 0.0)
+}
+
+#[task(outputs("total", mean + 1))]
+fn names_that_are_not_identifiers(values: Vec<i64>) -> (i64, f64) {
+    (values.iter().sum(), 0.0)
+}
+
+#[task(outputs(n, range))]
+fn a_named_nested_tuple(values: Vec<i64>) -> (usize, (i64, i64)) {
+    (values.len(), (0, 0))
+}
+
+#[task(outputs = "total")]
+fn outputs_not_a_list(values: Vec<i64>) -> i64 {
+    values.iter().sum()
+}
+
 fn main() {}

@@ -90,4 +90,22 @@ fn map_plain_function(xs: Vec<i64>) -> Vec<i64> {
     map!(helper)(x = xs)
 }
 
+#[workflow]
+fn tolerant_bound_then_declared_strict(xs: Vec<i64>) -> (i64, Vec<i64>) {
+    let ys = map!(double, concurrency = 2, min_successes = 1)(x = xs);
+    (double(1), ys)
+}
+
+mod helpers {
+    pub fn triple(x: i64) -> i64 {
+        x * 3
+    }
+}
+
+#[workflow]
+fn plain_function_by_path(a: i64) -> i64 {
+    let b = double(a);
+    helpers::triple(b)
+}
+
 fn main() {}

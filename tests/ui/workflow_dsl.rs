@@ -117,17 +117,6 @@ fn after_on_a_promise(x: i64) -> i64 {
     x.after(y)
 }
 
-#[task]
-fn min_max(xs: Vec<i64>) -> (i64, i64) {
-    (xs.iter().copied().min().unwrap_or(0), xs.iter().copied().max().unwrap_or(0))
-}
-
-#[workflow]
-fn nested_tuple_output(xs: Vec<i64>) -> (i64, (i64, i64)) {
-    let lo = double(3);
-    (lo, min_max(xs))
-}
-
 /// Uses of a workflow whose body has an error: nothing more is reported for them.
 #[workflow]
 fn uses_a_broken_workflow(x: i64) -> Vec<i64> {
@@ -139,6 +128,34 @@ fn uses_a_broken_workflow(x: i64) -> Vec<i64> {
 #[workflow]
 fn if_around_calls(x: i64) -> i64 {
     if true { double(x) } else { double(1) }
+}
+
+#[task]
+fn describe(label: String) -> String {
+    label
+}
+
+#[workflow]
+fn formats_a_promise(x: i64) -> String {
+    describe(format!("{x}"))
+}
+
+#[workflow]
+fn formats_a_promise_by_position(x: i64) -> String {
+    let label = format!("value: {:?}", x);
+    describe(label)
+}
+
+#[workflow]
+fn a_macro_on_promises(a: i64, b: i64) -> i64 {
+    let y = double(a);
+    let ys = vec![y, b];
+    double(1)
+}
+
+#[workflow(outputs(doubled, tripled))]
+fn more_names_than_outputs(x: i64) -> i64 {
+    double(x)
 }
 
 fn main() {

@@ -312,3 +312,52 @@ fn cache_settings_travel_to_the_graph_and_the_task_metadata() {
     assert!(meta.discoverable && meta.cache_serializable);
     assert_eq!((meta.discovery_version.as_str(), meta.cache_ignore_input_vars), ("3", vec!["seed".to_owned()]));
 }
+
+/// Flags a point and scales it, as named outputs.
+#[task(outputs(flag, scaled))]
+fn flag_and_scale(data_point: i64, factor: i64) -> (bool, i64) {
+    (data_point > 11, data_point * factor)
+}
+
+#[workflow(outputs(flagged, total))]
+fn named_outputs(x: i64) -> (bool, i64) {
+    let (flag, scaled) = flag_and_scale(x, 3);
+    (flag, scaled)
+}
+
+#[tokio::test]
+async fn named_outputs_are_the_interfaces_variables() {
+    use crate::idl::flyteidl::admin::{TaskSpec, WorkflowSpec};
+    let registry = Registry::new().workflow(&named_outputs).unwrap();
+    let files = registry.package("img").unwrap().files();
+    let outputs = |i: &crate::idl::flyteidl::core::TypedInterface| {
+        let mut names: Vec<String> = i.outputs.as_ref().unwrap().variables.keys().cloned().collect();
+        names.sort();
+        names
+    };
+    let task = TaskSpec::decode(files[0].1.as_slice()).unwrap().template.unwrap();
+    assert_eq!(outputs(task.interface.as_ref().unwrap()), ["flag", "scaled"]);
+    let workflow = WorkflowSpec::decode(files[1].1.as_slice()).unwrap().template.unwrap();
+    assert_eq!(outputs(workflow.interface.as_ref().unwrap()), ["flagged", "total"]);
+    let bound: Vec<String> = workflow.outputs.iter().map(|b| format!("{} <- {:?}", b.var, b.binding)).collect();
+    assert!(bound.iter().any(|b| b.starts_with("total <- ") && b.contains("\"scaled\"")), "{bound:?}");
+
+    // The container writes each output under its name.
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let int = flowmap_model::types::TypeDesc::of::<i64>();
+    let inputs = crate::literal::to_literal_map([
+        ("data_point", &serde_json::json!(50), &int),
+        ("factor", &serde_json::json!(3), &int),
+    ])
+    .unwrap();
+    let (a, out) = args("", "execute.flag_and_scale", None);
+    std::fs::create_dir_all(&out).unwrap();
+    let path = out.join("inputs.pb");
+    std::fs::write(&path, inputs.encode_to_vec()).unwrap();
+    let a = ExecuteArgs { inputs: path.display().to_string(), ..a };
+    assert_eq!(execute(&registry, &rt, &a).await.unwrap(), Executed::Succeeded);
+    let outputs = read_map(out.join("outputs.pb"));
+    let value = |name: &str, ty| crate::literal::from_literal(&outputs.literals[name], ty).unwrap();
+    assert_eq!(value("flag", &flowmap_model::types::TypeDesc::Boolean), serde_json::json!(true));
+    assert_eq!(value("scaled", &int), serde_json::json!(150));
+}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use flowmap_model::Settings;
 use flowmap_model::graph::{Binding, InputBinding, MapSettings, Node, NodeKind, Port, SuccessRule, Tables, TargetKind};
+use flowmap_model::types::TypeDesc;
 
 use crate::cache::key::KeyPrefix;
 use crate::cache::node::CacheSpec;
@@ -71,7 +72,14 @@ impl GraphBuilder {
     pub(crate) fn binding(&self, source: Source) -> Binding {
         match source {
             Source::Input(i) => Binding::Input { name: self.input_names.get(i).copied().unwrap_or("?").to_owned() },
-            Source::Output { node, port } => Binding::Node { node: format!("n{node}"), output: format!("o{port}") },
+            Source::Output { node, port } => Binding::Node {
+                node: format!("n{node}"),
+                output: self
+                    .nodes
+                    .get(node)
+                    .and_then(|n| n.outputs.get(port))
+                    .map_or_else(|| format!("o{port}"), |p| p.name.clone()),
+            },
             Source::Constant(c) => Binding::Constant { value: self.constant_json[c].clone() },
             Source::Done(node) => Binding::After { node: format!("n{node}") },
             Source::Unbuilt => Binding::Constant { value: serde_json::Value::Null },
@@ -266,7 +274,7 @@ impl GraphBuilder {
             Some(plan) => Work::Workflow(plan),
             None => Work::Call(Box::new(CallOf { kernel: target.kernel(), names: d.inputs })),
         });
-        let outputs = output_ports(T::Output::types());
+        let outputs = output_ports(declared_outputs(&declared), T::Output::types());
         T::Output::promises(self.add(declared, &slots.sources(), (overrides, &after), Shape::Call, work, outputs))
     }
 
@@ -279,8 +287,14 @@ impl GraphBuilder {
         overrides: Settings,
         after: Vec<Source>,
     ) -> <T::Output as OutputTuple>::ListPromises {
-        let outputs = output_ports(T::Output::list_types());
-        T::Output::list_promises(self.add_map(target, &slots.sources(), spec, overrides, &after, outputs))
+        T::Output::list_promises(self.add_map(
+            target,
+            &slots.sources(),
+            spec,
+            overrides,
+            &after,
+            T::Output::list_types(),
+        ))
     }
 
     /// A map tolerating failed elements: outputs are `Vec<Option<T>>`.
@@ -292,8 +306,8 @@ impl GraphBuilder {
         overrides: Settings,
         after: Vec<Source>,
     ) -> <T::Output as OutputTuple>::OptionListPromises {
-        let outputs = output_ports(T::Output::option_list_types());
-        T::Output::option_list_promises(self.add_map(target, &slots.sources(), spec, overrides, &after, outputs))
+        let types = T::Output::option_list_types();
+        T::Output::option_list_promises(self.add_map(target, &slots.sources(), spec, overrides, &after, types))
     }
 
     fn add_map<T: Runnable>(
@@ -303,9 +317,10 @@ impl GraphBuilder {
         spec: MapSpec,
         overrides: Settings,
         after: &[Source],
-        outputs: Vec<Port>,
+        types: Vec<TypeDesc>,
     ) -> Option<usize> {
         let declared = target.declare(&mut self.tables);
+        let outputs = output_ports(declared_outputs(&declared), types);
         let work = declared.as_ref().ok().map(|d| {
             let mapped = given.iter().map(|(_, m)| *m).collect();
             let shape = MapShape { names: d.inputs, mapped, concurrency: spec.concurrency, rule: spec.rule };
@@ -313,4 +328,9 @@ impl GraphBuilder {
         });
         self.add(declared, given, (overrides, after), Shape::Map(spec), work, outputs)
     }
+}
+
+/// The output names a target declared (none when it could not be declared).
+fn declared_outputs(declared: &Result<Declared, BuildError>) -> &'static [&'static str] {
+    declared.as_ref().map_or(&[], |d| d.outputs)
 }

@@ -11,7 +11,7 @@ use crate::error::{BuildError, BuildErrors, Error};
 use crate::panics::panic_message;
 use crate::panics::quiet;
 use crate::plan::builder::GraphBuilder;
-use crate::plan::decl::{WorkflowDecl, output_ports, ports};
+use crate::plan::decl::{WorkflowDecl, output_name, output_ports, ports};
 use crate::plan::{Compiled, Plan};
 use crate::tuple::{InputTuple, OutputTuple};
 
@@ -77,13 +77,13 @@ fn build<I: InputTuple, O: OutputTuple>(
     let outputs = out_sources
         .iter()
         .enumerate()
-        .map(|(i, s)| OutputBinding { name: format!("o{i}"), binding: b.binding(*s) })
+        .map(|(i, s)| OutputBinding { name: output_name(decl.outputs, i), binding: b.binding(*s) })
         .collect();
     let graph = Graph {
         format: GRAPH_FORMAT,
         name: decl.name.to_owned(),
         module: decl.module.to_owned(),
-        interface: Interface { inputs, outputs: output_ports(O::types()) },
+        interface: Interface { inputs, outputs: output_ports(decl.outputs, O::types()) },
         nodes: b.nodes,
         outputs,
         tasks: b.tables.tasks,
@@ -97,7 +97,7 @@ fn build<I: InputTuple, O: OutputTuple>(
         outputs: out_sources,
         constants: b.constants,
     };
-    Ok(Compiled { graph, plan })
+    Ok(Compiled { graph, plan, named: !decl.outputs.is_empty() })
 }
 
 /// Holds a workflow's compiled graph, built once; refuses a workflow that calls itself.

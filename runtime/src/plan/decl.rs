@@ -6,6 +6,7 @@ use flowmap_model::types::TypeDesc;
 
 use crate::error::BuildError;
 use crate::plan::Plan;
+pub(crate) use crate::tuple::output_name;
 
 /// What a target tells the graph builder about itself.
 #[doc(hidden)]
@@ -17,6 +18,8 @@ pub struct Declared {
     pub name: String,
     /// Parameter names in order.
     pub inputs: &'static [&'static str],
+    /// Output names given with `outputs(...)` (none: `o0`, `o1`, …).
+    pub outputs: &'static [&'static str],
     /// Its own settings (none for workflows).
     pub settings: Settings,
     /// A sub-workflow's plan.
@@ -27,8 +30,9 @@ pub(crate) fn ports(names: &[&str], types: Vec<TypeDesc>) -> Vec<Port> {
     names.iter().zip(types).map(|(n, ty)| Port { name: (*n).to_owned(), ty, default: None }).collect()
 }
 
-pub(crate) fn output_ports(types: Vec<TypeDesc>) -> Vec<Port> {
-    types.into_iter().enumerate().map(|(i, ty)| Port { name: format!("o{i}"), ty, default: None }).collect()
+/// Output ports: named as `names` says (`outputs(...)`), or `o0`, `o1`, … when it is empty.
+pub(crate) fn output_ports(names: &[&str], types: Vec<TypeDesc>) -> Vec<Port> {
+    types.into_iter().enumerate().map(|(i, ty)| Port { name: output_name(names, i), ty, default: None }).collect()
 }
 
 /// A task's declaration, as the macro read it.
@@ -41,6 +45,8 @@ pub struct TaskDecl {
     pub module: &'static str,
     /// Parameter names.
     pub inputs: &'static [&'static str],
+    /// Output names given with `outputs(...)`; empty for `o0`, `o1`, ….
+    pub outputs: &'static [&'static str],
     /// Whether it is an `async fn`.
     pub is_async: bool,
     /// Its doc comment; empty when it has none.
@@ -55,7 +61,7 @@ impl TaskDecl {
             function: self.function.to_owned(),
             module: self.module.to_owned(),
             is_async: self.is_async,
-            interface: Interface { inputs: ports(self.inputs, inputs), outputs: output_ports(outputs) },
+            interface: Interface { inputs: ports(self.inputs, inputs), outputs: output_ports(self.outputs, outputs) },
             settings,
             doc: (!self.doc.is_empty()).then(|| self.doc.to_owned()),
         }
@@ -74,6 +80,7 @@ impl TaskDecl {
             target: TargetRef { kind: TargetKind::Task, name },
             name: shown,
             inputs: self.inputs,
+            outputs: self.outputs,
             settings,
             plan: None,
         })
@@ -109,6 +116,8 @@ pub struct WorkflowDecl {
     pub module: &'static str,
     /// Parameter names.
     pub inputs: &'static [&'static str],
+    /// Output names given with `outputs(...)`; empty for `o0`, `o1`, ….
+    pub outputs: &'static [&'static str],
     /// Its doc comment; empty when it has none.
     pub doc: &'static str,
 }

@@ -65,7 +65,7 @@ impl<K: Kernel> CallKernel for CallOf<K> {
     }
 
     fn outputs_json(&self, outputs: Vec<Value>) -> Result<JsonOutputs, NodeError> {
-        K::Output::from_values(outputs).map(|o| JsonOutputs::new(o.into_value()))
+        K::Output::from_values(outputs).map(|o| JsonOutputs::new(crate::json_io::Ports(o)))
     }
 
     fn cache_key(&self, cache: &NodeCache, inputs: &[Value]) -> Result<Option<CacheKey>, NodeError> {

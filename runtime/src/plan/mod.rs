@@ -116,6 +116,9 @@ pub struct Compiled {
     /// The serializable graph.
     pub graph: Graph,
     pub(crate) plan: Plan,
+    /// Whether its outputs are named (`#[workflow(outputs(...))]`): a JSON run writes them as an
+    /// object by name.
+    pub(crate) named: bool,
 }
 
 impl fmt::Debug for Compiled {

@@ -21,9 +21,10 @@ pub trait Sealed {}
 ///
 /// Implemented by `#[task]` and `#[workflow]` only (it is sealed).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a flowmap task or workflow",
-    label = "only `#[task]` and `#[workflow]` functions can be called in a workflow body",
-    note = "a workflow body only wires tasks together; put plain Rust code inside a `#[task]` function"
+    message = "only a `#[task]` or a `#[workflow]` can be called in a workflow body",
+    label = "not a `#[task]` or a `#[workflow]`",
+    note = "a workflow body only wires tasks into a graph, each call a node: mark this function `#[task]`, \
+            or call it inside a task"
 )]
 pub trait Target: Copy + Send + Sync + 'static + Sealed {
     /// Parameter types, as a tuple. (Checked to be data where they are used, through
@@ -207,6 +208,7 @@ pub fn declare_workflow<W: Workflow>(decl: &WorkflowDecl, tables: &mut Tables) -
         target: TargetRef { kind: TargetKind::Workflow, name },
         name: decl.name.to_owned(),
         inputs: decl.inputs,
+        outputs: decl.outputs,
         settings: Settings::default(),
         plan: Some(&compiled.plan),
     })

@@ -25,6 +25,25 @@ fn io_result(path: String) -> std::io::Result<u64> {
     Ok(path.len() as u64)
 }
 
+#[task(retries = 1)]
+fn anyhow_result(x: i64) -> anyhow::Result<i64> {
+    anyhow::ensure!(x >= 0, "{x} is negative");
+    Ok(x)
+}
+
+/// An alias of a type that is not a `Result` is an output like any other.
+type Count = u64;
+
+#[task]
+fn aliased_output(text: String) -> Count {
+    text.len() as u64
+}
+
+#[task]
+fn boxed_error(x: i64) -> Result<i64, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(x)
+}
+
 #[task]
 fn pair(a: i64, b: String) -> (i64, String) {
     (a, b)
@@ -80,6 +99,24 @@ fn all_forms(#[default(vec![1, 2])] xs: Vec<i64>, p: Point) -> (Vec<i64>, Vec<Op
     let zs = map!(options, min_successes = 1)(xs).with_overrides(requests(mem = "1Gi"), name = "z", timeout = "1m", cache = false, cache_version = "2", container_image = "img", interruptible = true, limits(cpu = "1"));
     let _ = inner(x = 3);
     (ys, zs, sum, c.1)
+}
+
+#[task]
+fn bounds(xs: Vec<i64>) -> (usize, (i64, i64)) {
+    (xs.len(), (0, 1))
+}
+
+#[task]
+fn min_max(xs: Vec<i64>) -> (i64, i64) {
+    (xs.iter().copied().min().unwrap_or(0), xs.iter().copied().max().unwrap_or(0))
+}
+
+/// Nested tuple outputs: destructured, bound whole, or a tuple output standing as one.
+#[workflow]
+fn nested_tuples(xs: Vec<i64>) -> ((usize, (i64, i64)), (usize, (i64, i64)), (i64, (i64, i64))) {
+    let (n, (lo, hi)) = bounds(xs);
+    let (_, range) = bounds(xs);
+    ((n, (lo, hi)), (n, range), (lo, min_max(xs)))
 }
 
 fn main() {}
