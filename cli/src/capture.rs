@@ -1,8 +1,9 @@
 //! What tasks write while `run` runs a workflow. The program's stdout carries only the
 //! workflow's outputs (or the `--json` document), so what tasks write to stdout goes to stderr
 //! until the run has ended. Where bars are drawn, what tasks write to stdout and stderr is read
-//! from a pipe and printed above the bars, whole lines at a time, so that no bar is drawn over
-//! a line.
+//! from a pipe each and printed above the bars, whole lines at a time, so that no bar is drawn
+//! over a line. Either way a line of stdout is never cut into one of stderr (`eprintln!` writes
+//! a line in several parts).
 //!
 //! The redirection is of the process's file descriptors 1 and 2, so it holds for every thread,
 //! `println!`, `eprintln!`, C code and child processes alike. Only [`crate::App::run`] does it
@@ -66,7 +67,7 @@ pub(crate) fn screen() -> io::Result<std::fs::File> {
 mod unix {
     use std::io::{self, Read, Write};
     use std::os::fd::{AsFd, OwnedFd};
-    use std::sync::mpsc;
+    use std::sync::{Arc, Mutex, PoisonError, mpsc};
     use std::thread::JoinHandle;
     use std::time::Duration;
 
@@ -79,38 +80,61 @@ mod unix {
     /// hold the pipe, and then its thread forwards what it writes for as long as it lives.
     const LAST_LINES: Duration = Duration::from_secs(1);
 
-    /// The streams as they were, and the thread that forwards the pipe.
+    /// A forwarding thread, and the channel that says it has read its pipe to the end.
+    type Forwarder = (JoinHandle<()>, mpsc::Receiver<()>);
+
+    /// The streams as they were, and the threads that forward the pipes.
     #[derive(Debug)]
     pub(super) struct Redirected {
         stdout: OwnedFd,
         stderr: Option<OwnedFd>,
-        forwarder: Option<(JoinHandle<()>, mpsc::Receiver<()>)>,
+        forwarders: Vec<Forwarder>,
     }
 
     impl Redirected {
+        /// Stdout into a pipe whose whole lines are written to stderr, under stderr's lock, so
+        /// that a line never lands inside one that `eprintln!` writes in parts.
         pub(super) fn stdout_to_stderr() -> io::Result<Redirected> {
             let _ = io::stdout().flush();
+            let (reader, writer) = io::pipe()?;
             let stdout = io::stdout().as_fd().try_clone_to_owned()?;
-            dup2_stdout(io::stderr().as_fd())?;
-            Ok(Redirected { stdout, stderr: None, forwarder: None })
-        }
-
-        pub(super) fn lines(mut print: impl FnMut(&[u8]) + Send + 'static) -> io::Result<Redirected> {
-            let _ = io::stdout().flush();
-            let (mut reader, writer) = io::pipe()?;
-            let stdout = io::stdout().as_fd().try_clone_to_owned()?;
-            let stderr = io::stderr().as_fd().try_clone_to_owned()?;
-            let (done, ended) = mpsc::channel();
-            let thread = std::thread::Builder::new().name("flowmap-task-output".into()).spawn(move || {
-                forward(&mut reader, &mut print);
-                let _ = done.send(());
+            let forwarder = spawn(reader, |lines| {
+                let _ = io::stderr().lock().write_all(lines);
             })?;
-            // From here on, dropping puts back what was changed.
-            let redirected = Redirected { stdout, stderr: Some(stderr), forwarder: Some((thread, ended)) };
-            let result = dup2_stdout(&writer).and_then(|()| dup2_stderr(&writer));
+            let redirected = Redirected { stdout, stderr: None, forwarders: vec![forwarder] };
+            let result = dup2_stdout(&writer);
             drop(writer);
             result.map(|()| redirected).map_err(io::Error::from)
         }
+
+        /// Stdout and stderr into a pipe each; the whole lines of both go to `print`, one batch
+        /// at a time, so a line of one is never cut by a line of the other.
+        pub(super) fn lines(print: impl FnMut(&[u8]) + Send + 'static) -> io::Result<Redirected> {
+            let _ = io::stdout().flush();
+            let print = Arc::new(Mutex::new(print));
+            let (out_reader, out_writer) = io::pipe()?;
+            let (err_reader, err_writer) = io::pipe()?;
+            let stdout = io::stdout().as_fd().try_clone_to_owned()?;
+            let stderr = io::stderr().as_fd().try_clone_to_owned()?;
+            let shared = print.clone();
+            let out = spawn(out_reader, move |lines| (shared.lock().unwrap_or_else(PoisonError::into_inner))(lines))?;
+            let err = spawn(err_reader, move |lines| (print.lock().unwrap_or_else(PoisonError::into_inner))(lines))?;
+            // From here on, dropping puts back what was changed.
+            let redirected = Redirected { stdout, stderr: Some(stderr), forwarders: vec![out, err] };
+            let result = dup2_stdout(&out_writer).and_then(|()| dup2_stderr(&err_writer));
+            drop((out_writer, err_writer));
+            result.map(|()| redirected).map_err(io::Error::from)
+        }
+    }
+
+    /// A thread that reads `reader` to its end, handing whole lines to `print`.
+    fn spawn(mut reader: io::PipeReader, mut print: impl FnMut(&[u8]) + Send + 'static) -> io::Result<Forwarder> {
+        let (done, ended) = mpsc::channel();
+        let thread = std::thread::Builder::new().name("flowmap-task-output".into()).spawn(move || {
+            forward(&mut reader, &mut print);
+            let _ = done.send(());
+        })?;
+        Ok((thread, ended))
     }
 
     impl Drop for Redirected {
@@ -120,11 +144,13 @@ mod unix {
             if let Some(stderr) = &self.stderr {
                 let _ = dup2_stderr(stderr);
             }
-            // The pipe's last writer was stdout or stderr: the forwarder reads to its end.
-            if let Some((thread, ended)) = self.forwarder.take()
-                && ended.recv_timeout(LAST_LINES).is_ok()
-            {
-                let _ = thread.join();
+            // Each pipe's last writer was stdout or stderr: its forwarder reads to its end. A
+            // child process a task started may still hold one: then that forwarder goes on.
+            let until = std::time::Instant::now() + LAST_LINES;
+            for (thread, ended) in self.forwarders.drain(..) {
+                if ended.recv_timeout(until.saturating_duration_since(std::time::Instant::now())).is_ok() {
+                    let _ = thread.join();
+                }
             }
         }
     }
