@@ -50,13 +50,7 @@ impl Policy<'_> {
                 if let Some(progress) = self.progress {
                     progress.failed.fetch_add(1, Ordering::Relaxed);
                 }
-                let NodeName { workflow, node, target } = self.at;
-                let what = index.map_or_else(|| "the call".to_owned(), |i| format!("element {i}"));
-                let s = if attempt == 1 { "" } else { "s" };
-                tracing::warn!(
-                    "{workflow}.{node} ({target}): {what} failed after {attempt} attempt{s}: {}",
-                    Report::new(cause.as_error())
-                );
+                failed_for_good(self.at, index, attempt, &cause);
                 self.emit(|| EventKind::ElementFailed { index, attempts: attempt, error: cause.to_string() });
                 Some(Err(ElementFailure { index, attempts: attempt, cause }))
             }
@@ -99,6 +93,20 @@ impl Policy<'_> {
         });
         (result, lingering)
     }
+}
+
+/// Logs an element (or call) of node `at` that failed after its last attempt. Cold and out of
+/// line: the per-element code of a map stays as small as it was.
+#[cold]
+#[inline(never)]
+fn failed_for_good(at: NodeName, index: Option<usize>, attempts: u32, cause: &Cause) {
+    let NodeName { workflow, node, target } = at;
+    let what = index.map_or_else(|| "the call".to_owned(), |i| format!("element {i}"));
+    let s = if attempts == 1 { "" } else { "s" };
+    tracing::warn!(
+        "{workflow}.{node} ({target}): {what} failed after {attempts} attempt{s}: {}",
+        Report::new(cause.as_error())
+    );
 }
 
 /// A timed-out blocking call that still runs on its thread.
