@@ -107,6 +107,13 @@ pub(crate) fn package(registry: &Registry, built: &Result<(), String>, m: &ArgMa
     for (name, _) in package.files() {
         let _ = writeln!(err, "  {name}");
     }
+    if flowmap_flyte::cloud_stores().is_empty() {
+        let _ = writeln!(
+            err,
+            "warning: this program reads and writes blobs only as files, so its task containers cannot reach \
+             a Flyte cluster's blob store: build it with flowmap's `s3`, `gcs` or `azure` feature"
+        );
+    }
     Outcome::Done
 }
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Builds the `anomalies` example (features cli, flyte) and prints the path of its binary as cargo
+# Builds the `anomalies` example (features cli, s3: Flyte with S3 blobs) and prints the path of its binary as cargo
 # reports it, so the path is right wherever cargo puts its output (`CARGO_TARGET_DIR`,
 # `build.target-dir` in a config, `--target`), not only under `./target`. Needs cargo and python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cargo build --quiet --features cli,flyte --example anomalies --message-format=json-render-diagnostics |
+cargo build --quiet --features cli,s3 --example anomalies --message-format=json-render-diagnostics |
     python3 -c '
 import json, sys
 found = [

@@ -31,7 +31,7 @@ pub use crate::execute::{ExecuteArgs, ExecuteError, Executed, execute};
 pub use crate::literal::{LiteralError, decode_literal_map, encode_literal_map};
 pub use crate::package::Package;
 pub use crate::registry::{Registry, RegistryError};
-pub use crate::store::StoreError;
+pub use crate::store::{StoreError, cloud_stores};
 
 #[cfg(test)]
 mod tests;
