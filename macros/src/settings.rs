@@ -167,10 +167,19 @@ macro_rules! macro_settings {
                     if let Some(v) = &self.$key {
                         let v = <$ty as SettingValue>::tokens(v);
                         let k = format_ident!("{}", stringify!($key));
-                        fields.push(quote!(#k: ::core::option::Option::Some(#v)));
+                        fields.push(quote!(__settings.#k = ::core::option::Option::Some(#v);));
                     }
                 )*
-                quote!(::flowmap::__private::Settings { #(#fields,)* ..::core::default::Default::default() })
+                // Field by field, not a struct expression: `Settings` is `#[non_exhaustive]`, so a
+                // new option is not a breaking change.
+                if fields.is_empty() {
+                    return quote!(<::flowmap::__private::Settings as ::core::default::Default>::default());
+                }
+                quote!({
+                    let mut __settings = <::flowmap::__private::Settings as ::core::default::Default>::default();
+                    #(#fields)*
+                    __settings
+                })
             }
         }
     };

@@ -14,6 +14,7 @@ macro_rules! settings_struct {
         /// `{"mem": "2Gi"}`.
         #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
+        #[non_exhaustive]
         pub struct Settings {
             $(
                 #[doc = $doc]
