@@ -48,7 +48,7 @@ fn bare(ty: &TypeDesc, text: &str) -> Option<Json> {
             };
             exact.or(only).map(|v| Json::String(v.name.clone()))
         }
-        _ if ty.is_duration() => flowmap_spec::duration::parse(text).ok().map(duration_json),
+        _ if ty.is_duration() => flowmap_settings::duration::parse(text).ok().map(duration_json),
         _ => None,
     }
 }
@@ -95,7 +95,7 @@ pub(crate) fn typed(ty: &TypeDesc, value: &Json) -> String {
         && let (Some(secs), Some(nanos)) = (value["secs"].as_u64(), value["nanos"].as_u64())
         && let Ok(nanos) = u32::try_from(nanos)
     {
-        return flowmap_spec::duration::format(Duration::new(secs, nanos));
+        return flowmap_settings::duration::format(Duration::new(secs, nanos));
     }
     if let Json::String(s) = value
         && let Ok(JsonInput::Value(read)) = input(ty, s)

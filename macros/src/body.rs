@@ -8,7 +8,7 @@ use quote::ToTokens;
 use syn::{Block, Expr, Ident, Pat, Stmt};
 
 use crate::ctxt::Ctxt;
-use flowmap_spec::ratio::Ratio;
+use flowmap_settings::ratio::Ratio;
 
 use crate::options::{self, OptItem, OptValue};
 use crate::settings::{self, Place, Settings};
@@ -550,7 +550,7 @@ impl Parser<'_> {
                 }
                 "partial" => self.partial(item, &mut o),
                 // A node setting (`cache`, `retries`, `requests`, ...) goes in `.with_overrides(..)`.
-                key if flowmap_spec::settings::node_keys().contains(&key) => self.cx.error(
+                key if flowmap_settings::settings::node_keys().contains(&key) => self.cx.error(
                     &item.key,
                     format!(
                         "`{key}` is not a map option but a setting of the map's node: give it after the map, \
@@ -601,7 +601,7 @@ impl Parser<'_> {
             );
             return;
         }
-        match flowmap_spec::ratio::Ratio::parse(&text) {
+        match flowmap_settings::ratio::Ratio::parse(&text) {
             Ok(r) => o.min_success_ratio = Some(r),
             Err(e) => self.cx.error(span, e),
         }

@@ -346,9 +346,9 @@ fn mutated_sources_expand_to_items_or_errors() {
     eprintln!("{expanded} expansions of {case} mutated sources, {with_errors} with errors");
 }
 
-/// Found by the fuzzing of `flowmap-spec`: `#[task(timeout = "...")]` panicked ("proc macro
+/// Found by the fuzzing of `flowmap-settings`: `#[task(timeout = "...")]` panicked ("proc macro
 /// panicked") on a timeout whose seconds reach `u64::MAX` with one more second in its smaller
-/// units, inside `flowmap_spec::duration::parse_timeout` (humantime's carry overflow). Fixed
+/// units, inside `flowmap_settings::duration::parse_timeout` (humantime's carry overflow). Fixed
 /// there.
 #[test]
 fn timeouts_beyond_a_duration_are_errors() {

@@ -17,7 +17,7 @@ mod workflow;
 use proc_macro::TokenStream;
 
 #[doc = include_str!("../docs/task.md")]
-#[doc = flowmap_spec::task_options_table!()]
+#[doc = flowmap_settings::task_options_table!()]
 #[doc = include_str!("../docs/task_after.md")]
 #[proc_macro_attribute]
 pub fn task(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -25,7 +25,7 @@ pub fn task(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 #[doc = include_str!("../docs/workflow.md")]
-#[doc = flowmap_spec::node_options_table!()]
+#[doc = flowmap_settings::node_options_table!()]
 #[doc = include_str!("../docs/workflow_after.md")]
 #[proc_macro_attribute]
 pub fn workflow(attr: TokenStream, item: TokenStream) -> TokenStream {

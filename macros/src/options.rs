@@ -10,8 +10,8 @@ use syn::{Expr, ExprLit, Ident, Lit, LitStr, Token};
 
 use std::time::Duration;
 
-use flowmap_spec::quantity::Quantity;
-use flowmap_spec::resources::ResourceKey;
+use flowmap_settings::quantity::Quantity;
+use flowmap_settings::resources::ResourceKey;
 
 use crate::ctxt::Ctxt;
 
@@ -69,7 +69,7 @@ pub(crate) fn unknown(cx: &mut Ctxt, what: &str, key: &Ident, valid: &[&str], al
         .iter()
         .find(|(alias, _)| *alias == name)
         .map(|(_, real)| *real)
-        .or_else(|| flowmap_spec::closest(&name, valid))
+        .or_else(|| flowmap_settings::closest(&name, valid))
         .map(|s| format!("; did you mean `{s}`?"))
         .unwrap_or_default();
     let list = valid.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
@@ -213,7 +213,7 @@ pub(crate) fn integer(cx: &mut Ctxt, item: &OptItem, min: u64, what: &str) -> Op
 /// A timeout string, checked.
 pub(crate) fn timeout(cx: &mut Ctxt, item: &OptItem) -> Option<Duration> {
     let s = string(cx, item, "\"30s\"")?;
-    match flowmap_spec::duration::parse_timeout(&s.value()) {
+    match flowmap_settings::duration::parse_timeout(&s.value()) {
         Ok(d) => Some(d),
         Err(e) => {
             cx.error(&s, e);

@@ -1,11 +1,11 @@
-//! Task options and node overrides, read from the one table in `flowmap_spec::settings`: each
+//! Task options and node overrides, read from the one table in `flowmap_settings::settings`: each
 //! setting's value type says how it is read from the user's tokens and how it is generated.
 
 use std::time::Duration;
 
-use flowmap_spec::quantity::Quantity;
-use flowmap_spec::resources::{ResourceKey, Resources};
-use flowmap_spec::settings::{ALIASES, SETTINGS};
+use flowmap_settings::quantity::Quantity;
+use flowmap_settings::resources::{ResourceKey, Resources};
+use flowmap_settings::settings::{ALIASES, SETTINGS};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use syn::LitStr;
@@ -185,7 +185,7 @@ macro_rules! macro_settings {
     };
 }
 
-flowmap_spec::for_each_setting!(macro_settings);
+flowmap_settings::for_each_setting!(macro_settings);
 
 /// Reads task options or override keys, each checked, with every error at its token.
 pub(crate) fn read(cx: &mut Ctxt, items: &[OptItem], place: Place) -> Settings {

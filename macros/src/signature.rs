@@ -308,7 +308,7 @@ pub(crate) fn check_plain(cx: &mut Ctxt, sig: &Signature, what: &str) {
 /// The input binder generated for every task and workflow.
 ///
 /// A call site chains `__flowmap_position::<I, _>(value)` for the I-th positional value and
-/// `__flowmap_input::<KEY, _>(value)` for `name = value` (KEY is [`flowmap_spec::input_key`] of the
+/// `__flowmap_input::<KEY, _>(value)` for `name = value` (KEY is [`flowmap_settings::input_key`] of the
 /// name), then `__flowmap_finish()`. Each input implements the per-target traits `__Position<I>`
 /// and `__Input<KEY>` (as visible as the target itself, so private parameter types stay legal);
 /// the messages of those traits, and of the per-input traits saying an input
@@ -337,7 +337,7 @@ pub(crate) fn binder(target: &Ident, vis: &syn::Visibility, kind: &str, params: 
         let vacant = quote::format_ident!("__vacant_{}", shown);
         let given = quote::format_ident!("__provided_{}", shown);
         let slot = &slots[i];
-        let key = flowmap_spec::input_key(&p.name.to_string());
+        let key = flowmap_settings::input_key(&p.name.to_string());
         let twice_msg = format!("input `{shown}` of {kind} `{target}` is given twice");
         let twice_label = format!("`{shown}` was already given");
         let missing_msg = format!("missing input `{shown}` of {kind} `{target}`");

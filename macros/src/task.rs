@@ -87,7 +87,7 @@ fn parse(cx: &mut Ctxt, options_cx: &mut Ctxt, attr: TokenStream, item: ItemFn) 
         for name in ignored {
             if !names.contains(&name.value()) {
                 let valid: Vec<&str> = names.iter().map(String::as_str).collect();
-                let hint = flowmap_spec::closest(&name.value(), &valid)
+                let hint = flowmap_settings::closest(&name.value(), &valid)
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
                 options_cx.error(

@@ -392,7 +392,7 @@ fn overrides_tokens(s: Option<&Settings>) -> TokenStream {
 /// `__flowmap_input::<KEY, _>` for input `name`, spanned at the user's name; the inferred value
 /// type `_` carries the value's span, so a type mismatch points at the value.
 fn setter(name: &syn::Ident, value: &TokenStream) -> TokenStream {
-    let key = flowmap_spec::input_key(&name.to_string());
+    let key = flowmap_settings::input_key(&name.to_string());
     let m = format_ident!("__flowmap_input", span = name.span());
     let infer = quote_spanned!(value.span()=> _);
     quote!(#m::<#key, #infer>)

@@ -46,7 +46,7 @@
 use std::collections::BTreeMap;
 use std::num::{NonZeroU32, NonZeroU64};
 
-use flowmap_spec::ratio::Ratio;
+use flowmap_settings::ratio::Ratio;
 use serde::{Deserialize, Serialize};
 
 pub use crate::settings::Settings;

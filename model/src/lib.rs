@@ -5,10 +5,10 @@
 //!   documented there; a graph written as JSON reads back.
 //! - [`types`]: structured type descriptors of inputs and outputs.
 //! - [`Settings`]: task options and node overrides, generated from the one table in
-//!   [`flowmap_spec::settings`].
+//!   [`flowmap_settings::settings`].
 //! - [`graph::Graph::to_dot`]: Graphviz rendering.
 //!
-//! It depends on serde (and `serde_json` for constants and defaults) and `flowmap-spec` only:
+//! It depends on serde (and `serde_json` for constants and defaults) and `flowmap-settings` only:
 //! the local runtime, the command-line app and the Flyte compiler all read it, and none of them
 //! is needed to use it.
 
@@ -19,6 +19,6 @@ mod trace;
 pub mod types;
 
 pub use crate::settings::Settings;
-pub use flowmap_spec::quantity::Quantity;
-pub use flowmap_spec::ratio::Ratio;
-pub use flowmap_spec::resources::{ResourceKey, Resources};
+pub use flowmap_settings::quantity::Quantity;
+pub use flowmap_settings::ratio::Ratio;
+pub use flowmap_settings::resources::{ResourceKey, Resources};

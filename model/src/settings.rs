@@ -1,9 +1,9 @@
 //! [`Settings`]: a task's options and a node's overrides, one field per line of the table in
-//! [`flowmap_spec::settings`].
+//! [`flowmap_settings::settings`].
 
 use std::time::Duration;
 
-use flowmap_spec::resources::Resources;
+use flowmap_settings::resources::Resources;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 macro_rules! settings_struct {
@@ -42,7 +42,7 @@ macro_rules! settings_struct {
     };
 }
 
-flowmap_spec::for_each_setting!(settings_struct);
+flowmap_settings::for_each_setting!(settings_struct);
 
 /// How an override combines with the value below it.
 trait Merge {
@@ -98,11 +98,11 @@ plain_repr!(String, u32, bool, Resources, Vec<String>);
 
 impl Repr for Duration {
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&flowmap_spec::duration::format(*self))
+        s.serialize_str(&flowmap_settings::duration::format(*self))
     }
     fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        flowmap_spec::duration::parse_timeout(&text).map_err(serde::de::Error::custom)
+        flowmap_settings::duration::parse_timeout(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -125,8 +125,8 @@ mod repr {
 
 #[cfg(test)]
 mod tests {
-    use flowmap_spec::quantity::Quantity;
-    use flowmap_spec::resources::ResourceKey;
+    use flowmap_settings::quantity::Quantity;
+    use flowmap_settings::resources::ResourceKey;
 
     use super::*;
 

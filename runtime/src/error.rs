@@ -516,7 +516,7 @@ pub struct PanicError {
 
 /// An attempt ran past its timeout.
 #[derive(Debug, thiserror::Error)]
-#[error("timed out after {}", flowmap_spec::duration::format(*.after))]
+#[error("timed out after {}", flowmap_settings::duration::format(*.after))]
 pub struct TimeoutError {
     /// The timeout.
     pub after: Duration,
