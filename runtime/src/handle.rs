@@ -23,8 +23,8 @@ pub type JsonFuture<'a> = Pin<Box<dyn Future<Output = Result<JsonOutputs, JsonRu
 /// A workflow with its type erased: its name, its graph (or why it does not build), and its runs
 /// and calls with JSON inputs. Made from the workflow function, `WorkflowHandle::new(&my_workflow)`.
 ///
-/// A handle is two words and a pointer; it allocates only for a workflow that does not build,
-/// and cloning it copies those words (and counts a reference to the build error).
+/// A handle is three words: it allocates only for a workflow that does not build (its name and
+/// error, shared by its clones), and a clone copies the words.
 ///
 /// ```
 /// # use flowmap::prelude::*;
