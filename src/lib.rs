@@ -74,9 +74,9 @@ pub use flowmap_macros::{map, task, workflow};
 pub use flowmap_model::{Quantity, Ratio, ResourceKey, Resources, Settings, graph, types};
 pub use flowmap_runtime::{
     BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, Data, Defaults, Done,
-    ElementFailure, Error, Event, EventKind, Finished, JsonInput, JsonInputs, JsonOutputs, JsonRunError, MapFailure,
-    NodeError, NodeProgress, NodeState, PanicError, Progress, Promise, Report, RunOptions, Runtime, RuntimeBuilder,
-    Target, Task, TimeoutError, ToleratedFailure, Workflow, WorkflowFn, WorkflowRun,
+    ElementFailure, Error, Event, EventKind, Finished, JsonFuture, JsonInput, JsonInputs, JsonOutputs, JsonRunError,
+    MapFailure, NodeError, NodeProgress, NodeState, PanicError, Progress, Promise, Report, RunOptions, Runtime,
+    RuntimeBuilder, Target, Task, TimeoutError, ToleratedFailure, Workflow, WorkflowFn, WorkflowHandle, WorkflowRun,
 };
 pub use flowmap_runtime::{cache, events, progress};
 

@@ -157,3 +157,7 @@ async fn one_call_of_a_task_or_of_a_mapped_workflow_runs_on_its_own() {
     let e = rt.call_json(&anomalies, "json::detect_anomalies", JsonInputs::new()).await.unwrap_err();
     assert!(e.to_string().starts_with("input `data_point` of `json::detect_anomalies` is not given"), "{e}");
 }
+
+/// The erased workflow handle the CLI and the Flyte registry keep.
+#[path = "json/handle.rs"]
+mod handle;

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::future::Future;
 use std::io::{IsTerminal, Write};
-use std::pin::Pin;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -12,7 +11,7 @@ use flowmap_model::graph::Graph;
 use flowmap_model::types::TypeDesc;
 use flowmap_runtime::__private::InputTuple;
 use flowmap_runtime::{
-    ConfigError, Error, JsonInputs, JsonOutputs, JsonRunError, Report, Runtime, ToleratedFailure, WorkflowFn,
+    ConfigError, Error, JsonInputs, JsonRunError, Report, Runtime, ToleratedFailure, WorkflowFn, WorkflowHandle,
 };
 use serde_json::Value as Json;
 
@@ -25,23 +24,10 @@ use crate::outcome::Outcome;
 use crate::svg::svg;
 use crate::typed;
 
-/// A run of a workflow with JSON inputs.
-type JsonRun = Box<
-    dyn for<'a> Fn(&'a Runtime, JsonInputs) -> Pin<Box<dyn Future<Output = Result<JsonOutputs, JsonRunError>> + 'a>>
-        + Send
-        + Sync,
->;
-
-struct Registered {
-    name: String,
-    graph: Result<&'static Graph, Error>,
-    run: JsonRun,
-}
-
 /// A command-line app for the workflows registered with [`App::workflow`].
 pub struct App {
     name: String,
-    workflows: Vec<Registered>,
+    workflows: Vec<WorkflowHandle>,
     /// The same workflows, for `package` and `execute`.
     #[cfg(feature = "flyte")]
     flyte: flowmap_flyte::Registry,
@@ -51,7 +37,7 @@ impl fmt::Debug for App {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("App")
             .field("name", &self.name)
-            .field("workflows", &self.workflows.iter().map(|w| &w.name).collect::<Vec<_>>())
+            .field("workflows", &self.workflows.iter().map(WorkflowHandle::name).collect::<Vec<_>>())
             .finish()
     }
 }
@@ -71,15 +57,7 @@ impl App {
     /// Registers a workflow: the graph it compiles to names every task and sub-workflow it uses.
     #[must_use]
     pub fn workflow<F: WorkflowFn<A> + Send + Sync, A: InputTuple>(mut self, workflow: &F) -> Self {
-        let graph = workflow.graph();
-        let name = match &graph {
-            Ok(g) => g.name.clone(),
-            Err(Error::Build { workflow, .. }) => workflow.clone(),
-            Err(_) => std::any::type_name::<F>().rsplit("::").next().unwrap_or_default().to_owned(),
-        };
-        let wf = *workflow;
-        let run: JsonRun = Box::new(move |rt, inputs| Box::pin(async move { rt.run_json(&wf, inputs).await }));
-        self.workflows.push(Registered { name, graph, run });
+        self.workflows.push(WorkflowHandle::new(workflow));
         // A workflow that does not build is reported by every command that names it.
         #[cfg(feature = "flyte")]
         {
@@ -175,7 +153,7 @@ impl App {
 
     fn command(&self, bin: &str) -> Command {
         let name = bin.to_owned();
-        let first = self.workflows.first().map_or("my_workflow", |w| w.name.as_str()).to_owned();
+        let first = self.workflows.first().map_or("my_workflow", WorkflowHandle::name).to_owned();
         let mut run = Command::new("run")
             .about("Run a workflow; its outputs are printed as JSON")
             .subcommand_required(true)
@@ -185,16 +163,16 @@ impl App {
             ));
         for w in &self.workflows {
             // The doc comment's first line, as rustdoc shows it; the whole in `--help`.
-            let doc = w.graph.as_ref().ok().and_then(|g| g.doc.clone());
+            let doc = w.graph().ok().and_then(|g| g.doc.clone());
             let about = doc
                 .as_deref()
                 .and_then(|d| d.lines().next())
-                .map_or_else(|| format!("Run workflow `{}`", w.name), str::to_owned);
-            let mut sub = Command::new(w.name.clone()).about(about);
+                .map_or_else(|| format!("Run workflow `{}`", w.name()), str::to_owned);
+            let mut sub = Command::new(w.name().to_owned()).about(about);
             if let Some(doc) = doc {
-                sub = sub.long_about(format!("Run workflow `{}`.\n\n{doc}", w.name));
+                sub = sub.long_about(format!("Run workflow `{}`.\n\n{doc}", w.name()));
             }
-            if let Ok(g) = &w.graph {
+            if let Ok(g) = w.graph() {
                 for port in &g.interface.inputs {
                     let default = port.default.as_ref().map_or_else(
                         || " [required]".to_owned(),
@@ -301,18 +279,18 @@ impl App {
     /// Every workflow's graph, or the first that does not build.
     #[cfg(feature = "flyte")]
     fn workflows_built(&self) -> Result<(), String> {
-        match self.workflows.iter().find_map(|w| w.graph.as_ref().err()) {
+        match self.workflows.iter().find_map(|w| w.graph().err()) {
             Some(e) => Err(e.report().to_string()),
             None => Ok(()),
         }
     }
 
     fn names(&self) -> Vec<String> {
-        self.workflows.iter().map(|w| w.name.clone()).collect()
+        self.workflows.iter().map(|w| w.name().to_owned()).collect()
     }
 
-    fn find(&self, name: &str) -> Option<&Registered> {
-        self.workflows.iter().find(|w| w.name == name)
+    fn find(&self, name: &str) -> Option<&WorkflowHandle> {
+        self.workflows.iter().find(|w| w.name() == name)
     }
 
     fn list(&self, m: &ArgMatches, out: &mut dyn Write) -> Outcome {
@@ -320,7 +298,7 @@ impl App {
             let all: Vec<Json> = self
                 .workflows
                 .iter()
-                .map(|w| match &w.graph {
+                .map(|w| match w.graph() {
                     Ok(g) => {
                         #[allow(unused_mut)]
                         let mut doc = serde_json::json!({
@@ -337,17 +315,17 @@ impl App {
                         }
                         doc
                     }
-                    Err(e) => serde_json::json!({"name": w.name, "error": e.report().to_string()}),
+                    Err(e) => serde_json::json!({"name": w.name(), "error": e.report().to_string()}),
                 })
                 .collect();
             let _ = writeln!(out, "{}", serde_json::to_string_pretty(&all).unwrap_or_default());
             return Outcome::Done;
         }
         for w in &self.workflows {
-            let g = match &w.graph {
+            let g = match w.graph() {
                 Ok(g) => g,
                 Err(e) => {
-                    let _ = writeln!(out, "{}  (cannot be built: {})", w.name, e.report());
+                    let _ = writeln!(out, "{}  (cannot be built: {})", w.name(), e.report());
                     continue;
                 }
             };
@@ -381,7 +359,7 @@ impl App {
         let Run { logging, streams, .. } = how;
         let Some((name, m)) = m.subcommand() else { return Outcome::Usage("name a workflow to run".into()) };
         let Some(w) = self.find(name) else { return Outcome::Usage(format!("no workflow `{name}`")) };
-        let g = match &w.graph {
+        let g = match w.graph() {
             Ok(g) => g,
             Err(e) => return Outcome::Failed(e.report().to_string()),
         };
@@ -459,7 +437,7 @@ impl App {
                 Ok(started) => started,
                 Err(e) => return Err(format!("could not redirect what tasks print: {e}")),
             };
-            let mut run = (w.run)(&rt, inputs);
+            let mut run = w.run_json(&rt, inputs);
             // Inputs that do not fit end the run at its first poll: then nothing was running.
             let first = std::future::poll_fn(|cx| std::task::Poll::Ready(run.as_mut().poll(cx))).await;
             if let std::task::Poll::Ready(result) = first {
@@ -567,7 +545,7 @@ impl App {
     fn graph(&self, m: &ArgMatches, out: &mut dyn Write) -> Outcome {
         let name = m.get_one::<String>("workflow").map(String::as_str).unwrap_or_default();
         let Some(w) = self.find(name) else { return Outcome::Usage(format!("no workflow `{name}`")) };
-        let g = match &w.graph {
+        let g = match w.graph() {
             Ok(g) => g,
             Err(e) => return Outcome::Failed(e.report().to_string()),
         };

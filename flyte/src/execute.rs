@@ -215,7 +215,7 @@ async fn run(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<Li
         })?;
         inputs = inputs.input(port.name.clone(), JsonInput::Value(value));
     }
-    let outputs = (found.call)(rt, &found.target, inputs).await.map_err(|e| match e {
+    let outputs = found.workflow.call_json(rt, &found.target, inputs).await.map_err(|e| match e {
         JsonRunError::Run(error) => {
             // Said of the task: the pod runs one call, not the workflow it was found in.
             let message = match &error {

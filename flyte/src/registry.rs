@@ -1,43 +1,26 @@
 //! [`Registry`]: the workflows a binary serves as Flyte task containers, and how a Flyte task
 //! name leads back to the code to run.
 
-use std::pin::Pin;
-
 use flowmap_model::graph::{Graph, Interface, MapSettings, NodeKind, TargetKind};
 use flowmap_runtime::__private::InputTuple;
-use flowmap_runtime::{JsonInputs, JsonOutputs, JsonRunError, Runtime, WorkflowFn};
+use flowmap_runtime::{WorkflowFn, WorkflowHandle};
 
 use crate::compile::flyte_name;
 use crate::compile::task::map_name;
 use crate::error::PackageError;
 use crate::package::Package;
 
-/// One call of a target of a registered workflow, with JSON inputs.
-type CallFn = Box<
-    dyn for<'a> Fn(
-            &'a Runtime,
-            &'a str,
-            JsonInputs,
-        ) -> Pin<Box<dyn Future<Output = Result<JsonOutputs, JsonRunError>> + Send + 'a>>
-        + Send
-        + Sync,
->;
-
-struct Entry {
-    graph: &'static Graph,
-    call: CallFn,
-}
-
 /// The workflows a program serves: [`Registry::package`] compiles them for Flyte, and
 /// [`crate::execute`] runs the task a Flyte pod names.
 #[derive(Default)]
 pub struct Registry {
-    entries: Vec<Entry>,
+    /// Each workflow's handle; every one of them builds.
+    workflows: Vec<WorkflowHandle>,
 }
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.entries.iter().map(|e| &e.graph.name)).finish()
+        f.debug_list().entries(self.workflows.iter().map(WorkflowHandle::name)).finish()
     }
 }
 
@@ -96,8 +79,8 @@ impl From<RegistryError> for PackageError {
 
 /// A task template of the package, found again: what to call, with what interface.
 pub(crate) struct Found<'r> {
-    /// The registered workflow's call.
-    pub(crate) call: &'r CallFn,
+    /// The registered workflow, which calls the target.
+    pub(crate) workflow: &'r WorkflowHandle,
     /// The target's qualified name.
     pub(crate) target: String,
     /// The target's own interface (a map element's).
@@ -122,15 +105,17 @@ impl Registry {
         mut self,
         workflow: &F,
     ) -> Result<Registry, RegistryError> {
-        let graph = match workflow.graph() {
-            Ok(graph) => graph,
-            Err(e) => return Err(RegistryError { registry: self, source: Box::new(PackageError::Build(e)) }),
-        };
-        let wf = *workflow;
-        let call: CallFn =
-            Box::new(move |rt, target, inputs| Box::pin(async move { rt.call_json(&wf, target, inputs).await }));
-        self.entries.push(Entry { graph, call });
+        if let Err(e) = workflow.graph() {
+            return Err(RegistryError { registry: self, source: Box::new(PackageError::Build(e)) });
+        }
+        self.workflows.push(WorkflowHandle::new(workflow));
         Ok(self)
+    }
+
+    /// Each workflow with its graph.
+    fn graphs(&self) -> impl Iterator<Item = (&WorkflowHandle, &'static Graph)> {
+        // Only workflows that build are added.
+        self.workflows.iter().filter_map(|w| Some((w, w.graph().ok()?)))
     }
 
     /// The package of every workflow, whose tasks run in `image`.
@@ -147,16 +132,15 @@ impl Registry {
     /// # Errors
     /// As [`Package::graph`].
     pub fn package_with(&self, package: Package) -> Result<Package, PackageError> {
-        self.entries.iter().try_fold(package, |p, e| p.graph(e.graph))
+        self.graphs().try_fold(package, |p, (_, graph)| p.graph(graph))
     }
 
     /// The target of the task template named `name` (a Flyte name), if a registered workflow
     /// has it.
     pub(crate) fn find(&self, name: &str) -> Option<Found<'_>> {
-        self.entries.iter().find_map(|e| {
-            let top = e.graph;
+        self.graphs().find_map(|(workflow, top)| {
             if let Some((q, spec)) = top.tasks.iter().find(|(q, _)| flyte_name(q) == name) {
-                return Some(Found { call: &e.call, target: q.clone(), interface: &spec.interface, map: None });
+                return Some(Found { workflow, target: q.clone(), interface: &spec.interface, map: None });
             }
             std::iter::once(top).chain(top.workflows.values()).flat_map(|g| &g.nodes).find_map(|n| {
                 let settings = n.map.as_ref().filter(|_| n.kind == NodeKind::Map)?;
@@ -167,7 +151,7 @@ impl Registry {
                     TargetKind::Task => &top.tasks.get(&n.target.name)?.interface,
                     TargetKind::Workflow => &top.workflows.get(&n.target.name)?.interface,
                 };
-                Some(Found { call: &e.call, target: n.target.name.clone(), interface, map: Some(settings) })
+                Some(Found { workflow, target: n.target.name.clone(), interface, map: Some(settings) })
             })
         })
     }

@@ -8,6 +8,7 @@ use crate::json_io::{JsonInputs, JsonOutputs, Named, ReadError};
 use crate::options::RunOptions;
 use crate::plan::Work;
 use crate::plan::call::one_call;
+use crate::plan::target::Workflow;
 use crate::runtime::Runtime;
 use crate::tuple::InputTuple;
 use crate::workflow_fn::WorkflowFn;
@@ -118,17 +119,8 @@ impl Runtime {
         workflow: &F,
         inputs: JsonInputs,
     ) -> Result<JsonOutputs, JsonRunError> {
-        let graph = workflow.graph()?;
-        let ports = &graph.interface.inputs;
-        let inputs = inputs.read::<A>(ports).map_err(|e| read_error(e, &graph.name, ports))?;
-        let run = self.run_workflow::<F::Marker>(inputs, false, RunOptions::new()).await?;
-        let compiled = <F::Marker as crate::plan::target::Workflow>::compiled()?;
-        if compiled.named {
-            let names = graph.interface.outputs.iter().map(|p| p.name.clone()).collect();
-            let named = Named::<<F::Marker as crate::Target>::Output> { value: run.outputs, names };
-            return Ok(JsonOutputs::new(named).with_failures(run.failures));
-        }
-        Ok(JsonOutputs::new(run.outputs).with_failures(run.failures))
+        let _ = workflow;
+        self.run_json_of::<F::Marker>(inputs).await
     }
 
     /// Calls `target` once, with JSON inputs: a task that `workflow` (or one of its
@@ -147,7 +139,31 @@ impl Runtime {
         inputs: JsonInputs,
     ) -> Result<JsonOutputs, JsonRunError> {
         let _ = workflow;
-        let compiled = <F::Marker as crate::plan::target::Workflow>::compiled()?;
+        self.call_json_of::<F::Marker>(target, inputs).await
+    }
+
+    /// [`Runtime::run_json`] of the workflow whose marker is `M`.
+    pub(crate) async fn run_json_of<M: Workflow>(&self, inputs: JsonInputs) -> Result<JsonOutputs, JsonRunError> {
+        let compiled = M::compiled()?;
+        let graph = &compiled.graph;
+        let ports = &graph.interface.inputs;
+        let inputs = inputs.read::<M::Input>(ports).map_err(|e| read_error(e, &graph.name, ports))?;
+        let run = self.run_workflow::<M>(inputs, false, RunOptions::new()).await?;
+        if compiled.named {
+            let names = graph.interface.outputs.iter().map(|p| p.name.clone()).collect();
+            let named = Named::<M::Output> { value: run.outputs, names };
+            return Ok(JsonOutputs::new(named).with_failures(run.failures));
+        }
+        Ok(JsonOutputs::new(run.outputs).with_failures(run.failures))
+    }
+
+    /// [`Runtime::call_json`] of a target of the workflow whose marker is `M`.
+    pub(crate) async fn call_json_of<M: Workflow>(
+        &self,
+        target: &str,
+        inputs: JsonInputs,
+    ) -> Result<JsonOutputs, JsonRunError> {
+        let compiled = M::compiled()?;
         let Some(call) = one_call(compiled, target) else {
             return Err(JsonRunError::NoTarget { workflow: compiled.graph.name.clone(), target: target.to_owned() });
         };

@@ -18,6 +18,7 @@ mod error;
 pub mod events;
 mod exec;
 mod finished;
+mod handle;
 mod json;
 mod json_io;
 mod options;
@@ -39,6 +40,7 @@ pub use crate::error::{
 };
 pub use crate::events::{Event, EventKind};
 pub use crate::finished::Finished;
+pub use crate::handle::{JsonFuture, WorkflowHandle};
 pub use crate::json::JsonRunError;
 pub use crate::json_io::{JsonInput, JsonInputs, JsonOutputs};
 pub use crate::options::RunOptions;
