@@ -431,6 +431,7 @@ fn lengths(inputs: &[(String, usize)]) -> String {
 
 /// One element (or one plain call) that failed after all its attempts.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ElementFailure {
     /// The element's index in the mapped list; `None` for a plain call.
     pub index: Option<usize>,
@@ -517,6 +518,7 @@ pub struct PanicError {
 /// An attempt ran past its timeout.
 #[derive(Debug, thiserror::Error)]
 #[error("timed out after {}", flowmap_settings::duration::format(*.after))]
+#[non_exhaustive]
 pub struct TimeoutError {
     /// The timeout.
     pub after: Duration,
@@ -529,6 +531,7 @@ pub struct CancelledError;
 
 /// A map node that ended with fewer successes than required.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct MapFailure {
     /// Elements in the mapped list.
     pub total: usize,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 /// One thing that happened in a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Event {
     /// The run it belongs to: one per `rt.run(..)`, shared by its sub-workflows.
     pub run: u64,

@@ -102,6 +102,7 @@ pub enum CacheError {
 
 /// How big a store is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// Cached calls.
     pub entries: u64,
