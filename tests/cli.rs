@@ -361,12 +361,17 @@ fn tasks_may_print_while_stdout_carries_only_the_outputs() {
 #[cfg(target_os = "linux")]
 fn screen_of(bin: &std::path::Path, args: &str) -> (bool, Vec<String>) {
     let (ok, raw) = on_terminal_of(bin, args, &fresh_cache());
-    // `script` gives a terminal of no size, which the bars take as 80 columns; tall enough to
-    // keep every line.
+    (ok, rendered(raw.as_bytes()).lines().map(str::to_owned).collect())
+}
+
+/// What a terminal shows of `raw`. `script` gives a terminal of no size, which the bars take as
+/// 80 columns; 500 rows keep every line.
+#[cfg(target_os = "linux")]
+fn rendered(raw: &[u8]) -> String {
     let size = |n| std::num::NonZero::new(n).expect("not zero");
     let mut parser = vt100::Parser::new(size(500), size(80), 0);
-    parser.process(raw.as_bytes());
-    (ok, parser.screen().contents().lines().map(str::to_owned).collect())
+    parser.process(raw);
+    parser.screen().contents()
 }
 
 /// On a terminal, the bars are drawn below what tasks print, never over it: every line stays.
@@ -453,10 +458,7 @@ fn ctrl_c_on_a_terminal_leaves_one_line_per_node() {
     child.stdin.as_mut().unwrap().write_all(b"\x03").unwrap();
     stdout.read_to_end(&mut raw).unwrap();
     let _ = child.wait();
-    let size = |n| std::num::NonZero::new(n).expect("not zero");
-    let mut parser = vt100::Parser::new(size(100), size(80), 0);
-    parser.process(&raw);
-    let screen = parser.screen().contents();
+    let screen = rendered(&raw);
     let node_lines: Vec<&str> = screen.lines().filter(|l| l.contains("sweep.n0")).collect();
     assert_eq!(node_lines.len(), 1, "{screen}");
     assert!(node_lines[0].starts_with("sweep.n0 map of task read_sensor 0/16 cancelled"), "{screen}");

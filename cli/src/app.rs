@@ -16,7 +16,7 @@ use flowmap_runtime::{
 use serde_json::Value as Json;
 
 use crate::bars::{Bars, TICK};
-use crate::capture::{self, Capture};
+use crate::capture::Capture;
 use crate::example::{example, json_example, quoted, such_as};
 use crate::logs;
 use crate::mermaid::mermaid;
@@ -599,25 +599,33 @@ fn start_output(rt: &Runtime, quiet: bool, draw: bool, streams: Streams) -> std:
         let capture = if process { Capture::stdout_to_stderr()? } else { Capture::none() };
         return Ok((bars, capture));
     }
-    #[cfg(not(unix))]
-    return Ok((Some(Bars::new(rt.progress(), Some(console::Term::stderr()))), Capture::none()));
+    drawn(rt, process)
+}
+
+/// Bars drawn on the terminal; when the streams are the process's own, what tasks print goes
+/// above them.
+#[cfg(unix)]
+fn drawn(rt: &Runtime, process: bool) -> std::io::Result<(Option<Bars>, Capture)> {
     // The bars draw on a duplicate of stderr: stderr itself is redirected while tasks run.
-    #[cfg(unix)]
-    let screen = capture::screen()?;
-    #[cfg(unix)]
-    let bars = Bars::new(rt.progress(), Some(console::Term::read_write_pair(screen.try_clone()?, screen.try_clone()?)))
-        .keeping(crate::echo::QuietCtrlC::on(&screen));
+    let mut screen = crate::capture::screen()?;
+    let term = console::Term::read_write_pair(screen.try_clone()?, screen.try_clone()?);
+    let bars = Bars::new(rt.progress(), Some(term)).keeping(crate::echo::QuietCtrlC::on(&screen));
     if !process {
         return Ok((Some(bars), Capture::none()));
     }
     let above = bars.printer();
-    let mut screen = screen;
     let capture = Capture::lines(move |lines| {
         above(&mut || {
             let _ = screen.write_all(lines);
         });
     })?;
     Ok((Some(bars), capture))
+}
+
+/// Bars drawn on stderr; nothing is redirected off Unix.
+#[cfg(not(unix))]
+fn drawn(rt: &Runtime, _process: bool) -> std::io::Result<(Option<Bars>, Capture)> {
+    Ok((Some(Bars::new(rt.progress(), Some(console::Term::stderr()))), Capture::none()))
 }
 
 /// Resolves on Ctrl-C; listening starts when this is called (inside a tokio runtime).

@@ -72,6 +72,7 @@ impl Bars {
     }
 
     /// Runs `print` with the bars out of its way: what it writes stays above them.
+    #[cfg(unix)]
     pub(crate) fn printer(&self) -> impl Fn(&mut dyn FnMut()) + Send + 'static {
         let multi = self.multi.clone();
         move |print| multi.suspend(print)

@@ -39,14 +39,9 @@ impl Capture {
     /// What is written to stdout and stderr is handed to `print`, whole lines at a time, on a
     /// thread of its own (a line longer than 64 KiB is handed in parts; a last line without a
     /// newline gets one).
+    #[cfg(unix)]
     pub(crate) fn lines(print: impl FnMut(&[u8]) + Send + 'static) -> io::Result<Capture> {
-        #[cfg(unix)]
-        return Ok(Capture { _redirected: Some(unix::Redirected::lines(print)?) });
-        #[cfg(not(unix))]
-        {
-            let _ = print;
-            Ok(Capture::none())
-        }
+        Ok(Capture { _redirected: Some(unix::Redirected::lines(print)?) })
     }
 
     /// Puts stdout and stderr back, after what was written before has been handed on.
