@@ -3,7 +3,8 @@
 //! `cargo run --release --example bench_map -- [--max N] [--reps R] [--cache N]`
 //!
 //! - ns per element: median of R runs (default 5; 3 at 10^7) of `data_point > 11`, the seed
-//!   page's task, over 10^3 to `--max` elements (default 10^7).
+//!   page's task, over 10^3 to `--max` elements (default 10^7); the sync map also with a
+//!   subscriber reading its events on a thread of its own (against the map with none).
 //! - extra B/elem: growth of the peak resident set (`VmHWM`, reset first) beyond the input and
 //!   output vectors, measured in a fresh child process per variant so freed pages of earlier
 //!   runs do not hide anything.
@@ -113,18 +114,22 @@ enum Variant {
     Spawn,
     Buffered,
     Sync,
+    SyncSubscribed,
+    SyncEveryElement,
     SyncRatio,
     Async,
     Async64,
 }
 
 impl Variant {
-    const ALL: [Variant; 8] = [
+    const ALL: [Variant; 10] = [
         Variant::Plain,
         Variant::Rayon,
         Variant::Spawn,
         Variant::Buffered,
         Variant::Sync,
+        Variant::SyncSubscribed,
+        Variant::SyncEveryElement,
         Variant::SyncRatio,
         Variant::Async,
         Variant::Async64,
@@ -137,6 +142,8 @@ impl Variant {
             Variant::Spawn => "tokio spawn + Semaphore(64)",
             Variant::Buffered => "futures buffered(64)",
             Variant::Sync => "flowmap sync map",
+            Variant::SyncSubscribed => "sync map, rt.subscribe() read",
+            Variant::SyncEveryElement => "sync map, subscribe_elements(64Ki)",
             Variant::SyncRatio => "flowmap sync map, ratio 0.99",
             Variant::Async => "flowmap async map, unbounded",
             Variant::Async64 => "flowmap async map, concurrency 64",
@@ -150,6 +157,8 @@ impl Variant {
             Variant::Spawn => "spawn",
             Variant::Buffered => "buffered",
             Variant::Sync => "sync",
+            Variant::SyncSubscribed => "sync_subscribed",
+            Variant::SyncEveryElement => "sync_every_element",
             Variant::SyncRatio => "sync_ratio",
             Variant::Async => "async",
             Variant::Async64 => "async64",
@@ -164,6 +173,8 @@ impl Variant {
     fn baseline(self) -> Option<Variant> {
         match self {
             Variant::Sync | Variant::SyncRatio => Some(Variant::Plain),
+            // What a subscriber costs: against the same map with none.
+            Variant::SyncSubscribed | Variant::SyncEveryElement => Some(Variant::Sync),
             Variant::Async | Variant::Async64 => Some(Variant::Buffered),
             _ => None,
         }
@@ -233,7 +244,9 @@ impl Bench {
             Variant::Rayon => return self.rayon(data),
             Variant::Spawn => return self.spawn_semaphore(data),
             Variant::Buffered => return self.buffered(data),
-            Variant::Sync => self.tokio.block_on(rt.run(&sync_map, (data,))).map(|v| black_box(v).len()),
+            Variant::Sync | Variant::SyncSubscribed | Variant::SyncEveryElement => {
+                self.tokio.block_on(rt.run(&sync_map, (data,))).map(|v| black_box(v).len())
+            }
             Variant::SyncRatio => self.tokio.block_on(rt.run(&sync_map_ratio, (data,))).map(|v| black_box(v).len()),
             Variant::Async => self.tokio.block_on(rt.run(&async_map, (data,))).map(|v| black_box(v).len()),
             Variant::Async64 => self.tokio.block_on(rt.run(&async_map_64, (data,))).map(|v| black_box(v).len()),
@@ -307,6 +320,16 @@ cache: a map of {n} elements of a cached trivial sync task (i64 -> bool), median
 /// element of one more run (`-` where /proc is not there).
 fn run_here(variant: Variant, n: usize, reps: usize) {
     let b = bench(reps);
+    // A subscriber that reads every event as it comes, on a thread of its own, for the process's
+    // life.
+    let subscriber = match variant {
+        Variant::SyncSubscribed => Some(b.rt.subscribe()),
+        Variant::SyncEveryElement => Some(b.rt.subscribe_elements(1 << 16)),
+        _ => None,
+    };
+    if let Some(mut events) = subscriber {
+        std::thread::spawn(move || while events.blocking_recv().is_some() {});
+    }
     b.run(variant, input(1_000)); // start threads and build the graph first
     let data = input(n);
     // Memory first, before any large run has left freed pages for the allocator to reuse.

@@ -135,7 +135,8 @@ async fn async_tasks_and_plain_calls_are_cached_and_hits_are_events() {
     let words: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
     let first = rt.run(&titles, (words.clone(), "d".into())).await.unwrap();
     assert_eq!(TITLES.swap(0, Ordering::SeqCst), 4);
-    let mut events = rt.subscribe();
+    // Each map element's cache hit is an event for a subscriber of every element.
+    let mut events = rt.subscribe_elements(1024);
     let second = rt.run(&titles, (words.clone(), "d".into())).await.unwrap();
     assert_eq!(TITLES.swap(0, Ordering::SeqCst), 0);
     assert_eq!(first, second);

@@ -780,6 +780,79 @@ async fn errors_say_workflow_node_task_element_attempts_and_cause() {
     assert_eq!(m.partial_outputs::<i64>(0).unwrap()[1], None);
 }
 
+#[task]
+async fn fail_on_negative_async(x: i64) -> Result<i64, String> {
+    fail_on_negative(x)
+}
+
+#[workflow]
+fn tolerant_both_kinds(xs: Vec<i64>) -> (Vec<Option<i64>>, Vec<Option<i64>>) {
+    let a = map!(fail_on_negative, min_success_ratio = 0.5)(x = xs);
+    let b = map!(fail_on_negative_async, min_success_ratio = 0.5)(x = xs);
+    (a, b)
+}
+
+/// What one subscriber received of the two maps of `tolerant_both_kinds`, read after the run.
+#[derive(Debug, Default)]
+struct Received {
+    failed: Vec<(String, usize)>,
+    detail: usize,
+    skipped: u64,
+    counts: Vec<flowmap::events::Counts>,
+}
+
+fn received(events: &mut flowmap::events::Subscriber) -> Received {
+    let mut r = Received::default();
+    while let Ok(e) = events.try_recv() {
+        match e.kind {
+            EventKind::ElementFailed { index, .. } => r.failed.push((e.node.unwrap().to_string(), index.unwrap())),
+            EventKind::ElementStarted { index: Some(_), .. } | EventKind::ElementSucceeded { index: Some(_), .. } => {
+                r.detail += 1;
+            }
+            EventKind::Skipped { events } => r.skipped += events,
+            EventKind::NodeSucceeded { counts } => r.counts.push(counts),
+            _ => {}
+        }
+    }
+    r.failed.sort();
+    r
+}
+
+#[tokio::test]
+async fn no_element_failure_is_dropped_for_a_slow_subscriber_at_any_capacity() {
+    let rt = Runtime::builder().build().unwrap();
+    // Nobody reads until the run ends: the slowest subscriber there is.
+    let mut plain = rt.subscribe();
+    let mut by_capacity: Vec<(usize, flowmap::events::Subscriber)> =
+        [0, 1, 100, 1 << 20].into_iter().map(|c| (c, rt.subscribe_elements(c))).collect();
+    let n = 10_000usize;
+    let xs: Vec<i64> = (0..n as i64).map(|i| if i % 1000 == 7 { -1 } else { i }).collect();
+    let (a, b) = rt.run(&tolerant_both_kinds, (xs,)).await.unwrap();
+    assert_eq!(a.iter().flatten().count(), n - 10);
+    assert_eq!(b.iter().flatten().count(), n - 10);
+    let expected: Vec<(String, usize)> =
+        ["n0", "n1"].iter().flat_map(|node| (0..10).map(move |k| ((*node).to_owned(), k * 1000 + 7))).collect();
+
+    let plain = received(&mut plain);
+    assert_eq!(plain.failed, expected, "a plain subscriber gets every failure");
+    assert_eq!((plain.detail, plain.skipped), (0, 0), "and no element's start or success");
+    for counts in &plain.counts {
+        assert_eq!((counts.succeeded, counts.failed, counts.retried, counts.cached), (n - 10, 10, 0, 0));
+    }
+    assert_eq!(plain.counts.len(), 2);
+
+    // Each map publishes a start per element and a success per element that succeeded.
+    let detail = 2 * (n + n - 10);
+    for (capacity, events) in &mut by_capacity {
+        let r = received(events);
+        assert_eq!(r.failed, expected, "capacity {capacity}: every failure");
+        assert_eq!(r.detail as u64 + r.skipped, detail as u64, "capacity {capacity}: the rest sent or counted");
+        assert!(r.detail <= *capacity, "capacity {capacity}: at most that many waited");
+        assert_eq!(r.counts.len(), 2);
+    }
+    assert_eq!(by_capacity[3].1.try_recv().unwrap_err(), flowmap::events::TryRecvError::Empty);
+}
+
 #[tokio::test]
 async fn events_report_run_node_and_element_progress() {
     let rt = Runtime::builder().build().unwrap();

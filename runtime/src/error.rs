@@ -308,9 +308,6 @@ pub enum ConfigError {
         /// The text given.
         text: String,
     },
-    /// `event_capacity(0)`.
-    #[error("event_capacity(0): the event channel needs room for one event")]
-    ZeroEventCapacity,
     /// `max_in_flight(0)`.
     #[error("max_in_flight(0): a map needs room for one element")]
     ZeroMaxInFlight,

@@ -21,6 +21,7 @@ mod finished;
 mod handle;
 mod json;
 mod json_io;
+mod observe;
 mod options;
 mod panics;
 mod plan;
@@ -38,7 +39,7 @@ pub use crate::error::{
     BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, ElementFailure, Error,
     MapFailure, NodeError, PanicError, Report, TimeoutError, ToleratedFailure,
 };
-pub use crate::events::{Event, EventKind};
+pub use crate::events::{Counts, Event, EventKind, Subscriber};
 pub use crate::finished::Finished;
 pub use crate::handle::{JsonFuture, WorkflowHandle};
 pub use crate::json::JsonRunError;

@@ -1,10 +1,10 @@
 //! Live progress: counts per running node that a display samples at its own pace.
 //!
-//! Events ([`crate::Runtime::subscribe`]) say what happened, one by one; a map of a million
-//! elements would publish millions. Progress is the other way round: while someone watches
-//! ([`crate::Runtime::progress`]), each node keeps counters that the map bumps (per chunk of
-//! elements for sync maps, per element for async ones), and [`Progress::snapshot`] reads them
-//! whenever the display redraws. Nobody watching: nothing is counted.
+//! Events ([`crate::Runtime::subscribe`]) say what happened, one by one; progress is the other
+//! way round: each node keeps counters (always: its observer, `observe.rs`, bumps them, per chunk
+//! of elements for sync maps and per element for async ones), and while someone watches
+//! ([`crate::Runtime::progress`]), [`Progress::snapshot`] reads them whenever the display
+//! redraws. Nobody watching: nodes are not logged on the board.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
@@ -67,10 +67,10 @@ pub struct NodeProgress {
 /// The counters of one running node.
 #[derive(Debug)]
 pub(crate) struct Tracked {
-    run: u64,
-    workflow: Arc<str>,
-    node: Arc<str>,
-    target: Arc<str>,
+    pub(crate) run: u64,
+    pub(crate) workflow: Arc<str>,
+    pub(crate) node: Arc<str>,
+    pub(crate) target: Arc<str>,
     elements: AtomicUsize,
     pub(crate) succeeded: AtomicUsize,
     pub(crate) failed: AtomicUsize,
@@ -170,17 +170,8 @@ impl Log {
 }
 
 impl Board {
-    /// Starts tracking a node, if anyone watches.
-    pub(crate) fn track(
-        &self,
-        run: u64,
-        workflow: &Arc<str>,
-        node: &Arc<str>,
-        target: &Arc<str>,
-    ) -> Option<Arc<Tracked>> {
-        if self.watchers.load(Ordering::Relaxed) == 0 {
-            return None;
-        }
+    /// The counters of a node that starts, logged on the board if anyone watches.
+    pub(crate) fn track(&self, run: u64, workflow: &Arc<str>, node: &Arc<str>, target: &Arc<str>) -> Arc<Tracked> {
         let tracked = Arc::new(Tracked {
             run,
             workflow: workflow.clone(),
@@ -195,8 +186,10 @@ impl Board {
             started: Instant::now(),
             took: AtomicU64::new(RUNNING),
         });
-        self.log().nodes.push_back(tracked.clone());
-        Some(tracked)
+        if self.watchers.load(Ordering::Relaxed) > 0 {
+            self.log().nodes.push_back(tracked.clone());
+        }
+        tracked
     }
 
     fn log(&self) -> std::sync::MutexGuard<'_, Log> {

@@ -7,16 +7,16 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
 
 use flowmap_model::Quantity;
-use tokio::sync::broadcast;
 
 use crate::error::{BuildError, BuildErrors, ConfigError, Error};
-use crate::events::{Event, EventKind};
+use crate::events::{EventKind, Subscriber};
 use crate::exec::capacity::{Capacity, fmt_bytes};
 use crate::exec::context::{CacheConfig, MAX_THREADS, RunContext, Shared};
 use crate::exec::drivers::{self, Drivers, Lost};
 use crate::exec::graph::run_graph;
 use crate::finished::Finished;
 use crate::json_io::{ReadError, with_defaults};
+use crate::observe::run_event;
 use crate::options::RunOptions;
 use crate::panics::panic_message;
 use crate::panics::quiet;
@@ -60,6 +60,7 @@ impl Drop for Runtime {
         if let Some(rt) = self.tokio.take() {
             rt.shutdown_background();
         }
+        self.shared.bus.close();
     }
 }
 
@@ -70,7 +71,6 @@ pub struct RuntimeBuilder {
     cpus: Option<u32>,
     memory: Option<String>,
     gpus: Option<u32>,
-    event_capacity: Option<usize>,
     max_in_flight: Option<usize>,
     cache_dir: Option<PathBuf>,
     cache: Option<bool>,
@@ -105,13 +105,6 @@ impl RuntimeBuilder {
     /// bounds a huge map's memory; set it higher if elements must all wait for each other.
     pub fn max_in_flight(mut self, elements: usize) -> Self {
         self.max_in_flight = Some(elements);
-        self
-    }
-
-    /// How many events a subscriber may fall behind before it is told it lagged
-    /// (`RecvError::Lagged`). Default: 65 536.
-    pub fn event_capacity(mut self, events: usize) -> Self {
-        self.event_capacity = Some(events);
         self
     }
 
@@ -163,11 +156,6 @@ impl RuntimeBuilder {
             }
             None => machine_memory(),
         };
-        let event_capacity = match self.event_capacity {
-            Some(0) => return Err(ConfigError::ZeroEventCapacity),
-            Some(n) => n,
-            None => 1 << 16,
-        };
         let max_in_flight = match self.max_in_flight {
             Some(0) => return Err(ConfigError::ZeroMaxInFlight),
             Some(n) => n,
@@ -193,7 +181,7 @@ impl RuntimeBuilder {
             handle: tokio.handle().clone(),
             drivers,
             pool,
-            events: broadcast::channel(event_capacity).0,
+            bus: Arc::default(),
             next_run: AtomicU64::new(0),
             board: Arc::default(),
             cache: CacheConfig {
@@ -237,11 +225,22 @@ impl Runtime {
         GLOBAL.get_or_init(|| Runtime::builder().start()).as_ref().map_err(|e| Error::Config(e.clone()))
     }
 
-    /// Receives the events of every run started after this call: run, node and element
-    /// started / succeeded / failed / retrying, with node ids, element indices and attempts.
+    /// Receives the events of every node that starts while the subscriber lives: runs and
+    /// nodes started and ended (with what their elements did), every retry and every element
+    /// that failed, cache stores, and plain calls. None is ever dropped. A map's elements that
+    /// succeed are counted, not sent: see [`crate::events`].
     #[must_use]
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.shared.events.subscribe()
+    pub fn subscribe(&self) -> Subscriber {
+        self.shared.bus.subscribe(None)
+    }
+
+    /// [`Runtime::subscribe`], and also each map element's start, success and cache hit, of
+    /// which at most `capacity` wait to be read at once: beyond that they are counted, and
+    /// reported in their place by one [`EventKind::Skipped`]. The other events are never
+    /// dropped, whatever the capacity. Costs about one event per element of every map.
+    #[must_use]
+    pub fn subscribe_elements(&self, capacity: usize) -> Subscriber {
+        self.shared.bus.subscribe(Some(capacity))
     }
 
     /// Watches the progress of the nodes of every run started while the watcher lives: counts
@@ -413,8 +412,8 @@ impl Runtime {
     ) -> Result<Finished<T>, Error> {
         let cx = RunContext::new_run(&self.shared, options);
         let report = cx.clone();
-        let events = cx.emitter(&plan.workflow);
-        events.emit(|| EventKind::RunStarted);
+        let (bus, id) = (&self.shared.bus, cx.run);
+        run_event(bus, id, &plan.workflow, || EventKind::RunStarted);
         let run = run_graph(cx, plan, values, true);
         let values = if here {
             run.await
@@ -430,8 +429,8 @@ impl Runtime {
         };
         let result = values.and_then(outputs);
         match &result {
-            Ok(_) => events.emit(|| EventKind::RunSucceeded),
-            Err(e) => events.emit(|| EventKind::RunFailed { error: e.report().to_string() }),
+            Ok(_) => run_event(bus, id, &plan.workflow, || EventKind::RunSucceeded),
+            Err(e) => run_event(bus, id, &plan.workflow, || EventKind::RunFailed { error: e.report().to_string() }),
         }
         let failures = report.take_tolerated();
         match result {

@@ -5,17 +5,14 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::broadcast;
-
 use crate::cache::CacheError;
 use crate::cache::node::{CacheSpec, NodeCache};
 use crate::cache::reserve::Reservations;
 use crate::cache::store::Store;
 use crate::error::ToleratedFailure;
-use crate::events::Event;
+use crate::events::Bus;
 use crate::exec::capacity::Capacity;
 use crate::exec::drivers::Drivers;
-use crate::exec::emitter::Emitter;
 use crate::options::RunOptions;
 use crate::progress::Board;
 
@@ -36,7 +33,8 @@ pub(crate) struct Shared {
     /// The threads that drive runs.
     pub(crate) drivers: Drivers,
     pub(crate) pool: rayon::ThreadPool,
-    pub(crate) events: broadcast::Sender<Event>,
+    /// The runtime's event subscribers.
+    pub(crate) bus: Arc<Bus>,
     pub(crate) next_run: AtomicU64,
     /// The counters of running nodes, kept while someone watches.
     pub(crate) board: Arc<Board>,
@@ -129,10 +127,5 @@ impl RunContext {
             overwrite: self.options.overwrite_cache.unwrap_or(config.overwrite),
             reservations: spec.serialize.then(|| config.reservations.clone()),
         }))
-    }
-
-    /// The emitter for run events of `workflow` in this run.
-    pub(crate) fn emitter(&self, workflow: &Arc<str>) -> Emitter {
-        Emitter { sender: self.shared.events.clone(), run: self.run, workflow: workflow.clone(), node: None }
     }
 }

@@ -11,16 +11,15 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tracing::Instrument;
 
 use crate::error::{CancelledError, Cause, Completed, ElementFailure, Error, NodeError, ToleratedFailure};
-use crate::events::EventKind;
 use crate::exec::capacity::Request;
 use crate::exec::context::{MAX_THREADS, RunContext};
-use crate::exec::emitter::Emitter;
+use crate::observe::{NodeName, NodeObserver};
 use crate::panics::{panic_cause, panic_message, quiet};
 use crate::plan::attempt::run_call;
 use crate::plan::cached::run_cached_call;
 use crate::plan::pace::Pace;
-use crate::plan::{Blocked, BlockingJob, Hooks, NodeName, Permit, Plan, Policy, Work};
-use crate::progress::{FinishOnDrop, NodeState};
+use crate::plan::{Blocked, BlockingJob, Hooks, Permit, Plan, Policy, Work};
+use crate::progress::FinishOnDrop;
 use crate::value::{Source, Value};
 
 /// Runs `plan` with its inputs; returns its outputs in interface order. `alone`: nothing outside
@@ -85,7 +84,6 @@ async fn drive(cx: RunContext, plan: &'static Plan, inputs: Vec<Value>, alone: b
         let span = tracing::debug_span!("node", workflow = %plan.workflow, node = %node.id, target = %node.display);
         Ok::<_, Error>(run_node(cx.clone(), plan, i, values, alone).map_result(i).instrument(span))
     };
-    let events = cx.emitter(&plan.workflow);
     let mut running = FuturesUnordered::new();
     let mut ready: Vec<usize> = (0..n).filter(|i| waiting[*i] == 0).collect();
     let mut done = 0;
@@ -96,17 +94,11 @@ async fn drive(cx: RunContext, plan: &'static Plan, inputs: Vec<Value>, alone: b
         }
         let Some((i, result)) = running.next().await else { break };
         done += 1;
-        let node_events = events.for_node(&plan.nodes[i].id);
         match result {
-            Ok(values) => {
-                node_events.emit(|| EventKind::NodeSucceeded);
-                outputs[i] = Some(values);
-            }
+            Ok(values) => outputs[i] = Some(values),
             Err(source) => {
                 drop(running);
-                let error = node_error(plan, i, source, completed(plan, outputs));
-                node_events.emit(|| EventKind::NodeFailed { error: error.report().to_string() });
-                return Err(error);
+                return Err(node_error(plan, i, source, completed(plan, outputs)));
             }
         }
         for d in &dependents[i] {
@@ -148,41 +140,36 @@ async fn run_node(
 ) -> Result<Vec<Value>, NodeError> {
     let node = &plan.nodes[i];
     let request = cx.shared.capacity.request(&node.settings.requests)?;
-    let events = cx.emitter(&plan.workflow).for_node(&node.id);
-    let started = |elements| EventKind::NodeStarted { target: node.display.clone(), elements };
     let threads = sync_threads(&cx, &request);
-    let hooks: Arc<dyn Hooks> =
-        Arc::new(NodeHooks { cx: cx.clone(), events: events.clone(), request, threads, alone, plan, node: i });
-    let tracked = cx.shared.board.track(cx.run, &plan.workflow, &node.id, &node.display);
-    let _cancelled = tracked.clone().map(FinishOnDrop);
+    let hooks: Arc<dyn Hooks> = Arc::new(NodeHooks { cx: cx.clone(), request, threads, alone, plan, node: i });
+    let counters = cx.shared.board.track(cx.run, &plan.workflow, &node.id, &node.display);
+    let _cancelled = FinishOnDrop(counters.clone());
+    let at = NodeName { workflow: &plan.workflow, node: &node.id, target: &node.display };
+    let observer = NodeObserver::new(counters, &cx.shared.bus, at);
     let cache = cx.cache(node.settings.cache.as_ref()).map_err(NodeError::Cache)?;
     let policy = Policy {
-        at: NodeName { workflow: &plan.workflow, node: &node.id, target: &node.display },
-        progress: tracked.as_ref(),
         hooks: &*hooks,
+        observer: &observer,
         retries: node.settings.retries,
         timeout: node.settings.timeout,
-        listening: events.active(),
         admitted: hooks.has_requests(),
         cache: cache.as_ref(),
     };
     let result = match &node.work {
         Work::Call(kernel) => {
-            events.emit(|| started(None));
+            observer.node_started(None);
             match &cache {
                 Some(cache) => run_cached_call(&**kernel, &policy, cache, &values).await,
                 None => run_call(&**kernel, &policy, &values).await.map_err(NodeError::Failed),
             }
         }
         Work::Workflow(sub) => {
-            events.emit(|| started(None));
+            observer.node_started(None);
             run_graph(cx, sub, values, alone).await.map_err(|e| NodeError::Workflow(Box::new(e)))
         }
-        Work::Map(kernel, shape) => kernel.run(shape, policy, &hooks, values, &node.display).await,
+        Work::Map(kernel, shape) => kernel.run(shape, policy, &hooks, values).await,
     };
-    if let Some(tracked) = &tracked {
-        tracked.finish(if result.is_ok() { NodeState::Succeeded } else { NodeState::Failed });
-    }
+    observer.finished(result.as_ref().map(|_| ()));
     result
 }
 
@@ -214,7 +201,6 @@ fn sync_threads(cx: &RunContext, request: &Request) -> usize {
 /// A running node's access to the runtime.
 pub(crate) struct NodeHooks {
     pub(crate) cx: RunContext,
-    pub(crate) events: Emitter,
     pub(crate) request: Request,
     /// How many of its sync calls may run at once ([`sync_threads`]).
     pub(crate) threads: usize,
@@ -227,10 +213,6 @@ pub(crate) struct NodeHooks {
 }
 
 impl Hooks for NodeHooks {
-    fn emit(&self, kind: EventKind) {
-        self.events.emit(|| kind);
-    }
-
     fn has_requests(&self) -> bool {
         self.request != Request::NONE
     }

@@ -5,5 +5,4 @@
 pub(crate) mod capacity;
 pub(crate) mod context;
 pub(crate) mod drivers;
-pub(crate) mod emitter;
 pub(crate) mod graph;

@@ -3,28 +3,19 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use futures_util::FutureExt;
 use futures_util::future::{Either, select};
 use tracing::Instrument;
 
-use crate::error::{Cause, ElementFailure, Report};
-use crate::events::EventKind;
+use crate::error::{Cause, ElementFailure};
 use crate::panics::{Quiet, panic_cause};
 use crate::plan::kernel::{Invoke, Kernel};
-use crate::plan::{Attempt, Blocked, CallKernel, NodeName, Permit, Policy};
+use crate::plan::{Attempt, Blocked, CallKernel, Permit, Policy};
 use crate::value::Value;
 
 impl Policy<'_> {
-    #[inline]
-    fn emit(&self, kind: impl FnOnce() -> EventKind) {
-        if self.listening {
-            self.hooks.emit(kind());
-        }
-    }
-
     /// What an attempt's result means: done, or one more attempt.
     #[inline]
     fn settle<O>(
@@ -35,23 +26,15 @@ impl Policy<'_> {
     ) -> Option<Result<O, ElementFailure>> {
         match result {
             Ok(out) => {
-                self.emit(|| EventKind::ElementSucceeded { index, attempt });
+                self.observer.succeeded(index, attempt);
                 Some(Ok(out))
             }
             Err(cause) if attempt <= self.retries => {
-                if let Some(progress) = self.progress {
-                    progress.retried.fetch_add(1, Ordering::Relaxed);
-                }
-                tracing::debug!(?index, attempt, %cause, "attempt failed; retrying");
-                self.emit(|| EventKind::ElementRetrying { index, attempt, error: cause.to_string() });
+                self.observer.retrying(index, attempt, &cause);
                 None
             }
             Err(cause) => {
-                if let Some(progress) = self.progress {
-                    progress.failed.fetch_add(1, Ordering::Relaxed);
-                }
-                failed_for_good(self.at, index, attempt, &cause);
-                self.emit(|| EventKind::ElementFailed { index, attempts: attempt, error: cause.to_string() });
+                self.observer.failed(index, attempt, &cause);
                 Some(Err(ElementFailure { index, attempts: attempt, cause }))
             }
         }
@@ -95,20 +78,6 @@ impl Policy<'_> {
     }
 }
 
-/// Logs an element (or call) of node `at` that failed after its last attempt. Cold and out of
-/// line: the per-element code of a map stays as small as it was.
-#[cold]
-#[inline(never)]
-fn failed_for_good(at: NodeName, index: Option<usize>, attempts: u32, cause: &Cause) {
-    let NodeName { workflow, node, target } = at;
-    let what = index.map_or_else(|| "the call".to_owned(), |i| format!("element {i}"));
-    let s = if attempts == 1 { "" } else { "s" };
-    tracing::warn!(
-        "{workflow}.{node} ({target}): {what} failed after {attempts} attempt{s}: {}",
-        Report::new(cause.as_error())
-    );
-}
-
 /// A timed-out blocking call that still runs on its thread.
 type Lingering = futures_util::future::BoxFuture<'static, ()>;
 
@@ -128,7 +97,7 @@ pub(crate) async fn run_element<K: Kernel>(
         n += 1;
         // Boxed: only elements with requests wait here, and a lane's future stays small.
         let mut permit = if policy.admitted { Box::pin(policy.hooks.admit()).await } else { Permit::NONE };
-        policy.emit(|| EventKind::ElementStarted { index, attempt: n });
+        policy.observer.started(index, n);
         let span = tracing::debug_span!("element", index, attempt = n);
         let (result, lingering) = attempt(kernel, policy, input(), &mut permit).instrument(span).await;
         drop(permit);
@@ -168,7 +137,7 @@ pub(crate) fn run_element_blocking<K: Kernel>(
     loop {
         n += 1;
         let permit = if policy.admitted { policy.hooks.admit_blocking() } else { Permit::NONE };
-        policy.emit(|| EventKind::ElementStarted { index: Some(index), attempt: n });
+        policy.observer.started(Some(index), n);
         let result = match kernel.call(input(), policy.hooks) {
             Invoke::Blocking(call) => std::panic::catch_unwind(AssertUnwindSafe(call))
                 .unwrap_or_else(|panic| Err(panic_cause(panic.as_ref()))),
@@ -194,7 +163,7 @@ pub(crate) async fn run_call(
     loop {
         n += 1;
         let permit = if policy.admitted { policy.hooks.admit().await } else { Permit::NONE };
-        policy.emit(|| EventKind::ElementStarted { index: None, attempt: n });
+        policy.observer.started(None, n);
         let span = tracing::debug_span!("call", attempt = n);
         let (result, lingering) = async {
             match kernel.invoke(inputs, policy.hooks) {

@@ -4,14 +4,11 @@
 
 use std::marker::PhantomData;
 use std::ops::Range;
-use std::sync::atomic::Ordering;
 
 use crate::cache::key::CacheKey;
 use crate::cache::node::{NodeCache, encode};
 use crate::cache::reserve::{Reservation, Reserved, Waiter};
-use crate::cache::store::CacheError;
 use crate::error::NodeError;
-use crate::events::EventKind;
 use crate::plan::attempt::run_call;
 use crate::plan::{CallKernel, Policy};
 use crate::tuple::{InputTuple, KeyScratch, OutputTuple};
@@ -101,7 +98,7 @@ impl<'a, O: OutputTuple> Batch<'a, O> {
         if let Some(e) = bad {
             return Err(e);
         }
-        report_hits(self.policy, self.found.iter().map(|row| Some(start + row)));
+        self.policy.observer.cached(self.found.iter().map(|row| Some(start + row)));
         Ok(self.found.len())
     }
 
@@ -149,7 +146,7 @@ impl<'a, O: OutputTuple> Batch<'a, O> {
         let stored = self.cache.store.put_many(entries);
         self.pending.clear();
         self.values.clear();
-        report_store(self.policy, n, stored);
+        self.policy.observer.stored(n, stored);
     }
 }
 
@@ -157,35 +154,6 @@ impl<O: OutputTuple> Drop for Batch<'_, O> {
     /// A cancelled map still stores what its elements computed.
     fn drop(&mut self) {
         self.flush();
-    }
-}
-
-/// Counts and publishes the elements (or the plain call, `None`) taken from the cache.
-fn report_hits(policy: &Policy<'_>, hits: impl ExactSizeIterator<Item = Option<usize>>) {
-    if let Some(progress) = policy.progress {
-        progress.cached.fetch_add(hits.len(), Ordering::Relaxed);
-    }
-    if policy.listening {
-        for index in hits {
-            policy.hooks.emit(EventKind::ElementCached { index });
-        }
-    }
-}
-
-/// Publishes the outcome of storing `n` elements.
-fn report_store(policy: &Policy<'_>, n: usize, stored: Result<(), CacheError>) {
-    match stored {
-        Ok(()) => {
-            if policy.listening {
-                policy.hooks.emit(EventKind::CacheStored { elements: n });
-            }
-        }
-        Err(e) => {
-            tracing::warn!("{e}; the run goes on, and these outputs will be computed again next time");
-            if policy.listening {
-                policy.hooks.emit(EventKind::CacheNotStored { elements: n, error: e.to_string() });
-            }
-        }
     }
 }
 
@@ -208,11 +176,7 @@ pub(crate) async fn run_cached_call(
         let hit = hit.transpose()?;
         if hit.is_some() {
             tracing::info!("outputs from the cache");
-            // A map counts its successes itself; a plain call's are counted here.
-            if let Some(progress) = policy.progress {
-                progress.succeeded.fetch_add(1, Ordering::Relaxed);
-            }
-            report_hits(policy, std::iter::once(None));
+            policy.observer.cached(std::iter::once(None));
         }
         Ok(hit)
     };
@@ -235,7 +199,7 @@ pub(crate) async fn run_cached_call(
     };
     let outputs = run_call(kernel, policy, inputs).await.map_err(NodeError::Failed)?;
     match kernel.encode_outputs(&outputs) {
-        Ok(bytes) => report_store(policy, 1, cache.store.put_many([(&key, bytes.as_slice())])),
+        Ok(bytes) => policy.observer.stored(1, cache.store.put_many([(&key, bytes.as_slice())])),
         Err(e) => tracing::warn!(task = %cache.spec.task, "outputs not cached: {e}"),
     }
     Ok(outputs)

@@ -22,13 +22,12 @@ use futures_util::future::{BoxFuture, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::error::{ElementFailure, MapFailure, NodeError};
-use crate::events::EventKind;
+use crate::observe::NodeObserver;
 use crate::panics::quiet;
 use crate::plan::attempt::{run_element, run_element_blocking};
 use crate::plan::cached::Batch;
 use crate::plan::kernel::Kernel;
 use crate::plan::{Hooks, MapKernel, MapShape, Permit, Policy};
-use crate::progress::Tracked;
 use crate::tuple::{InputTuple, OutputTuple};
 use crate::value::Value;
 
@@ -47,17 +46,14 @@ struct Tally {
     fatal: Mutex<Option<NodeError>>,
     /// Elements whose outputs came from the cache.
     cached: AtomicUsize,
-    /// The node's progress counters, while someone watches.
-    progress: Option<Arc<Tracked>>,
+    /// The node's counters, events and logs.
+    observer: NodeObserver,
 }
 
 impl Tally {
-    fn new(total: usize, required: usize, progress: Option<Arc<Tracked>>) -> Self {
-        if let Some(p) = &progress {
-            p.set_elements(total);
-        }
+    fn new(total: usize, required: usize, observer: NodeObserver) -> Self {
         Tally {
-            progress,
+            observer,
             total,
             required,
             succeeded: AtomicUsize::new(0),
@@ -105,9 +101,7 @@ impl Tally {
     #[inline]
     fn succeed(&self, ok: usize) {
         self.succeeded.fetch_add(ok, Ordering::SeqCst);
-        if let Some(p) = &self.progress {
-            p.succeeded.fetch_add(ok, Ordering::Relaxed);
-        }
+        self.observer.elements_succeeded(ok);
     }
 
     #[inline]
@@ -191,9 +185,8 @@ impl<K: Kernel> MapKernel for MapOf<K> {
         policy: Policy<'a>,
         hooks: &'a Arc<dyn Hooks>,
         inputs: Vec<Value>,
-        display: &'a Arc<str>,
     ) -> BoxFuture<'a, Result<Vec<Value>, NodeError>> {
-        Box::pin(self.run_map(shape, policy, hooks, inputs, display))
+        Box::pin(self.run_map(shape, policy, hooks, inputs))
     }
 }
 
@@ -206,17 +199,14 @@ impl<K: Kernel> MapOf<K> {
         policy: Policy<'_>,
         hooks: &Arc<dyn Hooks>,
         inputs: Vec<Value>,
-        display: &Arc<str>,
     ) -> Result<Vec<Value>, NodeError> {
         let columns = K::Input::columns(inputs, &shape.mapped, shape.names)?;
         let n = length(K::Input::lens(&columns), shape.names)?;
         let required = required(shape.rule, n)?;
-        if policy.listening {
-            hooks.emit(EventKind::NodeStarted { target: display.clone(), elements: Some(n) });
-        }
+        policy.observer.node_started(Some(n));
         let window = shape.concurrency.map_or(usize::MAX, |c| usize::try_from(c.get()).unwrap_or(usize::MAX));
 
-        let tally = Arc::new(Tally::new(n, required, policy.progress.cloned()));
+        let tally = Arc::new(Tally::new(n, required, policy.observer.clone()));
         let rows: Rows<K> = std::iter::repeat_with(|| None).take(n).collect();
         // `cache_serialize` may wait for another caller's element: only lanes wait without
         // holding a thread.
@@ -275,18 +265,16 @@ impl<K: Kernel> MapOf<K> {
         }
         let workers = window.min(hooks.threads()).min(n).max(1);
         let (kernel, shared, job_hooks) = (self.0, tally.clone(), hooks.clone());
-        let (retries, listening, admitted, at) = (policy.retries, policy.listening, policy.admitted, policy.at);
+        let (retries, admitted) = (policy.retries, policy.admitted);
         let cache = policy.cache.cloned();
         let _cancel = StopOnDrop(tally.clone());
         let job = move || {
             let policy = Policy {
-                at,
                 hooks: &*job_hooks,
+                observer: &shared.observer,
                 retries,
                 timeout: None,
-                listening,
                 admitted,
-                progress: shared.progress.as_ref(),
                 cache: cache.as_ref(),
             };
             let queue = ChunkQueue::new(&mut rows, chunk_size(n, workers, cache.is_some()));
@@ -378,9 +366,8 @@ impl<K: Kernel> MapOf<K> {
         // success is counted as it is recorded, since a map that stops drops its lanes mid-chunk.
         let succeeded = |n: usize| {
             tally.succeeded.store(tally.succeeded.load(Ordering::Relaxed) + n, Ordering::Relaxed);
-            if let Some(p) = &tally.progress {
-                p.succeeded.store(p.succeeded.load(Ordering::Relaxed) + n, Ordering::Relaxed);
-            }
+            let counted = &tally.observer.counters().succeeded;
+            counted.store(counted.load(Ordering::Relaxed) + n, Ordering::Relaxed);
         };
         let run = |i: usize| run_element(kernel, policy, Some(i), move || K::Input::element(columns, i));
         // An uncached map's lane: the plain loop, with nothing per element but the call.

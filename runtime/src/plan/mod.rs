@@ -34,9 +34,8 @@ use futures_util::future::BoxFuture;
 use crate::cache::key::CacheKey;
 use crate::cache::node::{CacheSpec, NodeCache};
 use crate::error::{Cause, ElementFailure, NodeError};
-use crate::events::EventKind;
 use crate::json_io::{JsonInputs, JsonOutputs, ReadError};
-use crate::progress::Tracked;
+use crate::observe::NodeObserver;
 use crate::value::{Source, Value};
 
 /// A workflow's nodes in body order, its outputs and its constants.
@@ -184,7 +183,6 @@ pub(crate) trait MapKernel: Send + Sync {
         policy: Policy<'a>,
         hooks: &'a Arc<dyn Hooks>,
         inputs: Vec<Value>,
-        display: &'a Arc<str>,
     ) -> BoxFuture<'a, Result<Vec<Value>, NodeError>>;
 }
 
@@ -192,28 +190,16 @@ pub(crate) trait MapKernel: Send + Sync {
 #[derive(Clone, Copy)]
 pub(crate) struct Policy<'a> {
     pub(crate) hooks: &'a dyn Hooks,
-    /// The node the attempts are of, for logs.
-    pub(crate) at: NodeName,
+    /// The node's counters, events and logs.
+    pub(crate) observer: &'a NodeObserver,
     /// Extra attempts after a failure.
     pub(crate) retries: u32,
     /// Per-attempt timeout.
     pub(crate) timeout: Option<Duration>,
-    /// Whether events are published (checked once per node).
-    pub(crate) listening: bool,
     /// Whether attempts are admitted against the capacity.
     pub(crate) admitted: bool,
-    /// The node's progress counters, while someone watches.
-    pub(crate) progress: Option<&'a Arc<Tracked>>,
     /// The cache, for a cached task's node when the run uses it.
     pub(crate) cache: Option<&'a NodeCache>,
-}
-
-/// A node of a plan, by name: its workflow, id and what it runs (`map of task check`).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct NodeName {
-    pub(crate) workflow: &'static str,
-    pub(crate) node: &'static str,
-    pub(crate) target: &'static str,
 }
 
 /// A blocking call, erased: runs on some thread and returns its boxed result.
@@ -260,8 +246,6 @@ impl Permit {
 /// The executor's side of one node's run.
 #[doc(hidden)]
 pub trait Hooks: Send + Sync {
-    /// Publishes an event of this node.
-    fn emit(&self, kind: EventKind);
     /// Whether the node's attempts must be admitted against the capacity.
     fn has_requests(&self) -> bool;
     /// Waits until the node's requests fit in what is free, and takes them.
