@@ -1,7 +1,7 @@
 //! Running a workflow with JSON inputs and outputs, as a command line or a backend does.
 
+use flowmap::json::{JsonInput, JsonInputs, JsonRunError};
 use flowmap::prelude::*;
-use flowmap::{JsonInput, JsonInputs, JsonRunError};
 use serde_json::json;
 
 #[task]
@@ -55,19 +55,19 @@ async fn a_bad_input_is_named_with_its_expected_type() {
         "{e:?}"
     );
     assert_eq!(
-        flowmap::Report::new(&e).to_string(),
+        flowmap::error::Report::new(&e).to_string(),
         "input `data` of `anomalies` takes a value of type list<integer>: invalid type: string \"ten\", expected a sequence"
     );
     // Text, and values inside an object, are read with their position.
     let e = error(JsonInputs::new().input("data", JsonInput::parse(r#"[1, "x"]"#).unwrap()).input("label", json!("x")))
         .await;
     assert_eq!(
-        flowmap::Report::new(&e).to_string(),
+        flowmap::error::Report::new(&e).to_string(),
         "input `data` of `anomalies` takes a value of type list<integer>: invalid type: string \"x\", expected i64 at line 1 column 7"
     );
     let e = error(JsonInputs::new().object(r#"{"label": "l", "data": [1, "x"]}"#)).await;
     assert_eq!(
-        flowmap::Report::new(&e).to_string(),
+        flowmap::error::Report::new(&e).to_string(),
         "input `data` of `anomalies` takes a value of type list<integer>: invalid type: string \"x\", expected i64 at line 1 column 30"
     );
     // Every missing input is named at once.

@@ -243,8 +243,8 @@ async fn overrides_apply_to_their_node_only() {
     assert_eq!(plain, [None, Some(102)], "the other node of the same task keeps retries = 0");
     let g = overrides_stay_on_their_node.graph().unwrap();
     assert_eq!(g.nodes[0].overrides.retries, Some(1));
-    let mem = g.nodes[0].overrides.requests.as_ref().and_then(|r| r.get(flowmap::ResourceKey::Mem));
-    assert_eq!(mem.map(flowmap::Quantity::text), Some("1Gi"));
+    let mem = g.nodes[0].overrides.requests.as_ref().and_then(|r| r.get(flowmap::graph::ResourceKey::Mem));
+    assert_eq!(mem.map(flowmap::graph::Quantity::text), Some("1Gi"));
     assert!(g.nodes[1].overrides.is_empty());
     assert_eq!(g.tasks["map::flaky"].settings.retries, None, "the task itself is unchanged");
 }

@@ -68,7 +68,7 @@ fn spec(t: &impl Task) -> TaskSpec {
 
 #[test]
 fn options_are_recorded_typed() {
-    use flowmap::ResourceKey::{Cpu, EphemeralStorage, Gpu, Mem};
+    use flowmap::graph::ResourceKey::{Cpu, EphemeralStorage, Gpu, Mem};
     let s = spec(&tuned {});
     assert_eq!(s.name(), "tuned");
     assert_eq!(s.function, "tuned");

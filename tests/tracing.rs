@@ -44,7 +44,7 @@ fn an_instrumented_task_s_span_is_named_after_the_task() {
     let names = Arc::new(Mutex::new(Vec::new()));
     tracing::subscriber::set_global_default(SpanNames { names: names.clone(), next: AtomicU64::new(0) }).unwrap();
     let rt = flowmap::Runtime::builder().build().unwrap();
-    assert_eq!(rt.block_on(&traced_workflow, (vec![1, 2],)).unwrap(), [2, 3]);
+    assert_eq!(rt.run(&traced_workflow, (vec![1, 2],)).wait().unwrap(), [2, 3]);
     let names = names.lock().unwrap();
     assert_eq!(names.iter().filter(|n| *n == "traced_task").count(), 2, "{names:?}");
     assert!(names.iter().all(|n| !n.contains("__flowmap")), "{names:?}");

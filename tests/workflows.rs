@@ -107,7 +107,7 @@ async fn runs_under_current_thread_tokio() {
 fn runs_when_the_callers_runtime_has_no_timer_or_io_driver() {
     // flowmap runs on its own runtime; the caller's only has to poll the returned future.
     let bare = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    assert_eq!(bare.block_on(arithmetic(3, 4)).unwrap(), 50);
+    assert_eq!(bare.block_on(arithmetic(3, 4).into_future()).unwrap(), 50);
 }
 
 #[tokio::test]
@@ -395,18 +395,19 @@ async fn named_outputs_run_and_name_the_ports() {
 
     // As JSON: an object by name; unnamed outputs stay an array.
     let rt = flowmap::Runtime::builder().build().unwrap();
-    let out = rt.run_json(&named_summary, flowmap::JsonInputs::new().object(r#"{"values": [1, 2, 3]}"#)).await.unwrap();
+    let out =
+        rt.run_json(&named_summary, flowmap::json::JsonInputs::new().object(r#"{"values": [1, 2, 3]}"#)).await.unwrap();
     assert_eq!(out.to_value().unwrap(), serde_json::json!({"total": 6, "mean": 2.0, "twice": 12}));
-    let out = rt.run_json(&quotient, flowmap::JsonInputs::new().object(r#"{"a": 7, "b": 2}"#)).await.unwrap();
+    let out = rt.run_json(&quotient, flowmap::json::JsonInputs::new().object(r#"{"a": 7, "b": 2}"#)).await.unwrap();
     assert_eq!(out.to_value().unwrap(), serde_json::json!([1, 3]));
     // One call (what a container runs) writes its outputs by port, in order.
     let one = rt
-        .call_json(&named_summary, "workflows::summary", flowmap::JsonInputs::new().object(r#"{"values": [4]}"#))
+        .call_json(&named_summary, "workflows::summary", flowmap::json::JsonInputs::new().object(r#"{"values": [4]}"#))
         .await
         .unwrap();
     assert_eq!(one.to_value().unwrap(), serde_json::json!([4, 4.0]));
     let one = rt
-        .call_json(&bounds_returned, "workflows::bounds", flowmap::JsonInputs::new().object(r#"{"xs": [4, 1]}"#))
+        .call_json(&bounds_returned, "workflows::bounds", flowmap::json::JsonInputs::new().object(r#"{"xs": [4, 1]}"#))
         .await
         .unwrap();
     assert_eq!(one.to_value().unwrap(), serde_json::json!([2, 1, 4]), "a nested tuple's elements are ports");

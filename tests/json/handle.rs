@@ -1,7 +1,8 @@
 //! [`WorkflowHandle`]: a workflow with its type erased, as the CLI and the Flyte registry keep it.
 
+use flowmap::Error;
+use flowmap::json::{JsonInputs, JsonRunError, WorkflowHandle};
 use flowmap::prelude::*;
-use flowmap::{Error, JsonInputs, JsonRunError, WorkflowHandle};
 use serde_json::json;
 
 #[task]
