@@ -742,7 +742,7 @@ async fn requests_admit_elements_by_capacity_two_2gi_on_4gi() {
 #[tokio::test]
 async fn limits_are_carried_in_the_graph_for_remote_backends() {
     let g = memory_bound.graph().unwrap();
-    let limits = g.tasks["semantics::needs_two_gi"].settings.limits.as_ref().unwrap();
+    let limits = g.tasks["integration::semantics::needs_two_gi"].settings.limits.as_ref().unwrap();
     assert_eq!(limits.get(flowmap::graph::ResourceKey::Mem).map(flowmap::graph::Quantity::text), Some("2Gi"));
 }
 

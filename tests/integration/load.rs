@@ -95,7 +95,7 @@ fn faults_child() {
 #[test]
 fn a_large_map_with_errors_and_panics_has_exact_counts_and_prints_nothing() {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "faults_child", "--nocapture", "--quiet"])
+        .args(["--exact", "load::faults_child", "--nocapture", "--quiet"])
         .env("FLOWMAP_FAULTS_CHILD", "1")
         .output()
         .unwrap();

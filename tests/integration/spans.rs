@@ -1,4 +1,7 @@
 //! A task's own `tracing` spans carry its name: the function is the user's, untouched.
+//!
+//! The subscriber is the process's global one (a task runs on the runtime's threads), and the
+//! other tests of this binary run beside this one: it records only the spans of this module.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -7,15 +10,15 @@ use flowmap::prelude::*;
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
-/// Records the name of every span created.
+/// Records the name of every span created by the code of this module.
 struct SpanNames {
     names: Arc<Mutex<Vec<String>>>,
     next: AtomicU64,
 }
 
 impl Subscriber for SpanNames {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.target().starts_with(module_path!())
     }
     fn new_span(&self, span: &Attributes<'_>) -> Id {
         self.names.lock().unwrap().push(span.metadata().name().to_owned());

@@ -307,7 +307,7 @@ fn tolerated_panics_print_nothing_while_other_panics_still_do() {
     // In a child process, whose stderr is the real one.
     let exe = std::env::current_exe().unwrap();
     let out = std::process::Command::new(exe)
-        .args(["--exact", "tolerated_panics_print_nothing_while_other_panics_still_do", "--nocapture"])
+        .args(["--exact", "executors::tolerated_panics_print_nothing_while_other_panics_still_do", "--nocapture"])
         .env("FLOWMAP_PANIC_CHILD", "1")
         .output()
         .unwrap();

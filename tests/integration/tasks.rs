@@ -72,7 +72,7 @@ fn options_are_recorded_typed() {
     let s = spec(&tuned {});
     assert_eq!(s.name(), "tuned");
     assert_eq!(s.function, "tuned");
-    assert_eq!(s.module, "tasks");
+    assert_eq!(s.module, "integration::tasks");
     let o = &s.settings;
     assert_eq!(o.retries, Some(3));
     assert_eq!(o.timeout, Some(std::time::Duration::from_secs(90)));

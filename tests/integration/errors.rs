@@ -304,12 +304,15 @@ async fn two_tasks_with_one_name_are_an_error_naming_both() {
     let e = two_steps.graph().unwrap_err();
     assert_eq!(
         e.report().to_string(),
-        "workflow `two_steps` could not be built into a graph: two tasks are named `errors::step`: \
-         `errors::step_a` and `errors::step_b`; give one of them another `name = \"...\"`"
+        "workflow `two_steps` could not be built into a graph: two tasks are named `integration::errors::step`: \
+         `integration::errors::step_a` and `integration::errors::step_b`; give one of them another `name = \"...\"`"
     );
     // The same function name in two modules is two tasks.
     let g = same_names_in_two_modules.graph().unwrap();
-    assert_eq!(g.tasks.keys().collect::<Vec<_>>(), ["errors::left::same", "errors::right::same"]);
+    assert_eq!(
+        g.tasks.keys().collect::<Vec<_>>(),
+        ["integration::errors::left::same", "integration::errors::right::same"]
+    );
     assert_eq!(same_names_in_two_modules(5).await.unwrap(), 12);
 }
 

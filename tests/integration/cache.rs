@@ -398,7 +398,7 @@ fn checked_all(xs: Vec<i64>) -> Vec<i64> {
 /// Starts this binary's `child_process` test in a new process with `role`.
 fn spawn_child(role: &str, dir: &Path, env: &[(&str, &str)]) -> std::process::Child {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", "child_process", "--nocapture", "--test-threads=1"])
+    cmd.args(["--exact", "cache::child_process", "--nocapture", "--test-threads=1"])
         .env("FLOWMAP_CACHE_CHILD", role)
         .env("FLOWMAP_CACHE_DIR", dir)
         .stdout(std::process::Stdio::piped())

@@ -104,7 +104,7 @@ fn the_global_runtime_takes_runs_given_no_runtime_and_is_configured_before_it_st
          run given no runtime (`my_workflow(args).await`)"
     );
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "the_global_runtime_takes_runs_given_no_runtime_and_is_configured_before_it_starts"])
+        .args(["--exact", "run::the_global_runtime_takes_runs_given_no_runtime_and_is_configured_before_it_starts"])
         .args(["--nocapture", "--test-threads=1"])
         .env("FLOWMAP_GLOBAL_CHILD", "1")
         .output()
@@ -155,12 +155,12 @@ async fn json_runs_and_calls_take_the_options_of_a_run() {
     let out = handle.run_json(&rt, inputs()).overwrite_cache(true).await.unwrap();
     assert_eq!((out.to_value().unwrap(), runs()), (json!([2, 4]), 2), "cache overwritten");
     // A call of the task itself is never cached (a container's cache is its engine's)...
-    let task = "run::counted";
+    let task = "integration::run::counted";
     let call = || JsonInputs::new().input("x", json!(2));
     let out = rt.call_json(&counted_all, task, call()).await.unwrap();
     assert_eq!((out.to_value().unwrap(), runs()), (json!(4), 1));
     // ...but the tasks of a mapped workflow called once are, as the call's options say.
-    let sub = "run::counted_one";
+    let sub = "integration::run::counted_one";
     assert_eq!((rt.call_json(&counted_each, sub, call()).await.unwrap().to_value().unwrap(), runs()), (json!(4), 0));
     let options = flowmap::RunOptions::new().cache(false);
     let out = WorkflowHandle::new(&counted_each).call_json(&rt, sub, call()).options(options).await.unwrap();

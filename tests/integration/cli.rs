@@ -1,9 +1,7 @@
 //! The `anomalies` and `noisy_tasks` examples run as a user runs them: a separate process, its
 //! exit code, stdout and stderr (`example::binary_of` says how they are found).
 
-mod example;
-
-use example::{app, binary, binary_of, fresh_cache, output_of};
+use crate::example::{app, binary, binary_of, fresh_cache, output_of};
 use std::process::{Command, Output, Stdio};
 
 fn run(args: &[&str]) -> (i32, String, String) {
