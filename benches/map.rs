@@ -36,5 +36,7 @@ fn plain_loop(bencher: divan::Bencher, n: usize) {
 fn flowmap_sync_map(bencher: divan::Bencher, n: usize) {
     let tokio = tokio::runtime::Builder::new_current_thread().build().expect("tokio");
     let rt = flowmap::Runtime::builder().build().expect("runtime");
-    bencher.with_inputs(|| input(n)).bench_local_values(|data| tokio.block_on(rt.run(&sync_map, (data,))));
+    bencher
+        .with_inputs(|| input(n))
+        .bench_local_values(|data| tokio.block_on(rt.run(&sync_map, (data,)).into_future()));
 }

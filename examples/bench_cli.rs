@@ -58,7 +58,7 @@ fn main() {
 
     let direct = || {
         timed(|| {
-            let out = rt.block_on(&detect_all, (data.clone(),)).expect("the map runs");
+            let out = rt.run(&detect_all, (data.clone(),)).wait().expect("the map runs");
             out.len()
         })
     };
@@ -68,7 +68,7 @@ fn main() {
             let inputs: Inputs = serde_json::from_str(&text).expect("inputs");
             // A program starts its own runtime, as the CLI does.
             let rt = Runtime::builder().build().expect("a runtime");
-            let out = rt.block_on(&detect_all, (inputs.data,)).expect("the map runs");
+            let out = rt.run(&detect_all, (inputs.data,)).wait().expect("the map runs");
             let mut buf = Vec::new();
             serde_json::to_writer_pretty(&mut buf, &out).expect("write");
             writeln!(buf).expect("write");

@@ -245,11 +245,17 @@ impl Bench {
             Variant::Spawn => return self.spawn_semaphore(data),
             Variant::Buffered => return self.buffered(data),
             Variant::Sync | Variant::SyncSubscribed | Variant::SyncEveryElement => {
-                self.tokio.block_on(rt.run(&sync_map, (data,))).map(|v| black_box(v).len())
+                self.tokio.block_on(rt.run(&sync_map, (data,)).into_future()).map(|v| black_box(v).len())
             }
-            Variant::SyncRatio => self.tokio.block_on(rt.run(&sync_map_ratio, (data,))).map(|v| black_box(v).len()),
-            Variant::Async => self.tokio.block_on(rt.run(&async_map, (data,))).map(|v| black_box(v).len()),
-            Variant::Async64 => self.tokio.block_on(rt.run(&async_map_64, (data,))).map(|v| black_box(v).len()),
+            Variant::SyncRatio => {
+                self.tokio.block_on(rt.run(&sync_map_ratio, (data,)).into_future()).map(|v| black_box(v).len())
+            }
+            Variant::Async => {
+                self.tokio.block_on(rt.run(&async_map, (data,)).into_future()).map(|v| black_box(v).len())
+            }
+            Variant::Async64 => {
+                self.tokio.block_on(rt.run(&async_map_64, (data,)).into_future()).map(|v| black_box(v).len())
+            }
         };
         flowmap.expect("the workflow runs")
     }
@@ -259,7 +265,7 @@ impl Bench {
         let runs = (0..self.reps)
             .map(|_| {
                 let start = Instant::now();
-                let out = self.tokio.block_on(self.rt.run(wf, (0,))).expect("the workflow runs");
+                let out = self.tokio.block_on(self.rt.run(wf, (0,)).into_future()).expect("the workflow runs");
                 black_box(out);
                 start.elapsed().as_secs_f64() * 1e6 / NODES as f64
             })
@@ -282,15 +288,16 @@ fn cache_costs(b: &Bench, n: usize) {
         let dir = std::env::temp_dir().join(format!("flowmap-bench-cache-{}-{rep}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let rt = flowmap::Runtime::builder().cache_dir(&dir).build().expect("flowmap runtime");
-        b.tokio.block_on(rt.run(&cached_map, (vec![-1],))).expect("warm up");
+        b.tokio.block_on(rt.run(&cached_map, (vec![-1],)).into_future()).expect("warm up");
         let start = Instant::now();
         black_box(b.run(Variant::Sync, data.clone()));
         uncached.push(per_element(start));
         let start = Instant::now();
-        let out = b.tokio.block_on(rt.run(&cached_map, (distinct.clone(),))).expect("the workflow runs");
+        let out = b.tokio.block_on(rt.run(&cached_map, (distinct.clone(),)).into_future()).expect("the workflow runs");
         first.push(per_element(start));
         let start = Instant::now();
-        let again = b.tokio.block_on(rt.run(&cached_map, (distinct.clone(),))).expect("the workflow runs");
+        let again =
+            b.tokio.block_on(rt.run(&cached_map, (distinct.clone(),)).into_future()).expect("the workflow runs");
         rerun.push(per_element(start));
         assert_eq!(out, again);
         let stats = flowmap::cache::stats(&dir).expect("the store reads").expect("a store");

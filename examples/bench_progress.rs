@@ -3,7 +3,7 @@
 //! `cargo run --release --example bench_progress -- [--reps R]`
 //!
 //! For each map (sync, async) it times `rt.run` with nobody watching, then with a
-//! [`flowmap::Progress`] watcher sampled ten times a second by another thread, as the CLI's bars
+//! [`flowmap::progress::Progress`] watcher sampled ten times a second by another thread, as the CLI's bars
 //! are; the two alternate, R times each (default 15), and the table gives medians and the
 //! slowdown. The command line's own cost (reading 10^6 inputs as JSON, printing 10^6 outputs) is
 //! not progress and is not counted here.
@@ -15,8 +15,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use flowmap::Runtime;
 use flowmap::prelude::*;
-use flowmap::{Progress, Runtime};
+use flowmap::progress::Progress;
 
 #[task]
 fn detect(data_point: i64) -> bool {
@@ -61,7 +62,7 @@ fn main() {
     for (name, sync) in [("sync", true), ("async", false)] {
         let run = |data: Vec<i64>| {
             let started = Instant::now();
-            let out = if sync { rt.block_on(&sync_map, (data,)) } else { rt.block_on(&async_map, (data,)) };
+            let out = if sync { rt.run(&sync_map, (data,)).wait() } else { rt.run(&async_map, (data,)).wait() };
             let elapsed = started.elapsed().as_secs_f64() * 1e3;
             assert_eq!(out.expect("the map runs").len(), N as usize);
             elapsed

@@ -79,13 +79,13 @@ fn concurrent_runs(runs: usize, elements: usize) {
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
     let inputs: Vec<Vec<i64>> = (0..runs).map(|r| (0..elements as i64).map(|i| i + r as i64).collect()).collect();
     // Warm up: threads started, graph built.
-    tokio.block_on(rt.run(&waiting_map, (vec![1],))).expect("warm-up run");
+    tokio.block_on(rt.run(&waiting_map, (vec![1],)).into_future()).expect("warm-up run");
     MOST_IN_FLIGHT.store(0, Ordering::Relaxed);
     let reset = reset_peak();
     let before = status_bytes("VmRSS:");
     let started = Instant::now();
     let outs = tokio.block_on(async {
-        let all = inputs.into_iter().map(|xs| rt.run(&waiting_map, (xs,)));
+        let all = inputs.into_iter().map(|xs| rt.run(&waiting_map, (xs,)).into_future());
         futures_util::future::join_all(all).await
     });
     let took = started.elapsed();
@@ -114,7 +114,7 @@ fn capacity_pressure() {
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
     let started = Instant::now();
     let outs = tokio.block_on(async {
-        let all = (0..50).map(|r| rt.run(&pressure, ((0..40).map(|i| i + r).collect(),)));
+        let all = (0..50).map(|r| rt.run(&pressure, ((0..40).map(|i| i + r).collect(),)).into_future());
         tokio::time::timeout(Duration::from_secs(120), futures_util::future::join_all(all)).await
     });
     let done = outs.as_ref().map_or(0, |outs| outs.iter().filter(|o| o.is_ok()).count());
@@ -132,12 +132,12 @@ fn capacity_pressure() {
 fn faults_here(n: usize) {
     let rt = flowmap::Runtime::builder().build().expect("runtime");
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
-    tokio.block_on(rt.run(&faults, (vec![1, 2],))).expect("warm-up run");
+    tokio.block_on(rt.run(&faults, (vec![1, 2],)).into_future()).expect("warm-up run");
     let xs: Vec<i64> = (0..n as i64).collect();
     let reset = reset_peak();
     let before = status_bytes("VmRSS:");
     let started = Instant::now();
-    let out = tokio.block_on(rt.run(&faults, (xs,))).expect("the tolerant map succeeds");
+    let out = tokio.block_on(rt.run(&faults, (xs,)).into_future()).expect("the tolerant map succeeds");
     let took = started.elapsed();
     let peak = status_bytes("VmHWM:");
     let none: Vec<usize> = out.iter().enumerate().filter(|(_, o)| o.is_none()).map(|(i, _)| i).collect();

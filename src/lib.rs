@@ -30,7 +30,9 @@
 //! - [`workflow`] compiles a function body into a typed node graph ([`graph::Graph`]).
 //! - [`map!`] fans a task or workflow out over lists, with `concurrency`, `min_success_ratio`,
 //!   `min_successes` and `partial(...)`.
-//! - [`Runtime`] runs workflows in-process, with a capacity for resource `requests`.
+//! - [`Runtime`] runs workflows in-process, with a capacity for resource `requests`:
+//!   `rt.run(&my_workflow, (inputs,))` is a [`Run`], with the options of that run, awaited or
+//!   waited for (see [Running](#running)).
 //! - [`docs::semantics`]: what the local runtime guarantees, rule by rule;
 //!   [`docs::architecture`]: the crates and their layers.
 //!
@@ -64,21 +66,54 @@
 //! reach. `requests` are admitted against the runtime's capacity; `limits` are carried in the
 //! graph for remote backends and not enforced locally. Every rule: [`docs::semantics`].
 //!
+//! ## Running
+//!
+//! | | on the global runtime | on `rt` |
+//! |---|---|---|
+//! | inputs in parameter order | `my_workflow(a, b)` | `rt.run(&my_workflow, (a, b))`, or `my_workflow(a, b).on(&rt)` |
+//! | some inputs, the others from their `#[default]` | | `rt.run_with_defaults(&my_workflow, (Some(a), None))` |
+//! | every input from its `#[default]` | | `rt.run_default(&my_workflow)` |
+//! | inputs and outputs as JSON | | `rt.run_json(&my_workflow, inputs)`, `rt.call_json(..)`: [`json`] |
+//!
+//! Each is a run not started yet ([`Run`], or [`json::JsonRun`]): set options of this run on it
+//! (`.cache(false)`, `.overwrite_cache(true)`, `.options(RunOptions)`), then `.await` it, or
+//! `.wait()` for it in code with no async runtime (`fn main()`); `.reported()` returns with the
+//! outputs every element a tolerant map lost ([`Finished`]).
+//!
+//! **The global runtime.** `my_workflow(a, b).await`, a run given no runtime, runs on
+//! [`Runtime::global`]: started on first use, with this machine's CPUs and memory. To choose
+//! its capacity, call [`RuntimeBuilder::build_global`] before any such run, or build a
+//! [`Runtime`] of your own and run on it.
+//!
 //! ## Errors
 //!
 //! [`Error`] says where a run failed (workflow, node, task); its [`source`](std::error::Error::source)
 //! chain leads, one level at a time, to the task's own error and its root cause. Print the whole
-//! chain with [`Error::report`] (or `{:#}` with anyhow).
+//! chain with [`Error::report`] (or `{:#}` with anyhow). The types it holds are in [`error`].
 
 pub use flowmap_macros::{map, task, workflow};
-pub use flowmap_model::{Quantity, Ratio, ResourceKey, Resources, Settings, graph, types};
+pub use flowmap_model::{graph, types};
 pub use flowmap_runtime::{
-    BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, Data, Defaults, Done,
-    ElementFailure, Error, Event, EventKind, Finished, JsonFuture, JsonInput, JsonInputs, JsonOutputs, JsonRunError,
-    MapFailure, NodeError, NodeProgress, NodeState, PanicError, Progress, Promise, Report, RunOptions, Runtime,
-    RuntimeBuilder, Target, Task, TimeoutError, ToleratedFailure, Workflow, WorkflowFn, WorkflowHandle, WorkflowRun,
+    Data, Defaults, Done, Error, Finished, Promise, Reported, Run, RunOptions, Runtime, RuntimeBuilder, Target, Task,
+    Workflow, WorkflowFn,
 };
 pub use flowmap_runtime::{cache, events, progress};
+
+/// Why a run failed, in detail: what [`Error`] holds, down to the task's own error, and
+/// [`Report`](error::Report), which prints the whole chain.
+pub mod error {
+    pub use flowmap_runtime::{
+        BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, ElementFailure, MapFailure,
+        NodeError, PanicError, Report, TimeoutError, ToleratedFailure,
+    };
+}
+
+/// Running workflows with inputs and outputs as JSON, as a command line or a backend that
+/// receives serialized inputs does: [`Runtime::run_json`], [`Runtime::call_json`], and
+/// [`WorkflowHandle`](json::WorkflowHandle), a workflow with its type erased.
+pub mod json {
+    pub use flowmap_runtime::{JsonInput, JsonInputs, JsonOutputs, JsonRun, JsonRunError, WorkflowHandle};
+}
 
 /// Flyte: compile workflows to a Flyte 1.x package, and run tasks as Flyte containers (the
 /// `flyte` feature).

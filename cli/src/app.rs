@@ -437,7 +437,7 @@ impl App {
                 Ok(started) => started,
                 Err(e) => return Err(format!("could not redirect what tasks print: {e}")),
             };
-            let mut run = w.run_json(&rt, inputs);
+            let mut run = w.run_json(&rt, inputs).into_future();
             // Inputs that do not fit end the run at its first poll: then nothing was running.
             let first = std::future::poll_fn(|cx| std::task::Poll::Ready(run.as_mut().poll(cx))).await;
             if let std::task::Poll::Ready(result) = first {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use console::Term;
-use flowmap_runtime::{NodeProgress, NodeState, Progress};
+use flowmap_runtime::progress::{NodeProgress, NodeState, Progress};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// How often the bars are sampled and redrawn.

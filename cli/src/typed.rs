@@ -117,6 +117,7 @@ mod tests {
         match input(ty, text).unwrap_or_else(|e| panic!("{text}: {e}")) {
             JsonInput::Value(v) => v,
             JsonInput::Text(raw) => serde_json::from_str(raw.get()).unwrap(),
+            other => panic!("{text}: an input neither text nor a value: {other:?}"),
         }
     }
 

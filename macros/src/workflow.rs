@@ -314,12 +314,13 @@ fn generate(m: &WorkflowModel, body_ok: bool) -> TokenStream {
 
             #defaults_impl
     };
-    // The workflow itself is a real `fn`: calling it starts a run on the default runtime.
+    // The workflow itself is a real `fn`: calling it gives its run, on the global runtime unless
+    // `.on(&rt)` names another.
     let attrs = &func.attrs;
     let run_fn = quote! {
         #(#attrs)*
-        #vis fn #ident(#(#names: #tys),*) -> ::flowmap::__private::WorkflowRun<#ident> {
-            ::flowmap::__private::run_on_global::<#ident>((#(#names,)*))
+        #vis fn #ident(#(#names: #tys),*) -> ::flowmap::__private::Run<'static, #ident> {
+            ::flowmap::__private::run_of::<#ident>((#(#names,)*))
         }
     };
     let marker = signature::marker(func, "workflow", &inner);

@@ -46,11 +46,12 @@
 use std::collections::BTreeMap;
 use std::num::{NonZeroU32, NonZeroU64};
 
-use flowmap_settings::ratio::Ratio;
 use serde::{Deserialize, Serialize};
 
 pub use crate::settings::Settings;
 use crate::types::TypeDesc;
+/// The values of [`Settings`] and of map settings, where a graph holds them.
+pub use flowmap_settings::{quantity::Quantity, ratio::Ratio, resources::ResourceKey, resources::Resources};
 
 /// The version of the JSON shape below; bumped on any incompatible change. Format 2: a task's
 /// `function` and its settings under the keys users write (typed when read), map ratios and

@@ -311,6 +311,12 @@ pub enum ConfigError {
     /// `max_in_flight(0)`.
     #[error("max_in_flight(0): a map needs room for one element")]
     ZeroMaxInFlight,
+    /// `build_global()` once the global runtime had started: it is started once, by the first
+    /// run given no runtime, `Runtime::global()`, or `build_global()`.
+    #[error(
+        "the global runtime has already started: call `build_global()` before any run given no runtime (`my_workflow(args).await`)"
+    )]
+    GlobalStarted,
     /// The operating system refused to start the runtime's threads.
     #[error("could not start the runtime's {what} threads")]
     Threads {
@@ -524,6 +530,7 @@ pub struct TimeoutError {
 /// An attempt was cancelled before it finished.
 #[derive(Debug, thiserror::Error)]
 #[error("cancelled before it finished")]
+#[non_exhaustive]
 pub struct CancelledError;
 
 /// A map node that ended with fewer successes than required.

@@ -6,8 +6,7 @@ use crate::error::ToleratedFailure;
 ///
 /// A map with `min_success_ratio` or `min_successes` succeeds with `None` where an element
 /// failed for good; [`Finished::failures`] says which element, of which node, after how many
-/// attempts and why. [`Runtime::run_reported`](crate::Runtime::run_reported) and
-/// [`Runtime::block_on_reported`](crate::Runtime::block_on_reported) return it.
+/// attempts and why. A run made [`reported`](crate::Run::reported) returns it.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Finished<O> {

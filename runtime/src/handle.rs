@@ -2,23 +2,15 @@
 //! program's workflows (the command line, the Flyte registry) and run them from JSON.
 
 use std::fmt;
-use std::future::Future;
-use std::marker::PhantomData;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use flowmap_model::graph::Graph;
 
 use crate::error::Error;
-use crate::json::JsonRunError;
-use crate::json_io::{JsonInputs, JsonOutputs};
-use crate::plan::target::Workflow;
-use crate::runtime::Runtime;
+use crate::json::{JsonRun, Start, start_of};
+use crate::json_io::JsonInputs;
+use crate::runtime::{Runtime, WorkflowFn};
 use crate::tuple::InputTuple;
-use crate::workflow_fn::WorkflowFn;
-
-/// A boxed run (or call) with JSON inputs and outputs, borrowing for `'a`.
-pub type JsonFuture<'a> = Pin<Box<dyn Future<Output = Result<JsonOutputs, JsonRunError>> + Send + 'a>>;
 
 /// A workflow with its type erased: its name, its graph (or why it does not build), and its runs
 /// and calls with JSON inputs. Made from the workflow function, `WorkflowHandle::new(&my_workflow)`.
@@ -31,43 +23,23 @@ pub type JsonFuture<'a> = Pin<Box<dyn Future<Output = Result<JsonOutputs, JsonRu
 /// # #[task] fn double(x: i64) -> i64 { 2 * x }
 /// # #[workflow] fn doubled(xs: Vec<i64>) -> Vec<i64> { map!(double)(x = xs) }
 /// # async fn demo(rt: &flowmap::Runtime) -> Result<(), Box<dyn std::error::Error>> {
-/// let handles = [flowmap::WorkflowHandle::new(&doubled)];
+/// use flowmap::json::{JsonInputs, WorkflowHandle};
+/// let handles = [WorkflowHandle::new(&doubled)];
 /// let w = handles.iter().find(|w| w.name() == "doubled").unwrap();
-/// let outputs = w.run_json(rt, flowmap::JsonInputs::new().object(r#"{"xs": [1, 2]}"#)).await?;
+/// let outputs = w.run_json(rt, JsonInputs::new().object(r#"{"xs": [1, 2]}"#)).await?;
 /// outputs.write(std::io::stdout())?; // [2,4]
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct WorkflowHandle {
     graph: Result<&'static Graph, Arc<Unbuilt>>,
-    ops: &'static Ops,
+    start: Start,
 }
 
 /// A workflow that does not build: its name and why.
 struct Unbuilt {
     name: String,
     error: Error,
-}
-
-/// The typed functions behind a handle, one table per workflow (no allocation).
-struct Ops {
-    run_json: for<'a> fn(&'a Runtime, JsonInputs) -> JsonFuture<'a>,
-    call_json: for<'a> fn(&'a Runtime, &'a str, JsonInputs) -> JsonFuture<'a>,
-}
-
-/// The [`Ops`] of the workflow whose marker is `M`.
-struct OpsOf<M>(PhantomData<fn() -> M>);
-
-impl<M: Workflow> OpsOf<M> {
-    const OPS: Ops = Ops { run_json: run_json::<M>, call_json: call_json::<M> };
-}
-
-fn run_json<M: Workflow>(rt: &Runtime, inputs: JsonInputs) -> JsonFuture<'_> {
-    Box::pin(rt.run_json_of::<M>(inputs))
-}
-
-fn call_json<'a, M: Workflow>(rt: &'a Runtime, target: &'a str, inputs: JsonInputs) -> JsonFuture<'a> {
-    Box::pin(rt.call_json_of::<M>(target, inputs))
 }
 
 impl WorkflowHandle {
@@ -81,7 +53,7 @@ impl WorkflowHandle {
             };
             Arc::new(Unbuilt { name, error })
         });
-        WorkflowHandle { graph, ops: &OpsOf::<F::Marker>::OPS }
+        WorkflowHandle { graph, start: start_of::<F::Marker>() }
     }
 
     /// The workflow's name: its graph's, or for a workflow that does not build, the name its
@@ -102,21 +74,15 @@ impl WorkflowHandle {
         self.graph.as_ref().copied().map_err(|unbuilt| &unbuilt.error)
     }
 
-    /// Runs the workflow with JSON inputs on `rt`: [`Runtime::run_json`].
-    ///
-    /// # Errors
-    /// As [`Runtime::run_json`].
-    pub fn run_json<'a>(&self, rt: &'a Runtime, inputs: JsonInputs) -> JsonFuture<'a> {
-        (self.ops.run_json)(rt, inputs)
+    /// A run of the workflow with JSON inputs on `rt`: as [`Runtime::run_json`].
+    pub fn run_json<'a>(&self, rt: &'a Runtime, inputs: JsonInputs) -> JsonRun<'a> {
+        JsonRun::new(rt, self.start, None, inputs)
     }
 
-    /// Calls one target of the workflow (a task by qualified name, or a mapped workflow) once,
-    /// with JSON inputs, on `rt`: [`Runtime::call_json`].
-    ///
-    /// # Errors
-    /// As [`Runtime::call_json`].
-    pub fn call_json<'a>(&self, rt: &'a Runtime, target: &'a str, inputs: JsonInputs) -> JsonFuture<'a> {
-        (self.ops.call_json)(rt, target, inputs)
+    /// A call of one target of the workflow (a task by qualified name, or a mapped workflow),
+    /// once, with JSON inputs, on `rt`: as [`Runtime::call_json`].
+    pub fn call_json<'a>(&self, rt: &'a Runtime, target: &'a str, inputs: JsonInputs) -> JsonRun<'a> {
+        JsonRun::new(rt, self.start, Some(target), inputs)
     }
 }
 

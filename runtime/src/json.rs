@@ -1,17 +1,21 @@
 //! Running a workflow with inputs and outputs as JSON: what a command line, or a backend that
 //! receives serialized inputs, needs.
 
-use crate::error::Error;
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+
 use flowmap_model::graph::Port;
 
+use crate::error::Error;
+use crate::exec::drivers;
 use crate::json_io::{JsonInputs, JsonOutputs, Named, ReadError};
 use crate::options::RunOptions;
 use crate::plan::Work;
 use crate::plan::call::one_call;
 use crate::plan::target::Workflow;
-use crate::runtime::Runtime;
+use crate::runtime::{Runtime, WorkflowFn};
 use crate::tuple::InputTuple;
-use crate::workflow_fn::WorkflowFn;
 
 /// Why a run with JSON inputs gave no JSON output.
 #[derive(Debug, thiserror::Error)]
@@ -94,61 +98,155 @@ fn words(names: impl Iterator<Item = String>, one: &str, many: &str) -> String {
     }
 }
 
+/// A run (or a call of one target) with JSON inputs, not started yet: what
+/// [`Runtime::run_json`], [`Runtime::call_json`] and the same methods of a
+/// [`WorkflowHandle`](crate::WorkflowHandle) return. Set options of this run on it, as on a
+/// [`Run`](crate::Run), then `.await` it for the outputs, or [`wait`](JsonRun::wait) for them
+/// with no async runtime; nothing runs before.
+///
+/// A `JsonRun` is [`IntoFuture`]: where a future is required, give `run.into_future()`.
+/// Dropping the future cancels the run.
+///
+/// # Errors
+/// Awaited or waited for: a [`JsonRunError`] naming the input, its expected type and why the
+/// JSON does not fit; [`JsonRunError::NoTarget`] for a call of a target the workflow does not
+/// use; or the run's own [`Error`].
+#[must_use = "a workflow runs when its run is awaited or waited for"]
+pub struct JsonRun<'a> {
+    rt: &'a Runtime,
+    start: Start,
+    target: Option<&'a str>,
+    inputs: JsonInputs,
+    options: RunOptions,
+}
+
+/// Starts a run (or, given a target, a call) of one workflow, typed inside: one per workflow,
+/// so that a [`JsonRun`] (and a handle) holds a plain `fn` pointer. `here`: whether the returned
+/// future drives the run itself, rather than the runtime's driver threads.
+pub(crate) type Start = for<'a> fn(
+    rt: &'a Runtime,
+    target: Option<&'a str>,
+    inputs: JsonInputs,
+    options: RunOptions,
+    here: bool,
+) -> Pin<Box<dyn Future<Output = Result<JsonOutputs, JsonRunError>> + Send + 'a>>;
+
+/// The [`Start`] of the workflow whose marker is `M`.
+pub(crate) fn start_of<M: Workflow>() -> Start {
+    |rt, target, inputs, options, here| {
+        Box::pin(async move {
+            match target {
+                None => rt.run_json_of::<M>(inputs, options, here).await,
+                Some(target) => rt.call_json_of::<M>(target, inputs, options, here).await,
+            }
+        })
+    }
+}
+
+impl<'a> JsonRun<'a> {
+    /// A run (`target: None`) or a call of the workflow that `start` starts.
+    pub(crate) fn new(rt: &'a Runtime, start: Start, target: Option<&'a str>, inputs: JsonInputs) -> Self {
+        JsonRun { rt, start, target, inputs, options: RunOptions::new() }
+    }
+
+    /// Sets every option of this run at once: see [`RunOptions`].
+    pub fn options(mut self, options: RunOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Whether tasks with `cache = true` use the cache in this run: see [`RunOptions::cache`].
+    pub fn cache(mut self, on: bool) -> Self {
+        self.options = self.options.cache(on);
+        self
+    }
+
+    /// Flyte's `overwrite_cache` for this run: see [`RunOptions::overwrite_cache`].
+    pub fn overwrite_cache(mut self, on: bool) -> Self {
+        self.options = self.options.overwrite_cache(on);
+        self
+    }
+
+    /// Runs it and blocks this thread until it ends: for code without an async runtime (see
+    /// [`Run::wait`](crate::Run::wait)).
+    ///
+    /// # Errors
+    /// As awaiting the run: see [`JsonRun`].
+    pub fn wait(self) -> Result<JsonOutputs, JsonRunError> {
+        // On a driver thread, the run is driven right here (see `Run::wait`).
+        drivers::wait((self.start)(self.rt, self.target, self.inputs, self.options, drivers::on_driver()))
+    }
+}
+
+impl<'a> IntoFuture for JsonRun<'a> {
+    type Output = Result<JsonOutputs, JsonRunError>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        (self.start)(self.rt, self.target, self.inputs, self.options, false)
+    }
+}
+
+impl fmt::Debug for JsonRun<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JsonRun")
+            .field("target", &self.target)
+            .field("inputs", &self.inputs)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Runtime {
-    /// Runs `workflow` with its inputs as JSON ([`JsonInputs`]; an input not given takes its
-    /// `#[default(...)]`), and returns its outputs, to be written as JSON: the single output, or
-    /// an array of them. Inputs are read straight into their types, and outputs written straight
-    /// from theirs: no tree of JSON values is built on the way.
+    /// A run of `workflow` with its inputs as JSON ([`JsonInputs`]; an input not given takes its
+    /// `#[default(...)]`), whose outputs are to be written as JSON: the single output, or an
+    /// array of them. Inputs are read straight into their types, and outputs written straight
+    /// from theirs: no tree of JSON values is built on the way. See [`JsonRun`] for its options.
     ///
     /// ```
     /// # use flowmap::prelude::*;
     /// # #[task] fn double(x: i64) -> i64 { 2 * x }
     /// # #[workflow] fn doubled(xs: Vec<i64>) -> Vec<i64> { map!(double)(x = xs) }
     /// # async fn demo(rt: &flowmap::Runtime) -> Result<(), Box<dyn std::error::Error>> {
-    /// let inputs = flowmap::JsonInputs::new().object(r#"{"xs": [1, 2]}"#);
+    /// let inputs = flowmap::json::JsonInputs::new().object(r#"{"xs": [1, 2]}"#);
     /// let outputs = rt.run_json(&doubled, inputs).await?;
     /// outputs.write(std::io::stdout())?; // [2,4]
     /// # Ok(()) }
     /// ```
-    ///
-    /// # Errors
-    /// A [`JsonRunError`] naming the input, its expected type and why the JSON does not fit; or
-    /// the run's own [`Error`].
-    pub async fn run_json<F: WorkflowFn<A>, A: InputTuple>(
-        &self,
-        workflow: &F,
-        inputs: JsonInputs,
-    ) -> Result<JsonOutputs, JsonRunError> {
+    pub fn run_json<F: WorkflowFn<A>, A: InputTuple>(&self, workflow: &F, inputs: JsonInputs) -> JsonRun<'_> {
         let _ = workflow;
-        self.run_json_of::<F::Marker>(inputs).await
+        JsonRun::new(self, start_of::<F::Marker>(), None, inputs)
     }
 
-    /// Calls `target` once, with JSON inputs: a task that `workflow` (or one of its
+    /// A call of `target`, once, with JSON inputs: a task that `workflow` (or one of its
     /// sub-workflows) calls or maps, or a workflow it maps, by qualified name (`module::name`,
     /// as in the graph's tables). For a map, this is one element's call. There are no retries,
-    /// timeout or admission: this is what a container entrypoint runs, and whoever runs the
-    /// container owns those.
-    ///
-    /// # Errors
-    /// [`JsonRunError::NoTarget`] if the workflow uses no such target; an input error as for
-    /// [`Runtime::run_json`]; or the call's own [`Error`].
-    pub async fn call_json<F: WorkflowFn<A>, A: InputTuple>(
-        &self,
+    /// timeout, admission or cache for the call itself: this is what a container entrypoint
+    /// runs, and whoever runs the container owns those (the options of the run, see
+    /// [`JsonRun`], apply to the tasks that a called workflow runs). A call of a target the
+    /// workflow does not use fails with [`JsonRunError::NoTarget`].
+    pub fn call_json<'a, F: WorkflowFn<A>, A: InputTuple>(
+        &'a self,
         workflow: &F,
-        target: &str,
+        target: &'a str,
         inputs: JsonInputs,
-    ) -> Result<JsonOutputs, JsonRunError> {
+    ) -> JsonRun<'a> {
         let _ = workflow;
-        self.call_json_of::<F::Marker>(target, inputs).await
+        JsonRun::new(self, start_of::<F::Marker>(), Some(target), inputs)
     }
 
     /// [`Runtime::run_json`] of the workflow whose marker is `M`.
-    pub(crate) async fn run_json_of<M: Workflow>(&self, inputs: JsonInputs) -> Result<JsonOutputs, JsonRunError> {
+    async fn run_json_of<M: Workflow>(
+        &self,
+        inputs: JsonInputs,
+        options: RunOptions,
+        here: bool,
+    ) -> Result<JsonOutputs, JsonRunError> {
         let compiled = M::compiled()?;
         let graph = &compiled.graph;
         let ports = &graph.interface.inputs;
         let inputs = inputs.read::<M::Input>(ports).map_err(|e| read_error(e, &graph.name, ports))?;
-        let run = self.run_workflow::<M>(inputs, false, RunOptions::new()).await?;
+        let run = self.run_workflow::<M>(inputs, here, options).await?;
         if compiled.named {
             let names = graph.interface.outputs.iter().map(|p| p.name.clone()).collect();
             let named = Named::<M::Output> { value: run.outputs, names };
@@ -158,10 +256,12 @@ impl Runtime {
     }
 
     /// [`Runtime::call_json`] of a target of the workflow whose marker is `M`.
-    pub(crate) async fn call_json_of<M: Workflow>(
+    async fn call_json_of<M: Workflow>(
         &self,
         target: &str,
         inputs: JsonInputs,
+        options: RunOptions,
+        here: bool,
     ) -> Result<JsonOutputs, JsonRunError> {
         let compiled = M::compiled()?;
         let Some(call) = one_call(compiled, target) else {
@@ -172,7 +272,7 @@ impl Runtime {
         };
         let values = kernel.read_json(inputs, &call.ports).map_err(|e| read_error(e, target, &call.ports))?;
         let outputs = self
-            .run_plan(&call.plan, values, false, RunOptions::new(), |values| {
+            .run_plan(&call.plan, values, here, options, |values| {
                 kernel.outputs_json(values).map_err(|_| Error::Internal("a call's outputs have the wrong types"))
             })
             .await?;

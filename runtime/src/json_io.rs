@@ -15,6 +15,7 @@ use crate::tuple::{InputTuple, OutputTuple};
 
 /// One input of a run, as JSON: text, read straight into the input's type, or a parsed value.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum JsonInput {
     /// One JSON value as text, such as `[1, 2]`: checked to be JSON, not yet read.
     Text(Box<RawValue>),
@@ -50,7 +51,7 @@ impl From<Box<RawValue>> for JsonInput {
 ///
 /// ```
 /// # fn demo() -> Result<(), serde_json::Error> {
-/// use flowmap::{JsonInput, JsonInputs};
+/// use flowmap::json::{JsonInput, JsonInputs};
 /// let inputs = JsonInputs::new()
 ///     .object(r#"{"data": [1, 2, 3], "label": "from a file"}"#)
 ///     .input("label", JsonInput::parse(r#""given""#)?);

@@ -10,7 +10,7 @@
 //!   `plan::compile`), and the kernels' per-element attempts and map loops, which ask the
 //!   executor for what they need through one trait (`plan::Hooks`);
 //! - `exec`: the local executor: capacity, threads, events, running a plan;
-//! - API: [`Runtime`].
+//! - API: [`Runtime`], and [`Run`], a run with its options.
 
 pub mod cache;
 mod data;
@@ -32,25 +32,21 @@ mod runtime;
 mod tests;
 mod tuple;
 mod value;
-mod workflow_fn;
 
 pub use crate::data::Data;
 pub use crate::error::{
     BoxError, BuildError, BuildErrors, CancelledError, Cause, Completed, ConfigError, ElementFailure, Error,
     MapFailure, NodeError, PanicError, Report, TimeoutError, ToleratedFailure,
 };
-pub use crate::events::{Counts, Event, EventKind, Subscriber};
 pub use crate::finished::Finished;
-pub use crate::handle::{JsonFuture, WorkflowHandle};
-pub use crate::json::JsonRunError;
+pub use crate::handle::WorkflowHandle;
+pub use crate::json::{JsonRun, JsonRunError};
 pub use crate::json_io::{JsonInput, JsonInputs, JsonOutputs};
 pub use crate::options::RunOptions;
 pub use crate::plan::Compiled;
 pub use crate::plan::target::{Defaults, Runnable, Target, Task, Workflow};
-pub use crate::progress::{NodeProgress, NodeState, Progress};
 pub use crate::promise::{Done, Promise};
-pub use crate::runtime::{Runtime, RuntimeBuilder};
-pub use crate::workflow_fn::{RunFuture, WorkflowFn, WorkflowRun};
+pub use crate::runtime::{Reported, Run, Runtime, RuntimeBuilder, WorkflowFn};
 
 #[doc(hidden)]
 pub mod __private {
@@ -64,9 +60,8 @@ pub mod __private {
         Defaults, Runnable, Sealed, SubWorkflow, Target, Task, TaskKernel, Workflow, declare_workflow,
     };
     pub use crate::promise::{After, Done, Mapped, MappedList, Promise, SlotFor, Unset, mapped};
-    pub use crate::runtime::run_on_global;
+    pub use crate::runtime::{Run, run_of};
     pub use crate::tuple::{InputTuple, Nested, OutputTuple, Part};
-    pub use crate::workflow_fn::WorkflowRun;
     pub use flowmap_model::graph::{SuccessRule, Tables};
     pub use flowmap_model::{Quantity, Ratio, ResourceKey, Resources, Settings};
 

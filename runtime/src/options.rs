@@ -1,8 +1,9 @@
 //! [`RunOptions`]: what one run may change of its runtime's defaults.
 
-/// Options of one run, for [`Runtime::run_with`](crate::Runtime::run_with) and
-/// [`Runtime::block_on_with`](crate::Runtime::block_on_with). Unset options keep the runtime's
-/// defaults (see [`RuntimeBuilder`](crate::RuntimeBuilder)).
+/// Options of one run, all at once: [`Run::options`](crate::Run::options) (and
+/// [`JsonRun::options`](crate::JsonRun::options)) take them, and a run's own methods set one
+/// each (`.cache(false)`). Unset options keep the runtime's defaults (see
+/// [`RuntimeBuilder`](crate::RuntimeBuilder)).
 ///
 /// ```no_run
 /// # use flowmap::prelude::*;
@@ -10,8 +11,10 @@
 /// # #[workflow] fn doubled(xs: Vec<i64>) -> Vec<i64> { map!(double)(x = xs) }
 /// # fn main() -> Result<(), flowmap::Error> {
 /// let rt = flowmap::Runtime::builder().build()?;
-/// // Recompute every cached task of this run and replace what the cache held.
-/// let _fresh = rt.block_on_with(&doubled, (vec![1, 2],), flowmap::RunOptions::new().overwrite_cache(true))?;
+/// // Recompute every cached task of these runs and replace what the cache held.
+/// let fresh = flowmap::RunOptions::new().overwrite_cache(true);
+/// let _a = rt.run(&doubled, (vec![1, 2],)).options(fresh).wait()?;
+/// let _b = rt.run(&doubled, (vec![3, 4],)).options(fresh).wait()?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -40,7 +40,7 @@ impl NodeState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NodeProgress {
-    /// The run it belongs to (as in [`crate::Event::run`]).
+    /// The run it belongs to (as in [`crate::events::Event::run`]).
     pub run: u64,
     /// The workflow whose node it is.
     pub workflow: Arc<str>,

@@ -1,12 +1,20 @@
-//! The embedded runtime: its capacity, its threads, and running workflows.
+//! The embedded runtime: its capacity, its threads, and running workflows: [`Run`], what
+//! `rt.run(&my_workflow, inputs)` and `my_workflow(inputs)` return, with the options of one run,
+//! awaited or waited for; and [`WorkflowFn`], the workflow function itself, what [`Runtime::run`]
+//! takes and what gives `my_workflow.graph()`. (One file: the methods that make a run are
+//! `Runtime`'s and a run holds its runtime, so two files would import each other.)
 
 use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
 
 use flowmap_model::Quantity;
+use flowmap_model::graph::Graph;
 
 use crate::error::{BuildError, BuildErrors, ConfigError, Error};
 use crate::events::{EventKind, Subscriber};
@@ -18,25 +26,29 @@ use crate::finished::Finished;
 use crate::json_io::{ReadError, with_defaults};
 use crate::observe::run_event;
 use crate::options::RunOptions;
-use crate::panics::panic_message;
-use crate::panics::quiet;
+use crate::panics::{panic_message, quiet};
 use crate::plan::Plan;
 use crate::plan::target::{Defaults, Workflow};
 use crate::progress::Progress;
 use crate::tuple::{InputTuple, OutputTuple};
 use crate::value::Value;
-use crate::workflow_fn::{Output, RunFuture, WorkflowFn, WorkflowRun};
 
 /// The embedded local runtime.
 ///
 /// It owns its own threads, so a workflow runs the same under a multi-thread or a current-thread
 /// tokio runtime (or any other executor), and its capacity decides how many elements with
-/// `requests` run at once. `my_workflow(args).await` uses a default runtime sized to this
-/// machine; build one with [`Runtime::builder`] to choose the capacity.
+/// `requests` run at once. Build one with [`Runtime::builder`] to choose the capacity, and run
+/// workflows on it with [`Runtime::run`]. `my_workflow(args).await`, with no runtime named, uses
+/// the global runtime ([`Runtime::global`]), sized to this machine unless configured first with
+/// [`RuntimeBuilder::build_global`].
 ///
 /// ```no_run
-/// # async fn f() -> Result<(), flowmap_runtime::Error> {
-/// let rt = flowmap_runtime::Runtime::builder().cpus(4).memory("8Gi").build()?;
+/// # use flowmap::prelude::*;
+/// # #[task] fn double(x: i64) -> i64 { x * 2 }
+/// # #[workflow] fn doubled(x: i64) -> i64 { double(x) }
+/// # async fn f() -> Result<(), flowmap::Error> {
+/// let rt = flowmap::Runtime::builder().cpus(4).memory("8Gi").build()?;
+/// assert_eq!(rt.run(&doubled, (21,)).await?, 42);
 /// # Ok(()) }
 /// ```
 pub struct Runtime {
@@ -138,6 +150,24 @@ impl RuntimeBuilder {
         self.start().map_err(Error::Config)
     }
 
+    /// Starts the runtime as the global one, which `my_workflow(args).await` (a run given no
+    /// runtime) uses: call it before any such run, such as first thing in `main`.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), flowmap::Error> {
+    /// flowmap::Runtime::builder().cpus(4).memory("8Gi").build_global()?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ConfigError::GlobalStarted`] if the global runtime has already started (by a run given
+    /// no runtime, [`Runtime::global`], or an earlier call); else as [`RuntimeBuilder::build`].
+    pub fn build_global(self) -> Result<&'static Runtime, Error> {
+        let rt = self.build()?;
+        GLOBAL.set(Ok(rt)).map_err(|_| Error::Config(ConfigError::GlobalStarted))?;
+        Runtime::global()
+    }
+
     fn start(self) -> Result<Runtime, ConfigError> {
         crate::panics::install_hook();
         let machine_cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
@@ -217,7 +247,9 @@ impl Runtime {
         RuntimeBuilder::default()
     }
 
-    /// The default runtime that `my_workflow(args).await` uses, started on first use.
+    /// The global runtime: the one a run given no runtime uses (`my_workflow(args).await`). It
+    /// is started on first use with this machine's capacity, unless
+    /// [`RuntimeBuilder::build_global`] started it first.
     ///
     /// # Errors
     /// [`Error::Config`] if its threads cannot start.
@@ -269,120 +301,67 @@ impl Runtime {
         self.shared.capacity.gpus()
     }
 
-    /// Runs `workflow` with `inputs` (a tuple in parameter order) and returns its output.
-    ///
-    /// # Errors
-    /// [`Error::Node`] naming the node, task and element that failed; [`Error::Build`] if the
-    /// graph cannot be built.
-    pub async fn run<F: WorkflowFn<A>, A>(&self, workflow: &F, inputs: A) -> Result<Output<F::Marker>, Error> {
-        let _ = workflow;
-        Ok(self.run_workflow::<F::Marker>(inputs, false, RunOptions::new()).await?.outputs)
-    }
-
-    /// [`Runtime::run`] with options of this run: see [`RunOptions`].
-    ///
-    /// # Errors
-    /// As [`Runtime::run`].
-    pub async fn run_with<F: WorkflowFn<A>, A>(
-        &self,
-        workflow: &F,
-        inputs: A,
-        options: RunOptions,
-    ) -> Result<Output<F::Marker>, Error> {
-        let _ = workflow;
-        Ok(self.run_workflow::<F::Marker>(inputs, false, options).await?.outputs)
-    }
-
-    /// [`Runtime::run_with`], returning with the outputs every element that the run's tolerant
-    /// maps lost (`None` in their outputs): see [`Finished`].
-    ///
-    /// ```no_run
-    /// # use flowmap::prelude::*;
-    /// # #[task] fn parse(s: String) -> Result<i64, std::num::ParseIntError> { s.parse() }
-    /// # #[workflow] fn parsed(xs: Vec<String>) -> Vec<Option<i64>> { map!(parse, min_success_ratio = 0.5)(s = xs) }
-    /// # async fn f(rt: flowmap::Runtime) -> Result<(), flowmap::Error> {
-    /// let run = rt.run_reported(&parsed, (vec!["1".into(), "x".into()],), flowmap::RunOptions::new()).await?;
-    /// assert_eq!(run.outputs, [Some(1), None]);
-    /// for failure in &run.failures {
-    ///     eprintln!("{}", flowmap::Report::new(failure)); // ... node `n0` (map of task parse): element 1 failed after 1 attempt: invalid digit ...
-    /// }
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// # Errors
-    /// As [`Runtime::run`]; a failed run's [`Completed::tolerated`](crate::Completed::tolerated)
-    /// holds the elements lost before it failed.
-    pub async fn run_reported<F: WorkflowFn<A>, A>(
-        &self,
-        workflow: &F,
-        inputs: A,
-        options: RunOptions,
-    ) -> Result<Finished<Output<F::Marker>>, Error> {
-        let _ = workflow;
-        self.run_workflow::<F::Marker>(inputs, false, options).await
-    }
-
-    /// Runs `workflow` with `inputs` and blocks this thread until it ends: for `fn main()` and
-    /// other code without an async runtime. In async code, use [`Runtime::run`] and `.await`.
+    /// A run of `workflow` on this runtime with `inputs` (a tuple in parameter order): `.await`
+    /// it for the workflow's outputs, or [`wait`](Run::wait) for them; set options of the run
+    /// on it first. See [`Run`].
     ///
     /// ```no_run
     /// # use flowmap::prelude::*;
     /// # #[task] fn double(x: i64) -> i64 { x * 2 }
     /// # #[workflow] fn doubled(x: i64) -> i64 { double(x) }
-    /// fn main() -> Result<(), flowmap::Error> {
-    ///     let rt = flowmap::Runtime::builder().cpus(2).build()?;
-    ///     assert_eq!(rt.block_on(&doubled, (21,))?, 42);
-    ///     Ok(())
+    /// # async fn f(rt: flowmap::Runtime) -> Result<(), flowmap::Error> {
+    /// assert_eq!(rt.run(&doubled, (21,)).await?, 42);
+    /// assert_eq!(rt.run(&doubled, (21,)).cache(false).await?, 42);
+    /// # Ok(()) }
+    /// ```
+    pub fn run<F: WorkflowFn<A>, A: InputTuple>(&self, workflow: &F, inputs: A) -> Run<'_, F::Marker> {
+        let _ = workflow;
+        Run::new(Some(self), Inputs::<F::Marker>::Given(inputs))
+    }
+
+    /// A run of `workflow` with some inputs given and the others left to their
+    /// `#[default(...)]`: `given` has an `Option` per input, in parameter order. As
+    /// [`Runtime::run`] otherwise.
+    ///
+    /// ```no_run
+    /// # use flowmap::prelude::*;
+    /// # #[task] fn scale(x: i64, factor: i64) -> i64 { x * factor }
+    /// #[workflow]
+    /// fn scaled(x: i64, #[default(10)] factor: i64) -> i64 {
+    ///     scale(x, factor)
     /// }
+    /// # async fn f(rt: flowmap::Runtime) -> Result<(), flowmap::Error> {
+    /// assert_eq!(rt.run_with_defaults(&scaled, (Some(4), None)).await?, 40);
+    /// # Ok(()) }
     /// ```
     ///
-    /// # Errors
-    /// As [`Runtime::run`].
-    pub fn block_on<F: WorkflowFn<A>, A>(&self, workflow: &F, inputs: A) -> Result<Output<F::Marker>, Error> {
-        let _ = workflow;
-        // On a driver thread (a sync task running a workflow), the run is driven right here: it
-        // must not wait for a driver thread that may be this one.
-        drivers::wait(self.run_workflow::<F::Marker>(inputs, drivers::on_driver(), RunOptions::new()))
-            .map(|f| f.outputs)
-    }
-
-    /// [`Runtime::block_on`] with options of this run: see [`RunOptions`].
-    ///
-    /// # Errors
-    /// As [`Runtime::run`].
-    pub fn block_on_with<F: WorkflowFn<A>, A>(
+    /// A run given `None` for an input with no default fails with [`Error::MissingInputs`].
+    pub fn run_with_defaults<F: WorkflowFn<A>, A: InputTuple>(
         &self,
         workflow: &F,
-        inputs: A,
-        options: RunOptions,
-    ) -> Result<Output<F::Marker>, Error> {
+        given: A::Partial,
+    ) -> Run<'_, F::Marker> {
         let _ = workflow;
-        drivers::wait(self.run_workflow::<F::Marker>(inputs, drivers::on_driver(), options)).map(|f| f.outputs)
+        Run::new(Some(self), Inputs::<F::Marker>::Partial(given))
     }
 
-    /// [`Runtime::run_reported`], blocking this thread until the run ends.
+    /// A run of `workflow` with the `#[default(...)]` of every input; a workflow with an input
+    /// that has none does not compile here. As [`Runtime::run`] otherwise.
     ///
-    /// # Errors
-    /// As [`Runtime::run_reported`].
-    pub fn block_on_reported<F: WorkflowFn<A>, A>(
-        &self,
-        workflow: &F,
-        inputs: A,
-        options: RunOptions,
-    ) -> Result<Finished<Output<F::Marker>>, Error> {
+    /// ```no_run
+    /// # use flowmap::prelude::*;
+    /// # #[task] fn double(x: i64) -> i64 { x * 2 }
+    /// #[workflow]
+    /// fn doubled(#[default(21)] x: i64) -> i64 {
+    ///     double(x)
+    /// }
+    /// # async fn f(rt: flowmap::Runtime) -> Result<(), flowmap::Error> {
+    /// assert_eq!(rt.run_default(&doubled).await?, 42);
+    /// # Ok(()) }
+    /// ```
+    pub fn run_default<F: WorkflowFn<A, Marker: Defaults>, A: InputTuple>(&self, workflow: &F) -> Run<'_, F::Marker> {
         let _ = workflow;
-        drivers::wait(self.run_workflow::<F::Marker>(inputs, drivers::on_driver(), options))
-    }
-
-    /// [`Runtime::block_on`] with the `#[default(...)]` of every input.
-    ///
-    /// # Errors
-    /// As [`Runtime::run`].
-    pub fn block_on_default<F: WorkflowFn<A, Marker: Defaults>, A>(
-        &self,
-        workflow: &F,
-    ) -> Result<Output<F::Marker>, Error> {
-        self.block_on(workflow, defaults_of::<F::Marker>()?)
+        Run::new(Some(self), Inputs::<F::Marker>::Defaults(defaults_of::<F::Marker>))
     }
 
     /// Runs workflow `W`: here (polled by this future), or as a task of the driver threads.
@@ -391,7 +370,7 @@ impl Runtime {
         inputs: W::Input,
         here: bool,
         options: RunOptions,
-    ) -> Result<Finished<Output<W>>, Error> {
+    ) -> Result<Finished<<W::Output as OutputTuple>::Value>, Error> {
         let compiled = W::compiled()?;
         let outputs = self.run_plan(&compiled.plan, inputs.into_values(), here, options, |outputs| {
             W::Output::from_values(outputs).map_err(|_| Error::Internal("a workflow's outputs have the wrong types"))
@@ -441,69 +420,211 @@ impl Runtime {
             Err(e) => Err(e),
         }
     }
+}
 
-    /// Runs `workflow` with some inputs given and the others left to their `#[default(...)]`:
-    /// `given` has an `Option` per input, in parameter order.
+/// The value a run of workflow `M` gives.
+pub type Output<M> = <<M as crate::Target>::Output as OutputTuple>::Value;
+
+/// A run of workflow `M`, not started yet: what [`Runtime::run`] (and
+/// [`Runtime::run_with_defaults`], [`Runtime::run_default`]) and a workflow function,
+/// `my_workflow(inputs)`, return. Set options of this run on it, then `.await` it for the
+/// workflow's outputs, or [`wait`](Run::wait) for them with no async runtime; nothing runs before.
+///
+/// ```no_run
+/// # use flowmap::prelude::*;
+/// # #[task(cache = true, cache_version = "1")] fn double(x: i64) -> i64 { x * 2 }
+/// # #[workflow] fn doubled(xs: Vec<i64>) -> Vec<i64> { map!(double)(x = xs) }
+/// # async fn f() -> Result<(), flowmap::Error> {
+/// let rt = flowmap::Runtime::builder().cpus(4).build()?;
+/// let out = rt.run(&doubled, (vec![1, 2],)).await?;
+/// // Recompute the cached tasks of this run and replace what the cache held.
+/// let fresh = rt.run(&doubled, (vec![1, 2],)).overwrite_cache(true).await?;
+/// // The same run, with the workflow called as a function.
+/// let same = doubled(vec![1, 2]).on(&rt).await?;
+/// # Ok(()) }
+/// ```
+///
+/// **Which runtime.** `rt.run(..)` runs on `rt`, and so does `my_workflow(inputs).on(&rt)`.
+/// `my_workflow(inputs)` with no runtime named runs on the global runtime ([`Runtime::global`]):
+/// started on first use with this machine's capacity, or configured beforehand with
+/// [`RuntimeBuilder::build_global`](crate::RuntimeBuilder::build_global).
+///
+/// A `Run` is [`IntoFuture`], not a `Future`: where a future is required (`join_all`,
+/// `tokio::spawn`, `Handle::block_on`), give `run.into_future()`. Dropping the future cancels
+/// the run.
+///
+/// # Errors
+/// Awaited or waited for, a run fails with [`Error::Node`] naming the node, task and element
+/// that failed; [`Error::Build`] if the graph cannot be built; [`Error::MissingInputs`] for
+/// inputs given as `None` that have no default ([`Runtime::run_with_defaults`]); or
+/// [`Error::Config`] if the global runtime, which it runs on when given no runtime, cannot start.
+#[must_use = "a workflow runs when its run is awaited or waited for"]
+pub struct Run<'a, M: Workflow> {
+    rt: Option<&'a Runtime>,
+    inputs: Inputs<M>,
+    options: RunOptions,
+    _workflow: PhantomData<fn() -> M>,
+}
+
+/// The inputs of a run, read when it starts.
+enum Inputs<M: Workflow> {
+    /// All of them.
+    Given(M::Input),
+    /// Some of them; the others from their `#[default(...)]`.
+    Partial(<M::Input as InputTuple>::Partial),
+    /// Each from its `#[default(...)]`.
+    Defaults(fn() -> Result<M::Input, Error>),
+}
+
+impl<'a, M: Workflow> Run<'a, M> {
+    fn new(rt: Option<&'a Runtime>, inputs: Inputs<M>) -> Self {
+        Run { rt, inputs, options: RunOptions::new(), _workflow: PhantomData }
+    }
+
+    /// This run on `rt` (rather than on the global runtime, or the runtime it was made by).
+    pub fn on<'b>(self, rt: &'b Runtime) -> Run<'b, M> {
+        Run { rt: Some(rt), inputs: self.inputs, options: self.options, _workflow: PhantomData }
+    }
+
+    /// Sets every option of this run at once: see [`RunOptions`].
+    pub fn options(mut self, options: RunOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Whether tasks with `cache = true` use the cache in this run: see [`RunOptions::cache`].
+    pub fn cache(mut self, on: bool) -> Self {
+        self.options = self.options.cache(on);
+        self
+    }
+
+    /// Flyte's `overwrite_cache` for this run: see [`RunOptions::overwrite_cache`].
+    pub fn overwrite_cache(mut self, on: bool) -> Self {
+        self.options = self.options.overwrite_cache(on);
+        self
+    }
+
+    /// This run, returning with its outputs every element that its tolerant maps lost (`None`
+    /// in their outputs): see [`Finished`].
     ///
     /// ```no_run
     /// # use flowmap::prelude::*;
-    /// # #[task] fn scale(x: i64, factor: i64) -> i64 { x * factor }
-    /// #[workflow]
-    /// fn scaled(x: i64, #[default(10)] factor: i64) -> i64 {
-    ///     scale(x, factor)
-    /// }
+    /// # #[task] fn parse(s: String) -> Result<i64, std::num::ParseIntError> { s.parse() }
+    /// # #[workflow] fn parsed(xs: Vec<String>) -> Vec<Option<i64>> { map!(parse, min_success_ratio = 0.5)(s = xs) }
     /// # async fn f(rt: flowmap::Runtime) -> Result<(), flowmap::Error> {
-    /// assert_eq!(rt.run_with_defaults(&scaled, (Some(4), None), flowmap::RunOptions::new()).await?, 40);
+    /// let run = rt.run(&parsed, (vec!["1".into(), "x".into()],)).reported().await?;
+    /// assert_eq!(run.outputs, [Some(1), None]);
+    /// for failure in &run.failures {
+    ///     eprintln!("{}", flowmap::error::Report::new(failure)); // ... node `n0` (map of task parse): element 1 failed after 1 attempt: invalid digit ...
+    /// }
     /// # Ok(()) }
     /// ```
     ///
-    /// # Errors
-    /// [`Error::MissingInputs`] for inputs given as `None` that have no default; else as
-    /// [`Runtime::run`].
-    pub async fn run_with_defaults<F: WorkflowFn<A>, A: InputTuple>(
-        &self,
-        workflow: &F,
-        given: A::Partial,
-        options: RunOptions,
-    ) -> Result<Output<F::Marker>, Error> {
-        let inputs = fill_defaults(workflow, given)?;
-        Ok(self.run_workflow::<F::Marker>(inputs, false, options).await?.outputs)
+    /// A failed run's [`Completed::tolerated`](crate::Completed::tolerated) holds the elements
+    /// lost before it failed.
+    pub fn reported(self) -> Reported<'a, M> {
+        Reported(self)
     }
 
-    /// [`Runtime::run_with_defaults`], blocking this thread until the run ends.
+    /// Runs the workflow and blocks this thread until it ends: for `fn main()` and other code
+    /// without an async runtime. In async code, `.await` the run instead. Called from a sync task
+    /// of a run, it drives the new run on that task's thread.
+    ///
+    /// ```no_run
+    /// # use flowmap::prelude::*;
+    /// # #[task] fn double(x: i64) -> i64 { x * 2 }
+    /// # #[workflow] fn doubled(x: i64) -> i64 { double(x) }
+    /// fn main() -> Result<(), flowmap::Error> {
+    ///     let rt = flowmap::Runtime::builder().cpus(2).build()?;
+    ///     assert_eq!(rt.run(&doubled, (21,)).wait()?, 42);
+    ///     assert_eq!(doubled(21).wait()?, 42); // on the global runtime
+    ///     Ok(())
+    /// }
+    /// ```
     ///
     /// # Errors
-    /// As [`Runtime::run_with_defaults`].
-    pub fn block_on_with_defaults<F: WorkflowFn<A>, A: InputTuple>(
-        &self,
-        workflow: &F,
-        given: A::Partial,
-        options: RunOptions,
-    ) -> Result<Output<F::Marker>, Error> {
-        let inputs = fill_defaults(workflow, given)?;
-        drivers::wait(self.run_workflow::<F::Marker>(inputs, drivers::on_driver(), options)).map(|f| f.outputs)
+    /// As awaiting the run: see [`Run`].
+    pub fn wait(self) -> Result<Output<M>, Error> {
+        self.reported().wait().map(|f| f.outputs)
     }
 
-    /// Runs `workflow` with the `#[default(...)]` of every input.
-    ///
-    /// # Errors
-    /// As [`Runtime::run`].
-    pub fn run_default<'a, F: WorkflowFn<A, Marker: Defaults>, A>(
-        &'a self,
-        workflow: &'a F,
-    ) -> RunFuture<'a, Output<F::Marker>> {
-        // A plain fn returning a boxed future, so a workflow without defaults is reported once.
-        let _ = workflow;
-        let defaults = defaults_of::<F::Marker>();
-        Box::pin(async move { Ok(self.run_workflow::<F::Marker>(defaults?, false, RunOptions::new()).await?.outputs) })
+    /// Runs it: here (polled by the returned future), or as a task of the driver threads.
+    async fn start(self, here: bool) -> Result<Finished<Output<M>>, Error> {
+        let rt = match self.rt {
+            Some(rt) => rt,
+            None => Runtime::global()?,
+        };
+        let inputs = match self.inputs {
+            Inputs::Given(inputs) => inputs,
+            Inputs::Partial(given) => fill_defaults::<M>(given)?,
+            Inputs::Defaults(defaults) => defaults()?,
+        };
+        rt.run_workflow::<M>(inputs, here, self.options).await
     }
 }
 
+impl<'a, M: Workflow> IntoFuture for Run<'a, M> {
+    type Output = Result<Output<M>, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move { self.start(false).await.map(|f| f.outputs) })
+    }
+}
+
+impl<M: Workflow> fmt::Debug for Run<'_, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Run")
+            .field("workflow", &std::any::type_name::<M>())
+            .field("runtime", &self.rt)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A [`Run`] that returns with its outputs every element its tolerant maps lost:
+/// [`Run::reported`]. `.await` it, or [`wait`](Reported::wait) for it.
+#[must_use = "a workflow runs when its run is awaited or waited for"]
+pub struct Reported<'a, M: Workflow>(Run<'a, M>);
+
+impl<M: Workflow> Reported<'_, M> {
+    /// Runs the workflow and blocks this thread until it ends: see [`Run::wait`].
+    ///
+    /// # Errors
+    /// As awaiting the run.
+    pub fn wait(self) -> Result<Finished<Output<M>>, Error> {
+        // On a driver thread (a sync task running a workflow), the run is driven right here: it
+        // must not wait for a driver thread that may be this one.
+        drivers::wait(self.0.start(drivers::on_driver()))
+    }
+}
+
+impl<'a, M: Workflow> IntoFuture for Reported<'a, M> {
+    type Output = Result<Finished<Output<M>>, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.0.start(false))
+    }
+}
+
+impl<M: Workflow> fmt::Debug for Reported<'_, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Reported").field(&self.0).finish()
+    }
+}
+
+/// `my_workflow(inputs)`: its run, on no runtime yet.
+#[doc(hidden)]
+pub fn run_of<M: Workflow>(inputs: M::Input) -> Run<'static, M> {
+    Run::new(None, Inputs::Given(inputs))
+}
+
 /// The inputs `given` holds, and the `#[default(...)]` of the others.
-fn fill_defaults<F: WorkflowFn<A>, A: InputTuple>(workflow: &F, given: A::Partial) -> Result<A, Error> {
-    let graph = workflow.graph()?;
+fn fill_defaults<M: Workflow>(given: <M::Input as InputTuple>::Partial) -> Result<M::Input, Error> {
+    let graph = &M::compiled()?.graph;
     let ports = &graph.interface.inputs;
-    with_defaults::<A>(given, ports).map_err(|e| match e {
+    with_defaults::<M::Input>(given, ports).map_err(|e| match e {
         ReadError::Missing(missing) => Error::MissingInputs {
             workflow: graph.name.clone(),
             inputs: missing.iter().map(|i| ports[*i].name.clone()).collect(),
@@ -529,10 +650,52 @@ fn defaults_of<W: Defaults>() -> Result<W::Input, Error> {
     })
 }
 
-/// `my_workflow(args)`: runs on the default runtime.
-#[doc(hidden)]
-pub fn run_on_global<W: Workflow>(inputs: W::Input) -> WorkflowRun<W> {
-    WorkflowRun::new(Box::pin(async move {
-        Ok(Runtime::global()?.run_workflow::<W>(inputs, false, RunOptions::new()).await?.outputs)
-    }))
+/// A `#[workflow]` function, taking inputs `A` (a tuple in parameter order). Implemented for
+/// every workflow `fn`; bring it into scope with `use flowmap::prelude::*;` for `.graph()`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a flowmap workflow taking these inputs",
+    label = "a `#[workflow]` function is expected here, with inputs `{A}`",
+    note = "give the workflow function itself, such as `rt.run(&my_workflow, (inputs,))`, with its inputs as a tuple in parameter order"
+)]
+pub trait WorkflowFn<A>: Copy + Send + Sync + 'static {
+    /// The workflow's marker type, which the graph builder and the executor use.
+    #[doc(hidden)]
+    type Marker: Workflow<Input = A>;
+
+    /// The compiled graph: nodes, bindings, typed interface, map settings and overrides (see
+    /// [`flowmap_model::graph`]). Serialize it with serde, or render it with `to_dot()`.
+    ///
+    /// # Errors
+    /// When the graph cannot be built: see [`Error::Build`].
+    fn graph(&self) -> Result<&'static Graph, Error> {
+        <Self::Marker as Workflow>::compiled().map(|c| &c.graph)
+    }
+}
+
+macro_rules! workflow_fns {
+    ($( ($($A:ident),*) )*) => {$(
+        impl<F, M, $($A: 'static),*> WorkflowFn<($($A,)*)> for F
+        where
+            F: Fn($($A),*) -> Run<'static, M> + Copy + Send + Sync + 'static,
+            M: Workflow<Input = ($($A,)*)>,
+        {
+            type Marker = M;
+        }
+    )*};
+}
+
+workflow_fns! {
+    ()
+    (A0)
+    (A0, A1)
+    (A0, A1, A2)
+    (A0, A1, A2, A3)
+    (A0, A1, A2, A3, A4)
+    (A0, A1, A2, A3, A4, A5)
+    (A0, A1, A2, A3, A4, A5, A6)
+    (A0, A1, A2, A3, A4, A5, A6, A7)
+    (A0, A1, A2, A3, A4, A5, A6, A7, A8)
+    (A0, A1, A2, A3, A4, A5, A6, A7, A8, A9)
+    (A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10)
+    (A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11)
 }

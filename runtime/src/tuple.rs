@@ -97,7 +97,7 @@ pub trait InputTuple: Send + Sized + 'static {
     /// Rebuilds the inputs of a plain call; `names` are the parameter names, for errors.
     fn from_values(values: &[Value], names: &[&str]) -> Result<Self, NodeError>;
     /// Inputs being read one by one (from JSON): an `Option` per input.
-    type Partial: Default;
+    type Partial: Default + Send;
     /// Reads input `i` from `d` into `partial`.
     fn read_one<'de, D: serde::Deserializer<'de>>(partial: &mut Self::Partial, i: usize, d: D) -> Result<(), D::Error>;
     /// Which inputs `partial` holds, in order.

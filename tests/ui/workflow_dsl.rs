@@ -161,5 +161,5 @@ fn more_names_than_outputs(x: i64) -> i64 {
 fn main() {
     let _ = annotated(1);
     let _ = annotated.graph();
-    let _ = flowmap::Runtime::global().map(|rt| rt.block_on(&annotated, (1,)));
+    let _ = flowmap::Runtime::global().map(|rt| rt.run(&annotated, (1,)).wait());
 }

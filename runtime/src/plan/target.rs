@@ -107,7 +107,8 @@ pub trait Workflow: Runnable {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot run with defaults: some inputs have no `#[default(...)]`",
     label = "not every input of this workflow has a default",
-    note = "give each parameter a `#[default(expr)]`, or call `rt.run(&workflow, (inputs,))`"
+    note = "give each parameter a `#[default(expr)]`, or give the inputs: all of them with `rt.run(&workflow, (inputs,))`, \
+            or those without a default with `rt.run_with_defaults(&workflow, (Some(input), None))`"
 )]
 pub trait Defaults: Workflow {
     /// The default inputs.

@@ -2,8 +2,9 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use flowmap::Runtime;
 use flowmap::prelude::*;
-use flowmap::{NodeProgress, NodeState, Runtime};
+use flowmap::progress::{NodeProgress, NodeState};
 use tokio::sync::Semaphore;
 
 /// Elements from 3 on wait here until the test lets them go.
@@ -27,7 +28,7 @@ fn gated_map(xs: Vec<i64>) -> Vec<Option<i64>> {
     map!(gated, min_success_ratio = 0.5)(x = xs)
 }
 
-async fn until(progress: &flowmap::Progress, done: impl Fn(&NodeProgress) -> bool) -> NodeProgress {
+async fn until(progress: &flowmap::progress::Progress, done: impl Fn(&NodeProgress) -> bool) -> NodeProgress {
     for _ in 0..10_000 {
         if let Some(node) = progress.snapshot().into_iter().find(|n| done(n)) {
             return node;

@@ -2,17 +2,17 @@
 //! it proves and would fail if the rule broke. Waiting is done with barriers and channels, not sleeps: a test that needs N
 //! elements in flight at once blocks until they are, and `guard` turns a hang into a failure.
 
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
+use flowmap::Runtime;
+use flowmap::events::EventKind;
 use flowmap::prelude::*;
-use flowmap::{EventKind, Runtime};
 use tokio::sync::Barrier;
 
 /// Fails the test if `f` does not finish in 30 s (a rule that blocks forever is broken).
-async fn guard<F: Future>(f: F) -> F::Output {
+async fn guard<F: IntoFuture>(f: F) -> F::Output {
     tokio::time::timeout(Duration::from_secs(30), f).await.expect("blocked: the rule under test does not hold")
 }
 
@@ -596,7 +596,7 @@ async fn timeout_fails_the_attempt_and_cancels_an_async_one() {
     let err = guard(times_out_by_override(vec![1, 2])).await.unwrap_err();
     let m = err.map_failure().unwrap();
     assert_eq!(m.failed, 2);
-    assert!(m.errors.iter().all(|e| e.attempts == 2 && matches!(e.cause, flowmap::Cause::Timeout(_))), "{err}");
+    assert!(m.errors.iter().all(|e| e.attempts == 2 && matches!(e.cause, flowmap::error::Cause::Timeout(_))), "{err}");
 }
 
 type Handoff = (Mutex<std::sync::mpsc::Sender<i64>>, Mutex<std::sync::mpsc::Receiver<i64>>);
@@ -742,8 +742,8 @@ async fn requests_admit_elements_by_capacity_two_2gi_on_4gi() {
 #[tokio::test]
 async fn limits_are_carried_in_the_graph_for_remote_backends() {
     let g = memory_bound.graph().unwrap();
-    let limits = g.tasks["semantics::needs_two_gi"].settings.limits.as_ref().unwrap();
-    assert_eq!(limits.get(flowmap::ResourceKey::Mem).map(flowmap::Quantity::text), Some("2Gi"));
+    let limits = g.tasks["integration::semantics::needs_two_gi"].settings.limits.as_ref().unwrap();
+    assert_eq!(limits.get(flowmap::graph::ResourceKey::Mem).map(flowmap::graph::Quantity::text), Some("2Gi"));
 }
 
 #[task(requests(gpu = "1"))]

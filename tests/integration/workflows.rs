@@ -107,7 +107,7 @@ async fn runs_under_current_thread_tokio() {
 fn runs_when_the_callers_runtime_has_no_timer_or_io_driver() {
     // flowmap runs on its own runtime; the caller's only has to poll the returned future.
     let bare = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    assert_eq!(bare.block_on(arithmetic(3, 4)).unwrap(), 50);
+    assert_eq!(bare.block_on(arithmetic(3, 4).into_future()).unwrap(), 50);
 }
 
 #[tokio::test]
@@ -171,13 +171,13 @@ fn the_graph_of_a_workflow() {
         serde_json::to_value(&g.outputs).unwrap(),
         serde_json::json!([{"name": "o0", "binding": {"kind": "node", "node": "n2", "output": "o0"}}])
     );
-    assert!(g.tasks.contains_key("workflows::add") && g.tasks.contains_key("workflows::mul"));
+    assert!(g.tasks.contains_key("integration::workflows::add") && g.tasks.contains_key("integration::workflows::mul"));
 
     let n = nested.graph().unwrap();
     assert_eq!(n.nodes[0].kind, flowmap::graph::NodeKind::Workflow);
-    assert_eq!(n.nodes[0].target.name, "workflows::arithmetic");
-    assert!(n.workflows.contains_key("workflows::arithmetic"));
-    assert!(n.tasks.contains_key("workflows::add"), "tasks of sub-workflows are listed too");
+    assert_eq!(n.nodes[0].target.name, "integration::workflows::arithmetic");
+    assert!(n.workflows.contains_key("integration::workflows::arithmetic"));
+    assert!(n.tasks.contains_key("integration::workflows::add"), "tasks of sub-workflows are listed too");
 
     let q = quotient.graph().unwrap();
     assert_eq!(
@@ -311,7 +311,7 @@ async fn nested_tuple_outputs_run() {
 
 #[test]
 fn nested_tuple_outputs_are_one_port_each() {
-    let task = &bounds_returned.graph().unwrap().tasks["workflows::bounds"];
+    let task = &bounds_returned.graph().unwrap().tasks["integration::workflows::bounds"];
     let names: Vec<&str> = task.interface.outputs.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["o0", "o1", "o2"]);
     let int64 = serde_json::json!({"type": "integer", "bits": 64, "signed": true});
@@ -374,7 +374,7 @@ async fn named_outputs_run_and_name_the_ports() {
     let g = named_summary.graph().unwrap();
     let names = |ports: &[flowmap::graph::Port]| ports.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
     assert_eq!(names(&g.interface.outputs), ["total", "mean", "twice"]);
-    assert_eq!(names(&g.tasks["workflows::summary"].interface.outputs), ["total", "mean"]);
+    assert_eq!(names(&g.tasks["integration::workflows::summary"].interface.outputs), ["total", "mean"]);
     assert_eq!(names(&g.nodes[0].outputs), ["total", "mean"]);
     assert_eq!(
         serde_json::to_value(&g.outputs).unwrap(),
@@ -395,18 +395,27 @@ async fn named_outputs_run_and_name_the_ports() {
 
     // As JSON: an object by name; unnamed outputs stay an array.
     let rt = flowmap::Runtime::builder().build().unwrap();
-    let out = rt.run_json(&named_summary, flowmap::JsonInputs::new().object(r#"{"values": [1, 2, 3]}"#)).await.unwrap();
+    let out =
+        rt.run_json(&named_summary, flowmap::json::JsonInputs::new().object(r#"{"values": [1, 2, 3]}"#)).await.unwrap();
     assert_eq!(out.to_value().unwrap(), serde_json::json!({"total": 6, "mean": 2.0, "twice": 12}));
-    let out = rt.run_json(&quotient, flowmap::JsonInputs::new().object(r#"{"a": 7, "b": 2}"#)).await.unwrap();
+    let out = rt.run_json(&quotient, flowmap::json::JsonInputs::new().object(r#"{"a": 7, "b": 2}"#)).await.unwrap();
     assert_eq!(out.to_value().unwrap(), serde_json::json!([1, 3]));
     // One call (what a container runs) writes its outputs by port, in order.
     let one = rt
-        .call_json(&named_summary, "workflows::summary", flowmap::JsonInputs::new().object(r#"{"values": [4]}"#))
+        .call_json(
+            &named_summary,
+            "integration::workflows::summary",
+            flowmap::json::JsonInputs::new().object(r#"{"values": [4]}"#),
+        )
         .await
         .unwrap();
     assert_eq!(one.to_value().unwrap(), serde_json::json!([4, 4.0]));
     let one = rt
-        .call_json(&bounds_returned, "workflows::bounds", flowmap::JsonInputs::new().object(r#"{"xs": [4, 1]}"#))
+        .call_json(
+            &bounds_returned,
+            "integration::workflows::bounds",
+            flowmap::json::JsonInputs::new().object(r#"{"xs": [4, 1]}"#),
+        )
         .await
         .unwrap();
     assert_eq!(one.to_value().unwrap(), serde_json::json!([2, 1, 4]), "a nested tuple's elements are ports");

@@ -9,8 +9,9 @@ use std::process::Command;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use flowmap::events::EventKind;
 use flowmap::prelude::*;
-use flowmap::{EventKind, RunOptions, Runtime};
+use flowmap::{RunOptions, Runtime};
 
 /// A fresh cache directory for one test.
 /// A cache directory that is removed when the test ends.
@@ -77,32 +78,32 @@ fn a_cached_map_runs_each_element_once_then_only_what_changed() {
     let rt = rt(&d);
     let xs: Vec<i64> = (0..1000).collect();
     let expected: Vec<i64> = xs.iter().map(|x| x * x).collect();
-    assert_eq!(rt.block_on(&squares, (xs.clone(),)).unwrap(), expected);
+    assert_eq!(rt.run(&squares, (xs.clone(),)).wait().unwrap(), expected);
     assert_eq!(SQUARES.swap(0, Ordering::SeqCst), 1000);
     // Same inputs: no calls, same outputs.
-    assert_eq!(rt.block_on(&squares, (xs.clone(),)).unwrap(), expected);
+    assert_eq!(rt.run(&squares, (xs.clone(),)).wait().unwrap(), expected);
     assert_eq!(SQUARES.swap(0, Ordering::SeqCst), 0);
     // Three inputs changed: exactly three calls.
     let mut changed = xs.clone();
     for i in [3, 500, 999] {
         changed[i] = -changed[i] - 1;
     }
-    let out = rt.block_on(&squares, (changed.clone(),)).unwrap();
+    let out = rt.run(&squares, (changed.clone(),)).wait().unwrap();
     assert_eq!(out, changed.iter().map(|x| x * x).collect::<Vec<_>>());
     assert_eq!(SQUARES.swap(0, Ordering::SeqCst), 3);
     // Another cache_version (a node override): every element again, once.
-    assert_eq!(rt.block_on(&squares_v2, (xs.clone(),)).unwrap(), expected);
+    assert_eq!(rt.run(&squares_v2, (xs.clone(),)).wait().unwrap(), expected);
     assert_eq!(SQUARES.swap(0, Ordering::SeqCst), 1000);
-    assert_eq!(rt.block_on(&squares_v2, (xs.clone(),)).unwrap(), expected);
+    assert_eq!(rt.run(&squares_v2, (xs.clone(),)).wait().unwrap(), expected);
     assert_eq!(SQUARES.swap(0, Ordering::SeqCst), 0);
     // `cache = false` on the node: every element runs.
-    assert_eq!(rt.block_on(&squares_uncached, (xs.clone(),)).unwrap(), expected);
+    assert_eq!(rt.run(&squares_uncached, (xs.clone(),)).wait().unwrap(), expected);
     assert_eq!(SQUARES.swap(0, Ordering::SeqCst), 1000);
     // A runtime with the cache off, and a run with it off.
     let off = Runtime::builder().cpus(2).cache_dir(&*d).cache(false).build().unwrap();
-    assert_eq!(off.block_on(&squares, (xs.clone(),)).unwrap(), expected);
+    assert_eq!(off.run(&squares, (xs.clone(),)).wait().unwrap(), expected);
     assert_eq!(SQUARES.swap(0, Ordering::SeqCst), 1000);
-    assert_eq!(rt.block_on_with(&squares, (xs.clone(),), RunOptions::new().cache(false)).unwrap(), expected);
+    assert_eq!(rt.run(&squares, (xs.clone(),)).cache(false).wait().unwrap(), expected);
     assert_eq!(SQUARES.swap(0, Ordering::SeqCst), 1000);
     // And another process, with the same cache directory, makes no call.
     let out = child("square", &d, &[]);
@@ -183,13 +184,13 @@ fn scores(xs: Vec<i64>, verbose: bool) -> Vec<i64> {
 fn ignored_inputs_are_left_out_of_the_key() {
     let d = dir("score");
     let rt = rt(&d);
-    assert_eq!(rt.block_on(&scores, (vec![1, 2, 3], false)).unwrap(), vec![2, 3, 4]);
+    assert_eq!(rt.run(&scores, (vec![1, 2, 3], false)).wait().unwrap(), vec![2, 3, 4]);
     assert_eq!(SCORES.swap(0, Ordering::SeqCst), 3);
     // `verbose` differs: the same key.
-    assert_eq!(rt.block_on(&scores, (vec![1, 2, 3], true)).unwrap(), vec![2, 3, 4]);
+    assert_eq!(rt.run(&scores, (vec![1, 2, 3], true)).wait().unwrap(), vec![2, 3, 4]);
     assert_eq!(SCORES.swap(0, Ordering::SeqCst), 0);
     // `x` differs: a new key.
-    assert_eq!(rt.block_on(&scores, (vec![1, 2, 4], true)).unwrap(), vec![2, 3, 5]);
+    assert_eq!(rt.run(&scores, (vec![1, 2, 4], true)).wait().unwrap(), vec![2, 3, 5]);
     assert_eq!(SCORES.swap(0, Ordering::SeqCst), 1);
 }
 
@@ -231,12 +232,12 @@ fn many_serial(xs: Vec<i64>) -> Vec<i64> {
 async fn cache_serialize_runs_identical_concurrent_calls_once() {
     let d = dir("serial");
     let rt = rt(&d);
-    let runs = (0..8).map(|_| rt.run(&one_serial, (7,)));
+    let runs = (0..8).map(|_| rt.run(&one_serial, (7,)).into_future());
     let outs = futures_util::future::join_all(runs).await;
     assert!(outs.into_iter().all(|o| o.unwrap() == 70));
     assert_eq!(SLOW_SERIAL.swap(0, Ordering::SeqCst), 1);
     // Without `cache_serialize`, the same eight runs all miss at once and all run.
-    let runs = (0..8).map(|_| rt.run(&one_parallel, (7,)));
+    let runs = (0..8).map(|_| rt.run(&one_parallel, (7,)).into_future());
     let outs = futures_util::future::join_all(runs).await;
     assert!(outs.into_iter().all(|o| o.unwrap() == 70));
     assert_eq!(SLOW_PARALLEL.swap(0, Ordering::SeqCst), 8);
@@ -266,18 +267,18 @@ fn stamp(xs: Vec<i64>) -> Vec<String> {
 fn overwrite_recomputes_and_replaces() {
     let d = dir("stamp");
     let rt = rt(&d);
-    assert_eq!(rt.block_on(&stamp, (vec![1, 2],)).unwrap(), ["1@1", "2@1"]);
+    assert_eq!(rt.run(&stamp, (vec![1, 2],)).wait().unwrap(), ["1@1", "2@1"]);
     GENERATION.store(2, Ordering::SeqCst);
-    assert_eq!(rt.block_on(&stamp, (vec![1, 2],)).unwrap(), ["1@1", "2@1"], "cached");
-    let fresh = rt.block_on_with(&stamp, (vec![1, 2],), RunOptions::new().overwrite_cache(true)).unwrap();
+    assert_eq!(rt.run(&stamp, (vec![1, 2],)).wait().unwrap(), ["1@1", "2@1"], "cached");
+    let fresh = rt.run(&stamp, (vec![1, 2],)).overwrite_cache(true).wait().unwrap();
     assert_eq!(fresh, ["1@2", "2@2"]);
-    assert_eq!(rt.block_on(&stamp, (vec![1, 2],)).unwrap(), ["1@2", "2@2"], "replaced");
+    assert_eq!(rt.run(&stamp, (vec![1, 2],)).wait().unwrap(), ["1@2", "2@2"], "replaced");
     // A runtime that overwrites by default, and a run that says otherwise.
     GENERATION.store(3, Ordering::SeqCst);
     let over = Runtime::builder().cpus(1).cache_dir(&*d).overwrite_cache(true).build().unwrap();
-    let kept = over.block_on_with(&stamp, (vec![1],), RunOptions::new().overwrite_cache(false)).unwrap();
+    let kept = over.run(&stamp, (vec![1],)).options(RunOptions::new().overwrite_cache(false)).wait().unwrap();
     assert_eq!(kept, ["1@2"]);
-    assert_eq!(over.block_on(&stamp, (vec![1],)).unwrap(), ["1@3"]);
+    assert_eq!(over.run(&stamp, (vec![1],)).wait().unwrap(), ["1@3"]);
 }
 
 // ---- failures: tolerant maps store successes; a failed map keeps what succeeded ----
@@ -306,20 +307,20 @@ fn only_successes_are_stored_and_a_failed_map_resumes() {
     let d = dir("flaky");
     let rt = rt(&d);
     let xs: Vec<i64> = (0..20).collect();
-    let out = rt.block_on(&tolerant, (xs.clone(),)).unwrap();
+    let out = rt.run(&tolerant, (xs.clone(),)).wait().unwrap();
     assert_eq!(out.iter().filter(|o| o.is_none()).count(), 5, "{out:?}");
     assert_eq!(FLAKY.swap(0, Ordering::SeqCst), 20);
     // The failures were not stored: they run again, and only they.
-    assert_eq!(rt.block_on(&tolerant, (xs.clone(),)).unwrap(), out);
+    assert_eq!(rt.run(&tolerant, (xs.clone(),)).wait().unwrap(), out);
     assert_eq!(FLAKY.swap(0, Ordering::SeqCst), 5);
     // A strict map over elements that mostly succeed: it fails, but keeps what succeeded.
     let ys: Vec<i64> = (100..140).filter(|x| x % 5 != 4).chain([7]).collect();
-    assert!(rt.block_on(&strict, (ys.clone(),)).is_err());
+    assert!(rt.run(&strict, (ys.clone(),)).wait().is_err());
     let first = FLAKY.swap(0, Ordering::SeqCst);
     assert!(first >= 1, "{first}");
     // Fixed: only the element that failed (and any the failure stopped) runs.
     BROKEN.store(-1, Ordering::SeqCst);
-    let out = rt.block_on(&strict, (ys.clone(),)).unwrap();
+    let out = rt.run(&strict, (ys.clone(),)).wait().unwrap();
     assert_eq!(out, ys);
     let stored_before = first - 1;
     assert_eq!(FLAKY.swap(0, Ordering::SeqCst), ys.len() - stored_before);
@@ -346,14 +347,14 @@ fn a_corrupt_store_fails_the_run_and_says_how_to_clear_it() {
     std::fs::create_dir_all(&d).unwrap();
     std::fs::write(d.join(flowmap::cache::FILE), "not a cache at all, but long enough to look like one").unwrap();
     let rt = rt(&d);
-    let e = rt.block_on(&guard_all, (vec![1, 2],)).unwrap_err();
+    let e = rt.run(&guard_all, (vec![1, 2],)).wait().unwrap_err();
     let report = e.report().to_string();
     assert!(report.contains("corrupt") && report.contains("cache clear"), "{report}");
     assert!(report.contains(&d.display().to_string()), "{report}");
     assert_eq!(GUARDED.load(Ordering::SeqCst), 0, "nothing ran");
     assert!(flowmap::cache::stats(&d).is_err());
     assert!(flowmap::cache::clear(&d).unwrap());
-    assert_eq!(rt.block_on(&guard_all, (vec![1, 2],)).unwrap(), vec![1, 2]);
+    assert_eq!(rt.run(&guard_all, (vec![1, 2],)).wait().unwrap(), vec![1, 2]);
     assert_eq!(entries(&d), 2);
 }
 
@@ -398,7 +399,7 @@ fn checked_all(xs: Vec<i64>) -> Vec<i64> {
 /// Starts this binary's `child_process` test in a new process with `role`.
 fn spawn_child(role: &str, dir: &Path, env: &[(&str, &str)]) -> std::process::Child {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", "child_process", "--nocapture", "--test-threads=1"])
+    cmd.args(["--exact", "cache::child_process", "--nocapture", "--test-threads=1"])
         .env("FLOWMAP_CACHE_CHILD", role)
         .env("FLOWMAP_CACHE_DIR", dir)
         .stdout(std::process::Stdio::piped())
@@ -425,13 +426,13 @@ fn child_process() {
     let rt = Runtime::builder().cpus(2).build().unwrap();
     match role.as_str() {
         "square" => {
-            let out = rt.block_on(&squares, ((0..1000).collect(),)).unwrap();
+            let out = rt.run(&squares, ((0..1000).collect(),)).wait().unwrap();
             println!("calls={} sum={}", SQUARES.load(Ordering::SeqCst), out.iter().sum::<i64>());
         }
         "crash" => {
             let first: i64 = std::env::var("FLOWMAP_CACHE_FIRST").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
             let xs: Vec<i64> = (first..first + CRASH_N).collect();
-            let out = rt.block_on(&checked_all, (xs.clone(),)).unwrap();
+            let out = rt.run(&checked_all, (xs.clone(),)).wait().unwrap();
             assert!(out.iter().zip(&xs).all(|(o, x)| *o == x * 3), "wrong outputs");
             println!("done");
         }
@@ -525,9 +526,9 @@ fn cached_by_override_with_version(xs: Vec<i64>) -> Vec<i64> {
 fn a_node_cached_by_its_overrides_needs_a_version() {
     let d = dir("override");
     let rt = rt(&d);
-    let e = rt.block_on(&cached_by_override, (vec![1],)).unwrap_err();
+    let e = rt.run(&cached_by_override, (vec![1],)).wait().unwrap_err();
     let report = e.report().to_string();
     assert!(report.contains("`cache = true` needs a `cache_version`") && report.contains("n0"), "{report}");
-    assert_eq!(rt.block_on(&cached_by_override_with_version, (vec![1, 2],)).unwrap(), vec![2, 4]);
+    assert_eq!(rt.run(&cached_by_override_with_version, (vec![1, 2],)).wait().unwrap(), vec![2, 4]);
     assert_eq!(entries(&d), 2);
 }

@@ -22,7 +22,7 @@ fn paused(xs: Vec<i64>) -> Vec<i64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_concurrent_runs_all_complete() {
     let rt = Runtime::builder().cpus(2).build().unwrap();
-    let runs = (0..200).map(|r| rt.run(&paused, ((0..200).map(|i| i + r).collect(),)));
+    let runs = (0..200).map(|r| rt.run(&paused, ((0..200).map(|i| i + r).collect(),)).into_future());
     let outs = tokio::time::timeout(Duration::from_secs(120), futures_util::future::join_all(runs)).await.unwrap();
     for (r, out) in outs.into_iter().enumerate() {
         let expected: Vec<i64> = (0..200).map(|i| i + r as i64 + 1).collect();
@@ -52,7 +52,7 @@ fn pressure(xs: Vec<i64>) -> (Vec<i64>, Vec<i64>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_of_the_whole_capacity_mixed_with_small_ones_never_deadlock() {
     let rt = Runtime::builder().cpus(2).build().unwrap();
-    let runs = (0..20).map(|r| rt.run(&pressure, ((0..20).map(|i| i * r).collect(),)));
+    let runs = (0..20).map(|r| rt.run(&pressure, ((0..20).map(|i| i * r).collect(),)).into_future());
     let outs = tokio::time::timeout(Duration::from_secs(120), futures_util::future::join_all(runs))
         .await
         .expect("no deadlock: every run ends");
@@ -84,7 +84,7 @@ fn faults_child() {
     }
     let n = 200_000;
     let rt = Runtime::builder().cpus(2).build().unwrap();
-    let out = rt.block_on(&faults, ((0..n).collect(),)).unwrap();
+    let out = rt.run(&faults, ((0..n).collect(),)).wait().unwrap();
     let none: Vec<i64> = (0..n).filter(|i| out[*i as usize].is_none()).collect();
     let expected: Vec<i64> = (0..n).filter(|i| i % 100 == 7 || i % 1000 == 3).collect();
     assert_eq!(none, expected);
@@ -95,7 +95,7 @@ fn faults_child() {
 #[test]
 fn a_large_map_with_errors_and_panics_has_exact_counts_and_prints_nothing() {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "faults_child", "--nocapture", "--quiet"])
+        .args(["--exact", "load::faults_child", "--nocapture", "--quiet"])
         .env("FLOWMAP_FAULTS_CHILD", "1")
         .output()
         .unwrap();

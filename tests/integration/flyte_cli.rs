@@ -1,9 +1,7 @@
 //! The `anomalies` (and `noisy_tasks`) examples as a Flyte package and task container, run as a
 //! separate process as Flyte runs it (`example::binary_of` says how they are found).
 
-mod example;
-
-use example::{app, binary_of, output_of};
+use crate::example::{app, binary_of, output_of};
 use std::path::PathBuf;
 use std::process::Output;
 

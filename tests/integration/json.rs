@@ -1,7 +1,7 @@
 //! Running a workflow with JSON inputs and outputs, as a command line or a backend does.
 
+use flowmap::json::{JsonInput, JsonInputs, JsonRunError};
 use flowmap::prelude::*;
-use flowmap::{JsonInput, JsonInputs, JsonRunError};
 use serde_json::json;
 
 #[task]
@@ -55,19 +55,19 @@ async fn a_bad_input_is_named_with_its_expected_type() {
         "{e:?}"
     );
     assert_eq!(
-        flowmap::Report::new(&e).to_string(),
+        flowmap::error::Report::new(&e).to_string(),
         "input `data` of `anomalies` takes a value of type list<integer>: invalid type: string \"ten\", expected a sequence"
     );
     // Text, and values inside an object, are read with their position.
     let e = error(JsonInputs::new().input("data", JsonInput::parse(r#"[1, "x"]"#).unwrap()).input("label", json!("x")))
         .await;
     assert_eq!(
-        flowmap::Report::new(&e).to_string(),
+        flowmap::error::Report::new(&e).to_string(),
         "input `data` of `anomalies` takes a value of type list<integer>: invalid type: string \"x\", expected i64 at line 1 column 7"
     );
     let e = error(JsonInputs::new().object(r#"{"label": "l", "data": [1, "x"]}"#)).await;
     assert_eq!(
-        flowmap::Report::new(&e).to_string(),
+        flowmap::error::Report::new(&e).to_string(),
         "input `data` of `anomalies` takes a value of type list<integer>: invalid type: string \"x\", expected i64 at line 1 column 30"
     );
     // Every missing input is named at once.
@@ -133,31 +133,37 @@ async fn one_call_of_a_task_or_of_a_mapped_workflow_runs_on_its_own() {
     let rt = flowmap::Runtime::builder().build().unwrap();
     // A task that `anomalies` maps: one element's call.
     let out = rt
-        .call_json(&anomalies, "json::detect_anomalies", JsonInputs::new().input("data_point", json!(50)))
+        .call_json(&anomalies, "integration::json::detect_anomalies", JsonInputs::new().input("data_point", json!(50)))
         .await
         .unwrap();
     assert_eq!(out.to_value().unwrap(), json!(true));
     // A task it calls once, with two outputs.
     let out = rt
-        .call_json(&anomalies, "json::count_true", JsonInputs::new().object(r#"{"flags": [true, false, true]}"#))
+        .call_json(
+            &anomalies,
+            "integration::json::count_true",
+            JsonInputs::new().object(r#"{"flags": [true, false, true]}"#),
+        )
         .await
         .unwrap();
     assert_eq!(out.to_value().unwrap(), json!([2, 3]));
     // A mapped sub-workflow: one element runs the whole sub-workflow.
     let inputs = JsonInputs::new().input("data_point", json!(3)).input("label", json!("low"));
-    let out = rt.call_json(&all_labelled, "json::labelled", inputs).await.unwrap();
+    let out = rt.call_json(&all_labelled, "integration::json::labelled", inputs).await.unwrap();
     assert_eq!(out.to_value().unwrap(), json!(["low", false]));
     // A task inside a called sub-workflow.
     let inputs = JsonInputs::new().input("data_point", json!(30));
-    let out = rt.call_json(&labelled_once, "json::detect_anomalies", inputs).await.unwrap();
+    let out = rt.call_json(&labelled_once, "integration::json::detect_anomalies", inputs).await.unwrap();
     assert_eq!(out.to_value().unwrap(), json!(true));
     // What the workflow does not use, and inputs that do not fit.
-    let e = rt.call_json(&anomalies, "json::nothing", JsonInputs::new()).await.unwrap_err();
-    assert_eq!(e.to_string(), "`anomalies` uses no task or mapped workflow `json::nothing`");
-    let e = rt.call_json(&anomalies, "json::detect_anomalies", JsonInputs::new()).await.unwrap_err();
-    assert!(e.to_string().starts_with("input `data_point` of `json::detect_anomalies` is not given"), "{e}");
+    let e = rt.call_json(&anomalies, "integration::json::nothing", JsonInputs::new()).await.unwrap_err();
+    assert_eq!(e.to_string(), "`anomalies` uses no task or mapped workflow `integration::json::nothing`");
+    let e = rt.call_json(&anomalies, "integration::json::detect_anomalies", JsonInputs::new()).await.unwrap_err();
+    assert!(
+        e.to_string().starts_with("input `data_point` of `integration::json::detect_anomalies` is not given"),
+        "{e}"
+    );
 }
 
 /// The erased workflow handle the CLI and the Flyte registry keep.
-#[path = "json/handle.rs"]
 mod handle;

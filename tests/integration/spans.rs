@@ -1,4 +1,7 @@
 //! A task's own `tracing` spans carry its name: the function is the user's, untouched.
+//!
+//! The subscriber is the process's global one (a task runs on the runtime's threads), and the
+//! other tests of this binary run beside this one: it records only the spans of this module.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -7,15 +10,15 @@ use flowmap::prelude::*;
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
-/// Records the name of every span created.
+/// Records the name of every span created by the code of this module.
 struct SpanNames {
     names: Arc<Mutex<Vec<String>>>,
     next: AtomicU64,
 }
 
 impl Subscriber for SpanNames {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.target().starts_with(module_path!())
     }
     fn new_span(&self, span: &Attributes<'_>) -> Id {
         self.names.lock().unwrap().push(span.metadata().name().to_owned());
@@ -44,7 +47,7 @@ fn an_instrumented_task_s_span_is_named_after_the_task() {
     let names = Arc::new(Mutex::new(Vec::new()));
     tracing::subscriber::set_global_default(SpanNames { names: names.clone(), next: AtomicU64::new(0) }).unwrap();
     let rt = flowmap::Runtime::builder().build().unwrap();
-    assert_eq!(rt.block_on(&traced_workflow, (vec![1, 2],)).unwrap(), [2, 3]);
+    assert_eq!(rt.run(&traced_workflow, (vec![1, 2],)).wait().unwrap(), [2, 3]);
     let names = names.lock().unwrap();
     assert_eq!(names.iter().filter(|n| *n == "traced_task").count(), 2, "{names:?}");
     assert!(names.iter().all(|n| !n.contains("__flowmap")), "{names:?}");

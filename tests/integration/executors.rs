@@ -47,23 +47,23 @@ fn check(out: (i64, Vec<i64>)) {
 #[test]
 fn under_a_multi_thread_block_on() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    check(rt.block_on(chain(1)).unwrap());
+    check(rt.block_on(chain(1).into_future()).unwrap());
 }
 
 #[test]
 fn inside_a_task_of_a_multi_thread_runtime() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    check(rt.block_on(async { tokio::spawn(chain(1)).await.unwrap() }).unwrap());
+    check(rt.block_on(async { tokio::spawn(chain(1).into_future()).await.unwrap() }).unwrap());
 }
 
 #[test]
 fn under_a_current_thread_runtime() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    check(rt.block_on(chain(1)).unwrap());
+    check(rt.block_on(chain(1).into_future()).unwrap());
 }
 
 /// The smallest executor: poll, park until woken.
-fn block_on<F: Future>(future: F) -> F::Output {
+fn block_on<F: IntoFuture>(future: F) -> F::Output {
     struct Unpark(std::thread::Thread);
     impl Wake for Unpark {
         fn wake(self: Arc<Self>) {
@@ -72,7 +72,7 @@ fn block_on<F: Future>(future: F) -> F::Output {
     }
     let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
     let mut cx = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
+    let mut future = std::pin::pin!(future.into_future());
     loop {
         match future.as_mut().poll(&mut cx) {
             Poll::Ready(out) => return out,
@@ -200,7 +200,8 @@ fn many_runs_at_once_that_wait_for_runs_of_their_own_all_finish() {
     // Far more runs than driver threads, each waiting for a nested run: none may starve another.
     let flowmap_rt = flowmap::Runtime::builder().cpus(2).build().unwrap();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let outs = rt.block_on(futures_util::future::join_all((0..200).map(|x| flowmap_rt.run(&outer, (x,)))));
+    let outs =
+        rt.block_on(futures_util::future::join_all((0..200).map(|x| flowmap_rt.run(&outer, (x,)).into_future())));
     let outs: Vec<i64> = outs.into_iter().map(Result::unwrap).collect();
     assert_eq!(outs, (1..=200).collect::<Vec<_>>());
 }
@@ -247,7 +248,7 @@ fn sum(xs: Vec<i64>) -> i64 {
 /// A sync task that runs a whole workflow and waits for it, from inside a run.
 #[task]
 fn runs_a_workflow_blocking(x: i64) -> Result<i64, flowmap::Error> {
-    flowmap::Runtime::global()?.block_on(&doubled_total, (vec![x, x],))
+    flowmap::Runtime::global()?.run(&doubled_total, (vec![x, x],)).wait()
 }
 
 #[workflow]
@@ -259,12 +260,12 @@ fn blocking_inside(xs: Vec<i64>) -> Vec<i64> {
 fn block_on_runs_a_workflow_from_plain_code_with_no_runtime() {
     let rt = flowmap::Runtime::builder().cpus(2).build().unwrap();
     // `blocks` gives (x + 1) * 10.
-    assert_eq!(rt.block_on(&doubled_total, (vec![1, 2],)).unwrap(), 50);
-    assert_eq!(rt.block_on_default(&doubled_total).unwrap(), 90);
+    assert_eq!(rt.run(&doubled_total, (vec![1, 2],)).wait().unwrap(), 50);
+    assert_eq!(rt.run_default(&doubled_total).wait().unwrap(), 90);
     // From tasks of a run, more of them than driver threads, each waiting for a workflow of its own.
     for _ in 0..3 {
         assert_eq!(
-            rt.block_on(&blocking_inside, ((0..8).collect(),)).unwrap(),
+            rt.run(&blocking_inside, ((0..8).collect(),)).wait().unwrap(),
             (0..8).map(|x| 2 * (x + 1) * 10).collect::<Vec<_>>()
         );
     }
@@ -297,7 +298,7 @@ fn tolerated_panics_print_nothing_while_other_panics_still_do() {
         let rt = flowmap::Runtime::builder().build().unwrap();
         let expected = [Some(0), None, Some(2), None, Some(4), None];
         for _ in 0..2 {
-            let (a, b) = rt.block_on(&tolerant_panics, ((0..6).collect(),)).unwrap();
+            let (a, b) = rt.run(&tolerant_panics, ((0..6).collect(),)).wait().unwrap();
             assert_eq!((a.as_slice(), b.as_slice()), (&expected[..], &expected[..]));
         }
         let _ = std::panic::catch_unwind(|| panic!("a panic outside flowmap"));
@@ -306,7 +307,7 @@ fn tolerated_panics_print_nothing_while_other_panics_still_do() {
     // In a child process, whose stderr is the real one.
     let exe = std::env::current_exe().unwrap();
     let out = std::process::Command::new(exe)
-        .args(["--exact", "tolerated_panics_print_nothing_while_other_panics_still_do", "--nocapture"])
+        .args(["--exact", "executors::tolerated_panics_print_nothing_while_other_panics_still_do", "--nocapture"])
         .env("FLOWMAP_PANIC_CHILD", "1")
         .output()
         .unwrap();

@@ -68,11 +68,11 @@ fn spec(t: &impl Task) -> TaskSpec {
 
 #[test]
 fn options_are_recorded_typed() {
-    use flowmap::ResourceKey::{Cpu, EphemeralStorage, Gpu, Mem};
+    use flowmap::graph::ResourceKey::{Cpu, EphemeralStorage, Gpu, Mem};
     let s = spec(&tuned {});
     assert_eq!(s.name(), "tuned");
     assert_eq!(s.function, "tuned");
-    assert_eq!(s.module, "tasks");
+    assert_eq!(s.module, "integration::tasks");
     let o = &s.settings;
     assert_eq!(o.retries, Some(3));
     assert_eq!(o.timeout, Some(std::time::Duration::from_secs(90)));

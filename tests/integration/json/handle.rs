@@ -1,7 +1,8 @@
 //! [`WorkflowHandle`]: a workflow with its type erased, as the CLI and the Flyte registry keep it.
 
+use flowmap::Error;
+use flowmap::json::{JsonInputs, JsonRunError, WorkflowHandle};
 use flowmap::prelude::*;
-use flowmap::{Error, JsonInputs, JsonRunError, WorkflowHandle};
 use serde_json::json;
 
 #[task]
@@ -68,11 +69,12 @@ async fn a_handle_runs_its_workflow_from_json() {
 async fn a_handle_calls_one_task_by_its_qualified_name() {
     let rt = runtime();
     let w = WorkflowHandle::new(&doubled);
-    let out = w.call_json(&rt, "json::handle::double", JsonInputs::new().input("x", json!(21))).await.unwrap();
+    let out =
+        w.call_json(&rt, "integration::json::handle::double", JsonInputs::new().input("x", json!(21))).await.unwrap();
     assert_eq!(out.to_value().unwrap(), json!(42));
-    let e = w.call_json(&rt, "json::handle::triple", JsonInputs::new()).await.unwrap_err();
+    let e = w.call_json(&rt, "integration::json::handle::triple", JsonInputs::new()).await.unwrap_err();
     assert!(
-        matches!(&e, JsonRunError::NoTarget { workflow, target } if workflow == "doubled" && target == "json::handle::triple"),
+        matches!(&e, JsonRunError::NoTarget { workflow, target } if workflow == "doubled" && target == "integration::json::handle::triple"),
         "{e:?}"
     );
 }

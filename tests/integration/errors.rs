@@ -6,8 +6,9 @@ use std::sync::{Condvar, LazyLock, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use flowmap::Error;
+use flowmap::error::{BuildError, NodeError};
 use flowmap::prelude::*;
-use flowmap::{BuildError, Error, NodeError};
 
 const MISSING: &str = "/nonexistent/flowmap/config.toml";
 
@@ -303,12 +304,15 @@ async fn two_tasks_with_one_name_are_an_error_naming_both() {
     let e = two_steps.graph().unwrap_err();
     assert_eq!(
         e.report().to_string(),
-        "workflow `two_steps` could not be built into a graph: two tasks are named `errors::step`: \
-         `errors::step_a` and `errors::step_b`; give one of them another `name = \"...\"`"
+        "workflow `two_steps` could not be built into a graph: two tasks are named `integration::errors::step`: \
+         `integration::errors::step_a` and `integration::errors::step_b`; give one of them another `name = \"...\"`"
     );
     // The same function name in two modules is two tasks.
     let g = same_names_in_two_modules.graph().unwrap();
-    assert_eq!(g.tasks.keys().collect::<Vec<_>>(), ["errors::left::same", "errors::right::same"]);
+    assert_eq!(
+        g.tasks.keys().collect::<Vec<_>>(),
+        ["integration::errors::left::same", "integration::errors::right::same"]
+    );
     assert_eq!(same_names_in_two_modules(5).await.unwrap(), 12);
 }
 
@@ -380,7 +384,7 @@ fn probe_and_count(ids: Vec<i64>) -> usize {
 #[test]
 fn a_successful_run_reports_every_element_its_tolerant_maps_lost() {
     let rt = flowmap::Runtime::builder().cpus(2).build().unwrap();
-    let run = rt.block_on_reported(&probe_all, (vec![1, -2, 3, -4],), flowmap::RunOptions::new()).unwrap();
+    let run = rt.run(&probe_all, (vec![1, -2, 3, -4],)).reported().wait().unwrap();
     assert_eq!(run.outputs, [Some(1), None, Some(3), None]);
     let mut lost: Vec<_> =
         run.failures.iter().map(|f| (f.node.as_str(), f.failure.index, f.failure.attempts)).collect();
@@ -392,14 +396,14 @@ fn a_successful_run_reports_every_element_its_tolerant_maps_lost() {
     let index = failure.failure.index.unwrap();
     let id = -i64::try_from(index).unwrap() - 1;
     assert_eq!(
-        flowmap::Report::new(failure).to_string(),
+        flowmap::error::Report::new(failure).to_string(),
         format!(
             "workflow `probe_all` node `n0` (map of task probe): element {index} failed after 2 attempts: \
              could not read sensor {id}: no answer"
         )
     );
     // Nothing lost, nothing reported.
-    let run = rt.block_on_reported(&probe_all, (vec![1, 2],), flowmap::RunOptions::new()).unwrap();
+    let run = rt.run(&probe_all, (vec![1, 2],)).reported().wait().unwrap();
     assert!(run.failures.is_empty());
 }
 
@@ -407,11 +411,11 @@ fn a_successful_run_reports_every_element_its_tolerant_maps_lost() {
 fn a_failed_run_keeps_the_elements_lost_before_it_failed() {
     let rt = flowmap::Runtime::builder().cpus(2).build().unwrap();
     // In a sub-workflow: reported with the sub-workflow's name.
-    let run = rt.block_on_reported(&probe_and_count, (vec![1, 2, 3, -4],), flowmap::RunOptions::new()).unwrap();
+    let run = rt.run(&probe_and_count, (vec![1, 2, 3, -4],)).reported().wait().unwrap();
     assert_eq!(run.outputs, 3);
     assert_eq!(run.failures.len(), 1);
     assert_eq!((run.failures[0].workflow.as_str(), run.failures[0].failure.index), ("probe_all", Some(3)));
-    let e = rt.block_on(&probe_and_count, (vec![1, -2, 3, -4],)).unwrap_err();
+    let e = rt.run(&probe_and_count, (vec![1, -2, 3, -4],)).wait().unwrap_err();
     assert_eq!(e.node(), Some("n1"), "{e}");
     let tolerated = e.completed().unwrap().tolerated();
     let mut lost: Vec<_> = tolerated.iter().map(|f| f.failure.index).collect();
@@ -434,19 +438,18 @@ fn scaled(x: i64, #[default(10)] factor: i64, #[default(1)] offset: i64) -> i64 
 #[test]
 fn some_inputs_given_the_rest_from_their_defaults() {
     let rt = flowmap::Runtime::builder().cpus(2).build().unwrap();
-    let options = flowmap::RunOptions::new;
-    assert_eq!(rt.block_on_with_defaults(&scaled, (Some(4), None, None), options()).unwrap(), 41);
-    assert_eq!(rt.block_on_with_defaults(&scaled, (Some(4), Some(2), None), options()).unwrap(), 9);
-    assert_eq!(rt.block_on_with_defaults(&scaled, (Some(4), None, Some(0)), options()).unwrap(), 40);
+    assert_eq!(rt.run_with_defaults(&scaled, (Some(4), None, None)).wait().unwrap(), 41);
+    assert_eq!(rt.run_with_defaults(&scaled, (Some(4), Some(2), None)).wait().unwrap(), 9);
+    assert_eq!(rt.run_with_defaults(&scaled, (Some(4), None, Some(0))).wait().unwrap(), 40);
     // An input without a default must be given.
-    let e = rt.block_on_with_defaults(&scaled, (None, Some(2), None), options()).unwrap_err();
+    let e = rt.run_with_defaults(&scaled, (None, Some(2), None)).wait().unwrap_err();
     assert!(matches!(&e, Error::MissingInputs { inputs, .. } if inputs == &["x"]), "{e:?}");
     assert_eq!(
         e.to_string(),
         "workflow `scaled` needs input `x`: it has no `#[default(...)]`; give it as `Some(value)`"
     );
     let runner = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let async_run = runner.block_on(rt.run_with_defaults(&scaled, (Some(1), None, None), options()));
+    let async_run = runner.block_on(rt.run_with_defaults(&scaled, (Some(1), None, None)).into_future());
     assert_eq!(async_run.unwrap(), 11);
 }
 
@@ -477,7 +480,7 @@ async fn a_panic_says_where_it_happened_as_std_does() {
     let mut level: Option<&(dyn std::error::Error + 'static)> = Some(&e);
     let mut panic = None;
     while let Some(l) = level {
-        panic = panic.or(l.downcast_ref::<flowmap::PanicError>());
+        panic = panic.or(l.downcast_ref::<flowmap::error::PanicError>());
         level = l.source();
     }
     let panic = panic.expect("a PanicError in the chain");
@@ -525,7 +528,7 @@ async fn panics_of_many_threads_at_once_each_keep_their_own_place() {
     assert_eq!(b.iter().flatten().count(), n / 3);
     let mut failed = 0;
     while let Ok(e) = events.try_recv() {
-        if let flowmap::EventKind::ElementFailed { index: Some(i), error, .. } = e.kind {
+        if let flowmap::events::EventKind::ElementFailed { index: Some(i), error, .. } = e.kind {
             let (line, column, message) = match i % 3 {
                 1 => (ONE_PAST_LINE, 14, format!("one past {}", i - 1)),
                 _ => (TWO_PAST_LINE, 14, format!("two past {}", i - 2)),

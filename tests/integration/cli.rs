@@ -1,9 +1,7 @@
 //! The `anomalies` and `noisy_tasks` examples run as a user runs them: a separate process, its
 //! exit code, stdout and stderr (`example::binary_of` says how they are found).
 
-mod example;
-
-use example::{app, binary, binary_of, fresh_cache, output_of};
+use crate::example::{app, binary, binary_of, fresh_cache, output_of};
 use std::process::{Command, Output, Stdio};
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -422,7 +420,7 @@ fn tolerated_failures_are_reported() {
     assert_eq!(code, 0, "{err}");
     for (index, reading) in [(1, -1), (4, -5)] {
         let line = format!(
-            "WARN flowmap_runtime::plan::attempt: checks.n0 (map of task check): element {index} failed after 2 \
+            "WARN flowmap_runtime::observe: checks.n0 (map of task check): element {index} failed after 2 \
              attempts: reading {reading} is below zero"
         );
         assert!(err.contains(&line), "{err}");

@@ -1,7 +1,7 @@
 //! The built examples (`anomalies`, `noisy_tasks`), for the tests that run it as a separate process.
 //!
 //! `cargo test` (with no target named) builds the examples before it runs any test, so the
-//! binary is beside the test's own (`target/<profile>/examples/`). `cargo test --test cli`
+//! binary is beside the test's own (`target/<profile>/examples/`). `cargo test --test integration`
 //! alone does not rebuild it: build it first (`cargo build --features cli --example anomalies`).
 
 use std::path::PathBuf;

@@ -215,7 +215,7 @@ async fn a_workflow_can_be_mapped() {
     let g = map_over_workflow.graph().unwrap();
     assert_eq!(g.nodes[0].kind, flowmap::graph::NodeKind::Map);
     assert_eq!(g.nodes[0].target.kind, flowmap::graph::TargetKind::Workflow);
-    assert!(g.workflows.contains_key("map::inc_then_check"));
+    assert!(g.workflows.contains_key("integration::map::inc_then_check"));
 }
 
 static ATTEMPTS: Mutex<Option<HashMap<i64, u32>>> = Mutex::new(None);
@@ -243,10 +243,10 @@ async fn overrides_apply_to_their_node_only() {
     assert_eq!(plain, [None, Some(102)], "the other node of the same task keeps retries = 0");
     let g = overrides_stay_on_their_node.graph().unwrap();
     assert_eq!(g.nodes[0].overrides.retries, Some(1));
-    let mem = g.nodes[0].overrides.requests.as_ref().and_then(|r| r.get(flowmap::ResourceKey::Mem));
-    assert_eq!(mem.map(flowmap::Quantity::text), Some("1Gi"));
+    let mem = g.nodes[0].overrides.requests.as_ref().and_then(|r| r.get(flowmap::graph::ResourceKey::Mem));
+    assert_eq!(mem.map(flowmap::graph::Quantity::text), Some("1Gi"));
     assert!(g.nodes[1].overrides.is_empty());
-    assert_eq!(g.tasks["map::flaky"].settings.retries, None, "the task itself is unchanged");
+    assert_eq!(g.tasks["integration::map::flaky"].settings.retries, None, "the task itself is unchanged");
 }
 
 #[workflow]
