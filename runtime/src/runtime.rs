@@ -14,7 +14,7 @@ use crate::events::{Event, EventKind};
 use crate::exec::capacity::{Capacity, fmt_bytes};
 use crate::exec::context::{CacheConfig, MAX_THREADS, RunContext, Shared};
 use crate::exec::drivers::{self, Drivers, Lost};
-use crate::exec::graph::run_graph;
+use crate::exec::scheduler::run_graph;
 use crate::finished::Finished;
 use crate::json_io::{ReadError, with_defaults};
 use crate::options::RunOptions;
