@@ -29,15 +29,14 @@ pub(crate) async fn run_node(
     let events = cx.emitter(&plan.workflow).for_node(&node.id);
     let started = |elements| EventKind::NodeStarted { target: node.display.clone(), elements };
     let threads = sync_threads(&cx, &request);
-    let hooks: Arc<dyn Hooks> =
-        Arc::new(NodeHooks { cx: cx.clone(), events: events.clone(), request, threads, alone, plan, node: i, run });
+    let hooks = NodeHooks { cx: cx.clone(), events: events.clone(), request, threads, alone, plan, node: i, run };
     let tracked = cx.shared.board.track(cx.run, &plan.workflow, &node.id, &node.display);
     let _cancelled = tracked.clone().map(FinishOnDrop);
     let cache = cx.cache(node.settings.cache.as_ref()).map_err(NodeError::Cache)?;
-    let policy = Policy {
+    let policy = |hooks| Policy {
         at: NodeName { workflow: &plan.workflow, node: &node.id, target: &node.display },
         progress: tracked.as_ref(),
-        hooks: &*hooks,
+        hooks,
         retries: node.settings.retries,
         timeout: node.settings.timeout,
         listening: events.active(),
@@ -48,15 +47,19 @@ pub(crate) async fn run_node(
         Work::Call(kernel) => {
             events.emit(|| started(None));
             match &cache {
-                Some(cache) => run_cached_call(&**kernel, &policy, cache, &values).await,
-                None => run_call(&**kernel, &policy, &values).await.map_err(NodeError::Failed),
+                Some(cache) => run_cached_call(&**kernel, &policy(&hooks), cache, &values).await,
+                None => run_call(&**kernel, &policy(&hooks), &values).await.map_err(NodeError::Failed),
             }
         }
         Work::Workflow(sub) => {
             events.emit(|| started(None));
             run(cx, sub, values, alone).await.map_err(|e: Error| NodeError::Workflow(Box::new(e)))
         }
-        Work::Map(kernel, shape) => kernel.run(shape, policy, &hooks, values, &node.display).await,
+        Work::Map(kernel, shape) => {
+            // A map hands its hooks to the threads of its sync workers: shared, not borrowed.
+            let hooks: Arc<dyn Hooks> = Arc::new(hooks);
+            kernel.run(shape, policy(&*hooks), &hooks, values, &node.display).await
+        }
     };
     if let Some(tracked) = &tracked {
         tracked.finish(if result.is_ok() { NodeState::Succeeded } else { NodeState::Failed });

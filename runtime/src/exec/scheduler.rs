@@ -68,11 +68,19 @@ async fn drive(cx: RunContext, plan: &'static Plan, inputs: Vec<Value>, alone: b
     let mut ready: Vec<usize> = schedule.roots.clone();
     let mut done = 0;
     loop {
-        let only = alone && running.is_empty() && ready.len() == 1;
-        for i in ready.drain(..) {
-            running.push(start(i, &outputs, only)?);
-        }
-        let Some((i, result)) = running.next().await else { break };
+        let (i, result) = if alone && running.is_empty() && ready.len() == 1 {
+            // The one node of the run that can make progress (a chain's next link): awaited
+            // right here, with no task of its own.
+            let i = ready[0];
+            ready.clear();
+            start(i, &outputs, true)?.await
+        } else {
+            for i in ready.drain(..) {
+                running.push(start(i, &outputs, false)?);
+            }
+            let Some(next) = running.next().await else { break };
+            next
+        };
         done += 1;
         let node_events = events.for_node(&plan.nodes[i].id);
         match result {
