@@ -3,7 +3,7 @@
 use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, OnceLock};
 
 use flowmap_model::Quantity;
@@ -12,7 +12,7 @@ use tokio::sync::broadcast;
 use crate::error::{BuildError, BuildErrors, ConfigError, Error};
 use crate::events::{Event, EventKind};
 use crate::exec::capacity::{Capacity, fmt_bytes};
-use crate::exec::context::{CacheConfig, MAX_THREADS, RunContext, Shared};
+use crate::exec::context::{CacheConfig, MAX_BLOCKING, MAX_THREADS, RunContext, Shared};
 use crate::exec::drivers::{self, Drivers, Lost};
 use crate::exec::scheduler::run_graph;
 use crate::finished::Finished;
@@ -64,6 +64,22 @@ impl Drop for Runtime {
 }
 
 /// Configures a [`Runtime`]: capacity in CPUs, memory and GPUs.
+///
+/// # Threads
+///
+/// With `c` the runtime's CPUs ([`cpus`](Self::cpus)) and `m` this machine's, a runtime has:
+/// - `min(c, m)` tokio workers (`flowmap-worker`): what tasks spawn, timers and I/O;
+/// - `min(c, 256)` run drivers (`flowmap-driver-N`): each run is polled by one of them, so the
+///   caller's task only waits and runs started together run in parallel, and a sync call known
+///   to be short runs there in place, with no hand-off (a tokio worker could not: blocking is
+///   not allowed on one);
+/// - `min(c, 256)` sync pool threads (`flowmap-sync-N`): the workers of sync maps;
+/// - on demand, up to 512 blocking threads (tokio's blocking pool, also named `flowmap-worker`):
+///   sync calls that do not run in place, one each while it runs; an idle one ends after 10 s;
+/// - on demand, up to 256 at once in all, extra sync map workers (`flowmap-sync-extra-N`) for
+///   maps of tasks that request less than a CPU each, beyond the pool; they end with their map.
+///
+/// Between runs they all sleep: an idle runtime uses no CPU.
 #[derive(Debug, Default, Clone)]
 #[must_use]
 pub struct RuntimeBuilder {
@@ -175,6 +191,7 @@ impl RuntimeBuilder {
         };
         let tokio = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(cpus.min(machine_cpus).max(1))
+            .max_blocking_threads(MAX_BLOCKING)
             .thread_name("flowmap-worker")
             .enable_all()
             .build()
@@ -193,6 +210,7 @@ impl RuntimeBuilder {
             handle: tokio.handle().clone(),
             drivers,
             pool,
+            extra_threads: AtomicUsize::new(0),
             events: broadcast::channel(event_capacity).0,
             next_run: AtomicU64::new(0),
             board: Arc::default(),

@@ -5,6 +5,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::FutureExt;
@@ -13,7 +14,7 @@ use futures_util::future::BoxFuture;
 use crate::error::{CancelledError, Cause, ElementFailure, Error, ToleratedFailure};
 use crate::events::EventKind;
 use crate::exec::capacity::Request;
-use crate::exec::context::RunContext;
+use crate::exec::context::{MAX_THREADS, RunContext};
 use crate::exec::emitter::Emitter;
 use crate::panics::{panic_cause, panic_message, quiet};
 use crate::plan::pace::Pace;
@@ -116,20 +117,29 @@ impl Hooks for NodeHooks {
             let _entered = handle.enter();
             job();
         };
-        if workers <= self.cx.shared.threads {
-            self.cx.shared.pool.in_place_scope(|s| {
+        let shared = &self.cx.shared;
+        let pool = |workers: usize| {
+            shared.pool.in_place_scope(|s| {
                 for _ in 1..workers {
                     s.spawn(|_| entered());
                 }
                 job();
             });
-            return;
+        };
+        if workers <= shared.threads {
+            return pool(workers);
         }
         // More workers than the pool has threads (calls that request less than a CPU each, such
         // as blocking I/O): each gets a thread of its own for this job, so none waits for a
-        // thread of the pool while its requests fit.
+        // thread of the pool while its requests fit; all the runtime's jobs together have at
+        // most `MAX_THREADS` such threads at once.
+        let extra = ExtraThreads::take(&shared.extra_threads, workers - 1);
+        if extra.taken == 0 {
+            // Other maps hold them all: this one makes do with the pool.
+            return pool(shared.threads);
+        }
         std::thread::scope(|s| {
-            for i in 1..workers {
+            for i in 1..=extra.taken {
                 let spawned =
                     std::thread::Builder::new().name(format!("flowmap-sync-extra-{i}")).spawn_scoped(s, entered);
                 if let Err(e) = spawned {
@@ -166,6 +176,31 @@ impl Hooks for NodeHooks {
     }
 }
 
+/// Extra threads of sync map workers taken from the runtime's allowance (at most [`MAX_THREADS`]
+/// at once); given back when dropped.
+struct ExtraThreads<'a> {
+    count: &'a AtomicUsize,
+    taken: usize,
+}
+
+impl<'a> ExtraThreads<'a> {
+    /// Up to `wanted` threads, as many as are left.
+    fn take(count: &'a AtomicUsize, wanted: usize) -> ExtraThreads<'a> {
+        let mut taken = 0;
+        let _ = count.fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+            taken = wanted.min(MAX_THREADS.saturating_sub(used));
+            Some(used + taken)
+        });
+        ExtraThreads { count, taken }
+    }
+}
+
+impl Drop for ExtraThreads<'_> {
+    fn drop(&mut self) {
+        self.count.fetch_sub(self.taken, Ordering::AcqRel);
+    }
+}
+
 /// Why a blocking call's thread did not hand back a result: it panicked, or it was cancelled
 /// (the runtime shut down before it ran), which is not a panic.
 fn join_cause(e: tokio::task::JoinError) -> Cause {
@@ -179,6 +214,19 @@ fn join_cause(e: tokio::task::JoinError) -> Cause {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extra_threads_are_bounded_for_the_whole_runtime_and_given_back() {
+        let count = AtomicUsize::new(0);
+        let a = ExtraThreads::take(&count, MAX_THREADS - 10);
+        let b = ExtraThreads::take(&count, 50);
+        assert_eq!((a.taken, b.taken), (MAX_THREADS - 10, 10));
+        assert_eq!(ExtraThreads::take(&count, 5).taken, 0, "none left");
+        drop(a);
+        assert_eq!(ExtraThreads::take(&count, 5).taken, 5);
+        drop(b);
+        assert_eq!(count.load(Ordering::Relaxed), 0);
+    }
 
     #[tokio::test]
     async fn a_cancelled_call_is_not_reported_as_a_panic() {
