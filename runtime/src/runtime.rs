@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, OnceLock};
 
 use flowmap_model::Quantity;
@@ -19,9 +19,9 @@ use flowmap_model::graph::Graph;
 use crate::error::{BuildError, BuildErrors, ConfigError, Error};
 use crate::events::{EventKind, Subscriber};
 use crate::exec::capacity::{Capacity, fmt_bytes};
-use crate::exec::context::{CacheConfig, MAX_THREADS, RunContext, Shared};
+use crate::exec::context::{CacheConfig, MAX_BLOCKING, MAX_THREADS, RunContext, Shared};
 use crate::exec::drivers::{self, Drivers, Lost};
-use crate::exec::graph::run_graph;
+use crate::exec::scheduler::run_graph;
 use crate::finished::Finished;
 use crate::json_io::{ReadError, with_defaults};
 use crate::observe::run_event;
@@ -77,6 +77,22 @@ impl Drop for Runtime {
 }
 
 /// Configures a [`Runtime`]: capacity in CPUs, memory and GPUs.
+///
+/// # Threads
+///
+/// With `c` the runtime's CPUs ([`cpus`](Self::cpus)) and `m` this machine's, a runtime has:
+/// - `min(c, m)` tokio workers (`flowmap-worker`): what tasks spawn, timers and I/O;
+/// - `min(c, 256)` run drivers (`flowmap-driver-N`): each run is polled by one of them, so the
+///   caller's task only waits and runs started together run in parallel, and a sync call known
+///   to be short runs there in place, with no hand-off (a tokio worker could not: blocking is
+///   not allowed on one);
+/// - `min(c, 256)` sync pool threads (`flowmap-sync-N`): the workers of sync maps;
+/// - on demand, up to 512 blocking threads (tokio's blocking pool, also named `flowmap-worker`):
+///   sync calls that do not run in place, one each while it runs; an idle one ends after 10 s;
+/// - on demand, up to 256 at once in all, extra sync map workers (`flowmap-sync-extra-N`) for
+///   maps of tasks that request less than a CPU each, beyond the pool; they end with their map.
+///
+/// Between runs they all sleep: an idle runtime uses no CPU.
 #[derive(Debug, Default, Clone)]
 #[must_use]
 pub struct RuntimeBuilder {
@@ -193,6 +209,7 @@ impl RuntimeBuilder {
         };
         let tokio = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(cpus.min(machine_cpus).max(1))
+            .max_blocking_threads(MAX_BLOCKING)
             .thread_name("flowmap-worker")
             .enable_all()
             .build()
@@ -212,6 +229,7 @@ impl RuntimeBuilder {
             drivers,
             pool,
             bus: Arc::default(),
+            extra_threads: AtomicUsize::new(0),
             next_run: AtomicU64::new(0),
             board: Arc::default(),
             cache: CacheConfig {

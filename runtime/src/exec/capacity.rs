@@ -217,6 +217,9 @@ impl Capacity {
     /// Reads `requests` and checks that it fits in the whole capacity.
     pub(crate) fn request(&self, requests: &Resources) -> Result<Request, NodeError> {
         let mut r = Request::NONE;
+        if requests.is_empty() {
+            return Ok(r);
+        }
         for (slot, key) in [ResourceKey::Cpu, ResourceKey::Mem, ResourceKey::Gpu].into_iter().enumerate() {
             let Some(q) = requests.get(key) else { continue };
             let (amount, shown) = match key {

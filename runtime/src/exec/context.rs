@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::cache::CacheError;
@@ -16,25 +16,35 @@ use crate::exec::drivers::Drivers;
 use crate::options::RunOptions;
 use crate::progress::Board;
 
-/// The most threads of each kind (sync map workers, run drivers) a runtime starts, whatever its
-/// CPUs: each idle worker looks for work in every other's queue, so thousands of them on a small
-/// machine spin for seconds at startup (`--cpus 2000` on 2 cores took 18 s). Above it, CPUs still
-/// count for admission (`requests`), not for threads. Also the most sync calls of one node that
-/// run at once, however small their requests.
+/// The most threads of each kind (run drivers, the sync pool, extra sync map workers) a runtime
+/// starts, whatever its CPUs: each idle worker of a pool looks for work in every other's queue,
+/// so thousands of them on a small machine spin for seconds at startup (`--cpus 2000` on 2 cores
+/// took 18 s). Above it, CPUs still count for admission (`requests`), not for threads. Also the
+/// most sync calls of one node that run at once, however small their requests.
 pub(crate) const MAX_THREADS: usize = 256;
+
+/// The most threads of tokio's blocking pool (tokio's own default, made explicit): sync calls
+/// that do not run in place, one thread each while they run (a timed-out one until it really
+/// ends), and the first worker of each sync map. Beyond it, calls wait for a thread, first come
+/// first served. An idle one ends after tokio's 10 s.
+pub(crate) const MAX_BLOCKING: usize = 512;
 
 /// The runtime's resources, shared by every run.
 pub(crate) struct Shared {
     pub(crate) capacity: Capacity,
-    /// The threads of the thread pool (the runtime's CPUs, at most [`MAX_THREADS`]).
+    /// The threads of the sync pool (the runtime's CPUs, at most [`MAX_THREADS`]).
     pub(crate) threads: usize,
     pub(crate) max_in_flight: usize,
     pub(crate) handle: tokio::runtime::Handle,
     /// The threads that drive runs.
     pub(crate) drivers: Drivers,
+    /// The sync pool: workers of sync maps (the runtime's CPUs, at most [`MAX_THREADS`]).
     pub(crate) pool: rayon::ThreadPool,
     /// The runtime's event subscribers.
     pub(crate) bus: Arc<Bus>,
+    /// Threads of sync map workers started beyond the pool's, running now (at most
+    /// [`MAX_THREADS`]).
+    pub(crate) extra_threads: AtomicUsize,
     pub(crate) next_run: AtomicU64,
     /// The counters of running nodes, kept while someone watches.
     pub(crate) board: Arc<Board>,

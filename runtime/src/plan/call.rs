@@ -2,52 +2,45 @@
 //! entrypoint (a Flyte task pod) runs. The call is made once, with no retries, timeout or
 //! admission: whoever runs the container owns those.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use flowmap_model::graph::{Graph, NodeKind, Port, TargetKind};
+use flowmap_model::graph::{Graph, NodeKind, TargetKind};
 
-use crate::plan::{Compiled, NodeSettings, Plan, PlanNode, Work, pace::Pace};
+use crate::plan::{Compiled, NodeSettings, OneCall, Plan, PlanNode, Work, pace::Pace};
 use crate::value::Source;
 
-/// A one-node plan calling `target` (a task, or a workflow that is mapped), with the target's
-/// input ports and its kernel's view of the values.
-pub(crate) struct OneCall {
-    /// The plan: one node, reading the plan's inputs in order.
-    pub(crate) plan: Plan,
-    /// The target's inputs.
-    pub(crate) ports: Vec<Port>,
-}
-
-/// Finds a node of `compiled` (or of its sub-workflows) that calls or maps `target` (a
-/// qualified name), and makes a plan of one call of it: once per workflow and target, as
-/// compiled workflows are made once.
+/// The one-call plan of `target` (a qualified name), a task or mapped workflow that a node of
+/// `compiled` (or of its sub-workflows) calls or maps; the first such node in body order gives
+/// it. The plans of all of them are made together on first use and kept in `compiled`, which
+/// lives as long as the program.
 pub(crate) fn one_call(compiled: &'static Compiled, target: &str) -> Option<&'static OneCall> {
-    type Made = Vec<(usize, String, &'static OneCall)>;
-    static MADE: Mutex<Made> = Mutex::new(Vec::new());
-    let key = std::ptr::from_ref(compiled) as usize;
-    let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some((_, _, call)) = made.iter().find(|(k, t, _)| *k == key && t == target) {
-        return Some(call);
-    }
-    let call: &'static OneCall = Box::leak(Box::new(find(&compiled.graph, &compiled.graph, &compiled.plan, target)?));
-    made.push((key, target.to_owned(), call));
-    Some(call)
+    let calls = compiled.calls.get_or_init(|| {
+        let mut calls = Vec::new();
+        collect(&compiled.graph, &compiled.graph, &compiled.plan, &mut calls);
+        calls
+    });
+    calls.iter().find(|call| call.target == target)
 }
 
-fn find(top: &Graph, graph: &Graph, plan: &Plan, target: &str) -> Option<OneCall> {
+/// Adds a one-call plan for each target that `graph` (planned as `plan`) calls or maps and
+/// `calls` lacks, in body order, going into sub-workflows where they are called.
+fn collect(top: &Graph, graph: &Graph, plan: &Plan, calls: &mut Vec<OneCall>) {
     for (node, planned) in graph.nodes.iter().zip(&plan.nodes) {
+        let target = &node.target.name;
         let kernel = match (&planned.work, node.kind) {
-            (Work::Call(kernel), _) if node.target.name == target => Some(kernel.copy()),
-            (Work::Map(kernel, shape), NodeKind::Map) if node.target.name == target => {
-                Some(kernel.element(shape.names))
-            }
+            (Work::Call(kernel), _) => Some(kernel.copy()),
+            (Work::Map(kernel, shape), NodeKind::Map) => Some(kernel.element(shape.names)),
             _ => None,
         };
         if let Some(kernel) = kernel {
+            if calls.iter().any(|call| call.target == *target) {
+                continue;
+            }
             let interface = match node.target.kind {
-                TargetKind::Task => &top.tasks.get(target)?.interface,
-                TargetKind::Workflow => &top.workflows.get(target)?.interface,
+                TargetKind::Task => top.tasks.get(target).map(|t| &t.interface),
+                TargetKind::Workflow => top.workflows.get(target).map(|w| &w.interface),
             };
+            let Some(interface) = interface else { continue };
             let (ports, outputs) = (interface.inputs.clone(), interface.outputs.len());
             let display = planned.display.strip_prefix("map of ").unwrap_or(&planned.display);
             let one = PlanNode {
@@ -64,21 +57,14 @@ fn find(top: &Graph, graph: &Graph, plan: &Plan, target: &str) -> Option<OneCall
                 work: Work::Call(kernel),
                 pace: Pace::default(),
             };
-            let plan = Plan {
-                workflow: Arc::from(target),
-                inputs: ports.len(),
-                nodes: vec![one],
-                outputs: (0..outputs).map(|port| Source::Output { node: 0, port }).collect(),
-                constants: Vec::new(),
-            };
-            return Some(OneCall { plan, ports });
+            let outputs = (0..outputs).map(|port| Source::Output { node: 0, port }).collect();
+            let plan = Plan::new(Arc::from(target.as_str()), ports.len(), vec![one], outputs, Vec::new());
+            calls.push(OneCall { target: target.clone(), plan, ports });
+            continue;
         }
-        // Into sub-workflows, called or mapped.
-        if let (Work::Workflow(sub_plan), Some(sub_graph)) = (&planned.work, top.workflows.get(&node.target.name))
-            && let Some(found) = find(top, sub_graph, sub_plan, target)
-        {
-            return Some(found);
+        // Into sub-workflows that are called.
+        if let (Work::Workflow(sub_plan), Some(sub_graph)) = (&planned.work, top.workflows.get(target)) {
+            collect(top, sub_graph, sub_plan, calls);
         }
     }
-    None
 }

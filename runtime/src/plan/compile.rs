@@ -90,14 +90,8 @@ fn build<I: InputTuple, O: OutputTuple>(
         workflows: b.tables.workflows,
         doc: (!decl.doc.is_empty()).then(|| decl.doc.to_owned()),
     };
-    let plan = Plan {
-        workflow: decl.name.into(),
-        inputs: decl.inputs.len(),
-        nodes: b.planned,
-        outputs: out_sources,
-        constants: b.constants,
-    };
-    Ok(Compiled { graph, plan, named: !decl.outputs.is_empty() })
+    let plan = Plan::new(decl.name.into(), decl.inputs.len(), b.planned, out_sources, b.constants);
+    Ok(Compiled { graph, plan, named: !decl.outputs.is_empty(), calls: OnceLock::new() })
 }
 
 /// Holds a workflow's compiled graph, built once; refuses a workflow that calls itself.

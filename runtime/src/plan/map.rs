@@ -12,10 +12,10 @@
 //! next element at once, counts are batched per chunk, and a stop flag checked before every
 //! element ends the map as soon as the required successes are out of reach.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use flowmap_model::graph::SuccessRule;
 use futures_util::future::{BoxFuture, Either};
@@ -312,24 +312,30 @@ impl<K: Kernel> MapOf<K> {
                     shared.succeed(ok);
                 });
             };
+            // The time the workers spent on chunks, added up: the work's own cost, without the
+            // time a worker took to start.
+            let busy = AtomicU64::new(0);
             let worker = || {
+                let started = Instant::now();
                 let mut batch = policy.cache.map(|c| Batch::new(c, &policy));
                 while !shared.stopped() {
-                    let Some(next) = queue.next() else { return };
+                    let Some(next) = queue.next() else { break };
                     chunk(&mut batch, next);
                 }
+                let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                busy.fetch_add(took, Ordering::Relaxed);
             };
             // A map known to finish sooner than a thread wakes stays on this one; any other starts
-            // all its workers at once. Either way the time per element on one thread is recorded.
+            // all its workers at once. Either way the time per element on one thread is recorded
+            // (not the wall time times the workers: that counts their start, and a map slowed
+            // once by a late worker would never be known short again).
             let pace = job_hooks.pace();
-            let started = Instant::now();
             if workers == 1 || pace.is_short(n) {
                 worker();
-                pace.observe(started.elapsed(), n);
             } else {
                 job_hooks.parallel(workers, &worker);
-                pace.observe(started.elapsed() * u32::try_from(workers).unwrap_or(u32::MAX), n);
             }
+            pace.observe(Duration::from_nanos(busy.load(Ordering::Relaxed)), n);
             Box::new(rows) as Box<dyn std::any::Any + Send>
         };
         let out = hooks

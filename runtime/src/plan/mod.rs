@@ -9,6 +9,8 @@
 //! Files, each using only those above it: this one; `kernel` (typed kernels); `attempt`
 //! (attempts, retries, timeouts); `cached` (typed cache lookups and stores); `map` (the map
 //! loops); `decl` (what a target declares); `target` (the traits generated code implements); `builder` (the graph builder); `compile`.
+//! Below them all, `schedule` (when each node may start) and `pace` (how long its blocking calls
+//! take); beside them, `call` (one call of a target as a plan of its own).
 
 pub(crate) mod attempt;
 pub(crate) mod builder;
@@ -19,12 +21,13 @@ pub(crate) mod decl;
 pub(crate) mod kernel;
 pub(crate) mod map;
 pub(crate) mod pace;
+pub(crate) mod schedule;
 pub(crate) mod target;
 
 use std::any::Any;
 use std::fmt;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use flowmap_model::Resources;
@@ -46,6 +49,22 @@ pub struct Plan {
     pub(crate) nodes: Vec<PlanNode>,
     pub(crate) outputs: Vec<Source>,
     pub(crate) constants: Vec<Value>,
+    /// When each node may start, computed once from `nodes`.
+    pub(crate) schedule: schedule::Schedule,
+}
+
+impl Plan {
+    /// A plan of `nodes`, with its schedule.
+    pub(crate) fn new(
+        workflow: Arc<str>,
+        inputs: usize,
+        nodes: Vec<PlanNode>,
+        outputs: Vec<Source>,
+        constants: Vec<Value>,
+    ) -> Plan {
+        let schedule = schedule::Schedule::of(&nodes);
+        Plan { workflow, inputs, nodes, outputs, constants, schedule }
+    }
 }
 
 impl fmt::Debug for Plan {
@@ -118,6 +137,20 @@ pub struct Compiled {
     /// Whether its outputs are named (`#[workflow(outputs(...))]`): a JSON run writes them as an
     /// object by name.
     pub(crate) named: bool,
+    /// One call of each target its nodes call or map, as a plan of its own: made on first use
+    /// ([`call::one_call`]), kept as long as the workflow's compiled value.
+    pub(crate) calls: OnceLock<Vec<OneCall>>,
+}
+
+/// A one-node plan calling one target (a task, or a workflow that is mapped), with the target's
+/// input ports: what a container entrypoint runs ([`call::one_call`]).
+pub(crate) struct OneCall {
+    /// The target's qualified name.
+    pub(crate) target: String,
+    /// The plan: one node, reading the plan's inputs in order.
+    pub(crate) plan: Plan,
+    /// The target's inputs.
+    pub(crate) ports: Vec<Port>,
 }
 
 impl fmt::Debug for Compiled {

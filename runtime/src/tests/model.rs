@@ -511,13 +511,7 @@ fn chain_plan(inner: &[(u32, Script)], cpu: &'static Cpu, trackers: &mut Vec<&'s
         })
         .collect::<Vec<_>>();
     let last = nodes.len() - 1;
-    leak(Plan {
-        workflow: "chain".into(),
-        inputs: 1,
-        nodes,
-        outputs: vec![Source::Output { node: last, port: 0 }],
-        constants: Vec::new(),
-    })
+    leak(Plan::new("chain".into(), 1, nodes, vec![Source::Output { node: last, port: 0 }], Vec::new()))
 }
 
 /// The case's plan; per node its tracker (and for a mapped sub-workflow, its inner nodes').
@@ -550,13 +544,8 @@ fn build(case: &Case, cpu: &'static Cpu) -> (&'static Plan, Vec<&'static Tracker
                     settings(spec),
                     Work::Call(Box::new(CallOf { kernel: Join(probe), names: TWO })),
                 );
-                let sub = leak(Plan {
-                    workflow: "sub".into(),
-                    inputs: 2,
-                    nodes: vec![join],
-                    outputs: vec![Source::Output { node: 0, port: 0 }],
-                    constants: Vec::new(),
-                });
+                let sub =
+                    leak(Plan::new("sub".into(), 2, vec![join], vec![Source::Output { node: 0, port: 0 }], Vec::new()));
                 (vec![source(a), source(b)], Work::Workflow(sub))
             }
             Kind::Map { list, sync } => {
@@ -579,7 +568,7 @@ fn build(case: &Case, cpu: &'static Cpu) -> (&'static Plan, Vec<&'static Tracker
         nodes.push(plan_node(i, inputs, spec.after.clone(), node_settings, work));
     }
     let outputs = (0..nodes.len()).map(|node| Source::Output { node, port: 0 }).collect();
-    let plan = leak(Plan { workflow: "case".into(), inputs: 1, nodes, outputs, constants: Vec::new() });
+    let plan = leak(Plan::new("case".into(), 1, nodes, outputs, Vec::new()));
     (plan, trackers, inner_trackers)
 }
 

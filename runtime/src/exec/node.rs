@@ -1,0 +1,72 @@
+//! Runs one node of a plan: its settings, its observer (counters, events, logs) and its cache, then its work (a
+//! call, a sub-workflow or a map) with the executor's services ([`NodeHooks`]).
+
+use std::sync::Arc;
+
+use crate::error::{Error, NodeError};
+use crate::exec::capacity::Request;
+use crate::exec::context::{MAX_THREADS, RunContext};
+use crate::exec::hooks::{NodeHooks, RunPlan};
+use crate::observe::{NodeName, NodeObserver};
+use crate::plan::attempt::run_call;
+use crate::plan::cached::run_cached_call;
+use crate::plan::{Hooks, Plan, Policy, Work};
+use crate::progress::FinishOnDrop;
+use crate::value::Value;
+
+/// Runs node `i` of `plan` with its input values. `alone`: nothing else of its run can make
+/// progress meanwhile. `run`: how a sub-workflow's plan runs (the scheduler's entry point).
+pub(crate) async fn run_node(
+    cx: RunContext,
+    plan: &'static Plan,
+    i: usize,
+    values: Vec<Value>,
+    alone: bool,
+    run: RunPlan,
+) -> Result<Vec<Value>, NodeError> {
+    let node = &plan.nodes[i];
+    let request = cx.shared.capacity.request(&node.settings.requests)?;
+    let threads = sync_threads(&cx, &request);
+    let hooks = NodeHooks { cx: cx.clone(), request, threads, alone, plan, node: i, run };
+    let counters = cx.shared.board.track(cx.run, &plan.workflow, &node.id, &node.display);
+    let _cancelled = FinishOnDrop(counters.clone());
+    let at = NodeName { workflow: &plan.workflow, node: &node.id, target: &node.display };
+    let observer = NodeObserver::new(counters, &cx.shared.bus, at);
+    let cache = cx.cache(node.settings.cache.as_ref()).map_err(NodeError::Cache)?;
+    let policy = |hooks| Policy {
+        hooks,
+        observer: &observer,
+        retries: node.settings.retries,
+        timeout: node.settings.timeout,
+        admitted: hooks.has_requests(),
+        cache: cache.as_ref(),
+    };
+    let result = match &node.work {
+        Work::Call(kernel) => {
+            observer.node_started(None);
+            match &cache {
+                Some(cache) => run_cached_call(&**kernel, &policy(&hooks), cache, &values).await,
+                None => run_call(&**kernel, &policy(&hooks), &values).await.map_err(NodeError::Failed),
+            }
+        }
+        Work::Workflow(sub) => {
+            observer.node_started(None);
+            run(cx, sub, values, alone).await.map_err(|e: Error| NodeError::Workflow(Box::new(e)))
+        }
+        Work::Map(kernel, shape) => {
+            // A map hands its hooks to the threads of its sync workers: shared, not borrowed.
+            let hooks: Arc<dyn Hooks> = Arc::new(hooks);
+            kernel.run(shape, policy(&*hooks), &hooks, values).await
+        }
+    };
+    observer.finished(result.as_ref().map(|_| ()));
+    result
+}
+
+/// How many sync calls of a node with `request` may run at once: as many as fit in the runtime's
+/// capacity (a call that requests no CPU counts as one), at most [`MAX_THREADS`]. So a task with
+/// the default (no) request runs on as many threads as the runtime has CPUs, and a blocking task
+/// that requests `cpu = "100m"` of 2 CPUs, on 20.
+fn sync_threads(cx: &RunContext, request: &Request) -> usize {
+    usize::try_from(cx.shared.capacity.at_once(request)).unwrap_or(usize::MAX).clamp(1, MAX_THREADS)
+}
