@@ -40,6 +40,12 @@ impl NodeObserver {
         NodeObserver { counters, elements: listening && bus.wants_elements(), bus: listening.then(|| bus.clone()), at }
     }
 
+    /// Whether a subscriber wants each map element's start, success and cache hit.
+    #[inline]
+    pub(crate) fn each_element(&self) -> bool {
+        self.elements
+    }
+
     /// The node's counters.
     pub(crate) fn counters(&self) -> &Tracked {
         &self.counters

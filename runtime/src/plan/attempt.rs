@@ -127,13 +127,23 @@ async fn attempt<K: Kernel>(
 /// The same on a thread that may block: a sync element of a map with no timeout, run in place
 /// (no spawn, no allocation; a panic is caught around the call). The caller runs it inside
 /// `panics::quiet`, once per chunk of elements.
+///
+/// `first`: the result of a first attempt already made (by the plain loop of a chunk), which
+/// this settles before any other.
 pub(crate) fn run_element_blocking<K: Kernel>(
     kernel: K,
     policy: &Policy<'_>,
     index: usize,
+    first: Option<Result<K::Output, Cause>>,
     input: impl Fn() -> K::Input,
 ) -> Result<K::Output, ElementFailure> {
     let mut n = 0;
+    if let Some(result) = first {
+        n = 1;
+        if let Some(done) = policy.settle(Some(index), n, result) {
+            return done;
+        }
+    }
     loop {
         n += 1;
         let permit = if policy.admitted { policy.hooks.admit_blocking() } else { Permit::NONE };

@@ -12,6 +12,7 @@
 //! next element at once, counts are batched per chunk, and a stop flag checked before every
 //! element ends the map as soon as the required successes are out of reach.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
@@ -21,11 +22,14 @@ use flowmap_model::graph::SuccessRule;
 use futures_util::future::{BoxFuture, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
+use crate::error::Cause;
 use crate::error::{ElementFailure, MapFailure, NodeError};
 use crate::observe::NodeObserver;
+use crate::panics::panic_cause;
 use crate::panics::quiet;
 use crate::plan::attempt::{run_element, run_element_blocking};
 use crate::plan::cached::Batch;
+use crate::plan::kernel::Invoke;
 use crate::plan::kernel::Kernel;
 use crate::plan::{Hooks, MapKernel, MapShape, Permit, Policy};
 use crate::tuple::{InputTuple, OutputTuple};
@@ -278,6 +282,8 @@ impl<K: Kernel> MapOf<K> {
                 cache: cache.as_ref(),
             };
             let queue = ChunkQueue::new(&mut rows, chunk_size(n, workers, cache.is_some()));
+            // Nothing asked of each element but its call: no admission, no event of its own.
+            let plain = !policy.admitted && !policy.observer.each_element();
             let chunk = |batch: &mut Option<Batch<'_, K::Output>>,
                          (start, slots): (usize, &mut [Option<K::Output>])| {
                 quiet(|| {
@@ -291,6 +297,11 @@ impl<K: Kernel> MapOf<K> {
                             Err(e) => return shared.fatal(e),
                         }
                     }
+                    if batch.is_none() && plain {
+                        ok += run_plain_chunk(kernel, &policy, &columns, start, slots, &shared);
+                        shared.succeed(ok);
+                        return;
+                    }
                     for (j, slot) in slots.iter_mut().enumerate() {
                         if shared.stopped() {
                             break;
@@ -299,7 +310,7 @@ impl<K: Kernel> MapOf<K> {
                             continue;
                         }
                         let i = start + j;
-                        let result = run_element_blocking(kernel, &policy, i, || K::Input::element(&columns, i));
+                        let result = run_element_blocking(kernel, &policy, i, None, || K::Input::element(&columns, i));
                         let one = shared.record(slot, result);
                         if let (Some(batch), Some(out)) = (batch.as_mut(), slot.as_ref()) {
                             batch.keep(j, out);
@@ -480,4 +491,60 @@ impl<K: Kernel> MapOf<K> {
         drop(running);
         rows
     }
+}
+
+/// The elements of a chunk of an uncached sync map that asks nothing of each element but its call
+/// (no admission, nobody subscribed to each element): the plain loop, with one `catch_unwind`
+/// around a run of elements rather than one per element. A failed first attempt (an error or a
+/// panic) goes on as any element does, with its retries and events, and the loop resumes after
+/// it. Returns the number of successes.
+fn run_plain_chunk<K: Kernel>(
+    kernel: K,
+    policy: &Policy<'_>,
+    columns: &<K::Input as InputTuple>::Columns,
+    start: usize,
+    slots: &mut [Option<K::Output>],
+    tally: &Tally,
+) -> usize {
+    let (mut j, mut ok) = (0, 0);
+    while j < slots.len() {
+        // The element whose first attempt failed, and how.
+        let mut failed = None;
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            while j < slots.len() && !tally.stopped() {
+                if slots[j].is_none() {
+                    let first = match kernel.call(K::Input::element(columns, start + j), policy.hooks) {
+                        Invoke::Blocking(call) => call(),
+                        Invoke::Async(_) => Err(Cause::Workflow(Box::new(crate::Error::Internal(
+                            "an async element ran on a blocking thread",
+                        )))),
+                    };
+                    match first {
+                        Ok(out) => {
+                            slots[j] = Some(out);
+                            ok += 1;
+                        }
+                        Err(cause) => {
+                            failed = Some(cause);
+                            return;
+                        }
+                    }
+                }
+                j += 1;
+            }
+            j = slots.len();
+        }));
+        let first = match caught {
+            Ok(()) => match failed.take() {
+                Some(cause) => cause,
+                None => break,
+            },
+            Err(panic) => panic_cause(panic.as_ref()),
+        };
+        let i = start + j;
+        let result = run_element_blocking(kernel, policy, i, Some(Err(first)), || K::Input::element(columns, i));
+        ok += tally.record(&mut slots[j], result);
+        j += 1;
+    }
+    ok
 }
