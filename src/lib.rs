@@ -85,6 +85,15 @@
 //! its capacity, call [`RuntimeBuilder::build_global`] before any such run, or build a
 //! [`Runtime`] of your own and run on it.
 //!
+//! ## Features
+//!
+//! - `cache` (default): the durable cache of tasks with `cache = true` (`flowmap::cache`,
+//!   `RunOptions::cache`, `RuntimeBuilder::cache_dir`, ...). Without it the cache's code and
+//!   dependencies are not built, and `cache = true` is a compile error that names this feature.
+//! - `cli`: a command-line app for the program's workflows (`flowmap::cli`); it enables `cache`.
+//! - `flyte`: compile workflows to Flyte packages, and the task container's entrypoint
+//!   (`flowmap::flyte`); `s3`, `gcs`, `azure`: the blob store of the cluster (each enables `flyte`).
+//!
 //! ## Errors
 //!
 //! [`Error`] says where a run failed (workflow, node, task); its [`source`](std::error::Error::source)
@@ -93,11 +102,13 @@
 
 pub use flowmap_macros::{map, task, workflow};
 pub use flowmap_model::{graph, types};
+#[cfg(feature = "cache")]
+pub use flowmap_runtime::cache;
 pub use flowmap_runtime::{
     Data, Defaults, Done, Error, Finished, Promise, Reported, Run, RunOptions, Runtime, RuntimeBuilder, Target, Task,
     Workflow, WorkflowFn,
 };
-pub use flowmap_runtime::{cache, events, progress};
+pub use flowmap_runtime::{events, progress};
 
 /// Why a run failed, in detail: what [`Error`] holds, down to the task's own error, and
 /// [`Report`](error::Report), which prints the whole chain.

@@ -7,7 +7,7 @@ use flowmap_settings::quantity::Quantity;
 use flowmap_settings::resources::{ResourceKey, Resources};
 use flowmap_settings::settings::{ALIASES, SETTINGS};
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::LitStr;
 
 use crate::ctxt::Ctxt;
@@ -148,6 +148,9 @@ macro_rules! macro_settings {
         #[derive(Default)]
         pub(crate) struct Settings {
             $(pub(crate) $key: Option<<$ty as SettingValue>::Parsed>,)*
+            /// The user's `cache` key of `cache = true`: the generated code checks there that
+            /// flowmap was built with its `cache` feature.
+            pub(crate) cache_on: Option<proc_macro2::Span>,
         }
 
         impl Settings {
@@ -175,7 +178,15 @@ macro_rules! macro_settings {
                 if fields.is_empty() {
                     return quote!(<::flowmap::__private::Settings as ::core::default::Default>::default());
                 }
+                // `cache = true` without flowmap's `cache` feature: an error at the user's `cache`
+                // (this macro cannot see the features of the crate its code is compiled against).
+                let check = self.cache_on.map(|at| {
+                    quote_spanned! {at=>
+                        const _: fn() = ::flowmap::__private::cache_enabled::<::flowmap::__private::CacheFeature>;
+                    }
+                });
                 quote!({
+                    #check
                     let mut __settings = <::flowmap::__private::Settings as ::core::default::Default>::default();
                     #(#fields)*
                     __settings
@@ -208,6 +219,9 @@ pub(crate) fn read(cx: &mut Ctxt, items: &[OptItem], place: Place) -> Settings {
             continue;
         }
         s.read_item(cx, item);
+        if item.key == "cache" && s.cache == Some(true) {
+            s.cache_on = Some(item.key.span());
+        }
     }
     if let (Some(requests), Some(limits)) = (&s.requests, &s.limits) {
         check_requests_within_limits(cx, requests, limits);

@@ -421,6 +421,7 @@ pub enum NodeError {
     },
     /// The cache could not be read (a task with `cache = true`): nothing ran that the cache
     /// might hold.
+    #[cfg(feature = "cache")]
     #[error("the task cache could not be used")]
     Cache(#[source] crate::cache::CacheError),
     /// A bug in flowmap: please report it.

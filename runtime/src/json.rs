@@ -156,12 +156,14 @@ impl<'a> JsonRun<'a> {
     }
 
     /// Whether tasks with `cache = true` use the cache in this run: see [`RunOptions::cache`].
+    #[cfg(feature = "cache")]
     pub fn cache(mut self, on: bool) -> Self {
         self.options = self.options.cache(on);
         self
     }
 
     /// Flyte's `overwrite_cache` for this run: see [`RunOptions::overwrite_cache`].
+    #[cfg(feature = "cache")]
     pub fn overwrite_cache(mut self, on: bool) -> Self {
         self.options = self.options.overwrite_cache(on);
         self

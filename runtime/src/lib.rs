@@ -12,6 +12,7 @@
 //! - `exec`: the local executor: capacity, threads, events, running a plan;
 //! - API: [`Runtime`], and [`Run`], a run with its options.
 
+#[cfg(feature = "cache")]
 pub mod cache;
 mod data;
 mod error;
@@ -28,7 +29,7 @@ mod plan;
 pub mod progress;
 mod promise;
 mod runtime;
-#[cfg(test)]
+#[cfg(all(test, feature = "cache"))]
 mod tests;
 mod tuple;
 mod value;
@@ -167,6 +168,27 @@ pub mod __private {
                 so that an `Err` fails the attempt and is retried"
     )]
     pub trait ResultWrittenAsResult {}
+
+    /// What `cache = true` (a task's option or a node's override) names, at the user's `cache`:
+    /// it holds only when flowmap is built with its `cache` feature.
+    pub fn cache_enabled<F: CacheFeatureEnabled>() {}
+
+    /// The type [`cache_enabled`] is checked for.
+    #[derive(Debug)]
+    pub struct CacheFeature;
+
+    /// Implemented for [`CacheFeature`] only with the `cache` feature: the message of
+    /// `cache = true` in a program built without it.
+    #[diagnostic::on_unimplemented(
+        message = "`cache = true` needs flowmap's `cache` feature, which this build of flowmap does not have",
+        label = "`cache = true` here, but flowmap is built without its `cache` feature",
+        note = "enable flowmap's `cache` feature (a default feature): `flowmap = {{ version = \"...\", features = [\"cache\"] }}`, \
+                or remove `cache = true`"
+    )]
+    pub trait CacheFeatureEnabled {}
+
+    #[cfg(feature = "cache")]
+    impl CacheFeatureEnabled for CacheFeature {}
 
     /// What a call in a workflow body names when its function is not a task or workflow: the
     /// call is generated as `use path as NotATaskOrWorkflow;` next to a glob import of this

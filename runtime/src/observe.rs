@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+#[cfg(feature = "cache")]
 use crate::cache::CacheError;
 use crate::error::{Cause, NodeError, Report};
 use crate::events::{Bus, Counts, Event, EventKind};
@@ -128,6 +129,7 @@ impl NodeObserver {
 
     /// Elements (or the plain call, `None`) whose outputs came from the cache. A plain call's is
     /// its success too; a map counts its successes itself.
+    #[cfg(feature = "cache")]
     pub(crate) fn cached(&self, hits: impl ExactSizeIterator<Item = Option<usize>>) {
         self.counters.cached.fetch_add(hits.len(), Ordering::Relaxed);
         for index in hits {
@@ -142,6 +144,7 @@ impl NodeObserver {
 
     /// The outcome of storing the outputs of `elements` elements in the cache. One that failed
     /// is logged: the run goes on.
+    #[cfg(feature = "cache")]
     pub(crate) fn stored(&self, elements: usize, stored: Result<(), CacheError>) {
         match stored {
             Ok(()) => self.publish(|| EventKind::CacheStored { elements }),

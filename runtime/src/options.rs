@@ -20,7 +20,9 @@
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[must_use]
 pub struct RunOptions {
+    #[cfg(feature = "cache")]
     pub(crate) cache: Option<bool>,
+    #[cfg(feature = "cache")]
     pub(crate) overwrite_cache: Option<bool>,
 }
 
@@ -32,6 +34,7 @@ impl RunOptions {
 
     /// Whether tasks with `cache = true` use the cache in this run (`false`: they all run, and
     /// nothing is stored).
+    #[cfg(feature = "cache")]
     pub fn cache(mut self, on: bool) -> Self {
         self.cache = Some(on);
         self
@@ -39,6 +42,7 @@ impl RunOptions {
 
     /// Flyte's `overwrite_cache`: cached tasks run even where the cache holds their outputs, and
     /// their new outputs replace the old ones.
+    #[cfg(feature = "cache")]
     pub fn overwrite_cache(mut self, on: bool) -> Self {
         self.overwrite_cache = Some(on);
         self

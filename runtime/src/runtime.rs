@@ -8,6 +8,7 @@ use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
+#[cfg(feature = "cache")]
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize};
@@ -19,7 +20,9 @@ use flowmap_model::graph::Graph;
 use crate::error::{BuildError, BuildErrors, ConfigError, Error};
 use crate::events::{EventKind, Subscriber};
 use crate::exec::capacity::{Capacity, fmt_bytes};
-use crate::exec::context::{CacheConfig, MAX_BLOCKING, MAX_THREADS, RunContext, Shared};
+#[cfg(feature = "cache")]
+use crate::exec::context::CacheConfig;
+use crate::exec::context::{MAX_BLOCKING, MAX_THREADS, RunContext, Shared};
 use crate::exec::drivers::{self, Drivers, Lost};
 use crate::exec::scheduler::run_graph;
 use crate::finished::Finished;
@@ -100,8 +103,11 @@ pub struct RuntimeBuilder {
     memory: Option<String>,
     gpus: Option<u32>,
     max_in_flight: Option<usize>,
+    #[cfg(feature = "cache")]
     cache_dir: Option<PathBuf>,
+    #[cfg(feature = "cache")]
     cache: Option<bool>,
+    #[cfg(feature = "cache")]
     overwrite_cache: bool,
 }
 
@@ -139,6 +145,7 @@ impl RuntimeBuilder {
     /// Where the cache of tasks with `cache = true` lives. The default is `$FLOWMAP_CACHE_DIR`,
     /// else the platform's cache directory (`~/.cache/flowmap` on Linux): see
     /// [`cache::default_dir`](crate::cache::default_dir).
+    #[cfg(feature = "cache")]
     pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cache_dir = Some(dir.into());
         self
@@ -146,6 +153,7 @@ impl RuntimeBuilder {
 
     /// Whether tasks with `cache = true` use the cache (the default); `false`: they always run
     /// and nothing is stored. A run may change it: [`RunOptions::cache`].
+    #[cfg(feature = "cache")]
     pub fn cache(mut self, on: bool) -> Self {
         self.cache = Some(on);
         self
@@ -153,6 +161,7 @@ impl RuntimeBuilder {
 
     /// Flyte's `overwrite_cache` for every run of this runtime (default `false`): cached tasks
     /// run and replace what the cache held. A run may change it: [`RunOptions::overwrite_cache`].
+    #[cfg(feature = "cache")]
     pub fn overwrite_cache(mut self, on: bool) -> Self {
         self.overwrite_cache = on;
         self
@@ -232,6 +241,7 @@ impl RuntimeBuilder {
             extra_threads: AtomicUsize::new(0),
             next_run: AtomicU64::new(0),
             board: Arc::default(),
+            #[cfg(feature = "cache")]
             cache: CacheConfig {
                 dir: if self.cache == Some(false) { None } else { self.cache_dir.or_else(crate::cache::default_dir) },
                 on: self.cache != Some(false),
@@ -511,12 +521,14 @@ impl<'a, M: Workflow> Run<'a, M> {
     }
 
     /// Whether tasks with `cache = true` use the cache in this run: see [`RunOptions::cache`].
+    #[cfg(feature = "cache")]
     pub fn cache(mut self, on: bool) -> Self {
         self.options = self.options.cache(on);
         self
     }
 
     /// Flyte's `overwrite_cache` for this run: see [`RunOptions::overwrite_cache`].
+    #[cfg(feature = "cache")]
     pub fn overwrite_cache(mut self, on: bool) -> Self {
         self.options = self.options.overwrite_cache(on);
         self

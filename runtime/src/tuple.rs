@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use flowmap_model::types::TypeDesc;
 
+#[cfg(feature = "cache")]
 use crate::cache::key::{InputHash, KeyError};
 use crate::data::Data;
 use crate::error::NodeError;
@@ -61,6 +62,7 @@ impl<T: Data> Column<T> {
         }
     }
 
+    #[cfg(feature = "cache")]
     /// The cache hash of element `i`'s value; a whole value's is computed once, into `memo`.
     fn hash(&self, i: usize, scratch: &mut Vec<u8>, memo: &mut Option<InputHash>) -> Result<InputHash, KeyError> {
         match self {
@@ -111,13 +113,16 @@ pub trait InputTuple: Send + Sized + 'static {
     /// The input of element `i`.
     fn element(columns: &Self::Columns, i: usize) -> Self;
     /// The cache hashes of these inputs into `keys.hashes` (`None` where `skip`).
+    #[cfg(feature = "cache")]
     fn hashes(&self, skip: &[bool], keys: &mut KeyScratch) -> Result<(), KeyError>;
     /// The cache hashes of element `i`'s inputs into `keys.hashes`; whole values are hashed once
     /// per `keys`.
+    #[cfg(feature = "cache")]
     fn element_hashes(columns: &Self::Columns, i: usize, skip: &[bool], keys: &mut KeyScratch) -> Result<(), KeyError>;
 }
 
 /// What computing cache keys reuses from one call to the next.
+#[cfg(feature = "cache")]
 #[doc(hidden)]
 #[derive(Debug, Default)]
 pub struct KeyScratch {
@@ -284,6 +289,7 @@ macro_rules! tuples {
             #[allow(unused_variables, clippy::unused_unit)]
             #[inline]
             fn element(columns: &Self::Columns, i: usize) -> Self { ($(columns.$i.get(i),)*) }
+            #[cfg(feature = "cache")]
             #[allow(unused_variables)]
             fn hashes(&self, skip: &[bool], keys: &mut KeyScratch) -> Result<(), KeyError> {
                 keys.hashes.clear();
@@ -297,6 +303,7 @@ macro_rules! tuples {
                 )*
                 Ok(())
             }
+            #[cfg(feature = "cache")]
             #[allow(unused_variables)]
             fn element_hashes(
                 columns: &Self::Columns,

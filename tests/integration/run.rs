@@ -3,12 +3,15 @@
 //! JSON forms take the same options. Which runtime a run uses is shown by a GPU request: it
 //! fails at once on a runtime with no GPU, and runs on one with a GPU.
 
+#[cfg(feature = "cache")]
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use flowmap::Runtime;
 use flowmap::error::ConfigError;
+#[cfg(feature = "cache")]
 use flowmap::json::{JsonInputs, WorkflowHandle};
 use flowmap::prelude::*;
+#[cfg(feature = "cache")]
 use serde_json::json;
 
 #[task(requests(gpu = "1"))]
@@ -113,31 +116,37 @@ fn the_global_runtime_takes_runs_given_no_runtime_and_is_configured_before_it_st
     assert!(out.status.success() && stdout.contains("global child: ok"), "{stdout}{stderr}");
 }
 
-// ---- the JSON forms take the same options ----
+// ---- the JSON forms take the same options (of the cache, so with the `cache` feature) ----
 
+#[cfg(feature = "cache")]
 static RUNS: AtomicUsize = AtomicUsize::new(0);
 
+#[cfg(feature = "cache")]
 #[task(cache = true, cache_version = "1")]
 fn counted(x: i64) -> i64 {
     RUNS.fetch_add(1, Ordering::SeqCst);
     x * 2
 }
 
+#[cfg(feature = "cache")]
 #[workflow]
 fn counted_all(xs: Vec<i64>) -> Vec<i64> {
     map!(counted)(x = xs)
 }
 
+#[cfg(feature = "cache")]
 #[workflow]
 fn counted_one(x: i64) -> i64 {
     counted(x)
 }
 
+#[cfg(feature = "cache")]
 #[workflow]
 fn counted_each(xs: Vec<i64>) -> Vec<i64> {
     map!(counted_one)(x = xs)
 }
 
+#[cfg(feature = "cache")]
 #[tokio::test]
 async fn json_runs_and_calls_take_the_options_of_a_run() {
     let dir = std::env::temp_dir().join(format!("flowmap-run-test-{}", std::process::id()));

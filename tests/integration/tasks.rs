@@ -30,6 +30,8 @@ fn split(x: i64) -> (i64, String) {
     (x, x.to_string())
 }
 
+// `cache = true` needs the `cache` feature.
+#[cfg(feature = "cache")]
 #[task(
     name = "tuned",
     retries = 3,
@@ -66,6 +68,7 @@ fn spec(t: &impl Task) -> TaskSpec {
     t.spec()
 }
 
+#[cfg(feature = "cache")]
 #[test]
 fn options_are_recorded_typed() {
     use flowmap::graph::ResourceKey::{Cpu, EphemeralStorage, Gpu, Mem};

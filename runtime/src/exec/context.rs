@@ -1,13 +1,18 @@
 //! What a running graph shares: capacity, threads, the event channel, and its run id.
 
 use std::fmt;
+#[cfg(feature = "cache")]
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+#[cfg(feature = "cache")]
 use crate::cache::CacheError;
+#[cfg(feature = "cache")]
 use crate::cache::node::{CacheSpec, NodeCache};
+#[cfg(feature = "cache")]
 use crate::cache::reserve::Reservations;
+#[cfg(feature = "cache")]
 use crate::cache::store::Store;
 use crate::error::ToleratedFailure;
 use crate::events::Bus;
@@ -48,10 +53,12 @@ pub(crate) struct Shared {
     pub(crate) next_run: AtomicU64,
     /// The counters of running nodes, kept while someone watches.
     pub(crate) board: Arc<Board>,
+    #[cfg(feature = "cache")]
     pub(crate) cache: CacheConfig,
 }
 
 /// The runtime's cache settings.
+#[cfg(feature = "cache")]
 #[derive(Debug)]
 pub(crate) struct CacheConfig {
     /// The cache directory; `None` when it is off, or when no directory is known.
@@ -67,6 +74,7 @@ pub(crate) struct CacheConfig {
     pub(crate) store: Mutex<Option<Arc<Store>>>,
 }
 
+#[cfg(feature = "cache")]
 impl CacheConfig {
     /// The store in `dir`, opened on first use.
     fn store(&self, dir: &std::path::Path) -> Result<Arc<Store>, CacheError> {
@@ -85,6 +93,8 @@ impl CacheConfig {
 pub(crate) struct RunContext {
     pub(crate) shared: Arc<Shared>,
     pub(crate) run: u64,
+    /// The run's options (without the `cache` feature, it has none).
+    #[cfg_attr(not(feature = "cache"), allow(dead_code))]
     pub(crate) options: RunOptions,
     /// The elements its tolerant maps lost, in the order the maps ended (sub-workflows' too).
     pub(crate) tolerated: Arc<Mutex<Vec<ToleratedFailure>>>,
@@ -124,6 +134,7 @@ impl RunContext {
     ///
     /// # Errors
     /// The store cannot be opened or read, or no cache directory is known.
+    #[cfg(feature = "cache")]
     pub(crate) fn cache(&self, spec: Option<&CacheSpec>) -> Result<Option<NodeCache>, CacheError> {
         let config = &self.shared.cache;
         let Some(spec) = spec else { return Ok(None) };

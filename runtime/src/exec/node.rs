@@ -9,8 +9,9 @@ use crate::exec::context::{MAX_THREADS, RunContext};
 use crate::exec::hooks::{NodeHooks, RunPlan};
 use crate::observe::{NodeName, NodeObserver};
 use crate::plan::attempt::run_call;
+#[cfg(feature = "cache")]
 use crate::plan::cached::run_cached_call;
-use crate::plan::{Hooks, Plan, Policy, Work};
+use crate::plan::{CallKernel, Hooks, Plan, Policy, Work};
 use crate::progress::FinishOnDrop;
 use crate::value::Value;
 
@@ -32,6 +33,7 @@ pub(crate) async fn run_node(
     let _cancelled = FinishOnDrop(counters.clone());
     let at = NodeName { workflow: &plan.workflow, node: &node.id, target: &node.display };
     let observer = NodeObserver::new(counters, &cx.shared.bus, at);
+    #[cfg(feature = "cache")]
     let cache = cx.cache(node.settings.cache.as_ref()).map_err(NodeError::Cache)?;
     let policy = |hooks| Policy {
         hooks,
@@ -39,15 +41,13 @@ pub(crate) async fn run_node(
         retries: node.settings.retries,
         timeout: node.settings.timeout,
         admitted: hooks.has_requests(),
+        #[cfg(feature = "cache")]
         cache: cache.as_ref(),
     };
     let result = match &node.work {
         Work::Call(kernel) => {
             observer.node_started(None);
-            match &cache {
-                Some(cache) => run_cached_call(&**kernel, &policy(&hooks), cache, &values).await,
-                None => run_call(&**kernel, &policy(&hooks), &values).await.map_err(NodeError::Failed),
-            }
+            call(&**kernel, &policy(&hooks), &values).await
         }
         Work::Workflow(sub) => {
             observer.node_started(None);
@@ -61,6 +61,15 @@ pub(crate) async fn run_node(
     };
     observer.finished(result.as_ref().map(|_| ()));
     result
+}
+
+/// A plain call's node: its outputs from the cache when the run uses it for this node.
+async fn call(kernel: &dyn CallKernel, policy: &Policy<'_>, values: &[Value]) -> Result<Vec<Value>, NodeError> {
+    #[cfg(feature = "cache")]
+    if let Some(cache) = policy.cache {
+        return run_cached_call(kernel, policy, cache, values).await;
+    }
+    run_call(kernel, policy, values).await.map_err(NodeError::Failed)
 }
 
 /// How many sync calls of a node with `request` may run at once: as many as fit in the runtime's

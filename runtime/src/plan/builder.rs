@@ -8,7 +8,9 @@ use flowmap_model::Settings;
 use flowmap_model::graph::{Binding, InputBinding, MapSettings, Node, NodeKind, Port, SuccessRule, Tables, TargetKind};
 use flowmap_model::types::TypeDesc;
 
+#[cfg(feature = "cache")]
 use crate::cache::key::KeyPrefix;
+#[cfg(feature = "cache")]
 use crate::cache::node::CacheSpec;
 use crate::data::Data;
 use crate::error::BuildError;
@@ -172,13 +174,18 @@ impl GraphBuilder {
                 }
             }
         }
+        #[cfg_attr(not(feature = "cache"), allow(unused_mut))]
         let mut settings = NodeSettings::of(&merged);
+        #[cfg_attr(not(feature = "cache"), allow(clippy::collapsible_if))]
         if merged.cache == Some(true) && declared.target.kind == TargetKind::Task {
             if merged.cache_version.as_deref().is_none_or(|v| v.trim().is_empty()) {
                 self.errors.push(BuildError::CacheWithoutVersion { node: id, target: declared.name });
                 return None;
             }
-            settings.cache = self.cache_spec(&declared, &merged);
+            #[cfg(feature = "cache")]
+            {
+                settings.cache = self.cache_spec(&declared, &merged);
+            }
         }
         let shown = overrides.name.clone().unwrap_or_else(|| declared.name.clone());
         let kind_word = match declared.target.kind {
@@ -248,6 +255,7 @@ impl GraphBuilder {
 
     /// A cached task node's key identity: the task's name, its `cache_version` (the node's, if
     /// it overrides it) and its typed interface as the graph writes it.
+    #[cfg(feature = "cache")]
     fn cache_spec(&self, declared: &Declared, merged: &Settings) -> Option<CacheSpec> {
         let spec = self.tables.tasks.get(&declared.target.name)?;
         let interface = serde_json::to_string(&spec.interface).ok()?;

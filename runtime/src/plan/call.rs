@@ -52,6 +52,7 @@ fn collect(top: &Graph, graph: &Graph, plan: &Plan, calls: &mut Vec<OneCall>) {
                     retries: 0,
                     timeout: None,
                     requests: flowmap_model::Resources::default(),
+                    #[cfg(feature = "cache")]
                     cache: None,
                 },
                 work: Work::Call(kernel),

@@ -10,12 +10,16 @@ use futures_util::FutureExt;
 
 use flowmap_model::graph::Port;
 
+#[cfg(feature = "cache")]
 use crate::cache::key::CacheKey;
+#[cfg(feature = "cache")]
 use crate::cache::node::{NodeCache, encode};
 use crate::error::{Cause, NodeError};
 use crate::json_io::{JsonInputs, JsonOutputs, ReadError};
 use crate::plan::{Attempt, CallKernel, Hooks};
-use crate::tuple::{InputTuple, KeyScratch, OutputTuple};
+#[cfg(feature = "cache")]
+use crate::tuple::KeyScratch;
+use crate::tuple::{InputTuple, OutputTuple};
 use crate::value::Value;
 
 /// How one attempt runs: a blocking call (a sync task, run off the async threads) or a future.
@@ -68,6 +72,7 @@ impl<K: Kernel> CallKernel for CallOf<K> {
         K::Output::from_values(outputs).map(|o| JsonOutputs::new(crate::json_io::Ports(o)))
     }
 
+    #[cfg(feature = "cache")]
     fn cache_key(&self, cache: &NodeCache, inputs: &[Value]) -> Result<Option<CacheKey>, NodeError> {
         let input = K::Input::from_values(inputs, self.names)?;
         let mut keys = KeyScratch::default();
@@ -80,6 +85,7 @@ impl<K: Kernel> CallKernel for CallOf<K> {
         }
     }
 
+    #[cfg(feature = "cache")]
     fn encode_outputs(&self, outputs: &[Value]) -> Result<Vec<u8>, String> {
         let outputs = K::Output::from_values(outputs.to_vec()).map_err(|e| e.to_string())?;
         let mut bytes = Vec::new();
@@ -87,6 +93,7 @@ impl<K: Kernel> CallKernel for CallOf<K> {
         Ok(bytes)
     }
 
+    #[cfg(feature = "cache")]
     fn decode_outputs(&self, cache: &NodeCache, bytes: &[u8]) -> Result<Vec<Value>, NodeError> {
         cache.decode::<K::Output>(bytes).map(OutputTuple::into_values)
     }

@@ -19,7 +19,9 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use flowmap_model::graph::SuccessRule;
-use futures_util::future::{BoxFuture, Either};
+use futures_util::future::BoxFuture;
+#[cfg(feature = "cache")]
+use futures_util::future::Either;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::error::Cause;
@@ -28,6 +30,7 @@ use crate::observe::NodeObserver;
 use crate::panics::panic_cause;
 use crate::panics::quiet;
 use crate::plan::attempt::{run_element, run_element_blocking};
+#[cfg(feature = "cache")]
 use crate::plan::cached::Batch;
 use crate::plan::kernel::Invoke;
 use crate::plan::kernel::Kernel;
@@ -49,6 +52,7 @@ struct Tally {
     /// What ended the map other than its elements (the cache could not be read).
     fatal: Mutex<Option<NodeError>>,
     /// Elements whose outputs came from the cache.
+    #[cfg(feature = "cache")]
     cached: AtomicUsize,
     /// The node's counters, events and logs.
     observer: NodeObserver,
@@ -65,11 +69,13 @@ impl Tally {
             stop: AtomicBool::new(false),
             errors: Mutex::new(Vec::new()),
             fatal: Mutex::new(None),
+            #[cfg(feature = "cache")]
             cached: AtomicUsize::new(0),
         }
     }
 
     /// Ends the map with `error` (the first one wins).
+    #[cfg(feature = "cache")]
     fn fatal(&self, error: NodeError) {
         self.fatal.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(error);
         self.stop.store(true, Ordering::SeqCst);
@@ -214,7 +220,7 @@ impl<K: Kernel> MapOf<K> {
         let rows: Rows<K> = std::iter::repeat_with(|| None).take(n).collect();
         // `cache_serialize` may wait for another caller's element: only lanes wait without
         // holding a thread.
-        let serialize = policy.cache.is_some_and(|c| c.reservations.is_some());
+        let serialize = policy.serializes();
         let rows = if K::BLOCKING && policy.timeout.is_none() && !serialize {
             self.run_sync(hooks, &policy, window, columns, rows, &tally).await?
         } else {
@@ -224,7 +230,8 @@ impl<K: Kernel> MapOf<K> {
         if let Some(fatal) = tally.fatal.lock().unwrap_or_else(PoisonError::into_inner).take() {
             return Err(fatal);
         }
-        if policy.cache.is_some() {
+        #[cfg(feature = "cache")]
+        if policy.cached() {
             let cached = tally.cached.load(Ordering::Relaxed);
             tracing::info!(elements = n, cached, "{cached} of {n} elements from the cache");
         }
@@ -270,6 +277,7 @@ impl<K: Kernel> MapOf<K> {
         let workers = window.min(hooks.threads()).min(n).max(1);
         let (kernel, shared, job_hooks) = (self.0, tally.clone(), hooks.clone());
         let (retries, admitted) = (policy.retries, policy.admitted);
+        #[cfg(feature = "cache")]
         let cache = policy.cache.cloned();
         let _cancel = StopOnDrop(tally.clone());
         let job = move || {
@@ -279,15 +287,17 @@ impl<K: Kernel> MapOf<K> {
                 retries,
                 timeout: None,
                 admitted,
+                #[cfg(feature = "cache")]
                 cache: cache.as_ref(),
             };
-            let queue = ChunkQueue::new(&mut rows, chunk_size(n, workers, cache.is_some()));
+            let queue = ChunkQueue::new(&mut rows, chunk_size(n, workers, policy.cached()));
             // Nothing asked of each element but its call: no admission, no event of its own.
             let plain = !policy.admitted && !policy.observer.each_element();
-            let chunk = |batch: &mut Option<Batch<'_, K::Output>>,
+            let chunk = |#[cfg(feature = "cache")] batch: &mut Option<Batch<'_, K::Output>>,
                          (start, slots): (usize, &mut [Option<K::Output>])| {
                 quiet(|| {
                     let mut ok = 0;
+                    #[cfg(feature = "cache")]
                     if let Some(batch) = batch.as_mut() {
                         match batch.lookup::<K::Input>(&columns, start, slots) {
                             Ok(hits) => {
@@ -297,7 +307,7 @@ impl<K: Kernel> MapOf<K> {
                             Err(e) => return shared.fatal(e),
                         }
                     }
-                    if batch.is_none() && plain {
+                    if !policy.cached() && plain {
                         ok += run_plain_chunk(kernel, &policy, &columns, start, slots, &shared);
                         shared.succeed(ok);
                         return;
@@ -312,11 +322,13 @@ impl<K: Kernel> MapOf<K> {
                         let i = start + j;
                         let result = run_element_blocking(kernel, &policy, i, None, || K::Input::element(&columns, i));
                         let one = shared.record(slot, result);
+                        #[cfg(feature = "cache")]
                         if let (Some(batch), Some(out)) = (batch.as_mut(), slot.as_ref()) {
                             batch.keep(j, out);
                         }
                         ok += one;
                     }
+                    #[cfg(feature = "cache")]
                     if let Some(batch) = batch.as_mut() {
                         batch.flush();
                     }
@@ -328,10 +340,14 @@ impl<K: Kernel> MapOf<K> {
             let busy = AtomicU64::new(0);
             let worker = || {
                 let started = Instant::now();
+                #[cfg(feature = "cache")]
                 let mut batch = policy.cache.map(|c| Batch::new(c, &policy));
                 while !shared.stopped() {
                     let Some(next) = queue.next() else { break };
+                    #[cfg(feature = "cache")]
                     chunk(&mut batch, next);
+                    #[cfg(not(feature = "cache"))]
+                    chunk(next);
                 }
                 let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
                 busy.fetch_add(took, Ordering::Relaxed);
@@ -375,7 +391,7 @@ impl<K: Kernel> MapOf<K> {
             window = window.min(policy.hooks.threads());
         }
         let max_lanes = window.min(n).max(1);
-        let chunk = chunk_size(n, max_lanes, policy.cache.is_some()).min(n.div_ceil(max_lanes)).max(1);
+        let chunk = chunk_size(n, max_lanes, policy.cached()).min(n.div_ceil(max_lanes)).max(1);
         let queue = ChunkQueue::new(&mut rows, chunk);
         let kernel = self.0;
         // The lanes share one future, polled by one thread at a time, and they are the only
@@ -400,7 +416,9 @@ impl<K: Kernel> MapOf<K> {
             }
         };
         // A cached map's lane: lookups and stores per chunk, and `cache_serialize`'s waits.
+        #[cfg(feature = "cache")]
         let (queue, succeeded, run) = (&queue, &succeeded, &run);
+        #[cfg(feature = "cache")]
         let cached_lane = |cache| async move {
             let mut batch = Batch::<K::Output>::new(cache, policy);
             let (mut held, mut waiting) = (Vec::new(), Vec::new());
@@ -462,10 +480,13 @@ impl<K: Kernel> MapOf<K> {
             }
         };
         // Boxed: the lanes of an uncached map stay as small as its plain loop.
+        #[cfg(feature = "cache")]
         let lane = || match policy.cache {
             Some(cache) => Either::Right(Box::pin(cached_lane(cache))),
             None => Either::Left(plain_lane()),
         };
+        #[cfg(not(feature = "cache"))]
+        let lane = plain_lane;
         // Lanes grow on demand: a new one starts only when every running lane is waiting and work
         // is left, up to the window. Elements that finish at once run in one lane like a loop;
         // elements that wait all run together, as many as the window allows.

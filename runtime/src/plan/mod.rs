@@ -14,6 +14,7 @@
 
 pub(crate) mod attempt;
 pub(crate) mod builder;
+#[cfg(feature = "cache")]
 pub(crate) mod cached;
 pub(crate) mod call;
 pub(crate) mod compile;
@@ -34,7 +35,9 @@ use flowmap_model::Resources;
 use flowmap_model::graph::{Graph, Port, SuccessRule};
 use futures_util::future::BoxFuture;
 
+#[cfg(feature = "cache")]
 use crate::cache::key::CacheKey;
+#[cfg(feature = "cache")]
 use crate::cache::node::{CacheSpec, NodeCache};
 use crate::error::{Cause, ElementFailure, NodeError};
 use crate::json_io::{JsonInputs, JsonOutputs, ReadError};
@@ -114,6 +117,7 @@ pub(crate) struct NodeSettings {
     /// What each attempt must be admitted for.
     pub(crate) requests: Resources,
     /// A task with `cache = true` (and not `cache = false` on the node): its key identity.
+    #[cfg(feature = "cache")]
     pub(crate) cache: Option<CacheSpec>,
 }
 
@@ -124,6 +128,7 @@ impl NodeSettings {
             retries: settings.retries.unwrap_or(0),
             timeout: settings.timeout,
             requests: settings.requests.clone().unwrap_or_default(),
+            #[cfg(feature = "cache")]
             cache: None,
         }
     }
@@ -177,10 +182,13 @@ pub(crate) trait CallKernel: Send + Sync {
     fn outputs_json(&self, outputs: Vec<Value>) -> Result<JsonOutputs, NodeError>;
     /// The cache key of a call with these inputs; `None` (with a warning logged) when an input
     /// cannot be encoded, so the call runs uncached.
+    #[cfg(feature = "cache")]
     fn cache_key(&self, cache: &NodeCache, inputs: &[Value]) -> Result<Option<CacheKey>, NodeError>;
     /// A call's outputs in the cache's encoding.
+    #[cfg(feature = "cache")]
     fn encode_outputs(&self, outputs: &[Value]) -> Result<Vec<u8>, String>;
     /// A call's outputs from the cache's encoding.
+    #[cfg(feature = "cache")]
     fn decode_outputs(&self, cache: &NodeCache, bytes: &[u8]) -> Result<Vec<Value>, NodeError>;
 }
 
@@ -232,7 +240,26 @@ pub(crate) struct Policy<'a> {
     /// Whether attempts are admitted against the capacity.
     pub(crate) admitted: bool,
     /// The cache, for a cached task's node when the run uses it.
+    #[cfg(feature = "cache")]
     pub(crate) cache: Option<&'a NodeCache>,
+}
+
+impl Policy<'_> {
+    /// Whether the node's elements use the cache in this run.
+    pub(crate) fn cached(&self) -> bool {
+        #[cfg(feature = "cache")]
+        return self.cache.is_some();
+        #[cfg(not(feature = "cache"))]
+        false
+    }
+
+    /// Whether identical calls wait for each other (`cache_serialize`, with the cache in use).
+    pub(crate) fn serializes(&self) -> bool {
+        #[cfg(feature = "cache")]
+        return self.cache.is_some_and(|c| c.reservations.is_some());
+        #[cfg(not(feature = "cache"))]
+        false
+    }
 }
 
 /// A blocking call, erased: runs on some thread and returns its boxed result.
