@@ -3,6 +3,8 @@
 # `cache`, naming the feature: once for the task option, once for the node override.
 # Run from anywhere: `sh tests/no_cache_feature/check.sh` (uses $CARGO_TARGET_DIR if set).
 set -u
+# Its builds go to the main workspace's target directory unless one is set.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/target}"
 dir=$(cd "$(dirname "$0")" && pwd)
 cp "$dir/../../Cargo.lock" "$dir/Cargo.lock"
 out=$(cargo check --quiet --offline --manifest-path "$dir/Cargo.toml" --message-format short 2>&1)
