@@ -10,6 +10,8 @@
 //!   runs do not hide anything.
 //! - graphs of 1,024 nodes: time to build the graph, and run time per node.
 //! - the fixed cost of a run: a 1,000-element sync map against its elements at the 10^6 rate.
+//! - a subscriber's cost: a sync map at 10^6 elements (or `--max`; alone: `--subscriber N`) with
+//!   and without a subscriber reading its events, in turns in one process.
 //! - the cache: a map of a cached trivial task at 10^6 elements (or `--max`), first run into an
 //!   empty store and fully cached rerun, against the same map uncached; the store's bytes per
 //!   entry.
@@ -323,6 +325,42 @@ cache: a map of {n} elements of a cached trivial sync task (i64 -> bool), median
     );
 }
 
+/// What a subscriber costs a sync map of `n` elements: runs with and without one that reads every
+/// event on a thread of its own, in turns in one process (the table's fresh processes vary more
+/// between them than a subscriber costs).
+fn subscriber_cost(b: &Bench, n: usize) {
+    let data = input(n);
+    let (mut without, mut with) = (Vec::new(), Vec::new());
+    let timed = |samples: &mut Vec<f64>| {
+        let copy = data.clone();
+        let start = Instant::now();
+        black_box(b.run(Variant::Sync, copy));
+        samples.push(start.elapsed().as_nanos() as f64 / n as f64);
+    };
+    for _ in 0..b.reps.max(9) {
+        timed(&mut without);
+        let mut events = b.rt.subscribe();
+        let reader = std::thread::spawn(move || {
+            let mut read = 0;
+            while let Some(event) = events.blocking_recv() {
+                read += 1;
+                if matches!(event.kind, flowmap::events::EventKind::RunSucceeded) {
+                    break;
+                }
+            }
+            read
+        });
+        timed(&mut with);
+        assert!(reader.join().expect("the reader") >= 4, "run and node events were read");
+    }
+    let (runs, without, with) = (with.len(), median(without), median(with));
+    println!(
+        "\nsubscriber: a sync map of {n} elements, in turns in one process, medians of {runs}: \
+         {without:.2} ns/elem without, {with:.2} with a subscriber reading every event ({:+.0}%)",
+        (with / without - 1.0) * 100.0
+    );
+}
+
 /// In a child process: median ns per element of `reps` runs, then the extra peak bytes per
 /// element of one more run (`-` where /proc is not there).
 fn run_here(variant: Variant, n: usize, reps: usize) {
@@ -385,12 +423,14 @@ fn main() {
     let mut max = 10_000_000usize;
     let mut reps = 5usize;
     let mut only_cache = None;
+    let mut only_subscriber = None;
     for pair in args.chunks(2) {
         let value = pair.get(1).and_then(|v| v.replace('_', "").parse::<f64>().ok());
         match (pair[0].as_str(), value) {
             ("--max", Some(v)) => max = v as usize,
             ("--reps", Some(v)) => reps = (v as usize).max(1),
             ("--cache", Some(v)) => only_cache = Some(v as usize),
+            ("--subscriber", Some(v)) => only_subscriber = Some(v as usize),
             _ => {
                 eprintln!("usage: bench_map [--max N] [--reps R] [--cache N: only the cache, at N elements]");
                 std::process::exit(2);
@@ -399,6 +439,10 @@ fn main() {
     }
     if let Some(n) = only_cache {
         cache_costs(&bench(reps), n);
+        return;
+    }
+    if let Some(n) = only_subscriber {
+        subscriber_cost(&bench(reps), n);
         return;
     }
     let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
@@ -454,6 +498,7 @@ fn main() {
         whole - elements
     );
     cache_costs(&b, max.min(1_000_000));
+    subscriber_cost(&b, max.min(1_000_000));
     // An idle runtime, after all those runs, uses no CPU: its threads wait, none spins.
     if let Some(before) = cpu_seconds() {
         std::thread::sleep(std::time::Duration::from_secs(2));
