@@ -149,25 +149,7 @@ impl<'a> JsonRun<'a> {
         JsonRun { rt, start, target, inputs, options: RunOptions::new() }
     }
 
-    /// Sets every option of this run at once: see [`RunOptions`].
-    pub fn options(mut self, options: RunOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Whether tasks with `cache = true` use the cache in this run: see [`RunOptions::cache`].
-    #[cfg(feature = "cache")]
-    pub fn cache(mut self, on: bool) -> Self {
-        self.options = self.options.cache(on);
-        self
-    }
-
-    /// Flyte's `overwrite_cache` for this run: see [`RunOptions::overwrite_cache`].
-    #[cfg(feature = "cache")]
-    pub fn overwrite_cache(mut self, on: bool) -> Self {
-        self.options = self.options.overwrite_cache(on);
-        self
-    }
+    crate::options::option_setters!();
 
     /// Runs it and blocks this thread until it ends: for code without an async runtime (see
     /// [`Run::wait`](crate::Run::wait)).

@@ -48,3 +48,30 @@ impl RunOptions {
         self
     }
 }
+
+/// The option setters of a run builder with a field `options: RunOptions` ([`crate::Run`],
+/// [`crate::JsonRun`]): one list, so both take the same options.
+macro_rules! option_setters {
+    () => {
+        /// Sets every option of this run at once: see [`RunOptions`](crate::RunOptions).
+        pub fn options(mut self, options: $crate::RunOptions) -> Self {
+            self.options = options;
+            self
+        }
+
+        /// Whether tasks with `cache = true` use the cache in this run: see [`RunOptions::cache`](crate::RunOptions::cache).
+        #[cfg(feature = "cache")]
+        pub fn cache(mut self, on: bool) -> Self {
+            self.options = self.options.cache(on);
+            self
+        }
+
+        /// Flyte's `overwrite_cache` for this run: see [`RunOptions::overwrite_cache`](crate::RunOptions::overwrite_cache).
+        #[cfg(feature = "cache")]
+        pub fn overwrite_cache(mut self, on: bool) -> Self {
+            self.options = self.options.overwrite_cache(on);
+            self
+        }
+    };
+}
+pub(crate) use option_setters;

@@ -514,25 +514,7 @@ impl<'a, M: Workflow> Run<'a, M> {
         Run { rt: Some(rt), inputs: self.inputs, options: self.options, _workflow: PhantomData }
     }
 
-    /// Sets every option of this run at once: see [`RunOptions`].
-    pub fn options(mut self, options: RunOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Whether tasks with `cache = true` use the cache in this run: see [`RunOptions::cache`].
-    #[cfg(feature = "cache")]
-    pub fn cache(mut self, on: bool) -> Self {
-        self.options = self.options.cache(on);
-        self
-    }
-
-    /// Flyte's `overwrite_cache` for this run: see [`RunOptions::overwrite_cache`].
-    #[cfg(feature = "cache")]
-    pub fn overwrite_cache(mut self, on: bool) -> Self {
-        self.options = self.options.overwrite_cache(on);
-        self
-    }
+    crate::options::option_setters!();
 
     /// This run, returning with its outputs every element that its tolerant maps lost (`None`
     /// in their outputs): see [`Finished`].

@@ -22,23 +22,34 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
 /// # Errors
 /// A message for the user when the text is not a duration.
 pub fn parse(text: &str) -> Result<Duration, String> {
+    let too_long =
+        || format!("`{text}` is too long for a duration; write a number and a unit, such as \"30s\" or \"5m\"");
     // humantime 2.4 panics (an unchecked carry) when the seconds add up to exactly `u64::MAX`;
-    // no timeout is anywhere near that. Bound the total from above, counting every run of
-    // digits as a number of years (the largest unit), before parsing.
+    // no timeout is anywhere near that: bound the text before parsing.
+    if beyond_bound(text) {
+        return Err(too_long());
+    }
+    let d = humantime::parse_duration(text.trim()).map_err(|e| {
+        format!("`{text}` is not a duration ({e}); write a number and a unit, such as \"30s\", \"5m\" or \"1h 30m\"")
+    })?;
+    // humantime reads digits apart as one number (`"1200000 00000M"`), past the bound of its
+    // runs: what parses must also be written back within it, so that it reads back.
+    if beyond_bound(&format(d)) {
+        return Err(too_long());
+    }
+    Ok(d)
+}
+
+/// Whether `text` may add up to more than 2^60 seconds, counting every run of digits as a
+/// number of years (the largest unit).
+fn beyond_bound(text: &str) -> bool {
     let years: u128 = text
         .split(|c: char| !c.is_ascii_digit())
         .filter(|run| !run.is_empty())
         .map(|run| run.trim_start_matches('0').len().min(30))
         .map(|digits| 10u128.pow(u32::try_from(digits).unwrap_or(30)))
         .sum();
-    if years.saturating_mul(31_557_600) > 1u128 << 60 {
-        return Err(format!(
-            "`{text}` is too long for a duration; write a number and a unit, such as \"30s\" or \"5m\""
-        ));
-    }
-    humantime::parse_duration(text.trim()).map_err(|e| {
-        format!("`{text}` is not a duration ({e}); write a number and a unit, such as \"30s\", \"5m\" or \"1h 30m\"")
-    })
+    years.saturating_mul(31_557_600) > 1u128 << 60
 }
 
 /// Formats a duration the way [`parse_timeout`] reads it back (`"1h 30m"`).
@@ -66,6 +77,9 @@ mod tests {
         assert!(parse_timeout("30").is_err());
         assert!(parse_timeout("0s").unwrap_err().contains("zero"));
         assert!(parse_timeout("18446744073709551615s 1000ms").unwrap_err().contains("too long"));
+        // Digits apart are one number to humantime: what would not be written back within the
+        // bound is too long, so every timeout that parses reads back from its own text.
+        assert!(parse_timeout("1200000 00000M").unwrap_err().contains("too long"));
         // Long but sane timeouts still parse.
         assert_eq!(parse_timeout("1000000000s"), Ok(Duration::from_secs(1_000_000_000)));
         assert_eq!(parse_timeout("2y 3months"), humantime::parse_duration("2y 3months").map_err(|e| e.to_string()));

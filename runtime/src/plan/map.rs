@@ -238,6 +238,8 @@ impl<K: Kernel> MapOf<K> {
         let failed = tally.failed.load(Ordering::SeqCst);
         let succeeded = tally.succeeded.load(Ordering::SeqCst);
         let mut errors = std::mem::take(&mut *tally.errors.lock().unwrap_or_else(PoisonError::into_inner));
+        // In element order, whichever worker or lane met them first.
+        errors.sort_by_key(|e| e.index);
         if n - failed < required {
             errors.truncate(MapFailure::KEPT_ERRORS);
             return Err(NodeError::MapFailed(MapFailure {
