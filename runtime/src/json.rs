@@ -11,7 +11,6 @@ use crate::error::Error;
 use crate::exec::drivers;
 use crate::json_io::{JsonInputs, JsonOutputs, Named, ReadError};
 use crate::options::RunOptions;
-use crate::plan::Work;
 use crate::plan::call::one_call;
 use crate::plan::target::Workflow;
 use crate::runtime::{Runtime, WorkflowFn};
@@ -251,13 +250,10 @@ impl Runtime {
         let Some(call) = one_call(compiled, target) else {
             return Err(JsonRunError::NoTarget { workflow: compiled.graph.name.clone(), target: target.to_owned() });
         };
-        let Work::Call(kernel) = &call.plan.nodes[0].work else {
-            return Err(Error::Internal("a one-call plan without its call").into());
-        };
-        let values = kernel.read_json(inputs, &call.ports).map_err(|e| read_error(e, target, &call.ports))?;
+        let values = call.json.read(inputs, &call.ports).map_err(|e| read_error(e, target, &call.ports))?;
         let outputs = self
             .run_plan(&call.plan, values, here, options, |values| {
-                kernel.outputs_json(values).map_err(|_| Error::Internal("a call's outputs have the wrong types"))
+                call.json.write(values).map_err(|_| Error::Internal("a call's outputs have the wrong types"))
             })
             .await?;
         Ok(outputs.outputs)

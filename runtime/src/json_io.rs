@@ -10,8 +10,10 @@ use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, Visitor};
 use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
-use crate::error::ToleratedFailure;
+use crate::error::{NodeError, ToleratedFailure};
+use crate::json_tuple::{ReadInputs, WriteOutputs};
 use crate::tuple::{InputTuple, OutputTuple};
+use crate::value::Value;
 
 /// One input of a run, as JSON: text, read straight into the input's type, or a parsed value.
 #[derive(Debug, Clone)]
@@ -109,7 +111,7 @@ enum Fault {
 
 impl JsonInputs {
     /// The inputs of a workflow whose inputs are `ports`.
-    pub(crate) fn read<A: InputTuple>(self, ports: &[Port]) -> Result<A, ReadError> {
+    pub(crate) fn read<A: ReadInputs>(self, ports: &[Port]) -> Result<A, ReadError> {
         let position = |name: &str| ports.iter().position(|p| p.name == name);
         let mut partial = A::Partial::default();
         if let Some(text) = &self.object {
@@ -150,7 +152,7 @@ impl JsonInputs {
 /// # Errors
 /// [`ReadError::Missing`]: inputs neither held nor with a default; [`ReadError::Input`]: a
 /// default that does not read into its input's type.
-pub(crate) fn with_defaults<A: InputTuple>(mut partial: A::Partial, ports: &[Port]) -> Result<A, ReadError> {
+pub(crate) fn with_defaults<A: ReadInputs>(mut partial: A::Partial, ports: &[Port]) -> Result<A, ReadError> {
     let held = A::held(&partial);
     let mut missing = Vec::new();
     for (i, port) in ports.iter().enumerate().filter(|(i, _)| !held[*i]) {
@@ -163,13 +165,13 @@ pub(crate) fn with_defaults<A: InputTuple>(mut partial: A::Partial, ports: &[Por
 }
 
 /// Reads an object of inputs by name into a partial input tuple.
-struct Object<'a, A: InputTuple> {
+struct Object<'a, A: ReadInputs> {
     ports: &'a [Port],
     partial: &'a mut A::Partial,
     fault: &'a mut Option<Fault>,
 }
 
-impl<'de, A: InputTuple> Visitor<'de> for Object<'_, A> {
+impl<'de, A: ReadInputs> Visitor<'de> for Object<'_, A> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -196,12 +198,12 @@ impl<'de, A: InputTuple> Visitor<'de> for Object<'_, A> {
 }
 
 /// Input `i` of a partial input tuple, read where it stands in the object.
-struct Slot<'a, A: InputTuple> {
+struct Slot<'a, A: ReadInputs> {
     partial: &'a mut A::Partial,
     i: usize,
 }
 
-impl<'de, A: InputTuple> DeserializeSeed<'de> for Slot<'_, A> {
+impl<'de, A: ReadInputs> DeserializeSeed<'de> for Slot<'_, A> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -209,22 +211,22 @@ impl<'de, A: InputTuple> DeserializeSeed<'de> for Slot<'_, A> {
     }
 }
 
-/// One call's outputs written port by port (see [`OutputTuple::serialize_ports`]).
+/// One call's outputs written port by port (see [`WriteOutputs::serialize_ports`]).
 pub(crate) struct Ports<O>(pub(crate) O);
 
-impl<O: OutputTuple> Serialize for Ports<O> {
+impl<O: WriteOutputs> Serialize for Ports<O> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.0.serialize_ports(s)
     }
 }
 
-/// A run's value written as an object by output name (see [`OutputTuple::serialize_named`]).
+/// A run's value written as an object by output name (see [`WriteOutputs::serialize_named`]).
 pub(crate) struct Named<O: OutputTuple> {
     pub(crate) value: O::Value,
     pub(crate) names: Vec<String>,
 }
 
-impl<O: OutputTuple> Serialize for Named<O> {
+impl<O: WriteOutputs> Serialize for Named<O> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
         O::serialize_named(&self.value, &names, s)
@@ -306,4 +308,38 @@ impl fmt::Debug for JsonOutputs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("JsonOutputs(..)")
     }
+}
+
+/// How one call of a target reads its inputs from JSON and writes its outputs: what a one-call
+/// plan (a container's entrypoint) needs. Functions generic over the input and output types
+/// alone, so tasks of one signature share one copy of the code.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct JsonCodec {
+    read: fn(JsonInputs, &[Port]) -> Result<Vec<Value>, ReadError>,
+    write: fn(Vec<Value>) -> Result<JsonOutputs, NodeError>,
+}
+
+impl JsonCodec {
+    /// The codec of a call with inputs `I` and outputs `O`.
+    pub(crate) fn of<I: ReadInputs, O: WriteOutputs>() -> Self {
+        JsonCodec { read: read_values::<I>, write: write_values::<O> }
+    }
+
+    /// The inputs of one call, read from JSON (`ports` name them).
+    pub(crate) fn read(&self, inputs: JsonInputs, ports: &[Port]) -> Result<Vec<Value>, ReadError> {
+        (self.read)(inputs, ports)
+    }
+
+    /// The outputs of one call, to be written as JSON.
+    pub(crate) fn write(&self, outputs: Vec<Value>) -> Result<JsonOutputs, NodeError> {
+        (self.write)(outputs)
+    }
+}
+
+fn read_values<I: ReadInputs>(inputs: JsonInputs, ports: &[Port]) -> Result<Vec<Value>, ReadError> {
+    inputs.read::<I>(ports).map(InputTuple::into_values)
+}
+
+fn write_values<O: WriteOutputs>(outputs: Vec<Value>) -> Result<JsonOutputs, NodeError> {
+    O::from_values(outputs).map(|o| JsonOutputs::new(Ports(o)))
 }

@@ -22,6 +22,7 @@ mod finished;
 mod handle;
 mod json;
 mod json_io;
+mod json_tuple;
 mod observe;
 mod options;
 mod panics;

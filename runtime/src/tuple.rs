@@ -6,8 +6,6 @@ use std::sync::Arc;
 
 use flowmap_model::types::TypeDesc;
 
-#[cfg(feature = "cache")]
-use crate::cache::key::{InputHash, KeyError};
 use crate::data::Data;
 use crate::error::NodeError;
 use crate::promise::{Done, Mapped, Promise, Unset};
@@ -62,18 +60,6 @@ impl<T: Data> Column<T> {
         }
     }
 
-    #[cfg(feature = "cache")]
-    /// The cache hash of element `i`'s value; a whole value's is computed once, into `memo`.
-    fn hash(&self, i: usize, scratch: &mut Vec<u8>, memo: &mut Option<InputHash>) -> Result<InputHash, KeyError> {
-        match self {
-            Column::Whole(v) => match memo {
-                Some(h) => Ok(*h),
-                None => Ok(*memo.insert(InputHash::of(scratch, &**v)?)),
-            },
-            Column::Each(list) => InputHash::of(scratch, &list[i]),
-        }
-    }
-
     #[inline]
     fn get(&self, i: usize) -> T {
         match self {
@@ -98,10 +84,8 @@ pub trait InputTuple: Send + Sized + 'static {
     fn into_values(self) -> Vec<Value>;
     /// Rebuilds the inputs of a plain call; `names` are the parameter names, for errors.
     fn from_values(values: &[Value], names: &[&str]) -> Result<Self, NodeError>;
-    /// Inputs being read one by one (from JSON): an `Option` per input.
+    /// Inputs given one by one (some with their defaults): an `Option` per input.
     type Partial: Default + Send;
-    /// Reads input `i` from `d` into `partial`.
-    fn read_one<'de, D: serde::Deserializer<'de>>(partial: &mut Self::Partial, i: usize, d: D) -> Result<(), D::Error>;
     /// Which inputs `partial` holds, in order.
     fn held(partial: &Self::Partial) -> Vec<bool>;
     /// The inputs, once `partial` holds each.
@@ -112,26 +96,6 @@ pub trait InputTuple: Send + Sized + 'static {
     fn lens(columns: &Self::Columns) -> Vec<Option<usize>>;
     /// The input of element `i`.
     fn element(columns: &Self::Columns, i: usize) -> Self;
-    /// The cache hashes of these inputs into `keys.hashes` (`None` where `skip`).
-    #[cfg(feature = "cache")]
-    fn hashes(&self, skip: &[bool], keys: &mut KeyScratch) -> Result<(), KeyError>;
-    /// The cache hashes of element `i`'s inputs into `keys.hashes`; whole values are hashed once
-    /// per `keys`.
-    #[cfg(feature = "cache")]
-    fn element_hashes(columns: &Self::Columns, i: usize, skip: &[bool], keys: &mut KeyScratch) -> Result<(), KeyError>;
-}
-
-/// What computing cache keys reuses from one call to the next.
-#[cfg(feature = "cache")]
-#[doc(hidden)]
-#[derive(Debug, Default)]
-pub struct KeyScratch {
-    /// The bytes of the value being encoded.
-    pub(crate) bytes: Vec<u8>,
-    /// The hash of each input of the call being keyed.
-    pub(crate) hashes: Vec<Option<InputHash>>,
-    /// The hashes of a map's whole (`partial`) inputs, once computed.
-    pub(crate) memo: Vec<Option<InputHash>>,
 }
 
 /// The outputs of a task or workflow: `()` for none, `(T,)` for one, `(A, B, ..)` for several.
@@ -170,17 +134,6 @@ pub trait OutputTuple: serde::Serialize + serde::de::DeserializeOwned + Sized + 
     fn option_lists(rows: Vec<Option<Self>>) -> Vec<Value>;
     /// A map's rows as erased `Vec<T>`, one per output; `None` if an element is missing.
     fn lists(rows: Vec<Option<Self>>) -> Option<Vec<Value>>;
-    /// One call's outputs as JSON, port by port: the single port's value, or an array of them
-    /// (a nested tuple's elements each an item), as a backend maps them to its output ports.
-    ///
-    /// # Errors
-    /// As `s` fails.
-    fn serialize_ports<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
-    /// A run's value as a JSON object by output name (`outputs(...)`; `o0`, … past `names`).
-    ///
-    /// # Errors
-    /// As `s` fails.
-    fn serialize_named<S: serde::Serializer>(value: &Self::Value, names: &[&str], s: S) -> Result<S::Ok, S::Error>;
 }
 
 /// A filled input slot of a binder: a whole value or a mapped list.
@@ -238,8 +191,48 @@ pub trait Slots: Send + Sync + 'static {
     fn sources(&self) -> Vec<(Option<Source>, bool)>;
 }
 
+/// Calls macro `$m` with every arity of an input tuple, 0 to 12, each written `(A0 0, A1 1, ..)`:
+/// the list that every per-tuple implementation (here, and in the JSON and cache codecs) follows.
+macro_rules! input_arities {
+    ($m:ident) => {
+        $m! {
+            ()
+            (A0 0)
+            (A0 0, A1 1)
+            (A0 0, A1 1, A2 2)
+            (A0 0, A1 1, A2 2, A3 3)
+            (A0 0, A1 1, A2 2, A3 3, A4 4)
+            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5)
+            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6)
+            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7)
+            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7, A8 8)
+            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7, A8 8, A9 9)
+            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7, A8 8, A9 9, A10 10)
+            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7, A8 8, A9 9, A10 10, A11 11)
+        }
+    };
+}
+pub(crate) use input_arities;
+
+/// Calls macro `$m` with every arity of an output tuple of several [`Part`]s (and of a
+/// [`Nested`] tuple), 2 to 8.
+macro_rules! nested_arities {
+    ($m:ident) => {
+        $m! {
+            (A0 0, A1 1)
+            (A0 0, A1 1, A2 2)
+            (A0 0, A1 1, A2 2, A3 3)
+            (A0 0, A1 1, A2 2, A3 3, A4 4)
+            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5)
+            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6)
+            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7)
+        }
+    };
+}
+pub(crate) use nested_arities;
+
 macro_rules! tuples {
-    ($( ($($T:ident $S:ident $i:tt),*) )*) => {$(
+    ($( ($($T:ident $i:tt),*) )*) => {$(
         impl<$($T: Data),*> InputTuple for ($($T,)*) {
             type Promises = ($(Promise<$T>,)*);
             type Columns = ($(Column<$T>,)*);
@@ -258,17 +251,6 @@ macro_rules! tuples {
                 )*))
             }
             type Partial = ($(Option<$T>,)*);
-            #[allow(unused_variables)]
-            fn read_one<'de, D: serde::Deserializer<'de>>(
-                partial: &mut Self::Partial,
-                i: usize,
-                d: D,
-            ) -> Result<(), D::Error> {
-                match i {
-                    $($i => { partial.$i = Some(<$T as serde::Deserialize>::deserialize(d)?); Ok(()) })*
-                    _ => Err(<D::Error as serde::de::Error>::custom("no such input")),
-                }
-            }
             #[allow(unused_variables)]
             fn held(partial: &Self::Partial) -> Vec<bool> { vec![$(partial.$i.is_some()),*] }
             #[allow(unused_variables, clippy::unused_unit)]
@@ -289,66 +271,16 @@ macro_rules! tuples {
             #[allow(unused_variables, clippy::unused_unit)]
             #[inline]
             fn element(columns: &Self::Columns, i: usize) -> Self { ($(columns.$i.get(i),)*) }
-            #[cfg(feature = "cache")]
-            #[allow(unused_variables)]
-            fn hashes(&self, skip: &[bool], keys: &mut KeyScratch) -> Result<(), KeyError> {
-                keys.hashes.clear();
-                $(
-                    let h = if skip.get($i).copied().unwrap_or(false) {
-                        None
-                    } else {
-                        Some(InputHash::of(&mut keys.bytes, &self.$i)?)
-                    };
-                    keys.hashes.push(h);
-                )*
-                Ok(())
-            }
-            #[cfg(feature = "cache")]
-            #[allow(unused_variables)]
-            fn element_hashes(
-                columns: &Self::Columns,
-                i: usize,
-                skip: &[bool],
-                keys: &mut KeyScratch,
-            ) -> Result<(), KeyError> {
-                keys.hashes.clear();
-                $(
-                    let h = if skip.get($i).copied().unwrap_or(false) {
-                        None
-                    } else {
-                        if keys.memo.len() <= $i {
-                            keys.memo.resize($i + 1, None);
-                        }
-                        Some(columns.$i.hash(i, &mut keys.bytes, &mut keys.memo[$i])?)
-                    };
-                    keys.hashes.push(h);
-                )*
-                Ok(())
-            }
         }
 
-        impl<$($S: Slot),*> Slots for ($($S,)*) {
-            type Input = ($($S::Elem,)*);
-            fn sources(&self) -> Vec<(Option<Source>, bool)> { vec![$((self.$i.source(), $S::MAPPED)),*] }
+        impl<$($T: Slot),*> Slots for ($($T,)*) {
+            type Input = ($($T::Elem,)*);
+            fn sources(&self) -> Vec<(Option<Source>, bool)> { vec![$((self.$i.source(), $T::MAPPED)),*] }
         }
     )*};
 }
 
-tuples! {
-    ()
-    (A0 S0 0)
-    (A0 S0 0, A1 S1 1)
-    (A0 S0 0, A1 S1 1, A2 S2 2)
-    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3)
-    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4)
-    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5)
-    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6)
-    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7)
-    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7, A8 S8 8)
-    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7, A8 S8 8, A9 S9 9)
-    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7, A8 S8 8, A9 S9 9, A10 S10 10)
-    (A0 S0 0, A1 S1 1, A2 S2 2, A3 S3 3, A4 S4 4, A5 S5 5, A6 S6 6, A7 S7 7, A8 S8 8, A9 S9 9, A10 S10 10, A11 S11 11)
-}
+input_arities!(tuples);
 
 impl OutputTuple for () {
     type Promises = Done;
@@ -388,12 +320,6 @@ impl OutputTuple for () {
     }
     fn lists(rows: Vec<Option<()>>) -> Option<Vec<Value>> {
         rows.iter().all(Option::is_some).then(Vec::new)
-    }
-    fn serialize_ports<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_unit()
-    }
-    fn serialize_named<S: serde::Serializer>(_: &(), _: &[&str], s: S) -> Result<S::Ok, S::Error> {
-        serde::ser::SerializeMap::end(s.serialize_map(Some(0))?)
     }
 }
 
@@ -445,15 +371,6 @@ impl<A: Data> OutputTuple for (A,) {
         let mut all = Vec::with_capacity(rows.len());
         all.extend(rows.into_iter().flatten().map(|(a,)| a));
         Some(vec![Arc::new(all)])
-    }
-    fn serialize_ports<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        serde::Serialize::serialize(&self.0, s)
-    }
-    fn serialize_named<S: serde::Serializer>(value: &A, names: &[&str], s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = s.serialize_map(Some(1))?;
-        map.serialize_entry(&output_name(names, 0), value)?;
-        map.end()
     }
 }
 
@@ -516,11 +433,6 @@ pub trait Part: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + S
     fn push_option(row: Option<Self>, lists: &mut Self::OptionLists);
     /// The optional lists, erased, one per port.
     fn finish_options(lists: Self::OptionLists, out: &mut Vec<Value>);
-    /// Its ports' values, each an item of `seq`.
-    ///
-    /// # Errors
-    /// As `seq` fails.
-    fn serialize_ports<Q: serde::ser::SerializeSeq>(&self, seq: &mut Q) -> Result<(), Q::Error>;
 }
 
 impl<T: Data> Part for T {
@@ -588,9 +500,6 @@ impl<T: Data> Part for T {
     fn finish_options(lists: Vec<Option<T>>, out: &mut Vec<Value>) {
         out.push(Arc::new(lists));
     }
-    fn serialize_ports<Q: serde::ser::SerializeSeq>(&self, seq: &mut Q) -> Result<(), Q::Error> {
-        seq.serialize_element(self)
-    }
 }
 
 /// Output port `port`'s value as a `T`.
@@ -639,10 +548,6 @@ macro_rules! nested_parts {
                 }
             }
             fn finish_options(lists: Self::OptionLists, out: &mut Vec<Value>) { $($T::finish_options(lists.$i, out);)* }
-            fn serialize_ports<Q: serde::ser::SerializeSeq>(&self, seq: &mut Q) -> Result<(), Q::Error> {
-                $(self.0.$i.serialize_ports(seq)?;)*
-                Ok(())
-            }
         }
 
         impl<$($T: Part),*> OutputTuple for ($($T,)*) {
@@ -714,28 +619,8 @@ macro_rules! nested_parts {
                 $($T::finish(lists.$i, &mut out);)*
                 Some(out)
             }
-            fn serialize_ports<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeSeq as _;
-                let mut seq = s.serialize_seq(Some(0 $(+ $T::PORTS)*))?;
-                $(self.$i.serialize_ports(&mut seq)?;)*
-                seq.end()
-            }
-            fn serialize_named<S: serde::Serializer>(value: &Self::Value, names: &[&str], s: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeMap as _;
-                let mut map = s.serialize_map(Some([$($i),*].len()))?;
-                $(map.serialize_entry(&output_name(names, $i), &value.$i)?;)*
-                map.end()
-            }
         }
     )*};
 }
 
-nested_parts! {
-    (A0 0, A1 1)
-    (A0 0, A1 1, A2 2)
-    (A0 0, A1 1, A2 2, A3 3)
-    (A0 0, A1 1, A2 2, A3 3, A4 4)
-    (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5)
-    (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6)
-    (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7)
-}
+nested_arities!(nested_parts);

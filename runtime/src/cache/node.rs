@@ -10,11 +10,12 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::cache::codec::CacheCodec;
+use crate::cache::inputs::KeyScratch;
 use crate::cache::key::{CacheKey, KeyPrefix};
 use crate::cache::reserve::{Reservations, Reserved};
 use crate::cache::store::{CacheError, Store};
 use crate::error::NodeError;
-use crate::tuple::KeyScratch;
 
 /// A cached task node's identity, fixed when its workflow is built.
 #[derive(Clone, Debug)]
@@ -27,6 +28,8 @@ pub(crate) struct CacheSpec {
     pub(crate) skip: Arc<[bool]>,
     /// `cache_serialize`.
     pub(crate) serialize: bool,
+    /// How the call's values are keyed and stored.
+    pub(crate) codec: CacheCodec,
 }
 
 /// One cached node's use of the cache in one run.

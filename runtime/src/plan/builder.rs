@@ -9,16 +9,20 @@ use flowmap_model::graph::{Binding, InputBinding, MapSettings, Node, NodeKind, P
 use flowmap_model::types::TypeDesc;
 
 #[cfg(feature = "cache")]
+use crate::cache::codec::CacheCodec;
+#[cfg(feature = "cache")]
 use crate::cache::key::KeyPrefix;
 #[cfg(feature = "cache")]
 use crate::cache::node::CacheSpec;
 use crate::data::Data;
 use crate::error::BuildError;
+use crate::json_io::JsonCodec;
+use crate::json_tuple::{ReadInputs, WriteOutputs};
 use crate::plan::decl::{Declared, output_ports};
 use crate::plan::kernel::CallOf;
 use crate::plan::map::MapOf;
 use crate::plan::pace::Pace;
-use crate::plan::target::Runnable;
+use crate::plan::target::{CacheInputs, Runnable};
 use crate::plan::{MapShape, NodeSettings, PlanNode, Work};
 use crate::promise::Promise;
 use crate::tuple::{OutputTuple, Slots};
@@ -50,6 +54,26 @@ pub struct MapSpec {
     pub concurrency: Option<std::num::NonZeroU32>,
     /// `min_success_ratio` / `min_successes`.
     pub rule: SuccessRule,
+}
+
+/// The codecs of a call's target, built for the node where its settings ask for them.
+struct Codecs {
+    json: JsonCodec,
+    #[cfg(feature = "cache")]
+    cache: CacheCodec,
+}
+
+impl Codecs {
+    /// Generic over the target's types alone: tasks of one signature share them.
+    fn of<I: ReadInputs + CacheInputs, O: WriteOutputs>(
+        #[cfg_attr(not(feature = "cache"), allow(unused))] names: &'static [&'static str],
+    ) -> Self {
+        Codecs {
+            json: JsonCodec::of::<I, O>(),
+            #[cfg(feature = "cache")]
+            cache: CacheCodec::of::<I, O>(names),
+        }
+    }
 }
 
 /// What kind of node a call makes.
@@ -106,7 +130,7 @@ impl GraphBuilder {
         given: &[(Option<Source>, bool)],
         (overrides, after): (Settings, &[Source]),
         shape: Shape,
-        work: Option<Work>,
+        work: Option<(Work, Codecs)>,
         outputs: Vec<Port>,
     ) -> Option<usize> {
         let index = self.nodes.len();
@@ -120,6 +144,10 @@ impl GraphBuilder {
                 self.errors.push(e);
                 return None;
             }
+        };
+        let Some((work, codecs)) = work else {
+            self.errors.push(BuildError::Panicked { message: "a node's kernel is missing".into() });
+            return None;
         };
         let mut sources = Vec::with_capacity(given.len());
         for ((source, _), name) in given.iter().zip(declared.inputs) {
@@ -184,7 +212,7 @@ impl GraphBuilder {
             }
             #[cfg(feature = "cache")]
             {
-                settings.cache = self.cache_spec(&declared, &merged);
+                settings.cache = self.cache_spec(&declared, &merged, codecs.cache);
             }
         }
         let shown = overrides.name.clone().unwrap_or_else(|| declared.name.clone());
@@ -192,9 +220,10 @@ impl GraphBuilder {
             TargetKind::Task => "task",
             TargetKind::Workflow => "workflow",
         };
-        let Some(work) = work else {
-            self.errors.push(BuildError::Panicked { message: "a node's kernel is missing".into() });
-            return None;
+        // A sub-workflow's call is no one-call target (only a mapped workflow is).
+        let json = match (&work, &shape) {
+            (Work::Workflow(_), Shape::Call) => None,
+            _ => Some(codecs.json),
         };
         let (kind, map, display) = match shape {
             Shape::Call => (
@@ -248,6 +277,7 @@ impl GraphBuilder {
             after: after_nodes,
             settings,
             work,
+            json,
             pace: Pace::default(),
         });
         Some(index)
@@ -256,7 +286,7 @@ impl GraphBuilder {
     /// A cached task node's key identity: the task's name, its `cache_version` (the node's, if
     /// it overrides it) and its typed interface as the graph writes it.
     #[cfg(feature = "cache")]
-    fn cache_spec(&self, declared: &Declared, merged: &Settings) -> Option<CacheSpec> {
+    fn cache_spec(&self, declared: &Declared, merged: &Settings, codec: CacheCodec) -> Option<CacheSpec> {
         let spec = self.tables.tasks.get(&declared.target.name)?;
         let interface = serde_json::to_string(&spec.interface).ok()?;
         let version = merged.cache_version.as_deref().unwrap_or_default();
@@ -266,6 +296,7 @@ impl GraphBuilder {
             prefix: KeyPrefix::new(&declared.target.name, version, &interface),
             skip: declared.inputs.iter().map(|name| ignored.iter().any(|i| i == name)).collect(),
             serialize: merged.cache_serialize.unwrap_or(false),
+            codec,
         })
     }
 
@@ -282,6 +313,7 @@ impl GraphBuilder {
             Some(plan) => Work::Workflow(plan),
             None => Work::Call(Box::new(CallOf { kernel: target.kernel(), names: d.inputs })),
         });
+        let work = work.map(|w| (w, Codecs::of::<T::Input, T::Output>(declared_inputs(&declared))));
         let outputs = output_ports(declared_outputs(&declared), T::Output::types());
         T::Output::promises(self.add(declared, &slots.sources(), (overrides, &after), Shape::Call, work, outputs))
     }
@@ -332,10 +364,15 @@ impl GraphBuilder {
         let work = declared.as_ref().ok().map(|d| {
             let mapped = given.iter().map(|(_, m)| *m).collect();
             let shape = MapShape { names: d.inputs, mapped, concurrency: spec.concurrency, rule: spec.rule };
-            Work::Map(Box::new(MapOf(target.kernel())), shape)
+            (Work::Map(Box::new(MapOf(target.kernel())), shape), Codecs::of::<T::Input, T::Output>(d.inputs))
         });
         self.add(declared, given, (overrides, after), Shape::Map(spec), work, outputs)
     }
+}
+
+/// The input names a target declared (none when it could not be declared).
+fn declared_inputs(declared: &Result<Declared, BuildError>) -> &'static [&'static str] {
+    declared.as_ref().map_or(&[], |d| d.inputs)
 }
 
 /// The output names a target declared (none when it could not be declared).

@@ -5,13 +5,14 @@
 use std::marker::PhantomData;
 use std::ops::Range;
 
+use crate::cache::inputs::{HashInputs, KeyScratch};
 use crate::cache::key::CacheKey;
 use crate::cache::node::{NodeCache, encode};
 use crate::cache::reserve::{Reservation, Reserved, Waiter};
 use crate::error::NodeError;
 use crate::plan::attempt::run_call;
 use crate::plan::{CallKernel, Policy};
-use crate::tuple::{InputTuple, KeyScratch, OutputTuple};
+use crate::tuple::OutputTuple;
 use crate::value::Value;
 
 /// What one worker (or lane) of a cached map keeps between the elements of its chunks.
@@ -47,7 +48,7 @@ impl<'a, O: OutputTuple> Batch<'a, O> {
 
     /// Keys the rows of the chunk whose first element is `start`, and fills those the cache
     /// holds (unless the run overwrites); returns how many it filled.
-    pub(crate) fn lookup<I: InputTuple>(
+    pub(crate) fn lookup<I: HashInputs>(
         &mut self,
         columns: &I::Columns,
         start: usize,
@@ -164,15 +165,13 @@ pub(crate) async fn run_cached_call(
     cache: &NodeCache,
     inputs: &[Value],
 ) -> Result<Vec<Value>, NodeError> {
-    let Some(key) = kernel.cache_key(cache, inputs)? else {
+    let codec = cache.spec.codec;
+    let Some(key) = codec.key(cache, inputs)? else {
         return run_call(kernel, policy, inputs).await.map_err(NodeError::Failed);
     };
     let lookup = || -> Result<Option<Vec<Value>>, NodeError> {
         let mut hit = None;
-        cache
-            .store
-            .get_many(&[key], |_, bytes| hit = Some(kernel.decode_outputs(cache, bytes)))
-            .map_err(NodeError::Cache)?;
+        cache.store.get_many(&[key], |_, bytes| hit = Some(codec.decode(cache, bytes))).map_err(NodeError::Cache)?;
         let hit = hit.transpose()?;
         if hit.is_some() {
             tracing::info!("outputs from the cache");
@@ -198,7 +197,7 @@ pub(crate) async fn run_cached_call(
         None => None,
     };
     let outputs = run_call(kernel, policy, inputs).await.map_err(NodeError::Failed)?;
-    match kernel.encode_outputs(&outputs) {
+    match codec.encode(&outputs) {
         Ok(bytes) => policy.observer.stored(1, cache.store.put_many([(&key, bytes.as_slice())])),
         Err(e) => tracing::warn!(task = %cache.spec.task, "outputs not cached: {e}"),
     }

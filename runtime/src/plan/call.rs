@@ -27,12 +27,12 @@ pub(crate) fn one_call(compiled: &'static Compiled, target: &str) -> Option<&'st
 fn collect(top: &Graph, graph: &Graph, plan: &Plan, calls: &mut Vec<OneCall>) {
     for (node, planned) in graph.nodes.iter().zip(&plan.nodes) {
         let target = &node.target.name;
-        let kernel = match (&planned.work, node.kind) {
-            (Work::Call(kernel), _) => Some(kernel.copy()),
-            (Work::Map(kernel, shape), NodeKind::Map) => Some(kernel.element(shape.names)),
+        let kernel = match (&planned.work, node.kind, planned.json) {
+            (Work::Call(kernel), _, Some(json)) => Some((kernel.copy(), json)),
+            (Work::Map(kernel, shape), NodeKind::Map, Some(json)) => Some((kernel.element(shape.names), json)),
             _ => None,
         };
-        if let Some(kernel) = kernel {
+        if let Some((kernel, json)) = kernel {
             if calls.iter().any(|call| call.target == *target) {
                 continue;
             }
@@ -56,11 +56,12 @@ fn collect(top: &Graph, graph: &Graph, plan: &Plan, calls: &mut Vec<OneCall>) {
                     cache: None,
                 },
                 work: Work::Call(kernel),
+                json: Some(json),
                 pace: Pace::default(),
             };
             let outputs = (0..outputs).map(|port| Source::Output { node: 0, port }).collect();
             let plan = Plan::new(Arc::from(target.as_str()), ports.len(), vec![one], outputs, Vec::new());
-            calls.push(OneCall { target: target.clone(), plan, ports });
+            calls.push(OneCall { target: target.clone(), plan, ports, json });
             continue;
         }
         // Into sub-workflows that are called.

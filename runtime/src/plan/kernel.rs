@@ -8,17 +8,8 @@ use std::future::Future;
 
 use futures_util::FutureExt;
 
-use flowmap_model::graph::Port;
-
-#[cfg(feature = "cache")]
-use crate::cache::key::CacheKey;
-#[cfg(feature = "cache")]
-use crate::cache::node::{NodeCache, encode};
 use crate::error::{Cause, NodeError};
-use crate::json_io::{JsonInputs, JsonOutputs, ReadError};
 use crate::plan::{Attempt, CallKernel, Hooks};
-#[cfg(feature = "cache")]
-use crate::tuple::KeyScratch;
 use crate::tuple::{InputTuple, OutputTuple};
 use crate::value::Value;
 
@@ -64,45 +55,21 @@ impl<K: Kernel> CallKernel for CallOf<K> {
         Box::new(CallOf { kernel: self.kernel, names: self.names })
     }
 
-    fn read_json(&self, inputs: JsonInputs, ports: &[Port]) -> Result<Vec<Value>, ReadError> {
-        inputs.read::<K::Input>(ports).map(InputTuple::into_values)
-    }
-
-    fn outputs_json(&self, outputs: Vec<Value>) -> Result<JsonOutputs, NodeError> {
-        K::Output::from_values(outputs).map(|o| JsonOutputs::new(crate::json_io::Ports(o)))
-    }
-
-    #[cfg(feature = "cache")]
-    fn cache_key(&self, cache: &NodeCache, inputs: &[Value]) -> Result<Option<CacheKey>, NodeError> {
-        let input = K::Input::from_values(inputs, self.names)?;
-        let mut keys = KeyScratch::default();
-        match input.hashes(&cache.spec.skip, &mut keys) {
-            Ok(()) => Ok(Some(cache.key(&keys))),
-            Err(e) => {
-                tracing::warn!(task = %cache.spec.task, "{e}; the call runs uncached");
-                Ok(None)
-            }
-        }
-    }
-
-    #[cfg(feature = "cache")]
-    fn encode_outputs(&self, outputs: &[Value]) -> Result<Vec<u8>, String> {
-        let outputs = K::Output::from_values(outputs.to_vec()).map_err(|e| e.to_string())?;
-        let mut bytes = Vec::new();
-        encode(&mut bytes, &outputs)?;
-        Ok(bytes)
-    }
-
-    #[cfg(feature = "cache")]
-    fn decode_outputs(&self, cache: &NodeCache, bytes: &[u8]) -> Result<Vec<Value>, NodeError> {
-        cache.decode::<K::Output>(bytes).map(OutputTuple::into_values)
-    }
-
     fn invoke(&self, inputs: &[Value], hooks: &dyn Hooks) -> Result<Attempt, NodeError> {
         let input = K::Input::from_values(inputs, self.names)?;
-        Ok(match self.kernel.call(input, hooks) {
-            Invoke::Blocking(call) => Attempt::Blocking(Box::new(move || call().map(OutputTuple::into_values))),
-            Invoke::Async(future) => Attempt::Async(future.map(|r| r.map(OutputTuple::into_values)).boxed()),
-        })
+        let invoke = self.kernel.call(input, hooks);
+        // A constant branch: a sync task's code never names the future arm, nor an async task's
+        // the blocking arm, so neither is compiled for a task that cannot take it.
+        if K::BLOCKING {
+            match invoke {
+                Invoke::Blocking(call) => Ok(Attempt::Blocking(Box::new(move || call().map(OutputTuple::into_values)))),
+                Invoke::Async(_) => Err(NodeError::Internal("a sync task made a future")),
+            }
+        } else {
+            match invoke {
+                Invoke::Async(future) => Ok(Attempt::Async(future.map(|r| r.map(OutputTuple::into_values)).boxed())),
+                Invoke::Blocking(_) => Err(NodeError::Internal("an async task made a blocking call")),
+            }
+        }
     }
 }

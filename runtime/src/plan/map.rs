@@ -34,6 +34,7 @@ use crate::plan::attempt::{run_element, run_element_blocking};
 use crate::plan::cached::Batch;
 use crate::plan::kernel::Invoke;
 use crate::plan::kernel::Kernel;
+use crate::plan::target::CacheInputs;
 use crate::plan::{Hooks, MapKernel, MapShape, Permit, Policy};
 use crate::tuple::{InputTuple, OutputTuple};
 use crate::value::Value;
@@ -184,7 +185,7 @@ fn required(rule: SuccessRule, n: usize) -> Result<usize, NodeError> {
     }
 }
 
-impl<K: Kernel> MapKernel for MapOf<K> {
+impl<K: Kernel<Input: CacheInputs>> MapKernel for MapOf<K> {
     fn element(&self, names: &'static [&'static str]) -> Box<dyn crate::plan::CallKernel> {
         Box::new(crate::plan::kernel::CallOf { kernel: self.0, names })
     }
@@ -196,70 +197,53 @@ impl<K: Kernel> MapKernel for MapOf<K> {
         hooks: &'a Arc<dyn Hooks>,
         inputs: Vec<Value>,
     ) -> BoxFuture<'a, Result<Vec<Value>, NodeError>> {
-        Box::pin(self.run_map(shape, policy, hooks, inputs))
+        // A constant branch, and two futures: a sync task's map compiles no typed lanes, an async
+        // task's no blocking job (a future holding both would compile both).
+        if K::BLOCKING {
+            Box::pin(self.run_sync_map(shape, policy, hooks, inputs))
+        } else {
+            Box::pin(self.run_async_map(shape, policy, hooks, inputs))
+        }
     }
 }
 
 type Rows<K> = Vec<Option<<K as Kernel>::Output>>;
 
-impl<K: Kernel> MapOf<K> {
-    async fn run_map(
+impl<K: Kernel<Input: CacheInputs>> MapOf<K> {
+    /// A sync task's map: one blocking job, or lanes of boxed elements where each needs a
+    /// thread of its own for its whole run (a timeout, or `cache_serialize`'s waits).
+    async fn run_sync_map(
         &self,
         shape: &MapShape,
         policy: Policy<'_>,
         hooks: &Arc<dyn Hooks>,
         inputs: Vec<Value>,
     ) -> Result<Vec<Value>, NodeError> {
-        let columns = K::Input::columns(inputs, &shape.mapped, shape.names)?;
-        let n = length(K::Input::lens(&columns), shape.names)?;
-        let required = required(shape.rule, n)?;
-        policy.observer.node_started(Some(n));
-        let window = shape.concurrency.map_or(usize::MAX, |c| usize::try_from(c.get()).unwrap_or(usize::MAX));
-
-        let tally = Arc::new(Tally::new(n, required, policy.observer.clone()));
-        let rows: Rows<K> = std::iter::repeat_with(|| None).take(n).collect();
-        // `cache_serialize` may wait for another caller's element: only lanes wait without
-        // holding a thread.
-        let serialize = policy.serializes();
-        let rows = if K::BLOCKING && policy.timeout.is_none() && !serialize {
+        let (columns, rows, tally, window) = start::<K::Input, K::Output>(shape, &policy, inputs)?;
+        let rows = if policy.timeout.is_none() && !policy.serializes() {
             self.run_sync(hooks, &policy, window, columns, rows, &tally).await?
         } else {
-            self.run_in_lanes(&policy, window, &columns, rows, &tally).await
+            // Boxed: the lanes are compiled once per signature, not once per task.
+            let run = boxed_elements(self.0, &policy, &columns);
+            let window = window.min(hooks.threads());
+            run_in_lanes::<K::Input, _, _, _>(&policy, window, &columns, rows, &tally, &*run).await
         };
+        finish(shape, &policy, hooks, &tally, rows)
+    }
 
-        if let Some(fatal) = tally.fatal.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            return Err(fatal);
-        }
-        #[cfg(feature = "cache")]
-        if policy.cached() {
-            let cached = tally.cached.load(Ordering::Relaxed);
-            tracing::info!(elements = n, cached, "{cached} of {n} elements from the cache");
-        }
-        let failed = tally.failed.load(Ordering::SeqCst);
-        let succeeded = tally.succeeded.load(Ordering::SeqCst);
-        let mut errors = std::mem::take(&mut *tally.errors.lock().unwrap_or_else(PoisonError::into_inner));
-        // In element order, whichever worker or lane met them first.
-        errors.sort_by_key(|e| e.index);
-        if n - failed < required {
-            errors.truncate(MapFailure::KEPT_ERRORS);
-            return Err(NodeError::MapFailed(MapFailure {
-                total: n,
-                succeeded,
-                failed,
-                required,
-                not_run: n - succeeded - failed,
-                errors,
-                partial: K::Output::option_lists(rows),
-            }));
-        }
-        if shape.rule.tolerant() {
-            if !errors.is_empty() {
-                hooks.tolerated(errors);
-            }
-            Ok(K::Output::option_lists(rows))
-        } else {
-            K::Output::lists(rows).ok_or(NodeError::Internal("a strict map finished with an element missing"))
-        }
+    /// An async task's (or sub-workflow's) map: lanes of typed futures.
+    async fn run_async_map(
+        &self,
+        shape: &MapShape,
+        policy: Policy<'_>,
+        hooks: &Arc<dyn Hooks>,
+        inputs: Vec<Value>,
+    ) -> Result<Vec<Value>, NodeError> {
+        let (columns, rows, tally, window) = start::<K::Input, K::Output>(shape, &policy, inputs)?;
+        let (kernel, policy_ref, columns_ref) = (self.0, &policy, &columns);
+        let run = move |i: usize| run_element(kernel, policy_ref, Some(i), move || K::Input::element(columns_ref, i));
+        let rows = run_in_lanes::<K::Input, _, _, _>(&policy, window, &columns, rows, &tally, &run).await;
+        finish(shape, &policy, hooks, &tally, rows)
     }
 
     /// Sync elements as one blocking job: the executor runs it in place or on a blocking thread.
@@ -376,144 +360,222 @@ impl<K: Kernel> MapOf<K> {
             .map(|rows| *rows)
             .map_err(|_| NodeError::Internal("a sync map's job returned the wrong type"))
     }
+}
 
-    /// Elements as futures, `window` lanes of them, each lane running one element at a time.
-    async fn run_in_lanes(
-        &self,
-        policy: &Policy<'_>,
-        window: usize,
-        columns: &<K::Input as InputTuple>::Columns,
-        mut rows: Rows<K>,
-        tally: &Tally,
-    ) -> Rows<K> {
-        let n = rows.len();
-        let mut window = window.min(policy.hooks.max_in_flight());
-        if K::BLOCKING {
-            // A sync element with a timeout holds a blocking thread for its whole run.
-            window = window.min(policy.hooks.threads());
+/// What a map's run starts from: its columns, one empty row per element, its tally and its
+/// window (`concurrency`, or unbounded).
+#[allow(clippy::type_complexity)]
+fn start<I: InputTuple, O>(
+    shape: &MapShape,
+    policy: &Policy<'_>,
+    inputs: Vec<Value>,
+) -> Result<(I::Columns, Vec<Option<O>>, Arc<Tally>, usize), NodeError> {
+    let columns = I::columns(inputs, &shape.mapped, shape.names)?;
+    let n = length(I::lens(&columns), shape.names)?;
+    let required = required(shape.rule, n)?;
+    policy.observer.node_started(Some(n));
+    let window = shape.concurrency.map_or(usize::MAX, |c| usize::try_from(c.get()).unwrap_or(usize::MAX));
+    let tally = Arc::new(Tally::new(n, required, policy.observer.clone()));
+    let rows = std::iter::repeat_with(|| None).take(n).collect();
+    Ok((columns, rows, tally, window))
+}
+
+/// A map's outputs from its rows, or its failure.
+fn finish<O: OutputTuple>(
+    shape: &MapShape,
+    policy: &Policy<'_>,
+    hooks: &Arc<dyn Hooks>,
+    tally: &Tally,
+    rows: Vec<Option<O>>,
+) -> Result<Vec<Value>, NodeError> {
+    let (n, required) = (tally.total, tally.required);
+    if let Some(fatal) = tally.fatal.lock().unwrap_or_else(PoisonError::into_inner).take() {
+        return Err(fatal);
+    }
+    #[cfg(feature = "cache")]
+    if policy.cached() {
+        let cached = tally.cached.load(Ordering::Relaxed);
+        tracing::info!(elements = n, cached, "{cached} of {n} elements from the cache");
+    }
+    #[cfg(not(feature = "cache"))]
+    let _ = policy;
+    let failed = tally.failed.load(Ordering::SeqCst);
+    let succeeded = tally.succeeded.load(Ordering::SeqCst);
+    let mut errors = std::mem::take(&mut *tally.errors.lock().unwrap_or_else(PoisonError::into_inner));
+    // In element order, whichever worker or lane met them first.
+    errors.sort_by_key(|e| e.index);
+    if n - failed < required {
+        errors.truncate(MapFailure::KEPT_ERRORS);
+        return Err(NodeError::MapFailed(MapFailure {
+            total: n,
+            succeeded,
+            failed,
+            required,
+            not_run: n - succeeded - failed,
+            errors,
+            partial: O::option_lists(rows),
+        }));
+    }
+    if shape.rule.tolerant() {
+        if !errors.is_empty() {
+            hooks.tolerated(errors);
         }
-        let max_lanes = window.min(n).max(1);
-        let chunk = chunk_size(n, max_lanes, policy.cached()).min(n.div_ceil(max_lanes)).max(1);
-        let queue = ChunkQueue::new(&mut rows, chunk);
-        let kernel = self.0;
-        // The lanes share one future, polled by one thread at a time, and they are the only
-        // writers of these counts: a plain load and store (no locked add) keeps them exact. Each
-        // success is counted as it is recorded, since a map that stops drops its lanes mid-chunk.
-        let succeeded = |n: usize| {
-            tally.succeeded.store(tally.succeeded.load(Ordering::Relaxed) + n, Ordering::Relaxed);
-            let counted = &tally.observer.counters().succeeded;
-            counted.store(counted.load(Ordering::Relaxed) + n, Ordering::Relaxed);
-        };
-        let run = |i: usize| run_element(kernel, policy, Some(i), move || K::Input::element(columns, i));
-        // An uncached map's lane: the plain loop, with nothing per element but the call.
-        let plain_lane = || async {
-            while !tally.stopped() {
-                let Some((start, slots)) = queue.next() else { return };
-                for (j, slot) in slots.iter_mut().enumerate() {
-                    if tally.stopped() {
-                        break;
-                    }
-                    succeeded(tally.record(slot, run(start + j).await));
+        Ok(O::option_lists(rows))
+    } else {
+        O::lists(rows).ok_or(NodeError::Internal("a strict map finished with an element missing"))
+    }
+}
+
+/// A sync kernel's elements as boxed futures, for [`run_in_lanes`].
+#[allow(clippy::type_complexity)]
+fn boxed_elements<'a, K: Kernel>(
+    kernel: K,
+    policy: &'a Policy<'a>,
+    columns: &'a <K::Input as InputTuple>::Columns,
+) -> Box<dyn Fn(usize) -> BoxFuture<'a, Result<K::Output, ElementFailure>> + Send + Sync + 'a> {
+    Box::new(move |i| Box::pin(run_element(kernel, policy, Some(i), move || K::Input::element(columns, i))))
+}
+
+/// Elements as futures, `window` lanes of them, each lane running one element at a time.
+///
+/// `run(i)` runs element `i` with its retries. Generic over the input and output types only, and
+/// over how elements run: a typed future (an async task's), or a boxed one (a sync task's with a
+/// timeout, which holds a blocking thread; the caller bounds `window` by the threads).
+async fn run_in_lanes<I, O, R, F>(
+    policy: &Policy<'_>,
+    window: usize,
+    #[cfg_attr(not(feature = "cache"), allow(unused))] columns: &I::Columns,
+    mut rows: Vec<Option<O>>,
+    tally: &Tally,
+    run: &R,
+) -> Vec<Option<O>>
+where
+    I: InputTuple + CacheInputs,
+    O: OutputTuple,
+    R: Fn(usize) -> F + Sync + ?Sized,
+    F: std::future::Future<Output = Result<O, ElementFailure>>,
+{
+    let n = rows.len();
+    let window = window.min(policy.hooks.max_in_flight());
+    let max_lanes = window.min(n).max(1);
+    let chunk = chunk_size(n, max_lanes, policy.cached()).min(n.div_ceil(max_lanes)).max(1);
+    let queue = ChunkQueue::new(&mut rows, chunk);
+    // The lanes share one future, polled by one thread at a time, and they are the only
+    // writers of these counts: a plain load and store (no locked add) keeps them exact. Each
+    // success is counted as it is recorded, since a map that stops drops its lanes mid-chunk.
+    let succeeded = |n: usize| {
+        tally.succeeded.store(tally.succeeded.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+        let counted = &tally.observer.counters().succeeded;
+        counted.store(counted.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+    };
+    // An uncached map's lane: the plain loop, with nothing per element but the call.
+    let plain_lane = || async {
+        while !tally.stopped() {
+            let Some((start, slots)) = queue.next() else { return };
+            for (j, slot) in slots.iter_mut().enumerate() {
+                if tally.stopped() {
+                    break;
                 }
+                succeeded(tally.record(slot, run(start + j).await));
             }
-        };
-        // A cached map's lane: lookups and stores per chunk, and `cache_serialize`'s waits.
-        #[cfg(feature = "cache")]
-        let (queue, succeeded, run) = (&queue, &succeeded, &run);
-        #[cfg(feature = "cache")]
-        let cached_lane = |cache| async move {
-            let mut batch = Batch::<K::Output>::new(cache, policy);
-            let (mut held, mut waiting) = (Vec::new(), Vec::new());
-            while !tally.stopped() {
-                let Some((start, slots)) = queue.next() else { return };
-                match batch.lookup::<K::Input>(columns, start, slots) {
-                    Ok(hits) => {
-                        succeeded(hits);
-                        tally.cached.fetch_add(hits, Ordering::Relaxed);
+        }
+    };
+    // A cached map's lane: lookups and stores per chunk, and `cache_serialize`'s waits.
+    #[cfg(feature = "cache")]
+    let (queue, succeeded, run) = (&queue, &succeeded, &run);
+    #[cfg(feature = "cache")]
+    let cached_lane = |cache| async move {
+        let mut batch = Batch::<O>::new(cache, policy);
+        let (mut held, mut waiting) = (Vec::new(), Vec::new());
+        while !tally.stopped() {
+            let Some((start, slots)) = queue.next() else { return };
+            match batch.lookup::<I>(columns, start, slots) {
+                Ok(hits) => {
+                    succeeded(hits);
+                    tally.cached.fetch_add(hits, Ordering::Relaxed);
+                }
+                Err(e) => return tally.fatal(e),
+            }
+            batch.reserve(slots, &mut held, &mut waiting);
+            let mut deferred = 0;
+            for (j, slot) in slots.iter_mut().enumerate() {
+                if tally.stopped() {
+                    break;
+                }
+                // Rows another caller computes, in row order: waited for below.
+                if waiting.get(deferred).is_some_and(|(w, _)| *w == j) {
+                    deferred += 1;
+                    continue;
+                }
+                if slot.is_some() {
+                    continue;
+                }
+                let one = tally.record(slot, run(start + j).await);
+                if let Some(out) = slot.as_ref() {
+                    batch.keep(j, out);
+                }
+                succeeded(one);
+            }
+            batch.flush();
+            // `cache_serialize`: this chunk's own keys are stored; release them, then take
+            // the outputs of keys others held (or compute them, if those failed).
+            held.clear();
+            for (j, waiter) in std::mem::take(&mut waiting) {
+                waiter.released().await;
+                if tally.stopped() {
+                    break;
+                }
+                let one = match batch.fill_one(start, slots, j) {
+                    Ok(true) => {
+                        tally.cached.fetch_add(1, Ordering::Relaxed);
+                        1
+                    }
+                    Ok(false) => {
+                        let one = tally.record(&mut slots[j], run(start + j).await);
+                        if let Some(out) = slots[j].as_ref() {
+                            batch.keep(j, out);
+                        }
+                        one
                     }
                     Err(e) => return tally.fatal(e),
-                }
-                batch.reserve(slots, &mut held, &mut waiting);
-                let mut deferred = 0;
-                for (j, slot) in slots.iter_mut().enumerate() {
-                    if tally.stopped() {
-                        break;
-                    }
-                    // Rows another caller computes, in row order: waited for below.
-                    if waiting.get(deferred).is_some_and(|(w, _)| *w == j) {
-                        deferred += 1;
-                        continue;
-                    }
-                    if slot.is_some() {
-                        continue;
-                    }
-                    let one = tally.record(slot, run(start + j).await);
-                    if let Some(out) = slot.as_ref() {
-                        batch.keep(j, out);
-                    }
-                    succeeded(one);
-                }
-                batch.flush();
-                // `cache_serialize`: this chunk's own keys are stored; release them, then take
-                // the outputs of keys others held (or compute them, if those failed).
-                held.clear();
-                for (j, waiter) in std::mem::take(&mut waiting) {
-                    waiter.released().await;
-                    if tally.stopped() {
-                        break;
-                    }
-                    let one = match batch.fill_one(start, slots, j) {
-                        Ok(true) => {
-                            tally.cached.fetch_add(1, Ordering::Relaxed);
-                            1
-                        }
-                        Ok(false) => {
-                            let one = tally.record(&mut slots[j], run(start + j).await);
-                            if let Some(out) = slots[j].as_ref() {
-                                batch.keep(j, out);
-                            }
-                            one
-                        }
-                        Err(e) => return tally.fatal(e),
-                    };
-                    succeeded(one);
-                }
-                batch.flush();
+                };
+                succeeded(one);
             }
-        };
-        // Boxed: the lanes of an uncached map stay as small as its plain loop.
-        #[cfg(feature = "cache")]
-        let lane = || match policy.cache {
-            Some(cache) => Either::Right(Box::pin(cached_lane(cache))),
-            None => Either::Left(plain_lane()),
-        };
-        #[cfg(not(feature = "cache"))]
-        let lane = plain_lane;
-        // Lanes grow on demand: a new one starts only when every running lane is waiting and work
-        // is left, up to the window. Elements that finish at once run in one lane like a loop;
-        // elements that wait all run together, as many as the window allows.
-        let mut running = FuturesUnordered::new();
-        running.push(lane());
-        let mut lanes = 1;
-        futures_util::future::poll_fn(|ctx| {
-            loop {
-                match running.poll_next_unpin(ctx) {
-                    // Success is out of reach: returning drops the lanes, cancelling their elements.
-                    Poll::Ready(Some(())) if tally.stopped() => return Poll::Ready(()),
-                    Poll::Ready(Some(())) => {}
-                    Poll::Ready(None) => return Poll::Ready(()),
-                    Poll::Pending if lanes < max_lanes && queue.has_work() => {
-                        running.push(lane());
-                        lanes += 1;
-                    }
-                    Poll::Pending => return Poll::Pending,
+            batch.flush();
+        }
+    };
+    // Boxed: the lanes of an uncached map stay as small as its plain loop.
+    #[cfg(feature = "cache")]
+    let lane = || match policy.cache {
+        Some(cache) => Either::Right(Box::pin(cached_lane(cache))),
+        None => Either::Left(plain_lane()),
+    };
+    #[cfg(not(feature = "cache"))]
+    let lane = plain_lane;
+    // Lanes grow on demand: a new one starts only when every running lane is waiting and work
+    // is left, up to the window. Elements that finish at once run in one lane like a loop;
+    // elements that wait all run together, as many as the window allows.
+    let mut running = FuturesUnordered::new();
+    running.push(lane());
+    let mut lanes = 1;
+    futures_util::future::poll_fn(|ctx| {
+        loop {
+            match running.poll_next_unpin(ctx) {
+                // Success is out of reach: returning drops the lanes, cancelling their elements.
+                Poll::Ready(Some(())) if tally.stopped() => return Poll::Ready(()),
+                Poll::Ready(Some(())) => {}
+                Poll::Ready(None) => return Poll::Ready(()),
+                Poll::Pending if lanes < max_lanes && queue.has_work() => {
+                    running.push(lane());
+                    lanes += 1;
                 }
+                Poll::Pending => return Poll::Pending,
             }
-        })
-        .await;
-        drop(running);
-        rows
-    }
+        }
+    })
+    .await;
+    drop(running);
+    rows
 }
 
 /// The elements of a chunk of an uncached sync map that asks nothing of each element but its call

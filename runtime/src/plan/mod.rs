@@ -36,11 +36,9 @@ use flowmap_model::graph::{Graph, Port, SuccessRule};
 use futures_util::future::BoxFuture;
 
 #[cfg(feature = "cache")]
-use crate::cache::key::CacheKey;
-#[cfg(feature = "cache")]
 use crate::cache::node::{CacheSpec, NodeCache};
 use crate::error::{Cause, ElementFailure, NodeError};
-use crate::json_io::{JsonInputs, JsonOutputs, ReadError};
+use crate::json_io::JsonCodec;
 use crate::observe::NodeObserver;
 use crate::value::{Source, Value};
 
@@ -93,6 +91,9 @@ pub(crate) struct PlanNode {
     pub(crate) settings: NodeSettings,
     /// What it runs.
     pub(crate) work: Work,
+    /// How a call of its target reads and writes JSON (a task's or a mapped target's), for
+    /// one-call plans.
+    pub(crate) json: Option<JsonCodec>,
     /// How long its blocking calls take, learned from its runs.
     pub(crate) pace: pace::Pace,
 }
@@ -156,6 +157,8 @@ pub(crate) struct OneCall {
     pub(crate) plan: Plan,
     /// The target's inputs.
     pub(crate) ports: Vec<Port>,
+    /// How the call reads and writes JSON.
+    pub(crate) json: JsonCodec,
 }
 
 impl fmt::Debug for Compiled {
@@ -176,20 +179,6 @@ pub(crate) trait CallKernel: Send + Sync {
     fn invoke(&self, inputs: &[Value], hooks: &dyn Hooks) -> Result<Attempt, NodeError>;
     /// The same kernel, for another plan.
     fn copy(&self) -> Box<dyn CallKernel>;
-    /// The inputs of one call, read from JSON (`ports` name them).
-    fn read_json(&self, inputs: JsonInputs, ports: &[Port]) -> Result<Vec<Value>, ReadError>;
-    /// The outputs of one call, to be written as JSON.
-    fn outputs_json(&self, outputs: Vec<Value>) -> Result<JsonOutputs, NodeError>;
-    /// The cache key of a call with these inputs; `None` (with a warning logged) when an input
-    /// cannot be encoded, so the call runs uncached.
-    #[cfg(feature = "cache")]
-    fn cache_key(&self, cache: &NodeCache, inputs: &[Value]) -> Result<Option<CacheKey>, NodeError>;
-    /// A call's outputs in the cache's encoding.
-    #[cfg(feature = "cache")]
-    fn encode_outputs(&self, outputs: &[Value]) -> Result<Vec<u8>, String>;
-    /// A call's outputs from the cache's encoding.
-    #[cfg(feature = "cache")]
-    fn decode_outputs(&self, cache: &NodeCache, bytes: &[u8]) -> Result<Vec<Value>, NodeError>;
 }
 
 /// One erased attempt of a plain call.

@@ -80,6 +80,7 @@ mod tests {
             after,
             settings: NodeSettings::default(),
             work: Work::Workflow(&EMPTY),
+            json: None,
             pace: Pace::default(),
         }
     }

@@ -8,6 +8,7 @@ use flowmap_model::Settings;
 use flowmap_model::graph::{Graph, Tables, TargetKind, TargetRef, TaskSpec, qualified};
 
 use crate::error::{BuildError, Cause, Error};
+use crate::json_tuple::{ReadInputs, WriteOutputs};
 use crate::plan::decl::{Declared, WorkflowDecl, add_task};
 use crate::plan::kernel::{Invoke, Kernel};
 use crate::plan::{Compiled, Hooks};
@@ -55,14 +56,36 @@ pub trait Target: Copy + Send + Sync + 'static + Sealed {
 /// A target whose inputs and outputs are data, with its kernel: what graphs and the executor
 /// work with. Implemented for every such [`Target`].
 pub trait Runnable:
-    Target<Input: InputTuple, Output: OutputTuple, Kernel: Kernel<Input = Self::Input, Output = Self::Output>>
+    Target<
+        Input: InputTuple + ReadInputs + CacheInputs,
+        Output: OutputTuple + WriteOutputs,
+        Kernel: Kernel<Input = Self::Input, Output = Self::Output>,
+    >
 {
 }
 
 impl<T> Runnable for T where
-    T: Target<Input: InputTuple, Output: OutputTuple, Kernel: Kernel<Input = Self::Input, Output = Self::Output>>
+    T: Target<
+            Input: InputTuple + ReadInputs + CacheInputs,
+            Output: OutputTuple + WriteOutputs,
+            Kernel: Kernel<Input = Self::Input, Output = Self::Output>,
+        >
 {
 }
+
+/// What the cache asks of a target's inputs: their hashes, with the `cache` feature; nothing
+/// without it.
+#[cfg(feature = "cache")]
+#[doc(hidden)]
+pub use crate::cache::inputs::HashInputs as CacheInputs;
+
+/// What the cache asks of a target's inputs: nothing without the `cache` feature.
+#[cfg(not(feature = "cache"))]
+#[doc(hidden)]
+pub trait CacheInputs {}
+
+#[cfg(not(feature = "cache"))]
+impl<T> CacheInputs for T {}
 
 /// A `#[task]`.
 pub trait Task: Target {

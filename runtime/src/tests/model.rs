@@ -473,6 +473,7 @@ fn settings(spec: &NodeSpec, build: u64) -> NodeSettings {
             task: task.into(),
             skip: Arc::from([false]),
             serialize: false,
+            codec: crate::cache::codec::CacheCodec::of::<(i64,), (i64,)>(ONE),
         }
     });
     NodeSettings { retries: spec.retries, timeout: spec.may_hang.then_some(TIMEOUT), requests, cache }
@@ -486,6 +487,7 @@ fn plan_node(i: usize, inputs: Vec<Source>, after: Vec<usize>, settings: NodeSet
         after,
         settings,
         work,
+        json: None,
         pace: Pace::default(),
     }
 }
