@@ -3,8 +3,9 @@
 
 use serde::ser::{SerializeMap as _, SerializeSeq};
 
+use crate::arities::{input_arities, nested_arities};
 use crate::data::Data;
-use crate::tuple::{InputTuple, Nested, OutputTuple, Part, input_arities, nested_arities, output_name};
+use crate::tuple::{InputTuple, Nested, OutputTuple, Part, output_name};
 
 /// Inputs that JSON fills one by one.
 #[doc(hidden)]

@@ -12,6 +12,7 @@
 //! - `exec`: the local executor: capacity, threads, events, running a plan;
 //! - API: [`Runtime`], and [`Run`], a run with its options.
 
+mod arities;
 #[cfg(feature = "cache")]
 pub mod cache;
 mod data;

@@ -8,6 +8,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use crate::arities::nested_arities;
 use crate::value::Source;
 
 /// A typed value of a workflow body: a workflow input, a node output or a constant.
@@ -222,12 +223,4 @@ macro_rules! after_tuples {
     )*};
 }
 
-after_tuples! {
-    (A 0, B 1)
-    (A 0, B 1, C 2)
-    (A 0, B 1, C 2, D 3)
-    (A 0, B 1, C 2, D 3, E 4)
-    (A 0, B 1, C 2, D 3, E 4, F 5)
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6)
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7)
-}
+nested_arities!(after_tuples);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use flowmap_model::types::TypeDesc;
 
+use crate::arities::{input_arities, nested_arities};
 use crate::data::Data;
 use crate::error::NodeError;
 use crate::promise::{Done, Mapped, Promise, Unset};
@@ -190,46 +191,6 @@ pub trait Slots: Send + Sync + 'static {
     /// Each slot's source (`None` if never given) and whether it is mapped.
     fn sources(&self) -> Vec<(Option<Source>, bool)>;
 }
-
-/// Calls macro `$m` with every arity of an input tuple, 0 to 12, each written `(A0 0, A1 1, ..)`:
-/// the list that every per-tuple implementation (here, and in the JSON and cache codecs) follows.
-macro_rules! input_arities {
-    ($m:ident) => {
-        $m! {
-            ()
-            (A0 0)
-            (A0 0, A1 1)
-            (A0 0, A1 1, A2 2)
-            (A0 0, A1 1, A2 2, A3 3)
-            (A0 0, A1 1, A2 2, A3 3, A4 4)
-            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5)
-            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6)
-            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7)
-            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7, A8 8)
-            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7, A8 8, A9 9)
-            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7, A8 8, A9 9, A10 10)
-            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7, A8 8, A9 9, A10 10, A11 11)
-        }
-    };
-}
-pub(crate) use input_arities;
-
-/// Calls macro `$m` with every arity of an output tuple of several [`Part`]s (and of a
-/// [`Nested`] tuple), 2 to 8.
-macro_rules! nested_arities {
-    ($m:ident) => {
-        $m! {
-            (A0 0, A1 1)
-            (A0 0, A1 1, A2 2)
-            (A0 0, A1 1, A2 2, A3 3)
-            (A0 0, A1 1, A2 2, A3 3, A4 4)
-            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5)
-            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6)
-            (A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7)
-        }
-    };
-}
-pub(crate) use nested_arities;
 
 macro_rules! tuples {
     ($( ($($T:ident $i:tt),*) )*) => {$(

@@ -1,9 +1,10 @@
 //! The cache hashes of a call's inputs, and of each element of a map: the cache's side of the
 //! tuple traits (see `tuple`).
 
+use crate::arities::input_arities;
 use crate::cache::key::{InputHash, KeyError};
 use crate::data::Data;
-use crate::tuple::{Column, InputTuple, input_arities};
+use crate::tuple::{Column, InputTuple};
 
 /// What computing cache keys reuses from one call to the next.
 #[doc(hidden)]

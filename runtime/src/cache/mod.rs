@@ -48,7 +48,6 @@
 // tasks), `node` (one node's use of them in a run). The typed lookups and stores of a node's
 // elements are in `plan::cached`.
 
-pub(crate) mod codec;
 pub(crate) mod inputs;
 pub(crate) mod key;
 pub(crate) mod node;

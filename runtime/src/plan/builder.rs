@@ -9,9 +9,9 @@ use flowmap_model::graph::{Binding, InputBinding, MapSettings, Node, NodeKind, P
 use flowmap_model::types::TypeDesc;
 
 #[cfg(feature = "cache")]
-use crate::cache::codec::CacheCodec;
-#[cfg(feature = "cache")]
 use crate::cache::key::KeyPrefix;
+#[cfg(feature = "cache")]
+use crate::cache::node::CacheCodec;
 #[cfg(feature = "cache")]
 use crate::cache::node::CacheSpec;
 use crate::data::Data;

@@ -199,27 +199,35 @@ impl<K: Kernel<Input: CacheInputs>> MapKernel for MapOf<K> {
     ) -> BoxFuture<'a, Result<Vec<Value>, NodeError>> {
         // A constant branch, and two futures: a sync task's map compiles no typed lanes, an async
         // task's no blocking job (a future holding both would compile both).
-        if K::BLOCKING {
-            Box::pin(self.run_sync_map(shape, policy, hooks, inputs))
-        } else {
-            Box::pin(self.run_async_map(shape, policy, hooks, inputs))
-        }
+        let (columns, rows, tally, window) = match start::<K::Input, K::Output>(shape, &policy, inputs) {
+            Ok(started) => started,
+            Err(e) => return Box::pin(std::future::ready(Err(e))),
+        };
+        let map = MapRun { shape, policy, hooks, tally, window, columns, rows };
+        if K::BLOCKING { Box::pin(self.run_sync_map(map)) } else { Box::pin(self.run_async_map(map)) }
     }
 }
 
 type Rows<K> = Vec<Option<<K as Kernel>::Output>>;
 
+/// A map that has started: what its elements' loops and its end share.
+struct MapRun<'a, K: Kernel> {
+    shape: &'a MapShape,
+    policy: Policy<'a>,
+    hooks: &'a Arc<dyn Hooks>,
+    tally: Arc<Tally>,
+    /// `concurrency`, or unbounded.
+    window: usize,
+    columns: <K::Input as InputTuple>::Columns,
+    /// One per element, filled as elements succeed.
+    rows: Rows<K>,
+}
+
 impl<K: Kernel<Input: CacheInputs>> MapOf<K> {
     /// A sync task's map: one blocking job, or lanes of boxed elements where each needs a
     /// thread of its own for its whole run (a timeout, or `cache_serialize`'s waits).
-    async fn run_sync_map(
-        &self,
-        shape: &MapShape,
-        policy: Policy<'_>,
-        hooks: &Arc<dyn Hooks>,
-        inputs: Vec<Value>,
-    ) -> Result<Vec<Value>, NodeError> {
-        let (columns, rows, tally, window) = start::<K::Input, K::Output>(shape, &policy, inputs)?;
+    async fn run_sync_map(&self, map: MapRun<'_, K>) -> Result<Vec<Value>, NodeError> {
+        let MapRun { shape, policy, hooks, tally, window, columns, rows } = map;
         let rows = if policy.timeout.is_none() && !policy.serializes() {
             self.run_sync(hooks, &policy, window, columns, rows, &tally).await?
         } else {
@@ -232,14 +240,8 @@ impl<K: Kernel<Input: CacheInputs>> MapOf<K> {
     }
 
     /// An async task's (or sub-workflow's) map: lanes of typed futures.
-    async fn run_async_map(
-        &self,
-        shape: &MapShape,
-        policy: Policy<'_>,
-        hooks: &Arc<dyn Hooks>,
-        inputs: Vec<Value>,
-    ) -> Result<Vec<Value>, NodeError> {
-        let (columns, rows, tally, window) = start::<K::Input, K::Output>(shape, &policy, inputs)?;
+    async fn run_async_map(&self, map: MapRun<'_, K>) -> Result<Vec<Value>, NodeError> {
+        let MapRun { shape, policy, hooks, tally, window, columns, rows } = map;
         let (kernel, policy_ref, columns_ref) = (self.0, &policy, &columns);
         let run = move |i: usize| run_element(kernel, policy_ref, Some(i), move || K::Input::element(columns_ref, i));
         let rows = run_in_lanes::<K::Input, _, _, _>(&policy, window, &columns, rows, &tally, &run).await;

@@ -473,7 +473,7 @@ fn settings(spec: &NodeSpec, build: u64) -> NodeSettings {
             task: task.into(),
             skip: Arc::from([false]),
             serialize: false,
-            codec: crate::cache::codec::CacheCodec::of::<(i64,), (i64,)>(ONE),
+            codec: crate::cache::node::CacheCodec::of::<(i64,), (i64,)>(ONE),
         }
     });
     NodeSettings { retries: spec.retries, timeout: spec.may_hang.then_some(TIMEOUT), requests, cache }
