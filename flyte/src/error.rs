@@ -38,6 +38,16 @@ pub enum PackageError {
         /// The name.
         name: String,
     },
+    /// The workflow uses what this backend does not compile yet.
+    #[error("node {node} of `{workflow}` is {what}, which flowmap does not compile to Flyte yet")]
+    Unsupported {
+        /// The workflow.
+        workflow: String,
+        /// The node's id.
+        node: String,
+        /// What it is.
+        what: &'static str,
+    },
     /// Writing the package failed.
     #[error("could not write the package to {path}")]
     Write {

@@ -136,6 +136,8 @@ impl Package {
                         self.add(Kind::Task, map_name, bytes)?;
                     }
                 }
+                // Not compiled yet: the workflow's own compilation says so.
+                TargetKind::Branch => {}
             }
         }
         Ok(())

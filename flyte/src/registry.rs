@@ -150,6 +150,7 @@ impl Registry {
                 let interface = match n.target.kind {
                     TargetKind::Task => &top.tasks.get(&n.target.name)?.interface,
                     TargetKind::Workflow => &top.workflows.get(&n.target.name)?.interface,
+                    TargetKind::Branch => return None,
                 };
                 Some(Found { workflow, target: n.target.name.clone(), interface, map: Some(settings) })
             })

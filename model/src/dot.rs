@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::graph::{Binding, Graph, NodeKind};
+use crate::graph::{Arm, Binding, Graph, Node, NodeKind};
 
 fn esc(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
@@ -26,54 +26,7 @@ impl Graph {
             );
         }
         for node in &self.nodes {
-            let short = esc(node.target.name.rsplit("::").next().unwrap_or(&node.target.name));
-            let (shape, label) = match node.kind {
-                NodeKind::Task => ("box", short.clone()),
-                NodeKind::Workflow => ("box3d", format!("workflow {short}")),
-                NodeKind::Map => {
-                    let m = node.map.as_ref();
-                    let mut extra = Vec::new();
-                    if let Some(c) = m.and_then(|m| m.concurrency) {
-                        extra.push(format!("concurrency={c}"));
-                    }
-                    if let Some(r) = m.and_then(|m| m.min_success_ratio) {
-                        extra.push(format!("min_success_ratio={r}"));
-                    }
-                    if let Some(k) = m.and_then(|m| m.min_successes) {
-                        extra.push(format!("min_successes={k}"));
-                    }
-                    let extra = if extra.is_empty() { String::new() } else { format!("\\n{}", extra.join(", ")) };
-                    ("box", format!("map({short}){extra}"))
-                }
-            };
-            for before in &node.after {
-                let _ = writeln!(s, "  \"{}\" -> \"{}\" [style=dashed, label=\"after\"];", esc(before), node.id);
-            }
-            let style = if node.kind == NodeKind::Map { ", peripheries=2" } else { "" };
-            let _ = writeln!(s, "  \"{}\" [shape={shape}{style}, label=\"{}: {label}\"];", node.id, node.id);
-            for input in &node.inputs {
-                // An edge from a node with several outputs says which one.
-                let mut label = esc(&input.name);
-                let from = match &input.binding {
-                    Binding::Input { name } => format!("in:{}", esc(name)),
-                    Binding::Node { node, output } => {
-                        if self.node(node).is_some_and(|n| n.outputs.len() > 1) {
-                            label = format!("{} → {label}", esc(output));
-                        }
-                        node.clone()
-                    }
-                    Binding::After { node } => {
-                        label = format!("{label} (after)");
-                        node.clone()
-                    }
-                    Binding::Constant { value } => {
-                        let id = format!("const:{}:{}", node.id, esc(&input.name));
-                        let _ = writeln!(s, "  \"{id}\" [shape=plaintext, label=\"{}\"];", esc(&value.to_string()));
-                        id
-                    }
-                };
-                let _ = writeln!(s, "  \"{from}\" -> \"{}\" [label=\"{label}\"];", node.id);
-            }
+            self.node_dot(&mut s, node);
         }
         for (out, port) in self.outputs.iter().zip(&self.interface.outputs) {
             let _ = writeln!(
@@ -95,5 +48,90 @@ impl Graph {
         }
         s.push_str("}\n");
         s
+    }
+
+    /// One node, and for a branch node the nodes of its arms, each arm in a box of its own.
+    fn node_dot(&self, s: &mut String, node: &Node) {
+        let short = esc(node.target.name.rsplit("::").next().unwrap_or(&node.target.name));
+        let (shape, label) = match node.kind {
+            NodeKind::Task => ("box", short.clone()),
+            NodeKind::Workflow => ("box3d", format!("workflow {short}")),
+            NodeKind::Map => {
+                let m = node.map.as_ref();
+                let mut extra = Vec::new();
+                if let Some(c) = m.and_then(|m| m.concurrency) {
+                    extra.push(format!("concurrency={c}"));
+                }
+                if let Some(r) = m.and_then(|m| m.min_success_ratio) {
+                    extra.push(format!("min_success_ratio={r}"));
+                }
+                if let Some(k) = m.and_then(|m| m.min_successes) {
+                    extra.push(format!("min_successes={k}"));
+                }
+                let extra = if extra.is_empty() { String::new() } else { format!("\\n{}", extra.join(", ")) };
+                ("box", format!("map({short}){extra}"))
+            }
+            NodeKind::Branch => ("diamond", format!("if {short}")),
+        };
+        for before in &node.after {
+            let _ = writeln!(s, "  \"{}\" -> \"{}\" [style=dashed, label=\"after\"];", esc(before), node.id);
+        }
+        let style = if node.kind == NodeKind::Map { ", peripheries=2" } else { "" };
+        let _ = writeln!(s, "  \"{}\" [shape={shape}{style}, label=\"{}: {label}\"];", node.id, node.id);
+        for input in &node.inputs {
+            // An edge from a node with several outputs says which one.
+            let mut label = esc(&input.name);
+            let from = match &input.binding {
+                Binding::Input { name } => format!("in:{}", esc(name)),
+                Binding::Node { node, output } => {
+                    if self.node(node).is_some_and(|n| n.outputs.len() > 1) {
+                        label = format!("{} → {label}", esc(output));
+                    }
+                    node.clone()
+                }
+                Binding::After { node } => {
+                    label = format!("{label} (after)");
+                    node.clone()
+                }
+                Binding::Constant { value } => {
+                    let id = format!("const:{}:{}", node.id, esc(&input.name));
+                    let _ = writeln!(s, "  \"{id}\" [shape=plaintext, label=\"{}\"];", esc(&value.to_string()));
+                    id
+                }
+            };
+            let _ = writeln!(s, "  \"{from}\" -> \"{}\" [label=\"{label}\"];", node.id);
+        }
+        if let Some(branch) = &node.branch {
+            let show = |b: &Binding| match b {
+                Binding::Input { name } => name.clone(),
+                Binding::Node { node, output } => format!("{node}.{output}"),
+                Binding::Constant { value } => value.to_string(),
+                Binding::After { node } => node.clone(),
+            };
+            let arms = branch.cases.iter().map(|c| (format!("if {}", c.condition.display(&show)), &c.arm));
+            for (i, (when, arm)) in arms.chain(std::iter::once(("else".to_owned(), &branch.otherwise))).enumerate() {
+                let cluster = format!("{}-{i}", node.id);
+                let _ = writeln!(s, "  subgraph \"cluster_{cluster}\" {{\n  style=dashed; label=\"{}\";", esc(&when));
+                match arm {
+                    Arm::Run { nodes, .. } => {
+                        for inner in nodes {
+                            self.node_dot(s, inner);
+                        }
+                        for inner in nodes {
+                            let _ =
+                                writeln!(s, "  \"{}\" -> \"{}\" [style=dotted, arrowhead=none];", node.id, inner.id);
+                        }
+                    }
+                    Arm::Fail { message } => {
+                        let _ = writeln!(s, "  \"{cluster}\" [shape=octagon, label=\"fail: {}\"];", esc(message));
+                        let _ = writeln!(s, "  \"{}\" -> \"{cluster}\" [style=dotted, arrowhead=none];", node.id);
+                    }
+                    Arm::Nothing => {
+                        let _ = writeln!(s, "  \"{cluster}\" [shape=point];");
+                    }
+                }
+                s.push_str("  }\n");
+            }
+        }
     }
 }

@@ -48,6 +48,9 @@ use std::num::{NonZeroU32, NonZeroU64};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::binding::Binding;
+pub use crate::condition::{CompareOp, Condition};
+
 pub use crate::settings::Settings;
 use crate::types::TypeDesc;
 /// The values of [`Settings`] and of map settings, where a graph holds them.
@@ -144,6 +147,8 @@ pub enum NodeKind {
     Workflow,
     /// A task or workflow mapped over lists (Flyte's ArrayNode).
     Map,
+    /// An `if` or `match` (Flyte's BranchNode): see [`Node::branch`].
+    Branch,
 }
 
 /// Whether a target is a task or a workflow.
@@ -154,6 +159,9 @@ pub enum TargetKind {
     Task,
     /// A `#[workflow]`.
     Workflow,
+    /// No table entry: a branch node's own cases ([`Node::branch`]). Its name is the branch's,
+    /// as the body names it (the `let` it is bound to), or `branch`.
+    Branch,
 }
 
 /// A reference into the graph's `tasks` or `workflows` table.
@@ -188,6 +196,10 @@ pub struct Node {
     /// `a >> b`), by id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub after: Vec<String>,
+    /// A branch node's cases and arms. Its `inputs` are every value its conditions and arms
+    /// read from outside the branch, named as the arms' nodes bind them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<Branch>,
 }
 
 /// The binding of one input of a node.
@@ -208,33 +220,46 @@ pub struct OutputBinding {
     pub binding: Binding,
 }
 
-/// Where a value comes from.
+/// A branch node's cases, in order, and what runs when none holds: an `if` or `match` of a
+/// workflow body (Flyte's `conditional`). The first case whose condition holds runs its arm; the
+/// other arms' nodes are skipped.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Branch {
+    /// `if`, then each `else if` (or each `match` arm but the last `_`), in order.
+    pub cases: Vec<Case>,
+    /// The `else` (or `_`) arm.
+    pub otherwise: Arm,
+}
+
+/// One condition and the arm it guards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    /// When the arm runs (the cases before it did not hold).
+    pub condition: Condition,
+    /// What runs.
+    pub arm: Arm,
+}
+
+/// What an arm of a branch does.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Binding {
-    /// A workflow input.
-    Input {
-        /// The input's name.
-        name: String,
+pub enum Arm {
+    /// Runs nodes. Their ids are the branch node's id, the case's index and their own
+    /// (`n1-0-0`), and they may bind the workflow's inputs, the outputs of nodes before the
+    /// branch and each other's outputs.
+    Run {
+        /// In body order.
+        nodes: Vec<Node>,
+        /// The branch node's outputs, from this arm.
+        outputs: Vec<Binding>,
     },
-    /// An output of an earlier node.
-    Node {
-        /// The node's id.
-        node: String,
-        /// The output's name.
-        output: String,
+    /// Fails the run with a message (`fail!("...")`, Flyte's `.else_().fail(...)`).
+    Fail {
+        /// What the failure says.
+        message: String,
     },
-    /// A constant written in the workflow body.
-    Constant {
-        /// Its JSON value.
-        value: serde_json::Value,
-    },
-    /// The end of an earlier node with no outputs: the value `()` (a unit input), there once that
-    /// node has run.
-    After {
-        /// The node's id.
-        node: String,
-    },
+    /// Does nothing: an `if` with no `else`, whose value (none) is not used.
+    Nothing,
 }
 
 /// How a map node fans out and when it succeeds.
@@ -392,5 +417,58 @@ mod tests {
             let text = MAP_WORKFLOW.replace(bad, why);
             assert!(serde_json::from_str::<Graph>(&text).is_err(), "{why} was accepted");
         }
+    }
+
+    /// A branch node as the JSON writes it: its conditions, its arms' nodes (bound to the
+    /// workflow's inputs and to each other), a failing arm; DOT draws each arm in a box.
+    #[test]
+    fn a_branch_reads_back_and_draws_its_arms() {
+        let text = r#"{
+          "format": 2, "name": "route", "module": "m",
+          "interface": {
+            "inputs": [{"name": "x", "type": {"type": "integer", "bits": 64, "signed": true}},
+                       {"name": "mode", "type": {"type": "string"}}],
+            "outputs": [{"name": "o0", "type": {"type": "integer", "bits": 64, "signed": true}}]
+          },
+          "nodes": [{
+            "id": "n0", "kind": "branch", "target": {"kind": "branch", "name": "base"},
+            "inputs": [{"name": "x", "binding": {"kind": "input", "name": "x"}}],
+            "outputs": [{"name": "o0", "type": {"type": "integer", "bits": 64, "signed": true}}],
+            "branch": {
+              "cases": [{
+                "condition": {"kind": "and",
+                  "left": {"kind": "compare", "op": "gt", "left": {"kind": "input", "name": "x"},
+                           "right": {"kind": "constant", "value": 5}},
+                  "right": {"kind": "compare", "op": "ne", "left": {"kind": "input", "name": "mode"},
+                            "right": {"kind": "constant", "value": "slow"}}},
+                "arm": {"kind": "run", "nodes": [{
+                  "id": "n0-0-0", "kind": "task", "target": {"kind": "task", "name": "m::big"},
+                  "inputs": [{"name": "x", "binding": {"kind": "input", "name": "x"}}],
+                  "outputs": [{"name": "o0", "type": {"type": "integer", "bits": 64, "signed": true}}]
+                }], "outputs": [{"kind": "node", "node": "n0-0-0", "output": "o0"}]}
+              }],
+              "otherwise": {"kind": "fail", "message": "x is too small"}
+            }
+          }],
+          "outputs": [{"name": "o0", "binding": {"kind": "node", "node": "n0", "output": "o0"}}],
+          "tasks": {}, "workflows": {}
+        }"#;
+        let g: Graph = serde_json::from_str(text).unwrap();
+        let branch = g.nodes[0].branch.as_ref().unwrap();
+        let show = |b: &Binding| match b {
+            Binding::Input { name } => name.clone(),
+            Binding::Constant { value } => value.to_string(),
+            _ => "?".to_owned(),
+        };
+        assert_eq!(branch.cases[0].condition.display(&show), r#"x > 5 && mode != "slow""#);
+        assert_eq!(branch.otherwise, Arm::Fail { message: "x is too small".into() });
+        let back: serde_json::Value = serde_json::from_str(&g.to_json().unwrap()).unwrap();
+        assert_eq!(back, serde_json::from_str::<serde_json::Value>(text).unwrap());
+        let dot = g.to_dot();
+        assert!(dot.contains(r#""n0" [shape=diamond, label="n0: if base"];"#), "{dot}");
+        assert!(dot.contains(r#"subgraph "cluster_n0-0" {"#), "{dot}");
+        assert!(dot.contains(r#"label="if x > 5 && mode != \"slow\"";"#), "{dot}");
+        assert!(dot.contains(r#""n0-0-0" [shape=box, label="n0-0-0: big"];"#), "{dot}");
+        assert!(dot.contains(r#""n0-1" [shape=octagon, label="fail: x is too small"];"#), "{dot}");
     }
 }

@@ -1,7 +1,7 @@
 //! flowmap's graph model: what a workflow is, independent of how it runs.
 //!
 //! - [`graph`]: the compiled workflow ([`graph::Graph`]): nodes, bindings, typed interfaces, map
-//!   settings, overrides, and the tasks and sub-workflows it uses. Its JSON shape is stable and
+//!   settings, branches (`if`/`match`: [`graph::Branch`], [`graph::Condition`]), overrides, and the tasks and sub-workflows it uses. Its JSON shape is stable and
 //!   documented there; a graph written as JSON reads back.
 //! - [`types`]: structured type descriptors of inputs and outputs.
 //! - [`Settings`]: task options and node overrides, generated from the one table in
@@ -12,6 +12,8 @@
 //! the local runtime, the command-line app and the Flyte compiler all read it, and none of them
 //! is needed to use it.
 
+mod binding;
+mod condition;
 mod dot;
 pub mod graph;
 mod settings;

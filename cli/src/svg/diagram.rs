@@ -244,9 +244,10 @@ impl Builder {
 fn node_shape(node: &Node) -> Shape {
     match (node.kind, node.target.kind) {
         (NodeKind::Map, TargetKind::Workflow) => Shape::MapWorkflow,
-        (NodeKind::Map, TargetKind::Task) => Shape::Map,
+        (NodeKind::Map, TargetKind::Task | TargetKind::Branch) => Shape::Map,
         (NodeKind::Workflow, _) => Shape::Workflow,
-        (NodeKind::Task, _) => Shape::Task,
+        // Drawn as a box for now; its arms are not drawn yet.
+        (NodeKind::Task | NodeKind::Branch, _) => Shape::Task,
     }
 }
 
@@ -265,6 +266,7 @@ fn node_lines(node: &Node) -> Vec<Line> {
         Shape::Map => "map",
         Shape::MapWorkflow => "map of workflow",
         Shape::Workflow => "workflow",
+        _ if node.kind == NodeKind::Branch => "if",
         _ => "task",
     };
     let name = node.target.name.rsplit("::").next().unwrap_or(&node.target.name);

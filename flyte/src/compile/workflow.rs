@@ -58,6 +58,13 @@ impl Scope<'_> {
                     settings: Settings::default(),
                 }
             }
+            TargetKind::Branch => {
+                return Err(PackageError::Unsupported {
+                    workflow: graph.name.clone(),
+                    node: n.id.clone(),
+                    what: "a branch (`if` or `match`)",
+                });
+            }
         })
     }
 }
@@ -182,6 +189,13 @@ fn compile_node(graph: &Graph, n: &Node, scope: &Scope<'_>) -> Result<core::Node
                 })),
                 ..core::Node::default()
             }
+        }
+        NodeKind::Branch => {
+            return Err(PackageError::Unsupported {
+                workflow: graph.name.clone(),
+                node: n.id.clone(),
+                what: "a branch (`if` or `match`)",
+            });
         }
         NodeKind::Map => {
             let Some(map) = &n.map else {

@@ -219,6 +219,7 @@ impl GraphBuilder {
         let kind_word = match declared.target.kind {
             TargetKind::Task => "task",
             TargetKind::Workflow => "workflow",
+            TargetKind::Branch => "branch",
         };
         // A sub-workflow's call is no one-call target (only a mapped workflow is).
         let json = match (&work, &shape) {
@@ -230,6 +231,7 @@ impl GraphBuilder {
                 match declared.target.kind {
                     TargetKind::Task => NodeKind::Task,
                     TargetKind::Workflow => NodeKind::Workflow,
+                    TargetKind::Branch => NodeKind::Branch,
                 },
                 None,
                 format!("{kind_word} {shown}"),
@@ -269,6 +271,7 @@ impl GraphBuilder {
             map,
             overrides,
             after: after_ids,
+            branch: None,
         });
         self.planned.push(PlanNode {
             id: id.into(),

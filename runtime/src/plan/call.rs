@@ -39,6 +39,7 @@ fn collect(top: &Graph, graph: &Graph, plan: &Plan, calls: &mut Vec<OneCall>) {
             let interface = match node.target.kind {
                 TargetKind::Task => top.tasks.get(target).map(|t| &t.interface),
                 TargetKind::Workflow => top.workflows.get(target).map(|w| &w.interface),
+                TargetKind::Branch => None,
             };
             let Some(interface) = interface else { continue };
             let (ports, outputs) = (interface.inputs.clone(), interface.outputs.len());
