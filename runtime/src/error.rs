@@ -411,6 +411,15 @@ pub enum NodeError {
     /// A sub-workflow failed.
     #[error("its sub-workflow failed")]
     Workflow(#[source] Box<Error>),
+    /// The arm a branch node took failed.
+    #[error("the arm it took failed")]
+    Arm(#[source] Box<Error>),
+    /// A branch node took an arm that fails (`fail!("...")`).
+    #[error("{message}")]
+    Fail {
+        /// The message of `fail!`.
+        message: String,
+    },
     /// An input did not have the type the node expects (a flowmap bug).
     #[error("input `{input}` does not hold a `{expected}`")]
     InputType {

@@ -55,8 +55,10 @@ pub use crate::runtime::{Reported, Run, Runtime, RuntimeBuilder, WorkflowFn};
 pub mod __private {
     pub use crate::error::{BoxError, BuildError, Cause, Error};
     pub use crate::plan::Compiled;
+    pub use crate::plan::branch::{ArmValue, BranchBuilder, Cond};
     pub use crate::plan::builder::{GraphBuilder, MapSpec};
     pub use crate::plan::compile::{CompileCell, DefaultsJson, compile, default_json};
+    pub use crate::plan::condition::Scalar;
     pub use crate::plan::decl::{Declared, TaskDecl, WorkflowDecl};
     pub use crate::plan::kernel::{Invoke, Kernel};
     pub use crate::plan::target::{
@@ -65,7 +67,7 @@ pub mod __private {
     pub use crate::promise::{After, Done, Mapped, MappedList, Promise, SlotFor, Unset, mapped};
     pub use crate::runtime::{Run, run_of};
     pub use crate::tuple::{InputTuple, Nested, OutputTuple, Part};
-    pub use flowmap_model::graph::{SuccessRule, Tables};
+    pub use flowmap_model::graph::{CompareOp, SuccessRule, Tables};
     pub use flowmap_model::{Quantity, Ratio, ResourceKey, Resources, Settings};
 
     use crate::Data;

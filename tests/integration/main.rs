@@ -7,6 +7,7 @@
 //! and those that need their own stderr (or process) run this binary again as a child, naming
 //! one test (`--exact module::test`).
 
+mod branch;
 #[cfg(feature = "cache")]
 mod cache;
 #[cfg(feature = "cli")]

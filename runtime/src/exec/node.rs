@@ -11,7 +11,7 @@ use crate::observe::{NodeName, NodeObserver};
 use crate::plan::attempt::run_call;
 #[cfg(feature = "cache")]
 use crate::plan::cached::run_cached_call;
-use crate::plan::{CallKernel, Hooks, Plan, Policy, Work};
+use crate::plan::{ArmPlan, CallKernel, Hooks, Plan, Policy, Work};
 use crate::progress::FinishOnDrop;
 use crate::value::Value;
 
@@ -52,6 +52,15 @@ pub(crate) async fn run_node(
         Work::Workflow(sub) => {
             observer.node_started(None);
             run(cx, sub, values, alone).await.map_err(|e: Error| NodeError::Workflow(Box::new(e)))
+        }
+        Work::Branch(branch) => {
+            observer.node_started(None);
+            match branch.choose(&values) {
+                Err(_) => Err(NodeError::Internal("a branch's condition read a value of another type")),
+                Ok(ArmPlan::Run(arm)) => run(cx, arm, values, alone).await.map_err(|e| NodeError::Arm(Box::new(e))),
+                Ok(ArmPlan::Fail(message)) => Err(NodeError::Fail { message: message.to_string() }),
+                Ok(ArmPlan::Nothing) => Ok(Vec::new()),
+            }
         }
         Work::Map(kernel, shape) => {
             // A map hands its hooks to the threads of its sync workers: shared, not borrowed.

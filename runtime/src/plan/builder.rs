@@ -31,6 +31,8 @@ use crate::value::{Source, Value};
 /// Records nodes while generated code runs a workflow body.
 #[doc(hidden)]
 pub struct GraphBuilder {
+    /// The workflow's name.
+    pub(crate) workflow: &'static str,
     pub(crate) input_names: &'static [&'static str],
     pub(crate) nodes: Vec<Node>,
     pub(crate) planned: Vec<PlanNode>,
@@ -38,6 +40,34 @@ pub struct GraphBuilder {
     pub(crate) constant_json: Vec<serde_json::Value>,
     pub(crate) tables: Tables,
     pub(crate) errors: Vec<BuildError>,
+    /// Where its nodes and constants stand among those of the builders around it.
+    pub(crate) scope: Scope,
+}
+
+/// Where a builder's nodes and constants start in the index space it shares with the builders
+/// around it. A workflow's own builder starts at 0; an arm of a branch starts after the nodes
+/// and constants before it, so a [`Source`] says by its index alone whether it is the arm's own
+/// or comes from outside (and then is an input of the branch node).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Scope {
+    /// The index of its first node.
+    pub(crate) base: usize,
+    /// The index of its first constant.
+    pub(crate) const_base: usize,
+    /// Its nodes' ids are this and their index: `n` for a workflow, `n1-0-` in its node n1's
+    /// first arm.
+    pub(crate) prefix: String,
+    /// What is outside: every node and constant before `base` and `const_base`.
+    pub(crate) outer: Arc<Outer>,
+}
+
+/// The nodes and constants outside an arm, by index.
+#[derive(Debug, Default)]
+pub(crate) struct Outer {
+    /// Each node's id and output names.
+    pub(crate) nodes: Vec<(String, Vec<String>)>,
+    /// Each constant's value and JSON.
+    pub(crate) constants: Vec<(Value, serde_json::Value)>,
 }
 
 impl fmt::Debug for GraphBuilder {
@@ -83,8 +113,9 @@ enum Shape {
 }
 
 impl GraphBuilder {
-    pub(crate) fn new(input_names: &'static [&'static str]) -> Self {
+    pub(crate) fn new(workflow: &'static str, input_names: &'static [&'static str]) -> Self {
         GraphBuilder {
+            workflow,
             input_names,
             nodes: Vec::new(),
             planned: Vec::new(),
@@ -92,22 +123,45 @@ impl GraphBuilder {
             constant_json: Vec::new(),
             tables: Tables::default(),
             errors: Vec::new(),
+            scope: Scope { prefix: "n".to_owned(), ..Scope::default() },
+        }
+    }
+
+    /// The id of node `node` (an index in the shared space), this builder's or an outer one.
+    pub(crate) fn node_id(&self, node: usize) -> String {
+        match node.checked_sub(self.scope.base) {
+            Some(local) => format!("{}{local}", self.scope.prefix),
+            None => self.scope.outer.nodes.get(node).map_or_else(|| format!("n{node}"), |(id, _)| id.clone()),
+        }
+    }
+
+    /// The name of output `port` of node `node`.
+    fn output_name(&self, node: usize, port: usize) -> String {
+        let names = match node.checked_sub(self.scope.base) {
+            Some(local) => self.nodes.get(local).and_then(|n| n.outputs.get(port)).map(|p| p.name.clone()),
+            None => self.scope.outer.nodes.get(node).and_then(|(_, outputs)| outputs.get(port).cloned()),
+        };
+        names.unwrap_or_else(|| format!("o{port}"))
+    }
+
+    /// The value and JSON of constant `c`.
+    pub(crate) fn constant_at(&self, c: usize) -> Option<(Value, serde_json::Value)> {
+        match c.checked_sub(self.scope.const_base) {
+            Some(local) => Some((self.constants.get(local)?.clone(), self.constant_json.get(local)?.clone())),
+            None => self.scope.outer.constants.get(c).cloned(),
         }
     }
 
     pub(crate) fn binding(&self, source: Source) -> Binding {
         match source {
             Source::Input(i) => Binding::Input { name: self.input_names.get(i).copied().unwrap_or("?").to_owned() },
-            Source::Output { node, port } => Binding::Node {
-                node: format!("n{node}"),
-                output: self
-                    .nodes
-                    .get(node)
-                    .and_then(|n| n.outputs.get(port))
-                    .map_or_else(|| format!("o{port}"), |p| p.name.clone()),
-            },
-            Source::Constant(c) => Binding::Constant { value: self.constant_json[c].clone() },
-            Source::Done(node) => Binding::After { node: format!("n{node}") },
+            Source::Output { node, port } => {
+                Binding::Node { node: self.node_id(node), output: self.output_name(node, port) }
+            }
+            Source::Constant(c) => {
+                Binding::Constant { value: self.constant_at(c).map(|(_, json)| json).unwrap_or_default() }
+            }
+            Source::Done(node) => Binding::After { node: self.node_id(node) },
             Source::Unbuilt => Binding::Constant { value: serde_json::Value::Null },
         }
     }
@@ -120,7 +174,7 @@ impl GraphBuilder {
         });
         self.constants.push(Arc::new(value));
         self.constant_json.push(json);
-        Promise::new(Source::Constant(self.constants.len() - 1))
+        Promise::new(Source::Constant(self.scope.const_base + self.constants.len() - 1))
     }
 
     /// Adds one node; `None` (with the error recorded) when it cannot be added.
@@ -134,7 +188,7 @@ impl GraphBuilder {
         outputs: Vec<Port>,
     ) -> Option<usize> {
         let index = self.nodes.len();
-        let id = format!("n{index}");
+        let id = format!("{}{index}", self.scope.prefix);
         let declared = match declared {
             Ok(d) => d,
             Err(mut e) => {
@@ -261,7 +315,7 @@ impl GraphBuilder {
                 (NodeKind::Map, Some(settings), format!("map of {kind_word} {shown}"))
             }
         };
-        let after_ids = after_nodes.iter().map(|n| format!("n{n}")).collect();
+        let after_ids = after_nodes.iter().map(|n| self.node_id(*n)).collect();
         self.nodes.push(Node {
             id: id.clone(),
             kind,
@@ -283,7 +337,7 @@ impl GraphBuilder {
             json,
             pace: Pace::default(),
         });
-        Some(index)
+        Some(self.scope.base + index)
     }
 
     /// A cached task node's key identity: the task's name, its `cache_version` (the node's, if

@@ -54,7 +54,7 @@ fn build<I: InputTuple, O: OutputTuple>(
     defaults: fn() -> DefaultsJson,
     body: fn(&mut GraphBuilder, I::Promises) -> O::Promises,
 ) -> Result<Compiled, BuildErrors> {
-    let mut b = GraphBuilder::new(decl.inputs);
+    let mut b = GraphBuilder::new(decl.name, decl.inputs);
     let out_sources = O::sources(body(&mut b, I::input_promises()));
     let mut inputs = ports(decl.inputs, I::types());
     let defaults = std::panic::catch_unwind(defaults).unwrap_or_else(|panic| {

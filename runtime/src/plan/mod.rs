@@ -13,11 +13,13 @@
 //! take); beside them, `call` (one call of a target as a plan of its own).
 
 pub(crate) mod attempt;
+pub(crate) mod branch;
 pub(crate) mod builder;
 #[cfg(feature = "cache")]
 pub(crate) mod cached;
 pub(crate) mod call;
 pub(crate) mod compile;
+pub(crate) mod condition;
 pub(crate) mod decl;
 pub(crate) mod kernel;
 pub(crate) mod map;
@@ -40,6 +42,7 @@ use crate::cache::node::{CacheSpec, NodeCache};
 use crate::error::{Cause, ElementFailure, NodeError};
 use crate::json_io::JsonCodec;
 use crate::observe::NodeObserver;
+use crate::plan::condition::CondPlan;
 use crate::value::{Source, Value};
 
 /// A workflow's nodes in body order, its outputs and its constants.
@@ -106,6 +109,37 @@ pub(crate) enum Work {
     Workflow(&'static Plan),
     /// A task or workflow over lists.
     Map(Box<dyn MapKernel>, MapShape),
+    /// An `if` or `match`: the first case whose condition holds runs its arm.
+    Branch(Box<BranchPlan>),
+}
+
+/// A branch node's cases, each a condition on the node's inputs and an arm, and what runs when
+/// none holds.
+pub(crate) struct BranchPlan {
+    pub(crate) cases: Vec<(CondPlan, ArmPlan)>,
+    pub(crate) otherwise: ArmPlan,
+}
+
+impl BranchPlan {
+    /// The arm of the first case that holds for the node's inputs, or the `else` arm.
+    pub(crate) fn choose(&self, inputs: &[Value]) -> Result<&ArmPlan, condition::WrongType> {
+        for (condition, arm) in &self.cases {
+            if condition.holds(inputs)? {
+                return Ok(arm);
+            }
+        }
+        Ok(&self.otherwise)
+    }
+}
+
+/// What an arm of a branch runs.
+pub(crate) enum ArmPlan {
+    /// A plan whose inputs are the branch node's.
+    Run(Plan),
+    /// `fail!("...")`: the node fails with this message.
+    Fail(Arc<str>),
+    /// Nothing: an `if` with no `else`.
+    Nothing,
 }
 
 /// The effective settings of a node.

@@ -1,0 +1,154 @@
+//! Branch nodes as generated code will build them for `if`/`match` (written here by hand against
+//! the graph builder), run on the local runtime: only the chosen arm runs.
+
+use flowmap::__private::{
+    BranchBuilder, CompareOp, CompileCell, Compiled, Cond, Declared, Error, GraphBuilder, Promise, Run, Sealed,
+    Settings, SubWorkflow, Tables, Target, Workflow, WorkflowDecl, compile, declare_workflow, run_of,
+};
+use flowmap::graph::{Arm, Binding, NodeKind};
+use flowmap::prelude::*;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static BIG_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+#[task]
+fn big(x: i64) -> i64 {
+    BIG_CALLS.fetch_add(1, Ordering::SeqCst);
+    x * 100
+}
+
+#[task]
+fn small(x: i64) -> i64 {
+    x - 1
+}
+
+#[task]
+fn seven(x: i64) -> i64 {
+    x + 7
+}
+
+/// `if x > 5 && y < 3 { big(small(x)) } else if x == 0 { seven(x) } else { small(x) }`, and with
+/// `fail!` for the `else` when `failing`.
+macro_rules! route {
+    ($marker:ident, $run:ident, $name:literal, $failing:expr) => {
+        #[derive(Clone, Copy, Debug)]
+        struct $marker;
+
+        const _: () = {
+            const DECL: WorkflowDecl =
+                WorkflowDecl { name: $name, module: module_path!(), inputs: &["x", "y"], outputs: &[], doc: "" };
+
+            fn build(b: &mut GraphBuilder, (x, y): (Promise<i64>, Promise<i64>)) -> Promise<i64> {
+                let mut branch: BranchBuilder<Promise<i64>> = b.branch("base");
+                let (five, three) = (b.constant(5_i64), b.constant(3_i64));
+                let cond = Cond::compare(CompareOp::Gt, x, five).and(Cond::compare(CompareOp::Lt, y, three));
+                branch.case(b, cond, |b| {
+                    let s = b.call(small {}, (x,), Settings::default(), Vec::new());
+                    b.call(big {}, (s,), Settings::default(), Vec::new())
+                });
+                let zero = b.constant(0_i64);
+                branch.case(b, Cond::compare(CompareOp::Eq, x, zero), |b| {
+                    b.call(seven {}, (x,), Settings::default(), Vec::new())
+                });
+                if $failing {
+                    branch.fail("x is in no range");
+                } else {
+                    branch.otherwise(b, |b| b.call(small {}, (x,), Settings::default(), Vec::new()));
+                }
+                branch.finish(b)
+            }
+
+            impl Sealed for $marker {}
+
+            impl Target for $marker {
+                type Input = (i64, i64);
+                type Output = (i64,);
+                type Args = ();
+                type Kernel = SubWorkflow<$marker>;
+                fn args(&self) {}
+                fn kernel(&self) -> Self::Kernel {
+                    SubWorkflow::new()
+                }
+                fn declare(&self, tables: &mut Tables) -> Result<Declared, flowmap::__private::BuildError> {
+                    declare_workflow::<$marker>(&DECL, tables)
+                }
+            }
+
+            impl Workflow for $marker {
+                fn compiled() -> Result<&'static Compiled, Error> {
+                    static CELL: CompileCell = CompileCell::new();
+                    CELL.get($name, || compile::<(i64, i64), (i64,)>(&DECL, || vec![None, None], build))
+                }
+            }
+        };
+
+        fn $run(x: i64, y: i64) -> Run<'static, $marker> {
+            run_of::<$marker>((x, y))
+        }
+    };
+}
+
+route!(Route, route, "route", false);
+route!(RouteOrFail, route_or_fail, "route_or_fail", true);
+
+#[tokio::test]
+async fn only_the_arm_whose_condition_holds_runs() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    BIG_CALLS.store(0, Ordering::SeqCst);
+    assert_eq!(rt.run(&route, (7, 1)).await.unwrap(), 600);
+    assert_eq!(BIG_CALLS.load(Ordering::SeqCst), 1);
+    assert_eq!(rt.run(&route, (0, 9)).await.unwrap(), 7);
+    assert_eq!(rt.run(&route, (3, 9)).await.unwrap(), 2);
+    // `&&` needs both: x > 5 but y is not < 3.
+    assert_eq!(rt.run(&route, (7, 3)).await.unwrap(), 6);
+    assert_eq!(BIG_CALLS.load(Ordering::SeqCst), 1, "a skipped arm ran");
+}
+
+#[tokio::test]
+async fn a_failing_arm_fails_the_run_with_its_message() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    assert_eq!(rt.run(&route_or_fail, (0, 0)).await.unwrap(), 7);
+    let e = rt.run(&route_or_fail, (3, 0)).await.unwrap_err();
+    let mut chain = vec![e.to_string()];
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    let chain = chain.join(": ");
+    assert!(chain.contains("x is in no range"), "{chain}");
+    assert!(chain.contains("n0"), "{chain}");
+}
+
+#[test]
+fn the_graph_holds_each_arm_with_its_nodes_and_bindings() {
+    let g = route.graph().unwrap();
+    assert_eq!(g.nodes.len(), 1);
+    let n = &g.nodes[0];
+    assert_eq!(n.kind, NodeKind::Branch);
+    assert_eq!(n.target.name, "base");
+    let names: Vec<&str> = n.inputs.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["x", "y"]);
+    let branch = n.branch.as_ref().unwrap();
+    assert_eq!(branch.cases.len(), 2);
+    let Arm::Run { nodes, outputs } = &branch.cases[0].arm else { panic!("{:?}", branch.cases[0].arm) };
+    let ids: Vec<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["n0-0-0", "n0-0-1"]);
+    assert_eq!(nodes[0].inputs[0].binding, Binding::Input { name: "x".into() });
+    assert_eq!(nodes[1].inputs[0].binding, Binding::Node { node: "n0-0-0".into(), output: "o0".into() });
+    assert_eq!(outputs, &[Binding::Node { node: "n0-0-1".into(), output: "o0".into() }]);
+    let show = |b: &Binding| match b {
+        Binding::Input { name } => name.clone(),
+        Binding::Constant { value } => value.to_string(),
+        other => format!("{other:?}"),
+    };
+    assert_eq!(branch.cases[0].condition.display(&show), "x > 5 && y < 3");
+    assert_eq!(branch.cases[1].condition.display(&show), "x == 0");
+    assert!(matches!(&branch.otherwise, Arm::Run { nodes, .. } if nodes[0].id == "n0-2-0"));
+    assert_eq!(g.outputs[0].binding, Binding::Node { node: "n0".into(), output: "o0".into() });
+    assert!(g.tasks.keys().any(|t| t.ends_with("::big")), "{:?}", g.tasks.keys());
+    let failing = route_or_fail.graph().unwrap();
+    let otherwise = &failing.nodes[0].branch.as_ref().unwrap().otherwise;
+    assert_eq!(otherwise, &Arm::Fail { message: "x is in no range".into() });
+}
