@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
+use syn::spanned::Spanned;
 use syn::{Block, Expr, Ident, Pat, Stmt};
 
 use crate::ctxt::Ctxt;
@@ -36,6 +37,43 @@ pub(crate) enum WExpr {
     Tuple(Vec<WExpr>),
     /// `outputs.0`: one output of a multi-output call bound to a name.
     Output(syn::ExprField),
+    /// An `if` on promises: a branch node.
+    Branch(Box<Branch>),
+}
+
+/// An `if` / `else if` / `else` on promises.
+pub(crate) struct Branch {
+    /// The `let` it is bound to, which names it; `None`: `branch`.
+    pub(crate) name: Option<String>,
+    /// Each condition and its arm.
+    pub(crate) cases: Vec<(Cond, Body)>,
+    pub(crate) otherwise: Otherwise,
+}
+
+/// What runs when no condition holds.
+pub(crate) enum Otherwise {
+    Arm(Body),
+    /// `fail!("...")`.
+    Fail(syn::LitStr),
+    /// No `else`: the branch has no value.
+    Nothing,
+}
+
+/// A condition of a branch.
+pub(crate) enum Cond {
+    /// `left op right`; `op` is the comparison's name in `CompareOp` (`Gt`).
+    Compare {
+        op: Ident,
+        left: WExpr,
+        right: WExpr,
+    },
+    And(Box<Cond>, Box<Cond>),
+    Or(Box<Cond>, Box<Cond>),
+    /// `p.is_some()` (true) or `p.is_none()`.
+    Present {
+        value: WExpr,
+        some: bool,
+    },
 }
 
 pub(crate) struct Call {
@@ -108,49 +146,67 @@ struct Parser<'a> {
 pub(crate) fn parse(cx: &mut Ctxt, block: &Block, params: impl IntoIterator<Item = String>) -> Body {
     let params: HashSet<String> = params.into_iter().collect();
     let mut p = Parser { cx, scope: params.clone(), params };
-    let mut stmts = Vec::new();
-    let mut tail = None;
-    let n = block.stmts.len();
-    for (i, stmt) in block.stmts.iter().enumerate() {
-        match stmt {
-            Stmt::Local(local) => {
-                let Some(init) = &local.init else {
-                    p.cx.error(local, "a `let` in a workflow body needs a value: `let x = task(input);`");
-                    continue;
-                };
-                if let Some((else_token, _)) = &init.diverge {
-                    p.cx.error(
-                        else_token,
-                        "`let ... else` is not allowed in a workflow body: a promise has no value to match yet",
-                    );
-                }
-                let value = p.expr(&init.expr);
-                let names = p.pattern(&local.pat);
-                stmts.push(WStmt::Let { pat: local.pat.clone(), init: value });
-                p.scope.extend(names);
-            }
-            Stmt::Expr(expr, semi) => {
-                if semi.is_none() && i + 1 == n {
-                    tail = Some(p.expr(expr));
-                } else {
-                    match p.expr(expr) {
-                        call @ WExpr::Call(_) => stmts.push(WStmt::Call(call)),
-                        _ => p.cx.error(
-                            expr,
-                            "a workflow body statement is a `let` binding or a task call; \
-                             this statement adds nothing to the graph",
-                        ),
-                    }
-                }
-            }
-            Stmt::Item(item) => stmts.push(WStmt::Item(item.clone())),
-            Stmt::Macro(m) => p.macro_stmt(m),
-        }
-    }
-    Body { stmts, tail }
+    p.block(block)
 }
 
 impl Parser<'_> {
+    /// A block of workflow statements: the body, or an arm of a branch (whose `let`s stay in it).
+    fn block(&mut self, block: &Block) -> Body {
+        let p = self;
+        let outer_scope = p.scope.clone();
+        let mut stmts = Vec::new();
+        let mut tail = None;
+        let n = block.stmts.len();
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            match stmt {
+                Stmt::Local(local) => {
+                    let Some(init) = &local.init else {
+                        p.cx.error(local, "a `let` in a workflow body needs a value: `let x = task(input);`");
+                        continue;
+                    };
+                    if let Some((else_token, _)) = &init.diverge {
+                        p.cx.error(
+                            else_token,
+                            "`let ... else` is not allowed in a workflow body: a promise has no value to match yet",
+                        );
+                    }
+                    let mut value = p.expr(&init.expr);
+                    let names = p.pattern(&local.pat);
+                    if let (WExpr::Branch(branch), Pat::Ident(pi)) = (&mut value, &local.pat) {
+                        branch.name = Some(pi.ident.to_string());
+                        if matches!(branch.otherwise, Otherwise::Nothing) {
+                            p.cx.error(
+                                &init.expr,
+                                "this `if` has no `else`, so it has no value to bind: add an `else` arm \
+                             (or `else { fail!(\"...\") }`), or drop the `let`",
+                            );
+                        }
+                    }
+                    stmts.push(WStmt::Let { pat: local.pat.clone(), init: value });
+                    p.scope.extend(names);
+                }
+                Stmt::Expr(expr, semi) => {
+                    if semi.is_none() && i + 1 == n {
+                        tail = Some(p.expr(expr));
+                    } else {
+                        match p.expr(expr) {
+                            call @ (WExpr::Call(_) | WExpr::Branch(_)) => stmts.push(WStmt::Call(call)),
+                            _ => p.cx.error(
+                                expr,
+                                "a workflow body statement is a `let` binding or a task call; \
+                             this statement adds nothing to the graph",
+                            ),
+                        }
+                    }
+                }
+                Stmt::Item(item) => stmts.push(WStmt::Item(item.clone())),
+                Stmt::Macro(m) => p.macro_stmt(m),
+            }
+        }
+        p.scope = outer_scope;
+        Body { stmts, tail }
+    }
+
     /// The names a `let` pattern binds; only names, `_` and tuples of them are allowed.
     fn pattern(&mut self, pat: &Pat) -> Vec<String> {
         match pat {
@@ -289,6 +345,7 @@ impl Parser<'_> {
                 );
                 WExpr::Promise(p)
             }
+            Expr::If(i) if self.mentions(i.cond.to_token_stream()).is_some() => self.branch(i),
             other => {
                 if let Some(p) = self.mentions(other.to_token_stream()) {
                     self.misuse(other, &p);
@@ -296,6 +353,108 @@ impl Parser<'_> {
                 }
                 WExpr::Constant(other.clone())
             }
+        }
+    }
+
+    /// `if cond { .. } else if cond { .. } else { .. }` on promises.
+    fn branch(&mut self, first: &syn::ExprIf) -> WExpr {
+        let mut cases = Vec::new();
+        let mut current = first;
+        let otherwise = loop {
+            let cond = self.cond(&current.cond);
+            let arm = self.block(&current.then_branch);
+            cases.push((cond, arm));
+            match current.else_branch.as_ref().map(|(_, e)| unparen(e)) {
+                None => break Otherwise::Nothing,
+                Some(Expr::If(next)) => current = next,
+                Some(Expr::Block(b)) => match fail_message(&b.block) {
+                    Some(Ok(message)) => break Otherwise::Fail(message),
+                    Some(Err(at)) => {
+                        self.cx.error(at, "`fail!` takes one string literal: `fail!(\"unknown mode\")`");
+                        break Otherwise::Nothing;
+                    }
+                    None => break Otherwise::Arm(self.block(&b.block)),
+                },
+                Some(other) => {
+                    self.cx.error(other, "an `else` of a workflow `if` is a block or another `if`");
+                    break Otherwise::Nothing;
+                }
+            }
+        };
+        WExpr::Branch(Box::new(Branch { name: None, cases, otherwise }))
+    }
+
+    /// A condition: comparisons of promises and literals, `&&`, `||`, `!`, a `bool` promise, and
+    /// `.is_some()` / `.is_none()`.
+    fn cond(&mut self, e: &Expr) -> Cond {
+        let compare = |op: &str, span| Ident::new(op, span);
+        match unparen(e) {
+            Expr::Binary(b) => {
+                use syn::BinOp;
+                let op = match b.op {
+                    BinOp::And(_) => return Cond::And(Box::new(self.cond(&b.left)), Box::new(self.cond(&b.right))),
+                    BinOp::Or(_) => return Cond::Or(Box::new(self.cond(&b.left)), Box::new(self.cond(&b.right))),
+                    BinOp::Eq(t) => compare("Eq", t.spans[0]),
+                    BinOp::Ne(t) => compare("Ne", t.spans[0]),
+                    BinOp::Lt(t) => compare("Lt", t.span),
+                    BinOp::Le(t) => compare("Le", t.spans[0]),
+                    BinOp::Gt(t) => compare("Gt", t.span),
+                    BinOp::Ge(t) => compare("Ge", t.spans[0]),
+                    _ => {
+                        self.cx.error(
+                            b.op,
+                            "a workflow condition compares (`==`, `!=`, `<`, `<=`, `>`, `>=`) and joins \
+                             comparisons with `&&` and `||`; compute anything else in a `#[task]`",
+                        );
+                        compare("Eq", b.op.span())
+                    }
+                };
+                Cond::Compare { op, left: self.operand(&b.left), right: self.operand(&b.right) }
+            }
+            Expr::Unary(syn::ExprUnary { op: syn::UnOp::Not(bang), expr, .. }) => Cond::Compare {
+                op: compare("Eq", bang.span),
+                left: self.operand(expr),
+                right: WExpr::Constant(syn::parse_quote!(false)),
+            },
+            Expr::MethodCall(mc) if mc.args.is_empty() && (mc.method == "is_some" || mc.method == "is_none") => {
+                Cond::Present { value: self.operand(&mc.receiver), some: mc.method == "is_some" }
+            }
+            other => match self.operand(other) {
+                value @ (WExpr::Promise(_) | WExpr::Output(_)) => Cond::Compare {
+                    op: compare("Eq", other.span()),
+                    left: value,
+                    right: WExpr::Constant(syn::parse_quote!(true)),
+                },
+                value => {
+                    self.cx.error(other, "this is not a condition: compare a promise, such as `x > 5`");
+                    Cond::Compare {
+                        op: compare("Eq", other.span()),
+                        left: value,
+                        right: WExpr::Constant(syn::parse_quote!(true)),
+                    }
+                }
+            },
+        }
+    }
+
+    /// One side of a comparison: a promise, or a literal (a negative number too).
+    fn operand(&mut self, e: &Expr) -> WExpr {
+        match unparen(e) {
+            lit @ (Expr::Lit(_) | Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), .. })) => {
+                WExpr::Constant(lit.clone())
+            }
+            other => match self.expr(other) {
+                value @ (WExpr::Promise(_) | WExpr::Output(_)) => value,
+                WExpr::Constant(c) => WExpr::Constant(c),
+                _ => {
+                    self.cx.error(
+                        other,
+                        "a workflow condition compares promises and literals; bind this call with `let` first \
+                         and compare its result",
+                    );
+                    WExpr::Constant(syn::parse_quote!(false))
+                }
+            },
         }
     }
 
@@ -623,4 +782,19 @@ impl Parser<'_> {
             }
         }
     }
+}
+
+/// The message of an arm that is `fail!("...")` alone; `Err` at a `fail!` given anything else;
+/// `None`: not such an arm.
+fn fail_message(block: &Block) -> Option<Result<syn::LitStr, TokenStream>> {
+    let [stmt] = block.stmts.as_slice() else { return None };
+    let mac = match stmt {
+        Stmt::Macro(m) => &m.mac,
+        Stmt::Expr(Expr::Macro(m), _) => &m.mac,
+        _ => return None,
+    };
+    if !mac.path.is_ident("fail") {
+        return None;
+    }
+    Some(syn::parse2::<syn::LitStr>(mac.tokens.clone()).map_err(|_| mac.to_token_stream()))
 }

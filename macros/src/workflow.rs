@@ -380,6 +380,64 @@ fn expr_tokens(e: &WExpr) -> TokenStream {
             quote!((#(#items),*))
         }
         WExpr::Call(call) => call_tokens(call),
+        WExpr::Branch(branch) => branch_tokens(branch),
+    }
+}
+
+/// A branch: each case's condition, then its arm built by a closure into a builder of its own.
+fn branch_tokens(branch: &body::Branch) -> TokenStream {
+    let (b, br) = (local("__fm_b"), local("__fm_br"));
+    let name = branch.name.as_deref().unwrap_or("branch");
+    // An `if` with no `else` has no value: its arms end in `Done`.
+    let unit = matches!(branch.otherwise, body::Otherwise::Nothing);
+    let cases = branch.cases.iter().map(|(cond, arm)| {
+        let cond = cond_tokens(cond);
+        let arm = body_tokens(arm, unit);
+        quote! {
+            let __fm_cond = #cond;
+            ::flowmap::__private::BranchBuilder::case(&mut #br, #b, __fm_cond, |#b| { #arm });
+        }
+    });
+    let otherwise = match &branch.otherwise {
+        body::Otherwise::Arm(arm) => {
+            let arm = body_tokens(arm, false);
+            quote!(::flowmap::__private::BranchBuilder::otherwise(&mut #br, #b, |#b| { #arm });)
+        }
+        body::Otherwise::Fail(message) => quote!(::flowmap::__private::BranchBuilder::fail(&mut #br, #message);),
+        body::Otherwise::Nothing => quote!(),
+    };
+    quote!({
+        let mut #br = ::flowmap::__private::GraphBuilder::branch(#b, #name);
+        #(#cases)*
+        #otherwise
+        ::flowmap::__private::BranchBuilder::finish(#br, #b)
+    })
+}
+
+fn cond_tokens(cond: &body::Cond) -> TokenStream {
+    match cond {
+        body::Cond::Compare { op, left, right } => {
+            let (l, r) = (expr_tokens(left), expr_tokens(right));
+            quote_spanned! {op.span()=>
+                ::flowmap::__private::Cond::compare(::flowmap::__private::CompareOp::#op, #l, #r)
+            }
+        }
+        body::Cond::And(l, r) => {
+            let (l, r) = (cond_tokens(l), cond_tokens(r));
+            quote!(::flowmap::__private::Cond::and(#l, #r))
+        }
+        body::Cond::Or(l, r) => {
+            let (l, r) = (cond_tokens(l), cond_tokens(r));
+            quote!(::flowmap::__private::Cond::or(#l, #r))
+        }
+        body::Cond::Present { value, some } => {
+            let v = expr_tokens(value);
+            if *some {
+                quote!(::flowmap::__private::Cond::is_some(#v))
+            } else {
+                quote!(::flowmap::__private::Cond::is_none(#v))
+            }
+        }
     }
 }
 

@@ -152,3 +152,49 @@ fn the_graph_holds_each_arm_with_its_nodes_and_bindings() {
     let otherwise = &failing.nodes[0].branch.as_ref().unwrap().otherwise;
     assert_eq!(otherwise, &Arm::Fail { message: "x is in no range".into() });
 }
+
+#[task]
+fn fast(x: i64) -> i64 {
+    x * 2
+}
+
+#[task]
+fn slow(x: i64) -> i64 {
+    x * 3
+}
+
+/// The example, with `if`: a branch bound to `base`, then one on a string, failing.
+#[workflow]
+fn routed(x: i64, y: i64, mode: String) -> i64 {
+    let base = if x > 5 && y < 3 {
+        let s = small(x);
+        seven(s)
+    } else if x == 0 {
+        seven(x)
+    } else {
+        small(x)
+    };
+    if mode == "fast" {
+        fast(base)
+    } else if mode == "slow" {
+        slow(base)
+    } else {
+        fail!("unknown mode")
+    }
+}
+
+#[tokio::test]
+async fn if_in_a_workflow_runs_the_arm_that_holds() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    assert_eq!(rt.run(&routed, (7, 1, "fast".into())).await.unwrap(), 26);
+    assert_eq!(rt.run(&routed, (0, 9, "slow".into())).await.unwrap(), 21);
+    assert_eq!(rt.run(&routed, (3, 9, "slow".into())).await.unwrap(), 6);
+    let e = rt.run(&routed, (3, 9, "other".into())).await.unwrap_err();
+    let cause = std::error::Error::source(&e).map(ToString::to_string).unwrap_or_default();
+    assert_eq!(cause, "unknown mode", "{e}");
+    let g = routed.graph().unwrap();
+    let kinds: Vec<NodeKind> = g.nodes.iter().map(|n| n.kind).collect();
+    assert_eq!(kinds, [NodeKind::Branch, NodeKind::Branch]);
+    assert_eq!(g.nodes[0].target.name, "base");
+    assert_eq!(g.nodes[1].inputs.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["mode", "n0.o0"]);
+}

@@ -12,7 +12,7 @@ fn add(a: i64, b: i64) -> i64 {
 
 #[workflow]
 fn branches(x: i64) -> i64 {
-    if x > 3 { double(x) } else { double(1) }
+    let y = if x > 3 { double(x) }; y
 }
 
 #[workflow]
