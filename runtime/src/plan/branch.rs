@@ -300,13 +300,13 @@ impl Captured {
             ArmDraft::Run { arm, outputs } => (*arm, outputs),
             ArmDraft::Fail(message) => return (Arm::Fail { message: message.clone() }, Pending::Fail(message)),
         };
-        b.errors.extend(arm.errors.iter().cloned());
-        for (task, spec) in arm.tables.tasks.clone() {
+        b.errors.append(&mut arm.errors);
+        for (task, spec) in std::mem::take(&mut arm.tables.tasks) {
             if let Err(e) = add_task(&mut b.tables, task, spec) {
                 b.errors.push(e);
             }
         }
-        b.tables.workflows.extend(arm.tables.workflows.clone());
+        b.tables.workflows.append(&mut arm.tables.workflows);
         let (base, const_base) = (arm.scope.base, arm.scope.const_base);
         let model_outputs = outputs.iter().map(|s| arm.binding(*s)).collect();
         let planned = std::mem::take(&mut arm.planned);
