@@ -41,13 +41,22 @@ pub(crate) enum WExpr {
     Branch(Box<Branch>),
 }
 
-/// An `if` / `else if` / `else` on promises.
+/// An `if` / `else if` / `else`, or a `match`, on promises.
 pub(crate) struct Branch {
     /// The `let` it is bound to, which names it; `None`: `branch`.
     pub(crate) name: Option<String>,
+    /// A `match` on a call's result: the call, bound to the name its patterns compare.
+    pub(crate) subject: Option<(Ident, WExpr)>,
     /// Each condition and its arm.
-    pub(crate) cases: Vec<(Cond, Body)>,
+    pub(crate) cases: Vec<(Cond, Arm)>,
     pub(crate) otherwise: Otherwise,
+}
+
+/// What runs when a case's condition holds.
+pub(crate) enum Arm {
+    Run(Body),
+    /// `fail!("...")`.
+    Fail(syn::LitStr),
 }
 
 /// What runs when no condition holds.
@@ -346,6 +355,7 @@ impl Parser<'_> {
                 WExpr::Promise(p)
             }
             Expr::If(i) if self.mentions(i.cond.to_token_stream()).is_some() => self.branch(i),
+            Expr::Match(m) if self.mentions(m.expr.to_token_stream()).is_some() => self.matching(m),
             other => {
                 if let Some(p) = self.mentions(other.to_token_stream()) {
                     self.misuse(other, &p);
@@ -362,26 +372,222 @@ impl Parser<'_> {
         let mut current = first;
         let otherwise = loop {
             let cond = self.cond(&current.cond);
-            let arm = self.block(&current.then_branch);
+            let arm = self.arm_block(&current.then_branch);
             cases.push((cond, arm));
             match current.else_branch.as_ref().map(|(_, e)| unparen(e)) {
                 None => break Otherwise::Nothing,
                 Some(Expr::If(next)) => current = next,
-                Some(Expr::Block(b)) => match fail_message(&b.block) {
-                    Some(Ok(message)) => break Otherwise::Fail(message),
-                    Some(Err(at)) => {
-                        self.cx.error(at, "`fail!` takes one string literal: `fail!(\"unknown mode\")`");
-                        break Otherwise::Nothing;
-                    }
-                    None => break Otherwise::Arm(self.block(&b.block)),
-                },
+                Some(Expr::Block(b)) => break self.arm_block(&b.block).into(),
                 Some(other) => {
                     self.cx.error(other, "an `else` of a workflow `if` is a block or another `if`");
                     break Otherwise::Nothing;
                 }
             }
         };
-        WExpr::Branch(Box::new(Branch { name: None, cases, otherwise }))
+        WExpr::Branch(Box::new(Branch { name: None, subject: None, cases, otherwise }))
+    }
+
+    /// An arm's block: `fail!("...")` alone, or workflow statements.
+    fn arm_block(&mut self, block: &Block) -> Arm {
+        match fail_message(block) {
+            Some(Ok(message)) => Arm::Fail(message),
+            Some(Err(at)) => {
+                self.cx.error(at, FAIL_USAGE);
+                Arm::Run(Body { stmts: Vec::new(), tail: None })
+            }
+            None => Arm::Run(self.block(block)),
+        }
+    }
+
+    /// A `match` arm's expression: a block, `fail!("...")`, or one expression (a call, a promise,
+    /// a literal).
+    fn arm_expr(&mut self, e: &Expr) -> Arm {
+        match e {
+            Expr::Block(b) if b.label.is_none() => self.arm_block(&b.block),
+            Expr::Macro(m) if m.mac.path.is_ident("fail") => match syn::parse2::<syn::LitStr>(m.mac.tokens.clone()) {
+                Ok(message) => Arm::Fail(message),
+                Err(_) => {
+                    self.cx.error(&m.mac, FAIL_USAGE);
+                    Arm::Run(Body { stmts: Vec::new(), tail: None })
+                }
+            },
+            other => Arm::Run(Body { stmts: Vec::new(), tail: Some(self.expr(other)) }),
+        }
+    }
+
+    /// `match subject { pattern => arm, .. }` on a promise: a branch whose cases compare the
+    /// subject with each arm's literals, in order; `_` is the `else`.
+    fn matching(&mut self, m: &syn::ExprMatch) -> WExpr {
+        let mut subject_expr = unparen(&m.expr);
+        // `mode.as_str()`, `&mode`: the promise itself, as the patterns compare it.
+        loop {
+            match subject_expr {
+                Expr::MethodCall(mc) if mc.args.is_empty() && (mc.method == "as_str" || mc.method == "as_ref") => {
+                    subject_expr = unparen(&mc.receiver);
+                }
+                Expr::Reference(r) => subject_expr = unparen(&r.expr),
+                _ => break,
+            }
+        }
+        let (subject, bound) = match self.expr(subject_expr) {
+            value @ (WExpr::Promise(_) | WExpr::Output(_)) => (value, None),
+            call @ (WExpr::Call(_) | WExpr::Branch(_)) => {
+                let name = Ident::new(SUBJECT, subject_expr.span());
+                (WExpr::Promise(name.clone()), Some((name, call)))
+            }
+            _ => {
+                self.cx.error(
+                    subject_expr,
+                    "a workflow `match` is on a promise (an input, or the result of a call): `match mode { .. }`",
+                );
+                return WExpr::Constant(syn::parse_quote!(()));
+            }
+        };
+        let mut cases = Vec::new();
+        let mut otherwise = None;
+        // Whether the arms so far name `true`, `false`, `None`, `Some(_)`: a `match` on a `bool`
+        // or an `Option` that names both needs no `_`.
+        let mut named = Named::default();
+        let errors = self.cx.len();
+        for arm in &m.arms {
+            if otherwise.is_some() {
+                self.cx.error(
+                    &arm.pat,
+                    "this arm is never reached: the `_` arm above it takes every value; remove it, or move it up",
+                );
+                continue;
+            }
+            let (pat, guard) = match &arm.pat {
+                syn::Pat::Guard(g) => (&*g.pat, Some(&*g.guard)),
+                pat => (pat, None),
+            };
+            // A guarded `true` does not name every `true`.
+            let mut guarded = Named::default();
+            let matched = self.pattern_cond(&subject, pat, if guard.is_some() { &mut guarded } else { &mut named });
+            let guard = guard.map(|g| self.cond(g));
+            let body = self.arm_expr(&arm.body);
+            let cond = match (matched, guard) {
+                (Some(p), Some(g)) => Cond::And(Box::new(p), Box::new(g)),
+                (Some(c), None) | (None, Some(c)) => c,
+                (None, None) => {
+                    otherwise = Some(body.into());
+                    continue;
+                }
+            };
+            cases.push((cond, body));
+        }
+        let otherwise = match otherwise {
+            Some(o) => o,
+            // `true` and `false` (or `None` and `Some(_)`) named with no guard: the last arm is
+            // the `else`, as nothing else can come.
+            None if named.exhaustive() && cases.len() >= 2 => match cases.pop() {
+                Some((_, arm)) => arm.into(),
+                None => Otherwise::Nothing,
+            },
+            // (Not after an error in an arm's pattern, which may have meant `_`.)
+            None if self.cx.len() > errors => Otherwise::Nothing,
+            None => {
+                self.cx.error(
+                    m.match_token,
+                    "this `match` has no `_ =>` arm for the values its arms do not name: add one, such as \
+                     `_ => fail!(\"unknown mode\")` if none should come (Flyte's `else_().fail(..)`)",
+                );
+                Otherwise::Nothing
+            }
+        };
+        WExpr::Branch(Box::new(Branch { name: None, subject: bound, cases, otherwise }))
+    }
+
+    /// The condition under which `pat` matches `subject`; `None`: it matches everything (`_`).
+    fn pattern_cond(&mut self, subject: &WExpr, pat: &syn::Pat, named: &mut Named) -> Option<Cond> {
+        use syn::Pat;
+        let eq = |op: &str, span, value: Expr| Cond::Compare {
+            op: Ident::new(op, span),
+            left: subject.alias(),
+            right: WExpr::Constant(value),
+        };
+        match pat {
+            Pat::Wild(_) => None,
+            Pat::Paren(p) => self.pattern_cond(subject, &p.pat, named),
+            Pat::Lit(lit) => {
+                if let syn::Lit::Bool(b) = &lit.lit {
+                    if b.value { named.is_true = true } else { named.is_false = true }
+                }
+                Some(eq("Eq", lit.span(), Expr::Lit(lit.clone())))
+            }
+            Pat::Or(or) => {
+                let mut conds = Vec::new();
+                for case in &or.cases {
+                    conds.push(self.pattern_cond(subject, case, named)?);
+                }
+                conds.into_iter().reduce(|a, b| Cond::Or(Box::new(a), Box::new(b)))
+            }
+            Pat::Range(r) => {
+                let bound = |this: &mut Self, e: &Option<Box<Expr>>| match e.as_deref().map(unparen) {
+                    Some(lit @ Expr::Lit(_)) => Some(Some(lit.clone())),
+                    // A constant such as `i64::MIN`, not a promise.
+                    Some(path @ Expr::Path(p))
+                        if !p.path.get_ident().is_some_and(|i| this.scope.contains(&i.to_string())) =>
+                    {
+                        Some(Some(path.clone()))
+                    }
+                    None => Some(None),
+                    Some(other) => {
+                        this.cx
+                            .error(other, "a range in a workflow `match` is of literals or constants, such as `1..=9`");
+                        None
+                    }
+                };
+                let (start, end) = (bound(self, &r.start)?, bound(self, &r.end)?);
+                let low = start.map(|s| eq("Ge", s.span(), s));
+                let high = end.map(|e| match r.limits {
+                    syn::RangeLimits::Closed(_) => eq("Le", e.span(), e),
+                    syn::RangeLimits::HalfOpen(_) => eq("Lt", e.span(), e),
+                });
+                match (low, high) {
+                    (Some(l), Some(h)) => Some(Cond::And(Box::new(l), Box::new(h))),
+                    (Some(c), None) | (None, Some(c)) => Some(c),
+                    (None, None) => None,
+                }
+            }
+            Pat::Ident(pi) if pi.ident == "None" && pi.subpat.is_none() => {
+                named.none = true;
+                Some(Cond::Present { value: subject.alias(), some: false })
+            }
+            Pat::Path(p) if p.qself.is_none() && p.path.is_ident("None") => {
+                named.none = true;
+                Some(Cond::Present { value: subject.alias(), some: false })
+            }
+            Pat::TupleStruct(ts)
+                if ts.qself.is_none()
+                    && ts.path.is_ident("Some")
+                    && ts.elems.len() == 1
+                    && matches!(ts.elems.first(), Some(Pat::Wild(_))) =>
+            {
+                named.some = true;
+                Some(Cond::Present { value: subject.alias(), some: true })
+            }
+            Pat::Ident(pi) if pi.subpat.is_none() => {
+                self.cx.error(
+                    &pi.ident,
+                    format!(
+                        "`{}` would bind a new name, but a workflow `match` arm is a literal; write `_` for \
+                         every other value (the promise keeps its name in the arm)",
+                        pi.ident
+                    ),
+                );
+                Some(eq("Eq", pi.ident.span(), syn::parse_quote!(false)))
+            }
+            other => {
+                self.cx.error(
+                    other,
+                    "a workflow `match` arm is a literal (`\"fast\"`, `3`, `true`), literals joined by `|`, \
+                     a range of literals (`1..=9`), `None`, `Some(_)`, or `_`; to decide on anything else, \
+                     compute a scalar in a `#[task]` and match on it",
+                );
+                Some(eq("Eq", other.span(), syn::parse_quote!(false)))
+            }
+        }
     }
 
     /// A condition: comparisons of promises and literals, `&&`, `||`, `!`, a `bool` promise, and
@@ -780,6 +986,46 @@ impl Parser<'_> {
                 }
                 OptValue::List(_) | OptValue::Exprs(_) => self.cx.error(&e.key, "a partial input is `name = value`"),
             }
+        }
+    }
+}
+
+const FAIL_USAGE: &str = "`fail!` takes one string literal: `fail!(\"unknown mode\")`";
+
+/// The name a `match` binds its subject to when the subject is a call.
+pub(crate) const SUBJECT: &str = "__flowmap_subject";
+
+/// What the arms of a `match` name, to see whether they cover a `bool` or an `Option`.
+#[derive(Default)]
+struct Named {
+    is_true: bool,
+    is_false: bool,
+    none: bool,
+    some: bool,
+}
+
+impl Named {
+    fn exhaustive(&self) -> bool {
+        (self.is_true && self.is_false) || (self.none && self.some)
+    }
+}
+
+impl From<Arm> for Otherwise {
+    fn from(arm: Arm) -> Otherwise {
+        match arm {
+            Arm::Run(body) => Otherwise::Arm(body),
+            Arm::Fail(message) => Otherwise::Fail(message),
+        }
+    }
+}
+
+impl WExpr {
+    /// Another reference to the same promise (a `match` subject, compared in every case).
+    fn alias(&self) -> WExpr {
+        match self {
+            WExpr::Promise(p) => WExpr::Promise(p.clone()),
+            WExpr::Output(f) => WExpr::Output(f.clone()),
+            _ => WExpr::Constant(syn::parse_quote!(())),
         }
     }
 }

@@ -30,6 +30,11 @@ impl Ctxt {
         self.errors.extend(other.errors);
     }
 
+    /// How many errors so far.
+    pub(crate) fn len(&self) -> usize {
+        self.errors.len()
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }

@@ -43,3 +43,38 @@ pub fn map(input: TokenStream) -> TokenStream {
         .to_compile_error()
         .into()
 }
+
+/// Fails a workflow run with a message: an arm of an `if` or a `match` on promises in a
+/// `#[workflow]` body, as Flyte's `conditional(..).else_().fail(..)`.
+///
+/// ```rust
+/// use flowmap::prelude::*;
+///
+/// #[task]
+/// fn fast(x: i64) -> i64 {
+///     x * 2
+/// }
+///
+/// #[workflow]
+/// fn route(x: i64, mode: String) -> i64 {
+///     match mode {
+///         "fast" => fast(x),
+///         _ => fail!("unknown mode"),
+///     }
+/// }
+/// ```
+///
+/// The run fails with an error naming the branch node, whose source is the message. It is read by
+/// `#[workflow]`; used anywhere else it is an error (in a `#[task]`, return an `Err`).
+#[proc_macro]
+pub fn fail(input: TokenStream) -> TokenStream {
+    let tokens = proc_macro2::TokenStream::from(input);
+    let span = syn::spanned::Spanned::span(&tokens);
+    syn::Error::new(
+        span,
+        "`fail!(\"...\")` is an arm of an `if` or `match` in a `#[workflow]` body, such as \
+         `_ => fail!(\"unknown mode\")`; in a `#[task]`, return an `Err` instead",
+    )
+    .to_compile_error()
+    .into()
+}

@@ -388,26 +388,54 @@ fn expr_tokens(e: &WExpr) -> TokenStream {
 fn branch_tokens(branch: &body::Branch) -> TokenStream {
     let (b, br) = (local("__fm_b"), local("__fm_br"));
     let name = branch.name.as_deref().unwrap_or("branch");
-    // An `if` with no `else` has no value: its arms end in `Done`.
-    let unit = matches!(branch.otherwise, body::Otherwise::Nothing);
+    // An `if` with no `else`, or whose arms end in no value, has no value: its arms end in `Done`.
+    let tails = branch
+        .cases
+        .iter()
+        .filter_map(|(_, arm)| match arm {
+            body::Arm::Run(body) => Some(body),
+            body::Arm::Fail(_) => None,
+        })
+        .chain(match &branch.otherwise {
+            body::Otherwise::Arm(body) => Some(body),
+            _ => None,
+        })
+        .filter(|body| body.tail.is_some())
+        .count();
+    let unit = matches!(branch.otherwise, body::Otherwise::Nothing) || tails == 0;
+    let value = if unit { quote!(::<::flowmap::__private::Done>) } else { quote!() };
     let cases = branch.cases.iter().map(|(cond, arm)| {
         let cond = cond_tokens(cond);
-        let arm = body_tokens(arm, unit);
-        quote! {
-            let __fm_cond = #cond;
-            ::flowmap::__private::BranchBuilder::case(&mut #br, #b, __fm_cond, |#b| { #arm });
+        match arm {
+            body::Arm::Run(arm) => {
+                let arm = body_tokens(arm, unit);
+                quote! {
+                    let __fm_cond = #cond;
+                    ::flowmap::__private::BranchBuilder::case(&mut #br, #b, __fm_cond, |#b| { #arm });
+                }
+            }
+            body::Arm::Fail(message) => quote! {
+                let __fm_cond = #cond;
+                ::flowmap::__private::BranchBuilder::case_fail(&mut #br, __fm_cond, #message);
+            },
         }
+    });
+    // A `match` on a call: the call first, a node before the branch.
+    let subject = branch.subject.as_ref().map(|(name, call)| {
+        let call = expr_tokens(call);
+        quote!(let #name = #call;)
     });
     let otherwise = match &branch.otherwise {
         body::Otherwise::Arm(arm) => {
-            let arm = body_tokens(arm, false);
+            let arm = body_tokens(arm, unit);
             quote!(::flowmap::__private::BranchBuilder::otherwise(&mut #br, #b, |#b| { #arm });)
         }
         body::Otherwise::Fail(message) => quote!(::flowmap::__private::BranchBuilder::fail(&mut #br, #message);),
         body::Otherwise::Nothing => quote!(),
     };
     quote!({
-        let mut #br = ::flowmap::__private::GraphBuilder::branch(#b, #name);
+        #subject
+        let mut #br = ::flowmap::__private::GraphBuilder::branch #value (#b, #name);
         #(#cases)*
         #otherwise
         ::flowmap::__private::BranchBuilder::finish(#br, #b)

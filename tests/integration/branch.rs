@@ -198,3 +198,93 @@ async fn if_in_a_workflow_runs_the_arm_that_holds() {
     assert_eq!(g.nodes[0].target.name, "base");
     assert_eq!(g.nodes[1].inputs.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["mode", "n0.o0"]);
 }
+
+#[task]
+fn classify(x: i64) -> String {
+    if x < 0 { "negative".into() } else { "natural".into() }
+}
+
+#[task]
+fn split_sum(x: i64) -> (i64, i64) {
+    (x / 2, x - x / 2)
+}
+
+#[task]
+fn maybe_half(x: i64) -> Option<i64> {
+    (x % 2 == 0).then_some(x / 2)
+}
+
+/// The example as written there: `match` on a string, with `_ => fail!(..)`.
+#[workflow]
+fn matched(x: i64, mode: String) -> i64 {
+    let base = if x > 5 { seven(x) } else { small(x) };
+    match mode.as_str() {
+        "fast" => fast(base),
+        "slow" | "slower" => slow(base),
+        _ => fail!("unknown mode"),
+    }
+}
+
+/// `match` on integer ranges with a guard, on a call's result, on an `Option`, on a `bool`, and
+/// arms whose value is a tuple.
+#[workflow]
+fn matches_of_every_kind(x: i64, flag: bool) -> (i64, i64, i64, i64) {
+    let (low, high) = match x {
+        ..0 => fail!("x is negative"),
+        0 => (seven(x), seven(x)),
+        1..=9 if flag => split_sum(x),
+        1..=9 => (small(x), small(x)),
+        _ => {
+            let s = seven(x);
+            (s, fast(s))
+        }
+    };
+    let named = match classify(x) {
+        "negative" => slow(x),
+        _ => fast(x),
+    };
+    let half = match maybe_half(x) {
+        None => seven(x),
+        Some(_) => small(x),
+    };
+    let picked = match flag {
+        true => fast(half),
+        false => slow(half),
+    };
+    (low, high, named, picked)
+}
+
+#[tokio::test]
+async fn match_in_a_workflow_runs_the_arm_whose_pattern_matches() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    assert_eq!(rt.run(&matched, (7, "fast".into())).await.unwrap(), 28);
+    assert_eq!(rt.run(&matched, (2, "slower".into())).await.unwrap(), 3);
+    let e = rt.run(&matched, (2, "other".into())).await.unwrap_err();
+    let cause = std::error::Error::source(&e).map(ToString::to_string).unwrap_or_default();
+    assert_eq!(cause, "unknown mode", "{e}");
+
+    // x = 0: seven twice; classify -> "natural" -> fast(0); maybe_half(0) = Some(0) -> small -> -1;
+    // flag -> fast(-1).
+    assert_eq!(rt.run(&matches_of_every_kind, (0, true)).await.unwrap(), (7, 7, 0, -2));
+    // x = 5, flag: split_sum; half None -> seven(5) = 12 -> fast = 24.
+    assert_eq!(rt.run(&matches_of_every_kind, (5, true)).await.unwrap(), (2, 3, 10, 24));
+    // x = 5, no flag: the unguarded range; slow(12) = 36.
+    assert_eq!(rt.run(&matches_of_every_kind, (5, false)).await.unwrap(), (4, 4, 10, 36));
+    // x = 12: the `_` block; maybe_half = Some(6) -> small(12) = 11 -> slow = 33.
+    assert_eq!(rt.run(&matches_of_every_kind, (12, false)).await.unwrap(), (19, 38, 24, 33));
+    let e = rt.run(&matches_of_every_kind, (-4, false)).await.unwrap_err();
+    let cause = std::error::Error::source(&e).map(ToString::to_string).unwrap_or_default();
+    assert_eq!(cause, "x is negative", "{e}");
+
+    let g = matches_of_every_kind.graph().unwrap();
+    let kinds: Vec<NodeKind> = g.nodes.iter().map(|n| n.kind).collect();
+    use NodeKind::{Branch, Task};
+    // The call a `match` is on comes before its branch.
+    assert_eq!(kinds, [Branch, Task, Branch, Task, Branch, Branch]);
+    let first = g.nodes[0].branch.as_ref().unwrap();
+    assert_eq!(first.cases.len(), 4);
+    assert_eq!(first.cases[0].arm, Arm::Fail { message: "x is negative".into() });
+    assert_eq!(g.nodes[0].outputs.len(), 2);
+    // A `match` on a `bool` naming both values: the last arm is the `else`.
+    assert_eq!(g.nodes[5].branch.as_ref().unwrap().cases.len(), 1);
+}

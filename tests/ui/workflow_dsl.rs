@@ -16,14 +16,6 @@ fn branches(x: i64) -> i64 {
 }
 
 #[workflow]
-fn matches(x: i64) -> i64 {
-    match x {
-        0 => double(1),
-        _ => double(2),
-    }
-}
-
-#[workflow]
 fn loops(xs: Vec<i64>) {
     for x in xs {
         double(x);

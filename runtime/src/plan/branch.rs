@@ -11,6 +11,7 @@ use flowmap_model::graph::{
 };
 use flowmap_model::types::TypeDesc;
 
+use crate::arities::nested_arities;
 use crate::data::Data;
 use crate::error::BuildError;
 use crate::plan::builder::{GraphBuilder, Outer, Scope};
@@ -101,6 +102,25 @@ impl ArmValue for Done {
     }
 }
 
+/// An arm whose value is a tuple of promises (`(total, count)`): one output each.
+macro_rules! arm_tuples {
+    ($( ($($T:ident $i:tt),*) )*) => {$(
+        impl<$($T: Data),*> ArmValue for ($(Promise<$T>,)*) {
+            fn sources(&self) -> Vec<Source> {
+                vec![$(self.$i.source()),*]
+            }
+            fn types() -> Vec<TypeDesc> {
+                vec![$(crate::data::describe::<$T>()),*]
+            }
+            fn of(node: Option<usize>) -> Self {
+                ($(Promise::new(node.map_or(Source::Unbuilt, |node| Source::Output { node, port: $i })),)*)
+            }
+        }
+    )*};
+}
+
+nested_arities!(arm_tuples);
+
 /// An arm as built, before the branch knows every value its arms read from outside.
 enum ArmDraft {
     Run { arm: Box<GraphBuilder>, outputs: Vec<Source> },
@@ -172,6 +192,11 @@ impl<P: ArmValue> BranchBuilder<P> {
     /// An arm that fails the run with `message` (`fail!("...")`): the `else` arm.
     pub fn fail(&mut self, message: &str) {
         self.otherwise = Some(ArmDraft::Fail(message.to_owned()));
+    }
+
+    /// A case whose arm fails the run with `message`.
+    pub fn case_fail(&mut self, condition: Cond, message: &str) {
+        self.cases.push((condition.0, ArmDraft::Fail(message.to_owned())));
     }
 
     fn run_arm(&self, b: &mut GraphBuilder, case: usize, arm: impl FnOnce(&mut GraphBuilder) -> P) -> ArmDraft {
