@@ -139,6 +139,8 @@ fn counts(node: &NodeProgress) -> String {
     }
     match rate(node) {
         Some(rate) => text + &format!(" ({rate:.1}/s)"),
+        // A skipped node never ran: no time.
+        None if node.state == NodeState::Skipped => text,
         None => text + &format!(" ({:.1?})", node.elapsed),
     }
 }
@@ -153,6 +155,7 @@ fn state_word(state: NodeState) -> &'static str {
         NodeState::Succeeded => "done",
         NodeState::Failed => "FAILED",
         NodeState::Cancelled => "cancelled",
+        NodeState::Skipped => "skipped",
         _ => "running",
     }
 }
@@ -206,7 +209,7 @@ fn show(bar: &ProgressBar, node: &NodeProgress) {
     }
     let mut message = notes.join(", ");
     // A plain node: how long it has run (its own clock: a bar's would start when first drawn).
-    if node.elements.is_none() {
+    if node.elements.is_none() && node.state != NodeState::Skipped {
         message += &format!(" ({:.1?})", node.elapsed);
     }
     bar.set_message(message);

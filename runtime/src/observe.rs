@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 use crate::cache::CacheError;
 use crate::error::{Cause, NodeError, Report};
 use crate::events::{Bus, Counts, Event, EventKind};
-use crate::progress::{NodeState, Tracked};
+use crate::progress::{Board, NodeState, Tracked};
 
 /// A node of a plan, by name: its workflow, id and what it runs (`map of task check`).
 #[derive(Clone, Copy, Debug)]
@@ -175,6 +175,29 @@ impl NodeObserver {
                 self.publish(|| EventKind::NodeFailed { error: Report::new(e).to_string(), counts: self.counts() })
             }
         }
+    }
+}
+
+/// Reports node `node` of `workflow` skipped (in an arm not taken), to progress watchers and
+/// subscribers, if there are any.
+pub(crate) fn node_skipped(
+    board: &Board,
+    bus: &Bus,
+    run: u64,
+    workflow: &Arc<str>,
+    node: &Arc<str>,
+    target: &Arc<str>,
+) {
+    if board.watched() {
+        board.track(run, workflow, node, target).finish(NodeState::Skipped);
+    }
+    if bus.listening() {
+        bus.publish(Event {
+            run,
+            workflow: workflow.clone(),
+            node: Some(node.clone()),
+            kind: EventKind::NodeSkipped { target: target.clone() },
+        });
     }
 }
 

@@ -23,6 +23,8 @@ pub enum NodeState {
     Failed,
     /// Its run was cancelled (dropped) while it ran.
     Cancelled,
+    /// It is in an arm of a branch that another arm was chosen over: it did not run.
+    Skipped,
 }
 
 impl NodeState {
@@ -31,6 +33,7 @@ impl NodeState {
             0 => NodeState::Running,
             1 => NodeState::Succeeded,
             2 => NodeState::Failed,
+            4 => NodeState::Skipped,
             _ => NodeState::Cancelled,
         }
     }
@@ -101,6 +104,7 @@ impl Tracked {
             NodeState::Succeeded => 1,
             NodeState::Failed => 2,
             NodeState::Cancelled => 3,
+            NodeState::Skipped => 4,
         };
         // Only the first end counts: a node that finished is not cancelled afterwards.
         let took = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(RUNNING - 1);
@@ -190,6 +194,11 @@ impl Board {
             self.log().nodes.push_back(tracked.clone());
         }
         tracked
+    }
+
+    /// Whether anyone watches: nodes that never start (skipped) are logged only then.
+    pub(crate) fn watched(&self) -> bool {
+        self.watchers.load(Ordering::Relaxed) > 0
     }
 
     fn log(&self) -> std::sync::MutexGuard<'_, Log> {

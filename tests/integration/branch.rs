@@ -288,3 +288,79 @@ async fn match_in_a_workflow_runs_the_arm_whose_pattern_matches() {
     // A `match` on a `bool` naming both values: the last arm is the `else`.
     assert_eq!(g.nodes[5].branch.as_ref().unwrap().cases.len(), 1);
 }
+
+/// Every node of each arm not taken is reported skipped, once, when the branch chooses: to
+/// subscribers and to progress watchers. Nested branches' arms too.
+#[tokio::test]
+async fn the_arms_not_taken_are_reported_skipped() {
+    use flowmap::events::EventKind;
+    use flowmap::progress::NodeState;
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let mut events = rt.subscribe();
+    let progress = rt.progress();
+    // x = 7, y = 1: case 0 of `base` (n0-0-0, n0-0-1 run); "slow": case 1 of n1.
+    assert_eq!(rt.run(&routed, (7, 1, "slow".into())).await.unwrap(), 39);
+    let mut skipped = Vec::new();
+    let mut started = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        match e.kind {
+            EventKind::NodeSkipped { target } => skipped.push(format!("{} {target}", e.node.unwrap())),
+            EventKind::NodeStarted { .. } => started.push(e.node.unwrap().to_string()),
+            _ => {}
+        }
+    }
+    skipped.sort();
+    assert_eq!(skipped, ["n0-1-0 task seven", "n0-2-0 task small", "n1-0-0 task fast"]);
+    started.sort();
+    assert_eq!(started, ["n0", "n0-0-0", "n0-0-1", "n1", "n1-1-0"]);
+    let states: Vec<(String, NodeState)> =
+        progress.snapshot().into_iter().map(|n| (n.node.to_string(), n.state)).collect();
+    assert!(states.contains(&("n0-1-0".into(), NodeState::Skipped)), "{states:?}");
+    assert!(states.contains(&("n0-0-1".into(), NodeState::Succeeded)), "{states:?}");
+    assert_eq!(states.iter().filter(|(_, s)| *s == NodeState::Skipped).count(), 3, "{states:?}");
+}
+
+#[workflow]
+fn nested(x: i64, flag: bool) -> i64 {
+    if x > 0 {
+        if flag { fast(x) } else { slow(x) }
+    } else {
+        let s = small(x);
+        match flag {
+            true => seven(s),
+            false => fast(s),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_nested_branch_in_an_arm_not_taken_is_skipped_with_its_arms() {
+    use flowmap::events::EventKind;
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let mut events = rt.subscribe();
+    assert_eq!(rt.run(&nested, (3, true)).await.unwrap(), 6);
+    assert_eq!(rt.run(&nested, (-3, true)).await.unwrap(), 3);
+    assert_eq!(rt.run(&nested, (-3, false)).await.unwrap(), -8);
+    let mut skipped: Vec<(u64, String)> = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if let EventKind::NodeSkipped { .. } = e.kind {
+            skipped.push((e.run, e.node.unwrap().to_string()));
+        }
+    }
+    let runs: Vec<u64> = {
+        let mut r: Vec<u64> = skipped.iter().map(|(r, _)| *r).collect();
+        r.dedup();
+        r
+    };
+    assert_eq!(runs.len(), 3, "{skipped:?}");
+    let of = |run: u64| {
+        let mut v: Vec<&str> = skipped.iter().filter(|(r, _)| *r == run).map(|(_, n)| n.as_str()).collect();
+        v.sort_unstable();
+        v
+    };
+    // x > 0, flag: the inner `else` and the whole outer `else` (small, the match and its arms).
+    assert_eq!(of(runs[0]), ["n0-0-0-1-0", "n0-1-0", "n0-1-1", "n0-1-1-0-0", "n0-1-1-1-0"]);
+    // x <= 0, flag: the outer `if` arm (its branch and both arms), and the match's `false` arm.
+    assert_eq!(of(runs[1]), ["n0-0-0", "n0-0-0-0-0", "n0-0-0-1-0", "n0-1-1-1-0"]);
+    assert_eq!(of(runs[2]), ["n0-0-0", "n0-0-0-0-0", "n0-0-0-1-0", "n0-1-1-0-0"]);
+}

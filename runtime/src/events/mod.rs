@@ -2,7 +2,8 @@
 //!
 //! [`Runtime::subscribe`](crate::Runtime::subscribe) returns a [`Subscriber`] that receives the
 //! events of every run started while it lives:
-//! - runs and nodes: started, succeeded (with the node's [`Counts`]), failed;
+//! - runs and nodes: started, succeeded (with the node's [`Counts`]), failed; nodes of a branch's
+//!   arms not taken: skipped;
 //! - every failed attempt that is retried, every element that failed for good, every batch of
 //!   outputs stored in the cache (or not stored);
 //! - a plain call's start, success or cache hit.
@@ -79,6 +80,13 @@ pub enum EventKind {
     NodeSucceeded {
         /// What its elements did.
         counts: Counts,
+    },
+    /// A node did not run: it is in an arm of a branch (an `if` or `match`) whose other arm was
+    /// chosen. Sent for every node of every arm not taken, nested arms too, when the branch
+    /// chooses.
+    NodeSkipped {
+        /// `task detect_anomalies`, `branch base`, …
+        target: Arc<str>,
     },
     /// A node failed.
     NodeFailed {

@@ -7,7 +7,7 @@ use crate::error::{Error, NodeError};
 use crate::exec::capacity::Request;
 use crate::exec::context::{MAX_THREADS, RunContext};
 use crate::exec::hooks::{NodeHooks, RunPlan};
-use crate::observe::{NodeName, NodeObserver};
+use crate::observe::{NodeName, NodeObserver, node_skipped};
 use crate::plan::attempt::run_call;
 #[cfg(feature = "cache")]
 use crate::plan::cached::run_cached_call;
@@ -57,9 +57,18 @@ pub(crate) async fn run_node(
             observer.node_started(None);
             match branch.choose(&values) {
                 Err(_) => Err(NodeError::Internal("a branch's condition read a value of another type")),
-                Ok(ArmPlan::Run(arm)) => run(cx, arm, values, alone).await.map_err(|e| NodeError::Arm(Box::new(e))),
-                Ok(ArmPlan::Fail(message)) => Err(NodeError::Fail { message: message.to_string() }),
-                Ok(ArmPlan::Nothing) => Ok(Vec::new()),
+                Ok(chosen) => {
+                    for (_, arm) in branch.arms().enumerate().filter(|(i, _)| *i != chosen) {
+                        skip_arm(&cx, arm);
+                    }
+                    match branch.arms().nth(chosen) {
+                        Some(ArmPlan::Run(arm)) => {
+                            run(cx, arm, values, alone).await.map_err(|e| NodeError::Arm(Box::new(e)))
+                        }
+                        Some(ArmPlan::Fail(message)) => Err(NodeError::Fail { message: message.to_string() }),
+                        Some(ArmPlan::Nothing) | None => Ok(Vec::new()),
+                    }
+                }
             }
         }
         Work::Map(kernel, shape) => {
@@ -70,6 +79,23 @@ pub(crate) async fn run_node(
     };
     observer.finished(result.as_ref().map(|_| ()));
     result
+}
+
+/// Reports every node of an arm not taken skipped, with the nodes of the branches in it.
+fn skip_arm(cx: &RunContext, arm: &ArmPlan) {
+    let ArmPlan::Run(plan) = arm else { return };
+    let shared = &cx.shared;
+    if !shared.board.watched() && !shared.bus.listening() {
+        return;
+    }
+    for node in &plan.nodes {
+        node_skipped(&shared.board, &shared.bus, cx.run, &plan.workflow, &node.id, &node.display);
+        if let Work::Branch(inner) = &node.work {
+            for arm in inner.arms() {
+                skip_arm(cx, arm);
+            }
+        }
+    }
 }
 
 /// A plain call's node: its outputs from the cache when the run uses it for this node.

@@ -121,14 +121,20 @@ pub(crate) struct BranchPlan {
 }
 
 impl BranchPlan {
-    /// The arm of the first case that holds for the node's inputs, or the `else` arm.
-    pub(crate) fn choose(&self, inputs: &[Value]) -> Result<&ArmPlan, condition::WrongType> {
-        for (condition, arm) in &self.cases {
+    /// The arm of the first case that holds for the node's inputs, or the `else` arm: its
+    /// index among [`BranchPlan::arms`].
+    pub(crate) fn choose(&self, inputs: &[Value]) -> Result<usize, condition::WrongType> {
+        for (i, (condition, _)) in self.cases.iter().enumerate() {
             if condition.holds(inputs)? {
-                return Ok(arm);
+                return Ok(i);
             }
         }
-        Ok(&self.otherwise)
+        Ok(self.cases.len())
+    }
+
+    /// Every arm: the cases', then the `else`.
+    pub(crate) fn arms(&self) -> impl Iterator<Item = &ArmPlan> {
+        self.cases.iter().map(|(_, arm)| arm).chain(std::iter::once(&self.otherwise))
     }
 }
 
