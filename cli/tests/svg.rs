@@ -48,6 +48,30 @@ fn chain(data: Vec<i64>) -> String {
     shout(note)
 }
 
+/// A branch bound to `level`, with a block arm, and a `match` failing in its `_` arm.
+#[workflow]
+fn routed(x: i64, mode: String) -> String {
+    let level = if x > 11 && x < 100 {
+        let flag = detect_anomalies(x);
+        count(vec![true]).after(flag)
+    } else {
+        shout("low")
+    };
+    match mode {
+        "loud" => shout(level),
+        _ => fail!("unknown mode"),
+    }
+}
+
+/// `graph WORKFLOW --format FORMAT`'s output.
+fn render(workflow: &str, format: &str) -> String {
+    let app = App::new("pictures").workflow(&pictured).workflow(&chain).workflow(&routed);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = app.run_from(["app", "graph", workflow, "--format", format], &mut out, &mut err);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    String::from_utf8(out).unwrap()
+}
+
 /// `graph WORKFLOW --format svg`'s output.
 fn picture(workflow: &str) -> String {
     let app = App::new("pictures").workflow(&pictured).workflow(&chain);
@@ -161,4 +185,34 @@ fn maps_sub_workflows_tasks_and_constants_are_drawn_apart() {
         doc.descendants().filter(|n| has_class(*n, "constant")).flat_map(|g| texts(g)).collect();
     assert_eq!(constants, [r#""a<&\"b""#, r#""</svg>""#], "{svg}");
     assert!(!svg.contains("a<&") && !svg.contains("\"</svg>"), "{svg}");
+}
+
+#[test]
+fn a_branch_is_drawn_with_each_arm_and_what_chooses_it() {
+    let svg = render("routed", "svg");
+    let doc = parse(&svg);
+    let (level, mode) = (group(&doc, "n0"), group(&doc, "n1"));
+    assert!(has_class(level, "branch") && has_class(mode, "branch"), "{svg}");
+    assert_eq!(
+        texts(level),
+        ["branch · n0", "level", "if x > 11 && x < 100 → detect_anomalies, count", "else → shout"],
+        "{svg}"
+    );
+    assert_eq!(texts(mode), ["branch · n1", "branch", "if mode == \"loud\" → shout", "else → fail!(\"unknown mode\")"]);
+    // The second branch reads the first's value.
+    let edges = doc.descendants().filter(|n| has_class(*n, "edge")).count();
+    assert!(edges >= 3, "x into n0, mode and n0 into n1: {svg}");
+
+    let mermaid = render("routed", "mermaid");
+    for line in [
+        "  n0{\"n0: branch level\"}",
+        "  subgraph n0_arm0 [\"if x > 11 && x < 100\"]",
+        "  n0_0_0[\"n0-0-0: detect_anomalies\"]",
+        "  in_x -->|data_point| n0_0_0",
+        "  n0 -.-> n0_arm1",
+        "  n1_arm1_fail[/\"fail: unknown mode\"/]",
+        "  n0 -->|n0.o0| n1",
+    ] {
+        assert!(mermaid.lines().any(|l| l == line), "no `{line}` in:\n{mermaid}");
+    }
 }

@@ -102,14 +102,7 @@ impl Graph {
             let _ = writeln!(s, "  \"{from}\" -> \"{}\" [label=\"{label}\"];", node.id);
         }
         if let Some(branch) = &node.branch {
-            let show = |b: &Binding| match b {
-                Binding::Input { name } => name.clone(),
-                Binding::Node { node, output } => format!("{node}.{output}"),
-                Binding::Constant { value } => value.to_string(),
-                Binding::After { node } => node.clone(),
-            };
-            let arms = branch.cases.iter().map(|c| (format!("if {}", c.condition.display(&show)), &c.arm));
-            for (i, (when, arm)) in arms.chain(std::iter::once(("else".to_owned(), &branch.otherwise))).enumerate() {
+            for (i, (when, arm)) in branch.labelled_arms().into_iter().enumerate() {
                 let cluster = format!("{}-{i}", node.id);
                 let _ = writeln!(s, "  subgraph \"cluster_{cluster}\" {{\n  style=dashed; label=\"{}\";", esc(&when));
                 match arm {

@@ -231,6 +231,22 @@ pub struct Branch {
     pub otherwise: Arm,
 }
 
+impl Branch {
+    /// Each arm with what chooses it, as a picture labels it: `if x > 5 && n0.o0 < 3`, ...,
+    /// `else`.
+    #[must_use]
+    pub fn labelled_arms(&self) -> Vec<(String, &Arm)> {
+        let show = |b: &Binding| match b {
+            Binding::Input { name } => name.clone(),
+            Binding::Node { node, output } => format!("{node}.{output}"),
+            Binding::Constant { value } => value.to_string(),
+            Binding::After { node } => node.clone(),
+        };
+        let cases = self.cases.iter().map(|c| (format!("if {}", c.condition.display(&show)), &c.arm));
+        cases.chain(std::iter::once(("else".to_owned(), &self.otherwise))).collect()
+    }
+}
+
 /// One condition and the arm it guards.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Case {

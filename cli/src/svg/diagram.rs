@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use flowmap_model::graph::{Binding, Graph, MapSettings, Node, NodeKind, Port, TargetKind};
+use flowmap_model::graph::{Arm, Binding, Graph, MapSettings, Node, NodeKind, Port, TargetKind};
 
 use super::text::{Style, shorten, wrap};
 
@@ -24,6 +24,8 @@ pub(super) enum Shape {
     Map,
     /// A map of a workflow: a stack of rounded, dashed boxes.
     MapWorkflow,
+    /// A branch (`if`, `match`): a pink box listing each arm and what chooses it.
+    Branch,
     /// Where an edge crosses a column it does not stop in; not drawn.
     Waypoint,
 }
@@ -39,6 +41,7 @@ impl Shape {
             Shape::Workflow => "node workflow",
             Shape::Map => "node map",
             Shape::MapWorkflow => "node map workflow",
+            Shape::Branch => "node branch",
             Shape::Waypoint => "waypoint",
         }
     }
@@ -74,6 +77,8 @@ pub(super) const PAD_Y: f64 = 7.0;
 pub(super) const STACK: f64 = 8.0;
 /// Settings and overrides are wrapped to lines about this wide (or as wide as the title).
 const DETAIL_WIDTH: f64 = 220.0;
+/// A branch's arm lines are cut to this many characters.
+const ARM_CHARS: usize = 64;
 /// Constants and defaults are cut to this many characters.
 const LITERAL_CHARS: usize = 32;
 
@@ -246,8 +251,8 @@ fn node_shape(node: &Node) -> Shape {
         (NodeKind::Map, TargetKind::Workflow) => Shape::MapWorkflow,
         (NodeKind::Map, TargetKind::Task | TargetKind::Branch) => Shape::Map,
         (NodeKind::Workflow, _) => Shape::Workflow,
-        // Drawn as a box for now; its arms are not drawn yet.
-        (NodeKind::Task | NodeKind::Branch, _) => Shape::Task,
+        (NodeKind::Branch, _) => Shape::Branch,
+        (NodeKind::Task, _) => Shape::Task,
     }
 }
 
@@ -266,7 +271,7 @@ fn node_lines(node: &Node) -> Vec<Line> {
         Shape::Map => "map",
         Shape::MapWorkflow => "map of workflow",
         Shape::Workflow => "workflow",
-        _ if node.kind == NodeKind::Branch => "if",
+        Shape::Branch => "branch",
         _ => "task",
     };
     let name = node.target.name.rsplit("::").next().unwrap_or(&node.target.name);
@@ -277,7 +282,35 @@ fn node_lines(node: &Node) -> Vec<Line> {
     lines.extend(wrap(&settings, Style::Detail, width).into_iter().map(|t| Line::new(t, Style::Detail, "setting")));
     let overrides = overrides(node);
     lines.extend(wrap(&overrides, Style::Detail, width).into_iter().map(|t| Line::new(t, Style::Detail, "override")));
+    if let Some(branch) = &node.branch {
+        for (when, arm) in branch.labelled_arms() {
+            let text = shorten(&format!("{when} → {}", arm_summary(arm)), ARM_CHARS);
+            lines.push(Line::new(text, Style::Detail, "arm"));
+        }
+    }
     lines
+}
+
+/// What an arm runs, in a few words: its nodes' targets (`small, seven`), `fail!("...")`, or
+/// `nothing`.
+fn arm_summary(arm: &Arm) -> String {
+    match arm {
+        Arm::Run { nodes, .. } if nodes.is_empty() => "its inputs".to_owned(),
+        Arm::Run { nodes, .. } => nodes
+            .iter()
+            .map(|n| {
+                let name = n.target.name.rsplit("::").next().unwrap_or(&n.target.name);
+                match n.kind {
+                    NodeKind::Map => format!("map({name})"),
+                    NodeKind::Branch => format!("branch {name}"),
+                    _ => name.to_owned(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Arm::Fail { message } => format!("fail!({})", serde_json::Value::from(message.as_str())),
+        _ => "nothing".to_owned(),
+    }
 }
 
 /// A map's settings as written in `map!(...)`.

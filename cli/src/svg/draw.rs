@@ -59,6 +59,7 @@ fn paint(shape: Shape) -> Paint {
         Shape::Workflow => ("#f5f3ff", "#7c3aed", Some("6 3"), Some(12.0)),
         Shape::Map => ("#fffbeb", "#d97706", None, Some(3.0)),
         Shape::MapWorkflow => ("#fffbeb", "#7c3aed", Some("6 3"), Some(12.0)),
+        Shape::Branch => ("#fdf2f8", "#db2777", None, Some(3.0)),
         Shape::Waypoint => ("none", "none", None, None),
     };
     Paint { fill, stroke, dash, radius }
@@ -71,6 +72,7 @@ fn ink(class: &str) -> &'static str {
         "setting" => "#92400e",
         "override" => "#be185d",
         "literal" => "#334155",
+        "arm" => "#831843",
         _ => "#111827",
     }
 }
