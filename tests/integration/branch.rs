@@ -364,3 +364,101 @@ async fn a_nested_branch_in_an_arm_not_taken_is_skipped_with_its_arms() {
     assert_eq!(of(runs[1]), ["n0-0-0", "n0-0-0-0-0", "n0-0-0-1-0", "n0-1-1-1-0"]);
     assert_eq!(of(runs[2]), ["n0-0-0", "n0-0-0-0-0", "n0-0-0-1-0", "n0-1-1-0-0"]);
 }
+
+/// A sub-workflow with a branch, mapped: each element chooses its own arm.
+#[workflow]
+fn signed(x: i64) -> i64 {
+    if x >= 0 { fast(x) } else { slow(x) }
+}
+
+#[workflow]
+fn signed_all(xs: Vec<i64>) -> Vec<i64> {
+    map!(signed, concurrency = 2)(x = xs)
+}
+
+#[tokio::test]
+async fn a_branch_in_a_mapped_sub_workflow_chooses_per_element() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    assert_eq!(rt.run(&signed_all, (vec![1, -1, 0, -5, 7],)).await.unwrap(), [2, -3, 0, -15, 14]);
+    assert_eq!(rt.run(&signed_all, (vec![],)).await.unwrap(), Vec::<i64>::new());
+}
+
+/// Arms whose value is an input or a literal, with no node of their own.
+#[workflow]
+fn clamp_low(x: i64) -> i64 {
+    let low = if x < 0 { 0 } else { x };
+    fast(low)
+}
+
+#[tokio::test]
+async fn an_arm_may_be_an_input_or_a_literal() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    assert_eq!(rt.run(&clamp_low, (-4,)).await.unwrap(), 0);
+    assert_eq!(rt.run(&clamp_low, (4,)).await.unwrap(), 8);
+}
+
+static LOG: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+#[task]
+async fn note(tag: String, step: String) {
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    LOG.lock().unwrap().push(format!("{tag}-{step}"));
+}
+
+#[task]
+fn read_log(tag: String) -> String {
+    let log = LOG.lock().unwrap();
+    format!("{tag}:{}", log.iter().filter(|l| l.starts_with(&tag)).count())
+}
+
+/// `.after` into an arm (from a node outside it) and out of a branch (on its value).
+#[workflow]
+fn ordered_branch(tag: String, go: bool) -> (String, String) {
+    let first = note(tag, "first");
+    let seen = if go { read_log(tag).after(first) } else { read_log("none") };
+    let second = note(tag, "second").after(seen);
+    (seen, read_log(tag).after(second))
+}
+
+#[tokio::test]
+async fn after_works_into_an_arm_and_after_a_branch() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    // `seen` counted `first` (it waited for its 20 ms), the last read both notes.
+    assert_eq!(rt.run(&ordered_branch, ("ob1".into(), true)).await.unwrap(), ("ob1:1".into(), "ob1:2".into()));
+    assert_eq!(rt.run(&ordered_branch, ("ob2".into(), false)).await.unwrap(), ("none:0".into(), "ob2:2".into()));
+    let g = ordered_branch.graph().unwrap();
+    // The arm's `.after(first)` makes the branch node wait for `first`.
+    assert_eq!(g.nodes[1].after, ["n0"]);
+    assert_eq!(g.nodes[2].after, ["n1"]);
+}
+
+static CACHED_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+#[task(cache = true, cache_version = "1")]
+fn costly(x: i64) -> i64 {
+    CACHED_CALLS.fetch_add(1, Ordering::SeqCst);
+    x + 1000
+}
+
+#[workflow]
+fn cached_arm(x: i64) -> i64 {
+    let y = if x > 0 { costly(x) } else { small(x) };
+    costly(y)
+}
+
+#[tokio::test]
+async fn a_cached_task_in_an_arm_is_looked_up_like_any_other() {
+    let dir = std::env::temp_dir().join(format!("flowmap-branch-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let rt = flowmap::Runtime::builder().cache_dir(&dir).build().unwrap();
+    let before = CACHED_CALLS.load(Ordering::SeqCst);
+    assert_eq!(rt.run(&cached_arm, (5,)).await.unwrap(), 2005);
+    assert_eq!(CACHED_CALLS.load(Ordering::SeqCst) - before, 2);
+    // Again: both from the cache. Then the other arm: only the node after the branch runs, for
+    // its new input.
+    assert_eq!(rt.run(&cached_arm, (5,)).await.unwrap(), 2005);
+    assert_eq!(CACHED_CALLS.load(Ordering::SeqCst) - before, 2);
+    assert_eq!(rt.run(&cached_arm, (-5,)).await.unwrap(), 994);
+    assert_eq!(CACHED_CALLS.load(Ordering::SeqCst) - before, 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
