@@ -252,7 +252,7 @@ impl Runtime {
         };
         let values = call.json.read(inputs, &call.ports).map_err(|e| read_error(e, target, &call.ports))?;
         let outputs = self
-            .run_plan(&call.plan, values, here, options, |values| {
+            .run_plan(call.plan.clone(), values, here, options, |values| {
                 call.json.write(values).map_err(|_| Error::Internal("a call's outputs have the wrong types"))
             })
             .await?;

@@ -15,14 +15,6 @@ use crate::error::{Cause, NodeError, Report};
 use crate::events::{Bus, Counts, Event, EventKind};
 use crate::progress::{Board, NodeState, Tracked};
 
-/// A node of a plan, by name: its workflow, id and what it runs (`map of task check`).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct NodeName {
-    pub(crate) workflow: &'static str,
-    pub(crate) node: &'static str,
-    pub(crate) target: &'static str,
-}
-
 /// What one node reports while it runs; cloned into the threads of a sync map.
 #[derive(Clone, Debug)]
 pub(crate) struct NodeObserver {
@@ -31,14 +23,13 @@ pub(crate) struct NodeObserver {
     bus: Option<Arc<Bus>>,
     /// Whether a subscriber wants each map element's start, success and cache hit.
     elements: bool,
-    pub(crate) at: NodeName,
 }
 
 impl NodeObserver {
     /// The observer of a node whose counters are `counters`.
-    pub(crate) fn new(counters: Arc<Tracked>, bus: &Arc<Bus>, at: NodeName) -> NodeObserver {
+    pub(crate) fn new(counters: Arc<Tracked>, bus: &Arc<Bus>) -> NodeObserver {
         let listening = bus.listening();
-        NodeObserver { counters, elements: listening && bus.wants_elements(), bus: listening.then(|| bus.clone()), at }
+        NodeObserver { counters, elements: listening && bus.wants_elements(), bus: listening.then(|| bus.clone()) }
     }
 
     /// Whether a subscriber wants each map element's start, success and cache hit.
@@ -117,7 +108,7 @@ impl NodeObserver {
     #[inline(never)]
     pub(crate) fn failed(&self, index: Option<usize>, attempts: u32, cause: &Cause) {
         self.counters.failed.fetch_add(1, Ordering::Relaxed);
-        let NodeName { workflow, node, target } = self.at;
+        let Tracked { workflow, node, target, .. } = &*self.counters;
         let what = index.map_or_else(|| "the call".to_owned(), |i| format!("element {i}"));
         let s = if attempts == 1 { "" } else { "s" };
         tracing::warn!(

@@ -400,7 +400,7 @@ impl Runtime {
         options: RunOptions,
     ) -> Result<Finished<<W::Output as OutputTuple>::Value>, Error> {
         let compiled = W::compiled()?;
-        let outputs = self.run_plan(&compiled.plan, inputs.into_values(), here, options, |outputs| {
+        let outputs = self.run_plan(compiled.plan.clone(), inputs.into_values(), here, options, |outputs| {
             W::Output::from_values(outputs).map_err(|_| Error::Internal("a workflow's outputs have the wrong types"))
         });
         Ok(outputs.await?.map(OutputTuple::into_value))
@@ -411,7 +411,7 @@ impl Runtime {
     /// outputs, or in the error's [`crate::Completed`].
     pub(crate) async fn run_plan<T>(
         &self,
-        plan: &'static Plan,
+        plan: Arc<Plan>,
         values: Vec<Value>,
         here: bool,
         options: RunOptions,
@@ -421,7 +421,7 @@ impl Runtime {
         let report = cx.clone();
         let (bus, id) = (&self.shared.bus, cx.run);
         run_event(bus, id, &plan.workflow, || EventKind::RunStarted);
-        let run = run_graph(cx, plan, values, true);
+        let run = run_graph(cx, plan.clone(), values, true);
         let values = if here {
             run.await
         } else {

@@ -21,8 +21,7 @@ use crate::value::Value;
 
 /// Runs a plan in a run (the scheduler's `run_graph`): handed down to nodes and their hooks, which
 /// run sub-workflows with it without naming the scheduler.
-pub(crate) type RunPlan =
-    fn(RunContext, &'static Plan, Vec<Value>, bool) -> BoxFuture<'static, Result<Vec<Value>, Error>>;
+pub(crate) type RunPlan = fn(RunContext, Arc<Plan>, Vec<Value>, bool) -> BoxFuture<'static, Result<Vec<Value>, Error>>;
 
 /// A running node's access to the runtime.
 pub(crate) struct NodeHooks {
@@ -34,7 +33,7 @@ pub(crate) struct NodeHooks {
     /// call with no timeout that is known to be short runs in place, on the driver thread.
     pub(crate) alone: bool,
     /// The plan and the index of this node in it.
-    pub(crate) plan: &'static Plan,
+    pub(crate) plan: Arc<Plan>,
     pub(crate) node: usize,
     /// How a sub-workflow's plan runs.
     pub(crate) run: RunPlan,
@@ -98,8 +97,8 @@ impl Hooks for NodeHooks {
         })
     }
 
-    fn pace(&self) -> &'static Pace {
-        &self.plan.nodes[self.node].pace
+    fn pace(&self) -> Arc<Pace> {
+        self.plan.nodes[self.node].pace.clone()
     }
 
     fn parallel(&self, workers: usize, job: &(dyn Fn() + Sync)) {
@@ -163,7 +162,7 @@ impl Hooks for NodeHooks {
         }));
     }
 
-    fn run_plan(&self, plan: &'static Plan, inputs: Vec<Value>) -> BoxFuture<'static, Result<Vec<Value>, Cause>> {
+    fn run_plan(&self, plan: Arc<Plan>, inputs: Vec<Value>) -> BoxFuture<'static, Result<Vec<Value>, Cause>> {
         let (cx, alone) = (self.cx.clone(), self.alone);
         (self.run)(cx, plan, inputs, alone).map(|r| r.map_err(|e| Cause::Workflow(Box::new(e)))).boxed()
     }

@@ -7,7 +7,7 @@ use crate::error::{Error, NodeError};
 use crate::exec::capacity::Request;
 use crate::exec::context::{MAX_THREADS, RunContext};
 use crate::exec::hooks::{NodeHooks, RunPlan};
-use crate::observe::{NodeName, NodeObserver, node_skipped};
+use crate::observe::{NodeObserver, node_skipped};
 use crate::plan::attempt::run_call;
 #[cfg(feature = "cache")]
 use crate::plan::cached::run_cached_call;
@@ -19,7 +19,7 @@ use crate::value::Value;
 /// progress meanwhile. `run`: how a sub-workflow's plan runs (the scheduler's entry point).
 pub(crate) async fn run_node(
     cx: RunContext,
-    plan: &'static Plan,
+    plan: Arc<Plan>,
     i: usize,
     values: Vec<Value>,
     alone: bool,
@@ -28,11 +28,10 @@ pub(crate) async fn run_node(
     let node = &plan.nodes[i];
     let request = cx.shared.capacity.request(&node.settings.requests)?;
     let threads = sync_threads(&cx, &request);
-    let hooks = NodeHooks { cx: cx.clone(), request, threads, alone, plan, node: i, run };
+    let hooks = NodeHooks { cx: cx.clone(), request, threads, alone, plan: plan.clone(), node: i, run };
     let counters = cx.shared.board.track(cx.run, &plan.workflow, &node.id, &node.display);
     let _cancelled = FinishOnDrop(counters.clone());
-    let at = NodeName { workflow: &plan.workflow, node: &node.id, target: &node.display };
-    let observer = NodeObserver::new(counters, &cx.shared.bus, at);
+    let observer = NodeObserver::new(counters, &cx.shared.bus);
     #[cfg(feature = "cache")]
     let cache = cx.cache(node.settings.cache.as_ref()).map_err(NodeError::Cache)?;
     let policy = |hooks| Policy {
@@ -51,7 +50,7 @@ pub(crate) async fn run_node(
         }
         Work::Workflow(sub) => {
             observer.node_started(None);
-            run(cx, sub, values, alone).await.map_err(|e: Error| NodeError::Workflow(Box::new(e)))
+            run(cx, sub.clone(), values, alone).await.map_err(|e: Error| NodeError::Workflow(Box::new(e)))
         }
         Work::Branch(branch) => {
             observer.node_started(None);
@@ -63,7 +62,7 @@ pub(crate) async fn run_node(
                     }
                     match branch.arms().nth(chosen) {
                         Some(ArmPlan::Run(arm)) => {
-                            run(cx, arm, values, alone).await.map_err(|e| NodeError::Arm(Box::new(e)))
+                            run(cx, arm.clone(), values, alone).await.map_err(|e| NodeError::Arm(Box::new(e)))
                         }
                         Some(ArmPlan::Fail(message)) => Err(NodeError::Fail { message: message.to_string() }),
                         Some(ArmPlan::Nothing) | None => Ok(Vec::new()),

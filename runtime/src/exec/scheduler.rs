@@ -20,7 +20,7 @@ use crate::value::{Source, Value};
 /// this plan's run can make progress on this thread meanwhile (false inside a map).
 pub(crate) fn run_graph(
     cx: RunContext,
-    plan: &'static Plan,
+    plan: Arc<Plan>,
     inputs: Vec<Value>,
     alone: bool,
 ) -> BoxFuture<'static, Result<Vec<Value>, Error>> {
@@ -30,7 +30,7 @@ pub(crate) fn run_graph(
 /// [`run_graph`], as the nodes of a run see it.
 const RUN_GRAPH: RunPlan = run_graph;
 
-async fn drive(cx: RunContext, plan: &'static Plan, inputs: Vec<Value>, alone: bool) -> Result<Vec<Value>, Error> {
+async fn drive(cx: RunContext, plan: Arc<Plan>, inputs: Vec<Value>, alone: bool) -> Result<Vec<Value>, Error> {
     let n = plan.nodes.len();
     if inputs.len() != plan.inputs {
         return Err(Error::Internal("a workflow was given the wrong number of inputs"));
@@ -60,7 +60,7 @@ async fn drive(cx: RunContext, plan: &'static Plan, inputs: Vec<Value>, alone: b
             .collect::<Option<Vec<Value>>>()
             .ok_or(Error::Internal("an input of a node is missing"))?;
         let span = tracing::debug_span!("node", workflow = %plan.workflow, node = %node.id, target = %node.display);
-        Ok::<_, Error>(run_node(cx.clone(), plan, i, values, alone, RUN_GRAPH).map_result(i).instrument(span))
+        Ok::<_, Error>(run_node(cx.clone(), plan.clone(), i, values, alone, RUN_GRAPH).map_result(i).instrument(span))
     };
     let mut running = FuturesUnordered::new();
     let mut ready: Vec<usize> = schedule.roots.clone();
@@ -84,7 +84,7 @@ async fn drive(cx: RunContext, plan: &'static Plan, inputs: Vec<Value>, alone: b
             Ok(values) => outputs[i] = Some(values),
             Err(source) => {
                 drop(running);
-                return Err(node_error(plan, i, source, completed(plan, outputs)));
+                return Err(node_error(&plan, i, source, completed(&plan, outputs)));
             }
         }
         for d in schedule.dependents(i) {

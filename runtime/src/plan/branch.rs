@@ -17,7 +17,6 @@ use crate::error::BuildError;
 use crate::plan::builder::{GraphBuilder, Outer, Scope};
 use crate::plan::condition::{Compare, CondPlan, Operand, Present, Scalar, compare, present};
 use crate::plan::decl::add_task;
-use crate::plan::pace::Pace;
 use crate::plan::{ArmPlan, BranchPlan, NodeSettings, Plan, PlanNode, Work};
 use crate::promise::{Done, Promise};
 use crate::value::{Source, Value};
@@ -233,7 +232,7 @@ impl<P: ArmValue> BranchBuilder<P> {
         let inputs = captured.sources.len();
         let finish = |p: Pending| match p {
             Pending::Run { nodes, outputs, constants, name } => {
-                ArmPlan::Run(Plan::new(Arc::from(name.as_str()), inputs, nodes, outputs, constants))
+                ArmPlan::Run(Arc::new(Plan::new(Arc::from(name.as_str()), inputs, nodes, outputs, constants)))
             }
             Pending::Fail(message) => ArmPlan::Fail(Arc::from(message.as_str())),
             Pending::Nothing => ArmPlan::Nothing,
@@ -274,7 +273,7 @@ impl<P: ArmValue> BranchBuilder<P> {
             settings: NodeSettings::default(),
             work: Work::Branch(Box::new(plan)),
             json: None,
-            pace: Pace::default(),
+            pace: Arc::default(),
         });
         P::of(Some(b.scope.base + self.index))
     }

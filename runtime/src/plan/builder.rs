@@ -21,7 +21,6 @@ use crate::json_tuple::{ReadInputs, WriteOutputs};
 use crate::plan::decl::{Declared, output_ports};
 use crate::plan::kernel::CallOf;
 use crate::plan::map::MapOf;
-use crate::plan::pace::Pace;
 use crate::plan::target::{CacheInputs, Runnable};
 use crate::plan::{MapShape, NodeSettings, PlanNode, Work};
 use crate::promise::Promise;
@@ -335,7 +334,7 @@ impl GraphBuilder {
             settings,
             work,
             json,
-            pace: Pace::default(),
+            pace: Arc::default(),
         });
         Some(self.scope.base + index)
     }
@@ -366,8 +365,8 @@ impl GraphBuilder {
         after: Vec<Source>,
     ) -> <T::Output as OutputTuple>::Promises {
         let declared = target.declare(&mut self.tables);
-        let work = declared.as_ref().ok().map(|d| match d.plan {
-            Some(plan) => Work::Workflow(plan),
+        let work = declared.as_ref().ok().map(|d| match &d.plan {
+            Some(plan) => Work::Workflow(plan.clone()),
             None => Work::Call(Box::new(CallOf { kernel: target.kernel(), names: d.inputs })),
         });
         let work = work.map(|w| (w, Codecs::of::<T::Input, T::Output>(declared_inputs(&declared))));

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use flowmap_model::graph::{Graph, NodeKind, TargetKind};
 
-use crate::plan::{Compiled, NodeSettings, OneCall, Plan, PlanNode, Work, pace::Pace};
+use crate::plan::{Compiled, NodeSettings, OneCall, Plan, PlanNode, Work};
 use crate::value::Source;
 
 /// The one-call plan of `target` (a qualified name), a task or mapped workflow that a node of
@@ -58,11 +58,11 @@ fn collect(top: &Graph, graph: &Graph, plan: &Plan, calls: &mut Vec<OneCall>) {
                 },
                 work: Work::Call(kernel),
                 json: Some(json),
-                pace: Pace::default(),
+                pace: Arc::default(),
             };
             let outputs = (0..outputs).map(|port| Source::Output { node: 0, port }).collect();
             let plan = Plan::new(Arc::from(target.as_str()), ports.len(), vec![one], outputs, Vec::new());
-            calls.push(OneCall { target: target.clone(), plan, ports, json });
+            calls.push(OneCall { target: target.clone(), plan: Arc::new(plan), ports, json });
             continue;
         }
         // Into sub-workflows that are called.

@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use flowmap_model::graph::{GRAPH_FORMAT, Graph, Interface, OutputBinding};
 
@@ -91,7 +91,7 @@ fn build<I: InputTuple, O: OutputTuple>(
         doc: (!decl.doc.is_empty()).then(|| decl.doc.to_owned()),
     };
     let plan = Plan::new(decl.name.into(), decl.inputs.len(), b.planned, out_sources, b.constants);
-    Ok(Compiled { graph, plan, named: !decl.outputs.is_empty(), calls: OnceLock::new() })
+    Ok(Compiled { graph, plan: Arc::new(plan), named: !decl.outputs.is_empty(), calls: OnceLock::new() })
 }
 
 /// Holds a workflow's compiled graph, built once; refuses a workflow that calls itself.

@@ -5,6 +5,8 @@ use flowmap_model::graph::{Interface, Port, Tables, TargetKind, TargetRef, TaskS
 use flowmap_model::types::TypeDesc;
 
 use crate::error::BuildError;
+use std::sync::Arc;
+
 use crate::plan::Plan;
 pub(crate) use crate::tuple::output_name;
 
@@ -23,7 +25,7 @@ pub struct Declared {
     /// Its own settings (none for workflows).
     pub settings: Settings,
     /// A sub-workflow's plan.
-    pub plan: Option<&'static Plan>,
+    pub plan: Option<Arc<Plan>>,
 }
 
 pub(crate) fn ports(names: &[&str], types: Vec<TypeDesc>) -> Vec<Port> {

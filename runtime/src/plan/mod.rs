@@ -98,7 +98,7 @@ pub(crate) struct PlanNode {
     /// one-call plans.
     pub(crate) json: Option<JsonCodec>,
     /// How long its blocking calls take, learned from its runs.
-    pub(crate) pace: pace::Pace,
+    pub(crate) pace: Arc<pace::Pace>,
 }
 
 /// What a node runs.
@@ -106,7 +106,7 @@ pub(crate) enum Work {
     /// One call of a task.
     Call(Box<dyn CallKernel>),
     /// One run of a sub-workflow.
-    Workflow(&'static Plan),
+    Workflow(Arc<Plan>),
     /// A task or workflow over lists.
     Map(Box<dyn MapKernel>, MapShape),
     /// An `if` or `match`: the first case whose condition holds runs its arm.
@@ -141,7 +141,7 @@ impl BranchPlan {
 /// What an arm of a branch runs.
 pub(crate) enum ArmPlan {
     /// A plan whose inputs are the branch node's.
-    Run(Plan),
+    Run(Arc<Plan>),
     /// `fail!("...")`: the node fails with this message.
     Fail(Arc<str>),
     /// Nothing: an `if` with no `else`.
@@ -179,7 +179,7 @@ impl NodeSettings {
 pub struct Compiled {
     /// The serializable graph.
     pub graph: Graph,
-    pub(crate) plan: Plan,
+    pub(crate) plan: Arc<Plan>,
     /// Whether its outputs are named (`#[workflow(outputs(...))]`): a JSON run writes them as an
     /// object by name.
     pub(crate) named: bool,
@@ -194,7 +194,7 @@ pub(crate) struct OneCall {
     /// The target's qualified name.
     pub(crate) target: String,
     /// The plan: one node, reading the plan's inputs in order.
-    pub(crate) plan: Plan,
+    pub(crate) plan: Arc<Plan>,
     /// The target's inputs.
     pub(crate) ports: Vec<Port>,
     /// How the call reads and writes JSON.
@@ -358,7 +358,7 @@ pub trait Hooks: Send + Sync {
     /// How long this node's blocking work takes, learned from its runs: the work records itself
     /// here (per call, or per element of a sync map on one thread), and the executor runs it in
     /// place only when it is known to be short.
-    fn pace(&self) -> &'static pace::Pace;
+    fn pace(&self) -> Arc<pace::Pace>;
     /// Runs `job` on `workers` threads at once (this one among them) and returns when all have.
     fn parallel(&self, workers: usize, job: &(dyn Fn() + Sync));
     /// How many of this node's sync calls may run at once: as many of its requests as fit in
@@ -371,5 +371,5 @@ pub trait Hooks: Send + Sync {
     /// succeeded: the run keeps them for its report.
     fn tolerated(&self, failures: Vec<ElementFailure>);
     /// Runs a sub-workflow's plan in this run.
-    fn run_plan(&self, plan: &'static Plan, inputs: Vec<Value>) -> BoxFuture<'static, Result<Vec<Value>, Cause>>;
+    fn run_plan(&self, plan: Arc<Plan>, inputs: Vec<Value>) -> BoxFuture<'static, Result<Vec<Value>, Cause>>;
 }

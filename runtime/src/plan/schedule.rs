@@ -68,20 +68,19 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::plan::{NodeSettings, Plan, Work, pace::Pace};
+    use crate::plan::{NodeSettings, Plan, Work};
 
     fn node(inputs: Vec<Source>, after: Vec<usize>) -> PlanNode {
-        static EMPTY: std::sync::LazyLock<Plan> =
-            std::sync::LazyLock::new(|| Plan::new("empty".into(), 0, Vec::new(), Vec::new(), Vec::new()));
+        let empty = Arc::new(Plan::new("empty".into(), 0, Vec::new(), Vec::new(), Vec::new()));
         PlanNode {
             id: Arc::from("n"),
             display: Arc::from("node"),
             inputs,
             after,
             settings: NodeSettings::default(),
-            work: Work::Workflow(&EMPTY),
+            work: Work::Workflow(empty),
             json: None,
-            pace: Pace::default(),
+            pace: Arc::default(),
         }
     }
 

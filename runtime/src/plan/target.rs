@@ -200,7 +200,7 @@ impl<W: Workflow> Kernel for SubWorkflow<W> {
         impl FnOnce() -> Result<Self::Output, Cause> + Send + 'static,
         impl Future<Output = Result<Self::Output, Cause>> + Send + 'static,
     > {
-        let run = W::compiled().map(|c| hooks.run_plan(&c.plan, input.into_values()));
+        let run = W::compiled().map(|c| hooks.run_plan(c.plan.clone(), input.into_values()));
         Invoke::<fn() -> Result<Self::Output, Cause>, _>::Async(async move {
             let outputs = run.map_err(|e| Cause::Workflow(Box::new(e)))?.await?;
             W::Output::from_values(outputs).map_err(|_| {
@@ -234,6 +234,6 @@ pub fn declare_workflow<W: Workflow>(decl: &WorkflowDecl, tables: &mut Tables) -
         inputs: decl.inputs,
         outputs: decl.outputs,
         settings: Settings::default(),
-        plan: Some(&compiled.plan),
+        plan: Some(compiled.plan.clone()),
     })
 }

@@ -36,7 +36,6 @@ use crate::finished::Finished;
 use crate::options::RunOptions;
 use crate::plan::kernel::{CallOf, Invoke, Kernel};
 use crate::plan::map::MapOf;
-use crate::plan::pace::Pace;
 use crate::plan::{Hooks, MapShape, NodeSettings, Plan, PlanNode, Work};
 use crate::runtime::Runtime;
 use crate::tuple::OutputTuple;
@@ -287,7 +286,7 @@ impl Kernel for Flatten {
 /// A sub-workflow `(i64,) → (i64,)` as a map element: runs its plan (a chain of `Elem`s).
 #[derive(Clone, Copy, Debug)]
 struct Sub {
-    plan: &'static Plan,
+    plan: &'static Arc<Plan>,
     tracker: &'static Tracker,
 }
 
@@ -304,7 +303,7 @@ impl Kernel for Sub {
         impl FnOnce() -> Result<(i64,), Cause> + Send + 'static,
         impl Future<Output = Result<(i64,), Cause>> + Send + 'static,
     > {
-        let run = hooks.run_plan(self.plan, vec![Arc::new(x) as Value]);
+        let run = hooks.run_plan(self.plan.clone(), vec![Arc::new(x) as Value]);
         let tracker = self.tracker;
         let now = tracker.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         tracker.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -488,12 +487,12 @@ fn plan_node(i: usize, inputs: Vec<Source>, after: Vec<usize>, settings: NodeSet
         settings,
         work,
         json: None,
-        pace: Pace::default(),
+        pace: Arc::default(),
     }
 }
 
 /// The plan of a chain of `Elem`s, `(i64,) → (i64,)`.
-fn chain_plan(inner: &[(u32, Script)], cpu: &'static Cpu, trackers: &mut Vec<&'static Tracker>) -> &'static Plan {
+fn chain_plan(inner: &[(u32, Script)], cpu: &'static Cpu, trackers: &mut Vec<&'static Tracker>) -> &'static Arc<Plan> {
     let nodes = inner
         .iter()
         .enumerate()
@@ -513,11 +512,11 @@ fn chain_plan(inner: &[(u32, Script)], cpu: &'static Cpu, trackers: &mut Vec<&'s
         })
         .collect::<Vec<_>>();
     let last = nodes.len() - 1;
-    leak(Plan::new("chain".into(), 1, nodes, vec![Source::Output { node: last, port: 0 }], Vec::new()))
+    leak(Arc::new(Plan::new("chain".into(), 1, nodes, vec![Source::Output { node: last, port: 0 }], Vec::new())))
 }
 
 /// The case's plan; per node its tracker (and for a mapped sub-workflow, its inner nodes').
-fn build(case: &Case, cpu: &'static Cpu) -> (&'static Plan, Vec<&'static Tracker>, Vec<Vec<&'static Tracker>>) {
+fn build(case: &Case, cpu: &'static Cpu) -> (&'static Arc<Plan>, Vec<&'static Tracker>, Vec<Vec<&'static Tracker>>) {
     let build = BUILDS.fetch_add(1, Ordering::Relaxed);
     let settings = |spec: &NodeSpec| settings(spec, build);
     let mut trackers = Vec::new();
@@ -546,8 +545,13 @@ fn build(case: &Case, cpu: &'static Cpu) -> (&'static Plan, Vec<&'static Tracker
                     settings(spec),
                     Work::Call(Box::new(CallOf { kernel: Join(probe), names: TWO })),
                 );
-                let sub =
-                    leak(Plan::new("sub".into(), 2, vec![join], vec![Source::Output { node: 0, port: 0 }], Vec::new()));
+                let sub = Arc::new(Plan::new(
+                    "sub".into(),
+                    2,
+                    vec![join],
+                    vec![Source::Output { node: 0, port: 0 }],
+                    Vec::new(),
+                ));
                 (vec![source(a), source(b)], Work::Workflow(sub))
             }
             Kind::Map { list, sync } => {
@@ -570,7 +574,7 @@ fn build(case: &Case, cpu: &'static Cpu) -> (&'static Plan, Vec<&'static Tracker
         nodes.push(plan_node(i, inputs, spec.after.clone(), node_settings, work));
     }
     let outputs = (0..nodes.len()).map(|node| Source::Output { node, port: 0 }).collect();
-    let plan = leak(Plan::new("case".into(), 1, nodes, outputs, Vec::new()));
+    let plan = leak(Arc::new(Plan::new("case".into(), 1, nodes, outputs, Vec::new())));
     (plan, trackers, inner_trackers)
 }
 
@@ -800,7 +804,7 @@ fn run_case(rt: &Runtime, seed: u64) -> Result<(), TestCaseError> {
     let (plan, trackers, inner_trackers) = build(&case, cpu);
     let run = || {
         let input = vec![Arc::new(case.xs.clone()) as Value];
-        crate::exec::drivers::wait(rt.run_plan(plan, input, false, RunOptions::new(), Ok))
+        crate::exec::drivers::wait(rt.run_plan(plan.clone(), input, false, RunOptions::new(), Ok))
     };
     let probes = Probes { cpu, trackers: &trackers, inner: &inner_trackers };
     let (expect, after) = model(&case, &Prior::none(&case));
