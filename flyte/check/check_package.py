@@ -1,6 +1,7 @@
 """Checks a flowmap Flyte package with Flyte's own Python code (flyteidl and flytekit's models):
 every file parses with no unknown field at any depth, loads through flytekit's models, and
-every task and workflow it refers to is in the package.
+every task and workflow it refers to (from then-nodes of branches too) is in the package, and
+every branch node has what Propeller 1.16's compiler requires.
 
 python check_package.py PACKAGE.tgz
 """
@@ -42,13 +43,57 @@ def unknown_fields(msg, path="") -> list:
     return found
 
 
-def references(node, tasks: set, workflows: set) -> None:
+def then_nodes(branch) -> list:
+    """The then-nodes of a branch node's cases, and its else node."""
+    if_else = branch.if_else
+    nodes = [if_else.case.then_node, *(o.then_node for o in if_else.other)]
+    if if_else.HasField("else_node"):
+        nodes.append(if_else.else_node)
+    return nodes
+
+
+def operands(expr) -> list:
+    """The operands of a BooleanExpression's comparisons."""
+    if expr.HasField("conjunction"):
+        return operands(expr.conjunction.left_expression) + operands(expr.conjunction.right_expression)
+    return [expr.comparison.left_value, expr.comparison.right_value]
+
+
+def check_branch(node, where: str) -> list:
+    """What Propeller 1.16's compiler checks of a branch node (validators/branch.go, condition.go)
+    and what it can evaluate: a first case, a then-node for every case, an else node or an error;
+    every operand a primitive or one of the node's input variables (Propeller reads no `scalar`
+    operand)."""
+    problems = []
+    if_else = node.branch_node.if_else
+    if not if_else.HasField("case"):
+        problems.append(f"{where}: branch node {node.id} has no first case")
+    if if_else.WhichOneof("default") is None:
+        problems.append(f"{where}: branch node {node.id} has neither an else node nor an error")
+    variables = {b.var for b in node.inputs}
+    for block in [if_else.case, *if_else.other]:
+        if not block.HasField("then_node"):
+            problems.append(f"{where}: a case of branch node {node.id} has no then-node")
+        for op in operands(block.condition):
+            kind = op.WhichOneof("val")
+            if kind == "var" and op.var not in variables:
+                problems.append(f"{where}: branch node {node.id} compares {op.var}, which it does not bind")
+            elif kind != "var" and kind != "primitive":
+                problems.append(f"{where}: branch node {node.id} has a {kind} operand, which Propeller 1.16 cannot read")
+    return problems
+
+
+def references(node, tasks: set, workflows: set, problems: list, where: str) -> None:
     if node.HasField("task_node"):
         tasks.add(node.task_node.reference_id.name)
     if node.HasField("workflow_node"):
         workflows.add(node.workflow_node.sub_workflow_ref.name)
     if node.HasField("array_node"):
-        references(node.array_node.node, tasks, workflows)
+        references(node.array_node.node, tasks, workflows, problems, where)
+    if node.HasField("branch_node"):
+        problems += check_branch(node, where)
+        for then in then_nodes(node.branch_node):
+            references(then, tasks, workflows, problems, where)
 
 
 def main(path: str) -> None:
@@ -77,7 +122,7 @@ def main(path: str) -> None:
         for template in [spec.template, *spec.sub_workflows]:
             used_tasks, used_workflows = set(), set()
             for node in template.nodes:
-                references(node, used_tasks, used_workflows)
+                references(node, used_tasks, used_workflows, problems, f"workflow {template.id.name}")
             problems += [f"workflow {name}: task {t} is not in the package" for t in used_tasks - tasks.keys()]
             problems += [f"workflow {name}: sub-workflow {w} is not in its spec" for w in used_workflows - subs]
     for name, lp in launch_plans.items():
@@ -85,7 +130,14 @@ def main(path: str) -> None:
             problems.append(f"launch plan {name}: workflow {lp.spec.workflow_id.name} is not in the package")
     if problems:
         sys.exit("\n".join(problems))
-    print(f"{path}: {len(tasks)} tasks, {len(workflows)} workflows, {len(launch_plans)} launch plans: all read by flyteidl and flytekit")
+    branches = sum(
+        1
+        for spec in workflows.values()
+        for template in [spec.template, *spec.sub_workflows]
+        for node in template.nodes
+        if node.HasField("branch_node")
+    )
+    print(f"{path}: {len(tasks)} tasks, {len(workflows)} workflows ({branches} branch nodes), {len(launch_plans)} launch plans: all read by flyteidl and flytekit")
 
 
 if __name__ == "__main__":

@@ -38,15 +38,17 @@ pub enum PackageError {
         /// The name.
         name: String,
     },
-    /// The workflow uses what this backend does not compile yet.
-    #[error("node {node} of `{workflow}` is {what}, which flowmap does not compile to Flyte yet")]
+    /// The workflow uses what Flyte 1.16 cannot express (or this backend does not compile).
+    #[error("node {node} of `{workflow}` is {what}, which flowmap cannot compile to Flyte 1.16: {fix}")]
     Unsupported {
         /// The workflow.
         workflow: String,
         /// The node's id.
         node: String,
         /// What it is.
-        what: &'static str,
+        what: String,
+        /// Why, and what to write instead.
+        fix: String,
     },
     /// Writing the package failed.
     #[error("could not write the package to {path}")]

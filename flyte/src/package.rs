@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use flowmap_model::graph::{Graph, NodeKind, TargetKind};
+use flowmap_model::graph::{Arm, Graph, Node, NodeKind, TargetKind};
 use flowmap_runtime::__private::InputTuple;
 use flowmap_runtime::WorkflowFn;
 use prost::Message;
@@ -85,26 +85,26 @@ impl Package {
     /// # Errors
     /// As [`Package::workflow`].
     pub fn graph(mut self, graph: &Graph) -> Result<Package, PackageError> {
-        let scope = Scope { tasks: &graph.tasks, workflows: &graph.workflows };
-        self.tasks_of(graph, graph)?;
+        let scope = Scope::new(graph);
+        self.tasks_of(&graph.nodes, graph)?;
         let mut sub_workflows = Vec::new();
-        for name in called_workflows(graph, graph) {
+        for name in called_workflows(&graph.nodes, graph) {
             sub_workflows.push(template(&graph.workflows[&name], &scope)?);
         }
-        let spec = WorkflowSpec {
-            template: Some(template(graph, &scope)?),
-            sub_workflows,
-            description: Some(description(graph.doc.as_deref())),
-        };
+        let top = template(graph, &scope)?;
+        // The arms of branches made sub-workflows (in the workflow and in those it calls).
+        sub_workflows.extend(scope.arms.into_inner());
+        let spec =
+            WorkflowSpec { template: Some(top), sub_workflows, description: Some(description(graph.doc.as_deref())) };
         let name = flyte_name(&graph.qualified_name());
         self.add(Kind::Workflow, name.clone(), spec.encode_to_vec())?;
         self.add(Kind::LaunchPlan, name, launch_plan(graph)?.encode_to_vec())?;
         Ok(self)
     }
 
-    /// The task templates `graph`'s nodes use (`top` holds the tables), sub-workflows' first.
-    fn tasks_of(&mut self, graph: &Graph, top: &Graph) -> Result<(), PackageError> {
-        for n in &graph.nodes {
+    /// The task templates `nodes` use (`top` holds the tables), sub-workflows' first.
+    fn tasks_of(&mut self, nodes: &[Node], top: &Graph) -> Result<(), PackageError> {
+        for n in nodes {
             let name = flyte_name(&n.target.name);
             let missing =
                 |kind| PackageError::Missing { workflow: top.name.clone(), kind, name: n.target.name.clone() };
@@ -124,7 +124,7 @@ impl Package {
                 TargetKind::Workflow => {
                     let sub = top.workflows.get(&n.target.name).ok_or_else(|| missing("workflow"))?;
                     if n.kind == NodeKind::Workflow {
-                        self.tasks_of(sub, top)?;
+                        self.tasks_of(&sub.nodes, top)?;
                     }
                     // A map of a workflow runs it in one task per element, in-process: its own
                     // tasks need no templates.
@@ -136,8 +136,11 @@ impl Package {
                         self.add(Kind::Task, map_name, bytes)?;
                     }
                 }
-                // Not compiled yet: the workflow's own compilation says so.
-                TargetKind::Branch => {}
+                TargetKind::Branch => {
+                    for nodes in arms(n) {
+                        self.tasks_of(nodes, top)?;
+                    }
+                }
             }
         }
         Ok(())
@@ -207,16 +210,28 @@ impl Package {
     }
 }
 
-/// The sub-workflows `graph` calls (not those it only maps, which run inside a task), and those
-/// they call, by qualified name, each once, in name order.
-fn called_workflows(graph: &Graph, top: &Graph) -> std::collections::BTreeSet<String> {
+/// The sub-workflows `nodes` call (in branches' arms too; not those they only map, which run
+/// inside a task), and those they call, by qualified name, each once, in name order.
+fn called_workflows(nodes: &[Node], top: &Graph) -> std::collections::BTreeSet<String> {
     let mut names = std::collections::BTreeSet::new();
-    for n in graph.nodes.iter().filter(|n| n.kind == NodeKind::Workflow) {
-        if let Some(sub) = top.workflows.get(&n.target.name)
+    for n in nodes {
+        if n.kind == NodeKind::Workflow
+            && let Some(sub) = top.workflows.get(&n.target.name)
             && names.insert(n.target.name.clone())
         {
-            names.extend(called_workflows(sub, top));
+            names.extend(called_workflows(&sub.nodes, top));
+        }
+        for arm in arms(n) {
+            names.extend(called_workflows(arm, top));
         }
     }
     names
+}
+
+/// The nodes of each arm of branch node `n` (none for another node).
+fn arms(n: &Node) -> impl Iterator<Item = &[Node]> {
+    n.branch.iter().flat_map(|b| b.cases.iter().map(|c| &c.arm).chain([&b.otherwise])).filter_map(|arm| match arm {
+        Arm::Run { nodes, .. } => Some(nodes.as_slice()),
+        _ => None,
+    })
 }

@@ -137,3 +137,86 @@ def fetch_all(urls: list[str]) -> list[typing.Optional[str]]:
 def fetch_one(url: str = "https://example.com") -> str:
     return fetch(url=url).with_overrides(retries=5, interruptible=True)
 
+
+
+# Conditionals (flowmap's `if` in a workflow body): each conditional is named as the Rust twin's
+# `let` names its branch.
+@fl.task
+def double(x: int) -> int:
+    return 2 * x
+
+
+@fl.task
+def negate(x: int) -> int:
+    return -x
+
+
+@fl.task
+def is_even(x: int) -> bool:
+    return x % 2 == 0
+
+
+# `==` between two inputs, `<` against a literal, else a task.
+@fl.workflow
+def compared(x: int, y: int) -> int:
+    picked = (
+        fl.conditional("picked")
+        .if_(x == y)
+        .then(double(x=x))
+        .elif_(x < 0)
+        .then(negate(x=x))
+        .else_()
+        .then(double(x=y))
+    )
+    return picked
+
+
+# `&` inside `|`, `&` over a `|`, and an else that fails.
+@fl.workflow
+def joined(x: int, y: int) -> int:
+    j = (
+        fl.conditional("j")
+        .if_(((x > 5) & (y < 3)) | (x == 0))
+        .then(double(x=x))
+        .elif_((x >= 2) & ((y <= 1) | (x != y)))
+        .then(negate(x=y))
+        .else_()
+        .fail("no case holds")
+    )
+    return j
+
+
+# A bool from a task, alone (flytekit's is_true) and negated (is_false).
+@fl.workflow
+def flagged(x: int) -> int:
+    even = is_even(x=x)
+    f = (
+        fl.conditional("f")
+        .if_(even.is_true())
+        .then(double(x=x))
+        .elif_(even.is_false())
+        .then(negate(x=x))
+        .else_()
+        .fail("neither")
+    )
+    return f
+
+
+# A multi-statement arm: a sub-workflow, as flytekit needs one.
+@fl.workflow
+def staged_arm(x: int) -> int:
+    d = double(x=x)
+    return negate(x=d)
+
+
+@fl.workflow
+def staged(x: int) -> int:
+    s = fl.conditional("s").if_(x > 0).then(staged_arm(x=x)).else_().then(negate(x=x))
+    return s
+
+
+# A branch's value feeds a later task.
+@fl.workflow
+def fed(x: int) -> int:
+    v = fl.conditional("v").if_(x > 10).then(double(x=x)).else_().then(negate(x=x))
+    return double(x=v)

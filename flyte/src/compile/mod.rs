@@ -2,6 +2,7 @@
 //! with their nodes (`workflow.rs`) and launch plans (`launch_plan.rs`). Only the model is read
 //! here; nothing runs.
 
+pub(crate) mod branch;
 pub(crate) mod launch_plan;
 pub(crate) mod task;
 pub(crate) mod workflow;

@@ -1,6 +1,7 @@
 //! Workflow templates: nodes with their bindings and metadata, maps as ArrayNodes, sub-workflow
 //! calls as workflow nodes, ordering edges as `upstream_node_ids`.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use flowmap_model::Settings;
@@ -18,10 +19,19 @@ use crate::idl::flyteidl::core::{
 };
 use crate::literal::to_literal;
 
-/// What a graph's nodes refer to: the tasks and sub-workflows of the top-level graph.
+/// What a graph's nodes refer to: the tasks and sub-workflows of the top-level graph; and the
+/// sub-workflows that compiling made of branches' arms (`branch.rs`), for the spec to embed.
 pub(crate) struct Scope<'a> {
     pub(crate) tasks: &'a BTreeMap<String, TaskSpec>,
     pub(crate) workflows: &'a BTreeMap<String, Graph>,
+    pub(crate) arms: RefCell<Vec<WorkflowTemplate>>,
+}
+
+impl<'a> Scope<'a> {
+    /// The scope of a top-level graph, with no arm made a sub-workflow yet.
+    pub(crate) fn new(graph: &'a Graph) -> Scope<'a> {
+        Scope { tasks: &graph.tasks, workflows: &graph.workflows, arms: RefCell::new(Vec::new()) }
+    }
 }
 
 /// What a node runs, as the compiler needs it.
@@ -58,11 +68,12 @@ impl Scope<'_> {
                     settings: Settings::default(),
                 }
             }
+            // Compiled by `branch.rs` before a target is asked for.
             TargetKind::Branch => {
-                return Err(PackageError::Unsupported {
+                return Err(PackageError::Missing {
                     workflow: graph.name.clone(),
-                    node: n.id.clone(),
-                    what: "a branch (`if` or `match`)",
+                    kind: "branch node",
+                    name: n.id.clone(),
                 });
             }
         })
@@ -96,7 +107,7 @@ pub(crate) fn template(graph: &Graph, scope: &Scope<'_>) -> Result<WorkflowTempl
 
 /// A node's metadata: its name, and its task's retries and timeout with the node's overrides
 /// (propeller reads the timeout from the node).
-fn metadata(name: String, effective: &Settings, overrides: &Settings) -> NodeMetadata {
+pub(super) fn metadata(name: String, effective: &Settings, overrides: &Settings) -> NodeMetadata {
     NodeMetadata {
         name,
         timeout: effective.timeout.map(duration),
@@ -126,7 +137,10 @@ fn task_node(name: &str, overrides: &Settings) -> node::Target {
     })
 }
 
-fn compile_node(graph: &Graph, n: &Node, scope: &Scope<'_>) -> Result<core::Node, PackageError> {
+pub(super) fn compile_node(graph: &Graph, n: &Node, scope: &Scope<'_>) -> Result<core::Node, PackageError> {
+    if n.kind == NodeKind::Branch || n.target.kind == TargetKind::Branch {
+        return super::branch::branch_node(graph, n, scope);
+    }
     let target = scope.target(graph, n)?;
     let effective = target.settings.merged(&n.overrides);
     let mapped = |name: &str| n.map.as_ref().is_some_and(|m| m.mapped.iter().any(|x| x == name));
@@ -148,20 +162,7 @@ fn compile_node(graph: &Graph, n: &Node, scope: &Scope<'_>) -> Result<core::Node
     }
     // In name order, as flytekit lists them.
     inputs.sort_by(|a, b| a.var.cmp(&b.var));
-    let mut upstream: Vec<String> = Vec::new();
-    for id in n
-        .inputs
-        .iter()
-        .filter_map(|i| match &i.binding {
-            Binding::Node { node, .. } | Binding::After { node } => Some(node),
-            _ => None,
-        })
-        .chain(&n.after)
-    {
-        if !upstream.contains(id) {
-            upstream.push(id.clone());
-        }
-    }
+    let upstream = upstream_of(n);
     let named = |default: &str| n.overrides.name.clone().unwrap_or_else(|| default.to_owned());
     Ok(match n.kind {
         NodeKind::Task => core::Node {
@@ -190,13 +191,7 @@ fn compile_node(graph: &Graph, n: &Node, scope: &Scope<'_>) -> Result<core::Node
                 ..core::Node::default()
             }
         }
-        NodeKind::Branch => {
-            return Err(PackageError::Unsupported {
-                workflow: graph.name.clone(),
-                node: n.id.clone(),
-                what: "a branch (`if` or `match`)",
-            });
-        }
+        NodeKind::Branch => unreachable!("compiled by branch.rs above"),
         NodeKind::Map => {
             let Some(map) = &n.map else {
                 return Err(PackageError::Missing {
@@ -246,8 +241,27 @@ fn compile_node(graph: &Graph, n: &Node, scope: &Scope<'_>) -> Result<core::Node
     })
 }
 
+/// The nodes `n` waits for: those its inputs come from, and its `.after(...)`, each once.
+pub(super) fn upstream_of(n: &Node) -> Vec<String> {
+    let mut upstream: Vec<String> = Vec::new();
+    for id in n
+        .inputs
+        .iter()
+        .filter_map(|i| match &i.binding {
+            Binding::Node { node, .. } | Binding::After { node } => Some(node),
+            _ => None,
+        })
+        .chain(&n.after)
+    {
+        if !upstream.contains(id) {
+            upstream.push(id.clone());
+        }
+    }
+    upstream
+}
+
 /// Where a value comes from, in Flyte's terms.
-fn binding_data(
+pub(super) fn binding_data(
     graph: &Graph,
     binding: &Binding,
     ty: &TypeDesc,

@@ -1,5 +1,6 @@
 //! Tests that read the crate's private protobuf types.
 
+mod branch;
 mod execute;
 mod golden;
 mod hostile;
