@@ -100,7 +100,7 @@
 //! chain leads, one level at a time, to the task's own error and its root cause. Print the whole
 //! chain with [`Error::report`] (or `{:#}` with anyhow). The types it holds are in [`error`].
 
-pub use flowmap_macros::{fail, map, task, workflow};
+pub use flowmap_macros::{dynamic, fail, map, task, workflow};
 pub use flowmap_model::{graph, types};
 #[cfg(feature = "cache")]
 pub use flowmap_runtime::cache;
@@ -150,7 +150,7 @@ pub mod docs {
 
 /// `use flowmap::prelude::*;` brings the macros, and `.graph()` on workflow functions.
 pub mod prelude {
-    pub use flowmap_macros::{fail, map, task, workflow};
+    pub use flowmap_macros::{dynamic, fail, map, task, workflow};
     pub use flowmap_runtime::WorkflowFn as _;
 }
 

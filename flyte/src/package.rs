@@ -111,6 +111,17 @@ impl Package {
             match n.target.kind {
                 TargetKind::Task => {
                     let spec = top.tasks.get(&n.target.name).ok_or_else(|| missing("task"))?;
+                    if spec.dynamic {
+                        return Err(PackageError::Unsupported {
+                            workflow: top.name.clone(),
+                            node: n.id.clone(),
+                            what: format!("`#[dynamic]` `{}`", spec.name()),
+                            fix:
+                                "dynamic workflows run locally; their Flyte form (a task writing `futures.pb`) is not \
+                                  built yet: call the tasks from a `#[workflow]` with `map!` where the fan-out allows"
+                                    .into(),
+                        });
+                    }
                     let image = Image { name: &self.image, command: &self.command };
                     let bytes = task(&name, spec, &image).encode_to_vec();
                     self.add(Kind::Task, name.clone(), bytes)?;

@@ -39,6 +39,9 @@ pub(crate) enum WExpr {
     Output(syn::ExprField),
     /// An `if` on promises: a branch node.
     Branch(Box<Branch>),
+    /// In a `#[dynamic]` body: a value or a promise, held by this local (cloned when `true`,
+    /// for a local of the user's that stays in use).
+    Lifted(Ident, bool),
 }
 
 /// An `if` / `else if` / `else`, or a `match`, on promises.
@@ -1027,6 +1030,33 @@ impl WExpr {
             WExpr::Output(f) => WExpr::Output(f.clone()),
             _ => WExpr::Constant(syn::parse_quote!(())),
         }
+    }
+}
+
+/// A `map!(..)(..)` call in a `#[dynamic]` body, whose arguments are the locals named (each a
+/// value or a promise): the call, checked as in a workflow body.
+pub(crate) fn dynamic_map(cx: &mut Ctxt, call: &syn::ExprCall) -> Option<Box<Call>> {
+    let mut p = Parser { cx, scope: HashSet::new(), params: HashSet::new() };
+    match p.call(call, None, Vec::new()) {
+        WExpr::Call(mut call) => {
+            let lifted = |v: &mut WExpr, clone: bool| {
+                if let WExpr::Constant(Expr::Path(path)) = v
+                    && let Some(name) = path.path.get_ident()
+                {
+                    *v = WExpr::Lifted(name.clone(), clone);
+                }
+            };
+            for arg in &mut call.args {
+                match arg {
+                    Arg::Positional(_, v, _) | Arg::Named(_, v) => lifted(v, false),
+                }
+            }
+            for (_, v) in &mut call.map.iter_mut().flat_map(|m| m.partial.iter_mut()) {
+                lifted(v, true);
+            }
+            Some(call)
+        }
+        _ => None,
     }
 }
 

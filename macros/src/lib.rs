@@ -6,6 +6,7 @@
 
 mod body;
 mod ctxt;
+mod dynamic;
 #[cfg(test)]
 mod hostile;
 mod options;
@@ -30,6 +31,12 @@ pub fn task(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn workflow(attr: TokenStream, item: TokenStream) -> TokenStream {
     workflow::expand(attr.into(), item.into()).into()
+}
+
+#[doc = include_str!("../docs/dynamic.md")]
+#[proc_macro_attribute]
+pub fn dynamic(attr: TokenStream, item: TokenStream) -> TokenStream {
+    dynamic::expand(attr.into(), item.into()).into()
 }
 
 #[doc = include_str!("../docs/map.md")]

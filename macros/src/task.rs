@@ -11,13 +11,13 @@ use crate::settings::{self, Place, Settings};
 use crate::signature::{self, Param, Returns};
 
 /// A checked task.
-struct TaskModel {
-    item: ItemFn,
-    params: Vec<Param>,
-    returns: Returns,
-    settings: Settings,
+pub(crate) struct TaskModel {
+    pub(crate) item: ItemFn,
+    pub(crate) params: Vec<Param>,
+    pub(crate) returns: Returns,
+    pub(crate) settings: Settings,
     /// `outputs(...)`: the outputs' names, or empty.
-    outputs: Vec<String>,
+    pub(crate) outputs: Vec<String>,
 }
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -49,7 +49,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn strip_default_attrs(func: &mut ItemFn) {
+pub(crate) fn strip_default_attrs(func: &mut ItemFn) {
     for arg in &mut func.sig.inputs {
         if let syn::FnArg::Typed(pt) = arg {
             pt.attrs.retain(|a| !a.path().is_ident("default"));
@@ -57,7 +57,7 @@ fn strip_default_attrs(func: &mut ItemFn) {
     }
 }
 
-fn parse(cx: &mut Ctxt, options_cx: &mut Ctxt, attr: TokenStream, item: ItemFn) -> TaskModel {
+pub(crate) fn parse(cx: &mut Ctxt, options_cx: &mut Ctxt, attr: TokenStream, item: ItemFn) -> TaskModel {
     let (named, items): (Vec<_>, Vec<_>) =
         options::parse_list(options_cx, attr).into_iter().partition(|i| i.key == "outputs");
     let settings = settings::read(options_cx, &items, Place::Task);

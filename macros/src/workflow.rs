@@ -375,6 +375,10 @@ fn expr_tokens(e: &WExpr) -> TokenStream {
             ::flowmap::__private::GraphBuilder::constant(#b, ::std::string::String::from(#s))
         },
         WExpr::Constant(c) => quote_spanned!(c.span()=> ::flowmap::__private::GraphBuilder::constant(#b, #c)),
+        WExpr::Lifted(v, false) => quote_spanned!(v.span()=> ::flowmap::__private::lift(#b, #v)),
+        WExpr::Lifted(v, true) => {
+            quote_spanned!(v.span()=> ::flowmap::__private::lift(#b, ::core::clone::Clone::clone(&#v)))
+        }
         WExpr::Tuple(items) => {
             let items = items.iter().map(expr_tokens);
             quote!((#(#items),*))
@@ -485,7 +489,7 @@ fn setter(name: &syn::Ident, value: &TokenStream) -> TokenStream {
     quote!(#m::<#key, #infer>)
 }
 
-fn call_tokens(call: &Call) -> TokenStream {
+pub(crate) fn call_tokens(call: &Call) -> TokenStream {
     let (b, target_local, slots, overrides_local) =
         (local("__fm_b"), local("__fm_target"), local("__fm_slots"), local("__fm_overrides"));
     let target = &call.target;

@@ -348,6 +348,10 @@ pub struct TaskSpec {
     /// The task function's doc comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
+    /// A `#[dynamic]`: its body runs when its node runs and builds the graph that then runs
+    /// (Flyte's `@dynamic`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dynamic: bool,
 }
 
 impl TaskSpec {

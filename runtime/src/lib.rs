@@ -60,6 +60,13 @@ pub mod __private {
     pub use crate::plan::compile::{CompileCell, DefaultsJson, compile, default_json};
     pub use crate::plan::condition::Scalar;
     pub use crate::plan::decl::{Declared, TaskDecl, WorkflowDecl};
+    pub use crate::plan::dynamic::{DynCall, DynPart, Dynamic, DynamicBuilder, DynamicKernel, Lift, Many, lift};
+    pub use crate::value::{Source, Value};
+
+    /// What calling a `#[dynamic]`'s function directly returns: nothing, as it never returns (a
+    /// dynamic runs as a node of a workflow).
+    #[derive(Debug)]
+    pub enum NotCallable {}
     pub use crate::plan::kernel::{Invoke, Kernel};
     pub use crate::plan::target::{
         Defaults, Runnable, Sealed, SubWorkflow, Target, Task, TaskKernel, Workflow, declare_workflow,

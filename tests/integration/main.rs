@@ -12,6 +12,7 @@ mod branch;
 mod cache;
 #[cfg(feature = "cli")]
 mod cli;
+mod dynamic;
 mod errors;
 #[cfg(feature = "cli")]
 mod example;

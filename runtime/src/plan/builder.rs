@@ -269,7 +269,9 @@ impl GraphBuilder {
             }
         }
         let shown = overrides.name.clone().unwrap_or_else(|| declared.name.clone());
+        let dynamic = self.tables.tasks.get(&declared.target.name).is_some_and(|t| t.dynamic);
         let kind_word = match declared.target.kind {
+            TargetKind::Task if dynamic => "dynamic",
             TargetKind::Task => "task",
             TargetKind::Workflow => "workflow",
             TargetKind::Branch => "branch",

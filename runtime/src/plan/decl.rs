@@ -66,6 +66,7 @@ impl TaskDecl {
             interface: Interface { inputs: ports(self.inputs, inputs), outputs: output_ports(self.outputs, outputs) },
             settings,
             doc: (!self.doc.is_empty()).then(|| self.doc.to_owned()),
+            dynamic: false,
         }
     }
 

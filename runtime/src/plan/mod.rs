@@ -21,6 +21,7 @@ pub(crate) mod call;
 pub(crate) mod compile;
 pub(crate) mod condition;
 pub(crate) mod decl;
+pub(crate) mod dynamic;
 pub(crate) mod kernel;
 pub(crate) mod map;
 pub(crate) mod pace;

@@ -1,0 +1,420 @@
+//! `#[dynamic]`: a task-like node whose body runs at run time with its inputs' real values and
+//! builds a graph. Parse and check the function as a task's, rewrite the calls in its body into
+//! calls that add nodes, then generate the target and its body.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{Expr, Item, ItemFn, Type};
+
+use crate::body;
+use crate::ctxt::Ctxt;
+use crate::signature::{self, Output};
+use crate::task::{self, TaskModel};
+use crate::workflow::call_tokens;
+
+/// The local generated code names the body's builder by.
+fn builder() -> syn::Ident {
+    syn::Ident::new("__flowmap_dyn", Span::call_site())
+}
+
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let item: Item = match syn::parse2(item) {
+        Ok(item) => item,
+        Err(e) => return e.to_compile_error(),
+    };
+    let Item::Fn(func) = item else {
+        cx.error(
+            &item,
+            "`#[dynamic]` goes on a function, such as `#[dynamic] fn per_region(regions: Vec<String>) -> Vec<Report> { .. }`",
+        );
+        return cx.into_compile_errors();
+    };
+    let mut options_cx = Ctxt::default();
+    let model = task::parse(&mut cx, &mut options_cx, attr, func);
+    check(&mut cx, &model);
+    if !cx.is_empty() || !options_cx.is_empty() {
+        let mut errors = cx.into_compile_errors();
+        errors.extend(options_cx.into_compile_errors());
+        let mut func = model.item;
+        task::strip_default_attrs(&mut func);
+        // Kept so that its uses do not add errors of their own, but never called.
+        errors.extend(quote!(#[allow(dead_code, unused)] #func));
+        return errors;
+    }
+    let mut body = (*model.item.block).clone();
+    let mut rewrite = Rewrite { cx: &mut cx, locals: locals(&model.item), counter: 0 };
+    rewrite.visit_block_mut(&mut body);
+    if !cx.is_empty() {
+        return cx.into_compile_errors();
+    }
+    generate(&model, body)
+}
+
+/// What a dynamic's signature may not have.
+fn check(cx: &mut Ctxt, m: &TaskModel) {
+    let sig = &m.item.sig;
+    if let Some(a) = &sig.asyncness {
+        cx.error(
+            a,
+            "a `#[dynamic]` body builds a graph, which then runs: it is not `async`. Remove `async`; \
+             the tasks it calls may be async",
+        );
+    }
+    if m.returns.fallible {
+        cx.error(
+            &sig.output,
+            "a `#[dynamic]` returns the promises of its outputs, not a `Result`: write the outputs' types \
+             (`-> Vec<Report>`); to fail, call a task that fails, or panic",
+        );
+    }
+    if let Output::Many(ts) = &m.returns.output
+        && let Some(t) = ts.iter().find(|t| matches!(t, Type::Tuple(_)))
+    {
+        cx.error(t, "a `#[dynamic]`'s outputs are a flat tuple: a tuple inside it is not supported");
+    }
+    if m.settings.cache.is_some() {
+        cx.error(
+            sig.fn_token,
+            "`cache` is not supported on a `#[dynamic]`: cache the tasks it calls (`#[task(cache = true, ..)]`)",
+        );
+    }
+}
+
+/// Every name the function binds (parameters, `let`s, closure parameters, patterns): a call of
+/// one of them is a call of a local, not of a task.
+fn locals(func: &ItemFn) -> HashSet<String> {
+    struct Names(HashSet<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.insert(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut names = Names(HashSet::new());
+    names.visit_item_fn(func);
+    names.0
+}
+
+/// Rewrites the calls of a dynamic body: `f(a, b)` of a path that may name a task or workflow
+/// into a [`DynCall`], and `map!(..)(..)` into a map node.
+///
+/// [`DynCall`]: https://docs.rs/flowmap
+struct Rewrite<'a> {
+    cx: &'a mut Ctxt,
+    locals: HashSet<String>,
+    counter: usize,
+}
+
+/// Primitive types, whose associated functions (`i64::max`) are called like module functions.
+const PRIMITIVES: &[&str] = &[
+    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "f32", "f64", "bool",
+    "char", "str",
+];
+
+impl Rewrite<'_> {
+    /// Whether `path` may name a task or workflow: a function path of snake_case names, not a
+    /// local, a constructor, a primitive's function or a generic call.
+    fn callable(&self, func: &Expr) -> Option<syn::Path> {
+        let Expr::Path(p) = func else { return None };
+        if p.qself.is_some() {
+            return None;
+        }
+        let segs = &p.path.segments;
+        let first = segs.first()?.ident.to_string();
+        let snake = segs.iter().all(|s| {
+            s.arguments.is_none() && !s.ident.to_string().trim_start_matches('_').starts_with(char::is_uppercase)
+        });
+        let local = segs.len() == 1 && self.locals.contains(&first);
+        (snake && !local && !PRIMITIVES.contains(&first.as_str())).then(|| p.path.clone())
+    }
+
+    fn fresh(&mut self, what: &str) -> syn::Ident {
+        self.counter += 1;
+        format_ident!("__flowmap_{}{}", what, self.counter)
+    }
+
+    /// `path(args)`: a node when `path` is a target, the function's own call otherwise.
+    fn call(&mut self, path: &syn::Path, call: &syn::ExprCall) -> Expr {
+        let d = builder();
+        let args: Vec<&Expr> = call.args.iter().collect();
+        let params: Vec<syn::Ident> = (0..args.len()).map(|i| format_ident!("__flowmap_a{}", i)).collect();
+        let alias = syn::Ident::new("NotATaskOrWorkflow", path.span());
+        let at = path.span();
+        syn::parse_quote_spanned! {at=>
+            {
+                let __flowmap_args = (#(#args,)*);
+                #[allow(unused_imports)]
+                use ::flowmap::__private::fallback::*;
+                #[allow(unused_imports)]
+                use #path as #alias;
+                // The closure is called only when `path` is a plain function.
+                #[allow(clippy::redundant_closure)]
+                let __flowmap_out =
+                    ::flowmap::__private::DynCall::dyn_call(#alias {}, #d, __flowmap_args, |#(#params),*| #path(#(#params),*));
+                __flowmap_out
+            }
+        }
+    }
+
+    /// `map!(target, options)(inputs)`: each input evaluated first, then the map node.
+    fn map(&mut self, call: &syn::ExprCall) -> Expr {
+        let mut call = call.clone();
+        let mut lets = Vec::new();
+        for arg in &mut call.args {
+            let value = match arg {
+                Expr::Assign(a) => &mut *a.right,
+                other => other,
+            };
+            let local = self.fresh("m");
+            lets.push(quote!(let #local = #value;));
+            *value = syn::parse_quote!(#local);
+        }
+        let Some(parsed) = body::dynamic_map(self.cx, &call) else { return Expr::Call(call) };
+        let node = call_tokens(&parsed);
+        let d = builder();
+        syn::parse_quote! {
+            {
+                #(#lets)*
+                #d.with(|__fm_b| #node)
+            }
+        }
+    }
+}
+
+impl VisitMut for Rewrite<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        // The arguments first: they are evaluated before the call.
+        syn::visit_mut::visit_expr_mut(self, e);
+        let replaced = match &*e {
+            Expr::Call(call) if matches!(&*call.func, Expr::Macro(m) if m.mac.path.is_ident("map")) => {
+                Some(self.map(call))
+            }
+            Expr::Call(call) => self.callable(&call.func).map(|path| self.call(&path, call)),
+            _ => None,
+        };
+        if let Some(new) = replaced {
+            *e = new;
+        }
+    }
+
+    /// `vec![a(x), b(y)]`: its elements are expressions too.
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        if !m.path.is_ident("vec") {
+            return;
+        }
+        let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+        if let Ok(mut items) = m.parse_body_with(parser) {
+            for item in &mut items {
+                self.visit_expr_mut(item);
+            }
+            m.tokens = quote!(#items);
+        }
+    }
+
+    // Items inside the body (a helper `fn`) are plain Rust.
+    fn visit_item_mut(&mut self, _: &mut Item) {}
+}
+
+/// How one output is returned by the body: `Many<T>` for a `Vec<T>`, else `Promise<T>`.
+fn returned_part(t: &Type) -> TokenStream {
+    match vec_item(t) {
+        Some(item) => quote_spanned!(t.span()=> ::flowmap::__private::Many<#item>),
+        None => quote_spanned!(t.span()=> ::flowmap::__private::Promise<#t>),
+    }
+}
+
+/// `T` of `Vec<T>`.
+fn vec_item(t: &Type) -> Option<&Type> {
+    let Type::Path(p) = t else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Vec" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => match a.args.first()? {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether `e` is `...collect()`, whose type comes from where it goes.
+fn is_collect(e: &Expr) -> bool {
+    matches!(e, Expr::MethodCall(mc) if mc.method == "collect")
+}
+
+fn generate(m: &TaskModel, mut block: syn::Block) -> TokenStream {
+    let func = &m.item;
+    let vis = &func.vis;
+    let ident = &func.sig.ident;
+    let doc = signature::doc_text(&func.attrs);
+    let d = builder();
+
+    let tys: Vec<&Type> = m.params.iter().map(|p| &p.ty).collect();
+    let args: Vec<syn::Ident> = (0..m.params.len()).map(|i| format_ident!("__flowmap_p{}", i)).collect();
+    let pats: Vec<&syn::Pat> = func
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(pt) => Some(&*pt.pat),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let output = m.returns.output.tuple();
+    let outputs: Vec<&Type> = match &m.returns.output {
+        Output::Unit => Vec::new(),
+        Output::One(t) => vec![&**t],
+        Output::Many(ts) => ts.iter().collect(),
+    };
+    let parts: Vec<TokenStream> = outputs.iter().map(|t| returned_part(t)).collect();
+    let (returned, index): (TokenStream, Vec<TokenStream>) = match outputs.len() {
+        0 => (quote!(()), Vec::new()),
+        1 => (parts[0].clone(), vec![quote!()]),
+        _ => {
+            let index = (0..outputs.len()).map(|i| {
+                let i = syn::Index::from(i);
+                quote!(.#i)
+            });
+            (quote!((#(#parts,)*)), index.collect())
+        }
+    };
+    // A `Vec` output may be returned as a list of promises or as the promise of a list: the
+    // tail's value for it (or the tail tuple's element) goes through `From`, but for a
+    // `.collect()`, whose type comes from where it goes.
+    let into_many = |e: &mut Expr| {
+        if !is_collect(e) {
+            *e = syn::parse_quote_spanned!(e.span()=> ::core::convert::From::from(#e));
+        }
+    };
+    if let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last_mut() {
+        match (outputs.as_slice(), tail) {
+            ([one], tail) if vec_item(one).is_some() => into_many(tail),
+            (several, Expr::Tuple(t)) if several.len() == t.elems.len() => {
+                for (ty, e) in several.iter().zip(t.elems.iter_mut()) {
+                    if vec_item(ty).is_some() {
+                        into_many(e);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let sources = outputs
+        .iter()
+        .zip(&index)
+        .map(|(t, i)| quote!(::flowmap::__private::DynPart::<#t>::sources_into(&(*returned) #i, &mut out);));
+    let takes = outputs
+        .iter()
+        .zip(&index)
+        .map(|(t, i)| quote!(::flowmap::__private::DynPart::<#t>::take(&(*returned) #i, &mut values)?,));
+
+    let function = ident.to_string();
+    let input_names: Vec<String> = m.params.iter().map(|p| p.name.to_string()).collect();
+    let output_names = &m.outputs;
+    let settings = m.settings.tokens();
+    let binder = signature::binder(ident, vis, "dynamic", &m.params);
+    let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
+    let describe = |t: &Type| quote_spanned!(t.span()=> ::flowmap::__private::describe::<#t>());
+    let input_types = m.params.iter().map(|p| describe(&p.ty));
+    let output_types = m.returns.output.ports().into_iter().map(describe);
+    let params = &func.sig.inputs;
+    let note = format!(
+        "`{function}` is a `#[dynamic]`: it runs as a node of a workflow. Call it in a `#[workflow]` body, \
+         or `map!` it"
+    );
+
+    let inner = quote! {
+        #binder
+
+        fn __flowmap_types() -> (::std::vec::Vec<::flowmap::types::TypeDesc>, ::std::vec::Vec<::flowmap::types::TypeDesc>) {
+            (::std::vec![#(#input_types),*], ::std::vec![#(#output_types),*])
+        }
+
+        const __FLOWMAP_DECL: ::flowmap::__private::TaskDecl = ::flowmap::__private::TaskDecl {
+            function: #function,
+            module: ::core::module_path!(),
+            inputs: &[#(#input_names),*],
+            outputs: &[#(#output_names),*],
+            is_async: true,
+            doc: #doc,
+        };
+
+        impl ::flowmap::__private::Sealed for #ident {}
+
+        #[diagnostic::do_not_recommend]
+        impl ::flowmap::__private::Target for #ident {
+            type Input = (#(#tys,)*);
+            type Output = #output;
+            type Args = __Unbound;
+            type Kernel = ::flowmap::__private::DynamicKernel<#ident>;
+
+            fn args(&self) -> Self::Args {
+                __Args(#(#unset),*)
+            }
+
+            fn kernel(&self) -> Self::Kernel {
+                ::flowmap::__private::DynamicKernel(*self)
+            }
+
+            fn declare(
+                &self,
+                tables: &mut ::flowmap::__private::Tables,
+            ) -> ::core::result::Result<::flowmap::__private::Declared, ::flowmap::__private::BuildError> {
+                __FLOWMAP_DECL.declare(tables, ::flowmap::__private::Dynamic::spec(self))
+            }
+        }
+
+        impl ::flowmap::__private::Dynamic for #ident {
+            type Returned = #returned;
+            const NAME: &'static str = #function;
+
+            fn spec(&self) -> ::flowmap::graph::TaskSpec {
+                let mut spec = __FLOWMAP_DECL.spec(#settings, __flowmap_types());
+                spec.dynamic = true;
+                spec
+            }
+
+            #[allow(unused_variables, unused_mut, clippy::unit_arg, clippy::let_unit_value)]
+            fn body(&self, (#(#args,)*): Self::Input, #d: &::flowmap::__private::DynamicBuilder) -> Self::Returned {
+                #(let #pats = #args;)*
+                #block
+            }
+
+            #[allow(unused_variables, unused_mut)]
+            fn sources(returned: &Self::Returned) -> ::std::vec::Vec<::flowmap::__private::Source> {
+                let mut out = ::std::vec::Vec::new();
+                #(#sources)*
+                out
+            }
+
+            #[allow(unused_variables, unused_mut, clippy::unused_unit)]
+            fn assemble(
+                returned: &Self::Returned,
+                values: ::std::vec::Vec<::flowmap::__private::Value>,
+            ) -> ::core::option::Option<Self::Output> {
+                let mut values = values.into_iter();
+                ::core::option::Option::Some((#(#takes)*))
+            }
+        }
+    };
+    let marker = signature::marker(func, "dynamic", &inner);
+    let attrs: Vec<&syn::Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
+    quote! {
+        #(#attrs)*
+        #[doc(hidden)]
+        #[allow(unused_variables, clippy::unused_unit)]
+        #vis fn #ident(#params) -> ::flowmap::__private::NotCallable {
+            ::core::unreachable!(#note)
+        }
+
+        #marker
+    }
+}

@@ -1,0 +1,278 @@
+//! Dynamic workflows (`#[dynamic]`, Flyte's `@dynamic`): a node whose body runs when the node
+//! runs, with its inputs' real values, and builds a graph of its own that then runs in the same
+//! run: each inner node in its events, progress and errors.
+//!
+//! The macro rewrites the body's calls into [`DynCall::dyn_call`], which adds a node to the
+//! body's [`DynamicBuilder`] when the callee is a task or workflow, and calls the function
+//! itself when it is a plain function. Real values given to a call become constants of the graph
+//! ([`Lift`]). The body's value is made of [`DynPart`]s: promises, and for a `Vec` output a list
+//! of promises ([`Many`]). [`DynamicKernel`] builds the graph and runs it on each attempt, so a
+//! retry runs the body again.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use flowmap_model::Settings;
+use flowmap_model::graph::TaskSpec;
+
+use crate::__private::fallback::NotATaskOrWorkflow;
+use crate::arities::paired_input_arities;
+use crate::data::Data;
+use crate::error::{BuildError, BuildErrors, Cause, Error};
+use crate::panics::{panic_cause, quiet};
+use crate::plan::builder::GraphBuilder;
+use crate::plan::kernel::{Invoke, Kernel};
+use crate::plan::target::{Runnable, Target};
+use crate::plan::{Hooks, Plan};
+use crate::promise::{Done, Promise};
+use crate::tuple::{InputTuple, OutputTuple};
+use crate::value::{Source, Value};
+
+/// The graph a dynamic node's body builds, shared by every call in the body (closures
+/// included): each call borrows it only while it adds its node.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct DynamicBuilder {
+    b: RefCell<GraphBuilder>,
+}
+
+impl DynamicBuilder {
+    /// Runs `f` with the builder.
+    ///
+    /// # Panics
+    /// When called inside another call's `f`; generated code evaluates a call's arguments
+    /// before it borrows the builder, so it never is.
+    pub fn with<R>(&self, f: impl FnOnce(&mut GraphBuilder) -> R) -> R {
+        f(&mut self.b.borrow_mut())
+    }
+}
+
+/// A value given to an input of type `T` in a dynamic body: a promise of it, or the value
+/// itself (a constant of the graph).
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "this input expects `{T}`, but the value given is a `{Self}`",
+    label = "expected a `{T}`, or the result of an earlier call giving one",
+    note = "in a `#[dynamic]` body, an input takes a value of its type or the result of an earlier call"
+)]
+pub trait Lift<T> {
+    /// The promise of the value: a constant added to `b` when it is a value.
+    fn lift(self, b: &mut GraphBuilder) -> Promise<T>;
+}
+
+impl<T: Data> Lift<T> for T {
+    fn lift(self, b: &mut GraphBuilder) -> Promise<T> {
+        b.constant(self)
+    }
+}
+
+impl<T> Lift<T> for Promise<T> {
+    fn lift(self, _: &mut GraphBuilder) -> Promise<T> {
+        self
+    }
+}
+
+impl Lift<()> for Done {
+    fn lift(self, _: &mut GraphBuilder) -> Promise<()> {
+        Promise::new(self.source())
+    }
+}
+
+/// `value` as a promise of a `T` (an argument of a `map!` in a dynamic body).
+#[doc(hidden)]
+pub fn lift<T, L: Lift<T>>(b: &mut GraphBuilder, value: L) -> Promise<T> {
+    value.lift(b)
+}
+
+/// A call in a dynamic body: of a target (it adds a node), or of a plain function `f` (it calls
+/// it).
+#[doc(hidden)]
+pub trait DynCall<A, F> {
+    /// What the call returns: the node's promises, or the function's value.
+    type Out;
+    /// Makes the call.
+    fn dyn_call(self, d: &DynamicBuilder, args: A, f: F) -> Self::Out;
+}
+
+macro_rules! dyn_calls {
+    ($( ($($A:ident $I:ident $i:tt),*) )*) => {$(
+        impl<T, $($A, $I: Data,)* F> DynCall<($($A,)*), F> for T
+        where
+            T: Runnable + Target<Input = ($($I,)*)>,
+            $($A: Lift<$I>,)*
+        {
+            type Out = <T::Output as OutputTuple>::Promises;
+            #[allow(unused_variables, clippy::unused_unit)]
+            fn dyn_call(self, d: &DynamicBuilder, args: ($($A,)*), _: F) -> Self::Out {
+                d.with(|b| {
+                    let slots = ($(args.$i.lift(b),)*);
+                    b.call(self, slots, Settings::default(), Vec::new())
+                })
+            }
+        }
+
+        impl<$($A,)* R, F: FnOnce($($A),*) -> R> DynCall<($($A,)*), F> for NotATaskOrWorkflow {
+            type Out = R;
+            #[allow(unused_variables, clippy::unused_unit)]
+            fn dyn_call(self, _: &DynamicBuilder, args: ($($A,)*), f: F) -> R {
+                f($(args.$i),*)
+            }
+        }
+    )*};
+}
+
+paired_input_arities!(dyn_calls);
+
+/// The promises of a `Vec` output of a dynamic body: one per element (`.collect()` of calls), or
+/// one of the whole list (a `map!`).
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Many<T> {
+    /// A promise per element.
+    Each(Vec<Promise<T>>),
+    /// A promise of the list.
+    Whole(Promise<Vec<T>>),
+}
+
+impl<T> FromIterator<Promise<T>> for Many<T> {
+    fn from_iter<I: IntoIterator<Item = Promise<T>>>(iter: I) -> Self {
+        Many::Each(iter.into_iter().collect())
+    }
+}
+
+/// Values, not promises, collected as a dynamic body's output: said at the `collect()`.
+impl<T: ValuesNotPromises> FromIterator<T> for Many<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(_: I) -> Self {
+        Many::Each(Vec::new())
+    }
+}
+
+/// Never implemented: the message of a dynamic body that collects values where promises go.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a `#[dynamic]` returns the promises of calls, but these are `{Self}` values",
+    label = "values, not promises",
+    note = "a task passed by name (`.map(double)`) is called as a plain function, not added as a node: write \
+            `.map(|x| double(x))`, so that each call is a node of the graph"
+)]
+pub trait ValuesNotPromises {}
+
+impl<T> From<Vec<Promise<T>>> for Many<T> {
+    fn from(each: Vec<Promise<T>>) -> Self {
+        Many::Each(each)
+    }
+}
+
+impl<T> From<Promise<Vec<T>>> for Many<T> {
+    fn from(whole: Promise<Vec<T>>) -> Self {
+        Many::Whole(whole)
+    }
+}
+
+/// One output of a dynamic body: where its value comes from, and how it is read back.
+#[doc(hidden)]
+pub trait DynPart<O>: Send + 'static {
+    /// Adds the sources of this output to `out`.
+    fn sources_into(&self, out: &mut Vec<Source>);
+    /// The output's value, from the values of its sources (taken from `values`, in order).
+    fn take(&self, values: &mut std::vec::IntoIter<Value>) -> Option<O>;
+}
+
+impl<T: Data> DynPart<T> for Promise<T> {
+    fn sources_into(&self, out: &mut Vec<Source>) {
+        out.push(self.source());
+    }
+    fn take(&self, values: &mut std::vec::IntoIter<Value>) -> Option<T> {
+        values.next()?.downcast_ref::<T>().cloned()
+    }
+}
+
+impl<T: Data> DynPart<Vec<T>> for Many<T> {
+    fn sources_into(&self, out: &mut Vec<Source>) {
+        match self {
+            Many::Each(each) => out.extend(each.iter().map(Promise::source)),
+            Many::Whole(whole) => out.push(whole.source()),
+        }
+    }
+    fn take(&self, values: &mut std::vec::IntoIter<Value>) -> Option<Vec<T>> {
+        match self {
+            Many::Each(each) => each.iter().map(|_| values.next()?.downcast_ref::<T>().cloned()).collect(),
+            Many::Whole(_) => values.next()?.downcast_ref::<Vec<T>>().cloned(),
+        }
+    }
+}
+
+/// A `#[dynamic]`.
+pub trait Dynamic: Target {
+    /// What the body returns: a [`DynPart`] per output.
+    #[doc(hidden)]
+    type Returned: Send + 'static;
+    /// The function's name: the inner graph's nodes are reported under it.
+    #[doc(hidden)]
+    const NAME: &'static str;
+    /// The dynamic's settings and typed interface, as they appear in a graph's `tasks` table.
+    fn spec(&self) -> TaskSpec;
+    /// Runs the body, adding its nodes to `d`.
+    #[doc(hidden)]
+    fn body(&self, input: Self::Input, d: &DynamicBuilder) -> Self::Returned;
+    /// The sources of the outputs, in order.
+    #[doc(hidden)]
+    fn sources(returned: &Self::Returned) -> Vec<Source>;
+    /// The outputs, from the values of [`Dynamic::sources`].
+    #[doc(hidden)]
+    fn assemble(returned: &Self::Returned, values: Vec<Value>) -> Option<Self::Output>;
+}
+
+/// A dynamic as a kernel: each attempt runs the body, then the graph it built.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct DynamicKernel<D>(pub D);
+
+impl<D: Dynamic<Input: InputTuple, Output: OutputTuple>> Kernel for DynamicKernel<D> {
+    type Input = D::Input;
+    type Output = D::Output;
+    const BLOCKING: bool = false;
+
+    fn call(
+        &self,
+        input: Self::Input,
+        hooks: &dyn Hooks,
+    ) -> Invoke<
+        impl FnOnce() -> Result<Self::Output, Cause> + Send + 'static,
+        impl Future<Output = Result<Self::Output, Cause>> + Send + 'static,
+    > {
+        let built = build(&self.0, input);
+        let run = built.map(|(plan, returned)| (hooks.run_plan(plan, Vec::new()), returned));
+        Invoke::<fn() -> Result<Self::Output, Cause>, _>::Async(async move {
+            let (run, returned) = run?;
+            let values = run.await?;
+            D::assemble(&returned, values).ok_or_else(|| {
+                Cause::Workflow(Box::new(Error::Internal("a dynamic node's outputs have the wrong types")))
+            })
+        })
+    }
+}
+
+/// Runs the body of `dynamic` with `input` into a plan of no inputs whose outputs are the
+/// body's; a panic in the body or a graph that cannot be built fails the attempt.
+fn build<D: Dynamic>(dynamic: &D, input: D::Input) -> Result<(Arc<Plan>, D::Returned), Cause> {
+    let name = D::NAME;
+    let d = DynamicBuilder { b: RefCell::new(GraphBuilder::new(name, &[])) };
+    let returned = std::panic::catch_unwind(AssertUnwindSafe(|| quiet(|| dynamic.body(input, &d))))
+        .map_err(|panic| panic_cause(panic.as_ref()))?;
+    let b = d.b.into_inner();
+    if !b.errors.is_empty() {
+        return Err(Cause::Workflow(Box::new(Error::Build {
+            workflow: name.to_owned(),
+            errors: BuildErrors(b.errors),
+        })));
+    }
+    let sources = D::sources(&returned);
+    if sources.iter().any(|s| matches!(s, Source::Unbuilt)) {
+        let errors = BuildErrors(vec![BuildError::Panicked { message: "an output of the body was not built".into() }]);
+        return Err(Cause::Workflow(Box::new(Error::Build { workflow: name.to_owned(), errors })));
+    }
+    Ok((Arc::new(Plan::new(Arc::from(name), 0, b.planned, sources, b.constants)), returned))
+}

@@ -1,0 +1,218 @@
+//! `#[dynamic]`: a node whose body runs with its inputs' values and builds the graph that then
+//! runs in the same run.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use flowmap::events::EventKind;
+use flowmap::prelude::*;
+
+#[task]
+fn report(region: String, day: String) -> String {
+    format!("{region} on {day}")
+}
+
+#[task]
+fn double(x: i64) -> i64 {
+    x * 2
+}
+
+#[task]
+fn total(xs: Vec<i64>) -> i64 {
+    xs.iter().sum()
+}
+
+/// The example: a node per region.
+#[dynamic]
+fn per_region(regions: Vec<String>, day: String) -> Vec<String> {
+    regions.iter().map(|r| report(r.clone(), day.clone())).collect()
+}
+
+#[workflow]
+fn daily(regions: Vec<String>, day: String) -> Vec<String> {
+    per_region(regions, day)
+}
+
+#[tokio::test]
+async fn a_dynamic_adds_a_node_per_value_and_runs_them() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let mut events = rt.subscribe();
+    let out = rt.run(&daily, (vec!["eu".into(), "us".into(), "ap".into()], "monday".into())).await.unwrap();
+    assert_eq!(out, ["eu on monday", "us on monday", "ap on monday"]);
+    let mut inner = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if let EventKind::NodeSucceeded { .. } = e.kind
+            && &*e.workflow == "per_region"
+        {
+            inner.push(e.node.unwrap().to_string());
+        }
+    }
+    inner.sort();
+    assert_eq!(inner, ["n0", "n1", "n2"]);
+    // The graph holds the dynamic as a task marked dynamic; its inner nodes are known only when it runs.
+    let g = daily.graph().unwrap();
+    assert_eq!(g.nodes.len(), 1);
+    let spec = g.tasks.values().find(|t| t.function == "per_region").unwrap();
+    assert!(spec.dynamic);
+}
+
+#[tokio::test]
+async fn an_empty_dynamic_returns_an_empty_list() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    assert_eq!(rt.run(&daily, (vec![], "monday".into())).await.unwrap(), Vec::<String>::new());
+}
+
+/// Chained calls, a plain helper, a `map!`, a sub-workflow, several outputs.
+fn limit(xs: &[i64]) -> usize {
+    xs.len().min(3)
+}
+
+#[workflow]
+fn doubled_total(xs: Vec<i64>) -> i64 {
+    let d = map!(double)(x = xs);
+    total(d)
+}
+
+#[dynamic]
+fn shaped(xs: Vec<i64>, twice: bool) -> (i64, Vec<i64>) {
+    let mut firsts = Vec::new();
+    for x in xs.iter().take(limit(&xs)) {
+        let once = double(*x);
+        firsts.push(if twice { double(once) } else { once });
+    }
+    let all = map!(double)(x = xs.clone());
+    let sum = if xs.is_empty() { total(vec![]) } else { doubled_total(xs) };
+    let _ = all;
+    (sum, firsts)
+}
+
+#[workflow]
+fn shaped_wf(xs: Vec<i64>, twice: bool) -> (i64, Vec<i64>) {
+    shaped(xs, twice)
+}
+
+#[tokio::test]
+async fn a_dynamic_body_is_ordinary_rust_around_calls() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    assert_eq!(rt.run(&shaped_wf, (vec![1, 2, 3, 4], true)).await.unwrap(), (20, vec![4, 8, 12]));
+    assert_eq!(rt.run(&shaped_wf, (vec![5], false)).await.unwrap(), (10, vec![10]));
+    assert_eq!(rt.run(&shaped_wf, (vec![], false)).await.unwrap(), (0, vec![]));
+}
+
+/// A `Vec` output from a `map!`, and a dynamic mapped over lists.
+#[dynamic]
+fn doubled(xs: Vec<i64>) -> Vec<i64> {
+    map!(double, concurrency = 2)(x = xs)
+}
+
+#[workflow]
+fn doubled_lists(lists: Vec<Vec<i64>>) -> Vec<Vec<i64>> {
+    map!(doubled)(xs = lists)
+}
+
+#[tokio::test]
+async fn a_dynamic_returns_a_map_and_can_be_mapped() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let out = rt.run(&doubled_lists, (vec![vec![1, 2], vec![], vec![3]],)).await.unwrap();
+    assert_eq!(out, [vec![2, 4], vec![], vec![6]]);
+}
+
+#[task]
+fn check(x: i64) -> Result<i64, String> {
+    if x < 0 { Err(format!("{x} is negative")) } else { Ok(x) }
+}
+
+#[dynamic]
+fn checked(xs: Vec<i64>) -> Vec<i64> {
+    xs.into_iter().map(|x| check(x)).collect()
+}
+
+#[workflow]
+fn checked_wf(xs: Vec<i64>) -> Vec<i64> {
+    checked(xs)
+}
+
+#[tokio::test]
+async fn a_failed_inner_node_fails_the_dynamic_naming_both() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    assert_eq!(rt.run(&checked_wf, (vec![1, 2],)).await.unwrap(), [1, 2]);
+    let e = rt.run(&checked_wf, (vec![1, -2, 3],)).await.unwrap_err();
+    let chain = e.report().to_string();
+    assert!(chain.contains("workflow `checked_wf` failed at node `n0` (dynamic checked)"), "{chain}");
+    assert!(chain.contains("workflow `checked` failed at node `n1` (task check)"), "{chain}");
+    assert!(chain.contains("-2 is negative"), "{chain}");
+}
+
+static ATTEMPTS: AtomicUsize = AtomicUsize::new(0);
+
+#[task]
+fn flaky(x: i64) -> Result<i64, String> {
+    if ATTEMPTS.fetch_add(1, Ordering::SeqCst) == 0 { Err("first attempt fails".into()) } else { Ok(x) }
+}
+
+static BODIES: AtomicUsize = AtomicUsize::new(0);
+
+#[dynamic(retries = 1)]
+fn retried(x: i64) -> i64 {
+    BODIES.fetch_add(1, Ordering::SeqCst);
+    flaky(x)
+}
+
+#[workflow]
+fn retried_wf(x: i64) -> i64 {
+    retried(x)
+}
+
+#[tokio::test]
+async fn a_retry_of_a_dynamic_runs_its_body_again() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    assert_eq!(rt.run(&retried_wf, (7,)).await.unwrap(), 7);
+    assert_eq!(BODIES.load(Ordering::SeqCst), 2);
+    assert_eq!(ATTEMPTS.load(Ordering::SeqCst), 2);
+}
+
+#[dynamic]
+fn panicking(x: i64) -> i64 {
+    assert!(x >= 0, "x must not be negative");
+    double(x)
+}
+
+#[workflow]
+fn panicking_wf(x: i64) -> i64 {
+    panicking(x)
+}
+
+#[tokio::test]
+async fn a_panic_in_the_body_fails_the_attempt() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    assert_eq!(rt.run(&panicking_wf, (2,)).await.unwrap(), 4);
+    let e = rt.run(&panicking_wf, (-1,)).await.unwrap_err();
+    assert!(e.report().to_string().contains("x must not be negative"), "{}", e.report());
+}
+
+#[dynamic]
+fn many(n: usize) -> Vec<i64> {
+    (0..n as i64).map(|i| double(i)).collect()
+}
+
+#[workflow]
+fn many_wf(n: usize) -> Vec<i64> {
+    many(n)
+}
+
+#[tokio::test]
+async fn a_dynamic_of_a_thousand_nodes_runs_each() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let out = rt.run(&many_wf, (1000,)).await.unwrap();
+    assert_eq!(out.len(), 1000);
+    assert_eq!(out[999], 1998);
+    assert_eq!(rt.run(&many_wf, (1,)).await.unwrap(), [0]);
+}
+
+/// Until its Flyte form is built, packaging a workflow with a dynamic says so, naming it.
+#[cfg(feature = "flyte")]
+#[test]
+fn a_flyte_package_refuses_a_dynamic_for_now() {
+    let Err(e) = flowmap::flyte::Package::new("img").workflow(&daily) else { panic!("a dynamic was packaged") };
+    let text = e.to_string();
+    assert!(text.contains("`#[dynamic]` `per_region`") && text.contains("futures.pb"), "{text}");
+}
