@@ -6,6 +6,9 @@
 //!   `if` (`if x > 0 { inc(x) } else { dec(x) }`), and of a three-arm `match` on a string. Each
 //!   is run 2,000 times in a row, R times (default 15) in turns; the table gives the median µs
 //!   per run and the difference, which is what choosing a branch adds.
+//! - **dynamic**: a `#[dynamic]` whose body adds 1,000 task nodes (`(0..n).map(|i| inc(i))`):
+//!   the time its body takes to add them (timed inside the body), and the whole run (body, plan,
+//!   the 1,000 nodes), R times; medians.
 
 mod bench_support;
 
@@ -13,8 +16,10 @@ use bench_support::{median, reps};
 use std::hint::black_box;
 use std::time::Instant;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use flowmap::prelude::*;
-use flowmap::{Runtime, WorkflowFn};
+use flowmap::{Promise, Runtime, WorkflowFn};
 
 #[task]
 fn inc(x: i64) -> i64 {
@@ -43,6 +48,22 @@ fn matched(x: i64, mode: String) -> i64 {
         "down" => dec(x),
         _ => fail!("unknown mode"),
     }
+}
+
+/// Nanoseconds the last body of `thousand` took to add its nodes.
+static BODY_NS: AtomicU64 = AtomicU64::new(0);
+
+#[dynamic]
+fn thousand(n: i64) -> Vec<i64> {
+    let start = Instant::now();
+    let out: Vec<Promise<i64>> = (0..n).map(|i| inc(i)).collect();
+    BODY_NS.store(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    out
+}
+
+#[workflow]
+fn dynamic_wf(n: i64) -> Vec<i64> {
+    thousand(n)
 }
 
 const RUNS: usize = 2_000;
@@ -79,4 +100,18 @@ fn main() {
     println!("| one call | {p:.2} | |");
     println!("| `if` with the call in an arm | {b:.2} | {:+.2} |", b - p);
     println!("| `match` on a string, 3 arms | {m:.2} | {:+.2} |", m - p);
+
+    let (mut body, mut run) = (Vec::new(), Vec::new());
+    for _ in 0..reps {
+        let start = Instant::now();
+        let out = tokio.block_on(rt.run(&dynamic_wf, (1000,)).into_future()).expect("the run");
+        run.push(start.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(out.len(), 1000);
+        body.push(BODY_NS.load(Ordering::Relaxed) as f64 / 1e6);
+    }
+    println!();
+    println!("| dynamic of 1,000 task nodes, medians of {reps} | ms |");
+    println!("|---|---|");
+    println!("| body adding the 1,000 nodes | {:.3} |", median(body));
+    println!("| whole run (body, plan, nodes) | {:.3} |", median(run));
 }
