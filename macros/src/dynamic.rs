@@ -254,10 +254,8 @@ fn generate(m: &TaskModel, mut block: syn::Block) -> TokenStream {
     let func = &m.item;
     let vis = &func.vis;
     let ident = &func.sig.ident;
-    let doc = signature::doc_text(&func.attrs);
     let d = builder();
 
-    let tys: Vec<&Type> = m.params.iter().map(|p| &p.ty).collect();
     let args: Vec<syn::Ident> = (0..m.params.len()).map(|i| format_ident!("__flowmap_p{}", i)).collect();
     let pats: Vec<&syn::Pat> = func
         .sig
@@ -268,7 +266,6 @@ fn generate(m: &TaskModel, mut block: syn::Block) -> TokenStream {
             syn::FnArg::Receiver(_) => None,
         })
         .collect();
-    let output = m.returns.output.tuple();
     let outputs: Vec<&Type> = match &m.returns.output {
         Output::Unit => Vec::new(),
         Output::One(t) => vec![&**t],
@@ -317,60 +314,21 @@ fn generate(m: &TaskModel, mut block: syn::Block) -> TokenStream {
         .map(|(t, i)| quote!(::flowmap::__private::DynPart::<#t>::take(&(*returned) #i, &mut values)?,));
 
     let function = ident.to_string();
-    let input_names: Vec<String> = m.params.iter().map(|p| p.name.to_string()).collect();
-    let output_names = &m.outputs;
     let settings = m.settings.tokens();
-    let binder = signature::binder(ident, vis, "dynamic", &m.params);
-    let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
-    let describe = |t: &Type| quote_spanned!(t.span()=> ::flowmap::__private::describe::<#t>());
-    let input_types = m.params.iter().map(|p| describe(&p.ty));
-    let output_types = m.returns.output.ports().into_iter().map(describe);
     let params = &func.sig.inputs;
     let note = format!(
         "`{function}` is a `#[dynamic]`: it runs as a node of a workflow. Call it in a `#[workflow]` body, \
          or `map!` it"
     );
+    let kernel = task::Kernel {
+        ty: quote!(::flowmap::__private::DynamicKernel<#ident>),
+        value: quote!(::flowmap::__private::DynamicKernel(*self)),
+        spec: quote!(::flowmap::__private::Dynamic::spec(self)),
+    };
+    let target = task::target_items(m, "dynamic", true, &kernel);
 
     let inner = quote! {
-        #binder
-
-        fn __flowmap_types() -> (::std::vec::Vec<::flowmap::types::TypeDesc>, ::std::vec::Vec<::flowmap::types::TypeDesc>) {
-            (::std::vec![#(#input_types),*], ::std::vec![#(#output_types),*])
-        }
-
-        const __FLOWMAP_DECL: ::flowmap::__private::TaskDecl = ::flowmap::__private::TaskDecl {
-            function: #function,
-            module: ::core::module_path!(),
-            inputs: &[#(#input_names),*],
-            outputs: &[#(#output_names),*],
-            is_async: true,
-            doc: #doc,
-        };
-
-        impl ::flowmap::__private::Sealed for #ident {}
-
-        #[diagnostic::do_not_recommend]
-        impl ::flowmap::__private::Target for #ident {
-            type Input = (#(#tys,)*);
-            type Output = #output;
-            type Args = __Unbound;
-            type Kernel = ::flowmap::__private::DynamicKernel<#ident>;
-
-            fn args(&self) -> Self::Args {
-                __Args(#(#unset),*)
-            }
-
-            fn kernel(&self) -> Self::Kernel {
-                ::flowmap::__private::DynamicKernel(*self)
-            }
-
-            fn declare(
-                &self,
-                tables: &mut ::flowmap::__private::Tables,
-            ) -> ::core::result::Result<::flowmap::__private::Declared, ::flowmap::__private::BuildError> {
-                __FLOWMAP_DECL.declare(tables, ::flowmap::__private::Dynamic::spec(self))
-            }
-        }
+        #target
 
         impl ::flowmap::__private::Dynamic for #ident {
             type Returned = #returned;

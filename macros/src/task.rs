@@ -147,12 +147,9 @@ fn check_cache(cx: &mut Ctxt, items: &[options::OptItem], settings: &settings::S
 
 fn generate(m: &TaskModel) -> TokenStream {
     let func = &m.item;
-    let vis = &func.vis;
     let ident = &func.sig.ident;
     let is_async = func.sig.asyncness.is_some();
-    let doc = signature::doc_text(&func.attrs);
 
-    let tys: Vec<&syn::Type> = m.params.iter().map(|p| &p.ty).collect();
     let args: Vec<syn::Ident> = (0..m.params.len()).map(|i| format_ident!("__flowmap_p{}", i)).collect();
     let output = m.returns.output.tuple();
     let value = quote!(__flowmap_value);
@@ -187,69 +184,15 @@ fn generate(m: &TaskModel) -> TokenStream {
         }
     };
 
-    let function = ident.to_string();
-    let input_names: Vec<String> = m.params.iter().map(|p| p.name.to_string()).collect();
-    let output_names = &m.outputs;
-    let settings = m.settings.tokens();
-    let binder = signature::binder(ident, vis, "task", &m.params);
-    let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
-    let describe = |t: &syn::Type| quote_spanned!(t.span()=> ::flowmap::__private::describe::<#t>());
-    let input_types = m.params.iter().map(|p| describe(&p.ty));
-    // A single output not written `Result<..>` must not be a `Result` under another name (an
-    // alias): its `Err` would be an output. Checked by its type, at the user's type, where it is
-    // described.
-    let output_types: Vec<TokenStream> = match &m.returns.output {
-        crate::signature::Output::One(t) if !m.returns.fallible => vec![quote_spanned! {t.span()=>
-            {
-                #[allow(unused_imports)]
-                use ::flowmap::__private::ProbeFallback as _;
-                ::flowmap::__private::ResultProbe::<#t>::new().describe()
-            }
-        }],
-        output => output.ports().into_iter().map(describe).collect(),
+    let kernel = Kernel {
+        ty: quote!(::flowmap::__private::TaskKernel<#ident>),
+        value: quote!(::flowmap::__private::TaskKernel(*self)),
+        spec: quote!(::flowmap::__private::Task::spec(self)),
     };
-
+    let target = target_items(m, "task", is_async, &kernel);
+    let settings = m.settings.tokens();
     let inner = quote! {
-            #binder
-
-            /// Descriptors of the input and output types, each checked to be data at its type.
-            fn __flowmap_types() -> (::std::vec::Vec<::flowmap::types::TypeDesc>, ::std::vec::Vec<::flowmap::types::TypeDesc>) {
-                (::std::vec![#(#input_types),*], ::std::vec![#(#output_types),*])
-            }
-
-            const __FLOWMAP_DECL: ::flowmap::__private::TaskDecl = ::flowmap::__private::TaskDecl {
-                function: #function,
-                module: ::core::module_path!(),
-                inputs: &[#(#input_names),*],
-                outputs: &[#(#output_names),*],
-                is_async: #is_async,
-                doc: #doc,
-            };
-
-            impl ::flowmap::__private::Sealed for #ident {}
-
-            #[diagnostic::do_not_recommend]
-            impl ::flowmap::__private::Target for #ident {
-                type Input = (#(#tys,)*);
-                type Output = #output;
-                type Args = __Unbound;
-                type Kernel = ::flowmap::__private::TaskKernel<#ident>;
-
-                fn args(&self) -> Self::Args {
-                    __Args(#(#unset),*)
-                }
-
-                fn kernel(&self) -> Self::Kernel {
-                    ::flowmap::__private::TaskKernel(*self)
-                }
-
-                fn declare(
-                    &self,
-                    tables: &mut ::flowmap::__private::Tables,
-                ) -> ::core::result::Result<::flowmap::__private::Declared, ::flowmap::__private::BuildError> {
-                    __FLOWMAP_DECL.declare(tables, ::flowmap::__private::Task::spec(self))
-                }
-            }
+            #target
 
             impl ::flowmap::__private::Task for #ident {
                 const ASYNC: bool = #is_async;
@@ -275,5 +218,85 @@ fn generate(m: &TaskModel) -> TokenStream {
         #func
 
         #marker
+    }
+}
+
+/// What a target's code is: its kernel type, the kernel of `self`, and its spec.
+pub(crate) struct Kernel {
+    pub(crate) ty: TokenStream,
+    pub(crate) value: TokenStream,
+    pub(crate) spec: TokenStream,
+}
+
+/// What a `#[task]` and a `#[dynamic]` generate alike: the binder of a call's inputs, the
+/// descriptors of its types, its declaration and its `Target` impl.
+pub(crate) fn target_items(m: &TaskModel, kind: &str, is_async: bool, kernel: &Kernel) -> TokenStream {
+    let func = &m.item;
+    let (vis, ident) = (&func.vis, &func.sig.ident);
+    let doc = signature::doc_text(&func.attrs);
+    let tys: Vec<&syn::Type> = m.params.iter().map(|p| &p.ty).collect();
+    let output = m.returns.output.tuple();
+    let function = ident.to_string();
+    let input_names: Vec<String> = m.params.iter().map(|p| p.name.to_string()).collect();
+    let output_names = &m.outputs;
+    let binder = signature::binder(ident, vis, kind, &m.params);
+    let unset: Vec<TokenStream> = m.params.iter().map(|_| quote!(::flowmap::__private::Unset::new())).collect();
+    let describe = |t: &syn::Type| quote_spanned!(t.span()=> ::flowmap::__private::describe::<#t>());
+    let input_types = m.params.iter().map(|p| describe(&p.ty));
+    // A single output not written `Result<..>` must not be a `Result` under another name (an
+    // alias): its `Err` would be an output. Checked by its type, at the user's type, where it is
+    // described.
+    let output_types: Vec<TokenStream> = match &m.returns.output {
+        crate::signature::Output::One(t) if !m.returns.fallible => vec![quote_spanned! {t.span()=>
+            {
+                #[allow(unused_imports)]
+                use ::flowmap::__private::ProbeFallback as _;
+                ::flowmap::__private::ResultProbe::<#t>::new().describe()
+            }
+        }],
+        output => output.ports().into_iter().map(describe).collect(),
+    };
+    let Kernel { ty: kernel_ty, value: kernel_value, spec } = kernel;
+    quote! {
+        #binder
+
+        /// Descriptors of the input and output types, each checked to be data at its type.
+        fn __flowmap_types() -> (::std::vec::Vec<::flowmap::types::TypeDesc>, ::std::vec::Vec<::flowmap::types::TypeDesc>) {
+            (::std::vec![#(#input_types),*], ::std::vec![#(#output_types),*])
+        }
+
+        const __FLOWMAP_DECL: ::flowmap::__private::TaskDecl = ::flowmap::__private::TaskDecl {
+            function: #function,
+            module: ::core::module_path!(),
+            inputs: &[#(#input_names),*],
+            outputs: &[#(#output_names),*],
+            is_async: #is_async,
+            doc: #doc,
+        };
+
+        impl ::flowmap::__private::Sealed for #ident {}
+
+        #[diagnostic::do_not_recommend]
+        impl ::flowmap::__private::Target for #ident {
+            type Input = (#(#tys,)*);
+            type Output = #output;
+            type Args = __Unbound;
+            type Kernel = #kernel_ty;
+
+            fn args(&self) -> Self::Args {
+                __Args(#(#unset),*)
+            }
+
+            fn kernel(&self) -> Self::Kernel {
+                #kernel_value
+            }
+
+            fn declare(
+                &self,
+                tables: &mut ::flowmap::__private::Tables,
+            ) -> ::core::result::Result<::flowmap::__private::Declared, ::flowmap::__private::BuildError> {
+                __FLOWMAP_DECL.declare(tables, #spec)
+            }
+        }
     }
 }
