@@ -7,7 +7,7 @@
 //!
 //! ```json
 //! {
-//!   "format": 2,
+//!   "format": 3,
 //!   "name": "map_workflow", "module": "map_tasks",
 //!   "interface": {
 //!     "inputs":  [{"name": "data", "type": {"type": "list", "items": {"type": "integer", "bits": 64, "signed": true}},
@@ -58,8 +58,9 @@ pub use flowmap_settings::{quantity::Quantity, ratio::Ratio, resources::Resource
 
 /// The version of the JSON shape below; bumped on any incompatible change. Format 2: a task's
 /// `function` and its settings under the keys users write (typed when read), map ratios and
-/// counts checked when read.
-pub const GRAPH_FORMAT: u32 = 2;
+/// counts checked when read. Format 3: branch nodes (`kind: "branch"`, `branch` with its cases
+/// and arms) and dynamic tasks (`dynamic: true`).
+pub const GRAPH_FORMAT: u32 = 3;
 
 /// A compiled workflow.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -384,7 +385,7 @@ mod tests {
     /// The documented shape, complete: it reads into the model with no runtime, and writes back
     /// to the same JSON.
     const MAP_WORKFLOW: &str = r#"{
-      "format": 2,
+      "format": 3,
       "name": "map_workflow", "module": "map_tasks",
       "interface": {
         "inputs":  [{"name": "data", "type": {"type": "list", "items": {"type": "integer", "bits": 64, "signed": true}},
@@ -444,7 +445,7 @@ mod tests {
     #[test]
     fn a_branch_reads_back_and_draws_its_arms() {
         let text = r#"{
-          "format": 2, "name": "route", "module": "m",
+          "format": 3, "name": "route", "module": "m",
           "interface": {
             "inputs": [{"name": "x", "type": {"type": "integer", "bits": 64, "signed": true}},
                        {"name": "mode", "type": {"type": "string"}}],

@@ -372,7 +372,7 @@ mod tests {
         }
         let outs: Vec<usize> = (0..nodes.min(2)).map(|i| nodes - 1 - i).collect();
         let json = json!({
-            "format": 2, "name": "made_up", "module": "m",
+            "format": 3, "name": "made_up", "module": "m",
             "interface": {"inputs": ins, "outputs": outs.iter().map(|i| json!({"name": format!("o{i}"), "type": int})).collect::<Vec<_>>()},
             "nodes": list,
             "outputs": outs.iter().map(|i| json!({"name": format!("o{i}"), "binding": {"kind": "node", "node": format!("n{i}"), "output": "o0"}})).collect::<Vec<_>>(),
