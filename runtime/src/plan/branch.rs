@@ -267,7 +267,8 @@ impl<P: ArmValue> BranchBuilder<P> {
         });
         b.planned.push(PlanNode {
             id: id.into(),
-            display: format!("branch {}", self.name).into(),
+            // `branch base` for one bound to `let base`; an unbound one is just `branch`.
+            display: if self.name == "branch" { "branch".into() } else { format!("branch {}", self.name).into() },
             inputs: captured.sources,
             after,
             settings: NodeSettings::default(),
