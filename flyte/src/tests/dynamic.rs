@@ -159,6 +159,10 @@ async fn both_with(
     let (executed, out) = pod(case, task, &env).await;
     assert!(matches!(executed, Executed::Expanded { .. }), "{case}: {executed:?}");
     assert!(!out.join("outputs.pb").exists(), "{case}: a dynamic that expands writes no outputs.pb");
+    // For flyte/check/run.sh, which reads them with flyteidl and flytekit.
+    if let Ok(dir) = std::env::var("FLOWMAP_WRITE_FUTURES") {
+        std::fs::copy(out.join("futures.pb"), std::path::Path::new(&dir).join(format!("{case}.pb"))).unwrap();
+    }
     let (mut mine, mut theirs) =
         (read_futures(out.join("futures.pb")), read_futures(research(&format!("exec/{case}/futures.pb"))));
     normalize(&mut mine);
