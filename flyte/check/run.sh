@@ -3,6 +3,7 @@
 # flytekit 1.16.31, flyteidl 1.16.8 and moto (an S3 server) into a fresh virtualenv, then:
 # - checks two packages (the example's, and the golden workflows') with flyteidl and flytekit's
 #   models (check_package.py);
+# - checks the futures.pb that dynamic twins' pods wrote, likewise (check_futures.py);
 # - runs the example binary as a task container against S3 and reads what it wrote with
 #   flytekit (check_container.py).
 # Called by .ci/run; fails (never skips) when python3 or the network is missing.
@@ -23,4 +24,8 @@ bin=$(flyte/check/example_bin.sh)
 "$bin" package --image ghcr.io/flowmap/anomalies:ci -o "$tmp/anomalies.tgz" 2> /dev/null
 FLOWMAP_WRITE_PACKAGE="$tmp/golden.tgz" cargo test --quiet -p flowmap-flyte --lib golden > /dev/null
 "$tmp/venv/bin/python" flyte/check/check_package.py "$tmp/anomalies.tgz" "$tmp/golden.tgz"
+# The futures.pb of the dynamic twins (flyte/src/tests/dynamic.rs), as their pods wrote them.
+mkdir "$tmp/futures"
+FLOWMAP_WRITE_FUTURES="$tmp/futures" cargo test --quiet -p flowmap-flyte --lib dynamic > /dev/null
+"$tmp/venv/bin/python" flyte/check/check_futures.py "$tmp/futures"
 "$tmp/venv/bin/python" flyte/check/check_container.py "$bin" 2> "$tmp/moto.log" || { cat "$tmp/moto.log"; exit 1; }

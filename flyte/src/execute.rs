@@ -1,20 +1,26 @@
 //! [`execute`]: the container entrypoint of every task template of a package. It reads the
 //! inputs Flyte wrote (a `LiteralMap`), calls the task once (or one element of a map), and
-//! writes `outputs.pb`, or `error.pb` with a `ContainerError`. Both end the process normally:
+//! writes `outputs.pb`, or `error.pb` with a `ContainerError`; a `#[dynamic]` runs its body and
+//! writes the graph it built as `futures.pb` (or `outputs.pb` when it built no node). All end
+//! the process normally:
 //! Flyte reads the error document, retries `RECOVERABLE` errors (a task's error or panic) and
 //! stops on `NON_RECOVERABLE` ones (inputs that do not decode).
 
 use std::time::SystemTime;
 
-use flowmap_runtime::{JsonInput, JsonInputs, JsonRunError, PanicError, Report, Runtime, TimeoutError};
+use flowmap_model::graph::{Binding, Port, TaskSpec};
+use flowmap_runtime::__private::ExpandedOutput;
+use flowmap_runtime::{Cause, JsonInput, JsonInputs, JsonRunError, PanicError, Report, Runtime, TimeoutError};
 use prost::Message;
 use serde_json::Value as Json;
 
+use crate::compile::dynamic::{Ids, futures};
+use crate::compile::task::{COMMAND_VAR, IMAGE_VAR, Image};
 use crate::idl::flyteidl::core::{
-    ContainerError, ErrorDocument, LiteralMap, container_error, execution_error, literal,
+    ContainerError, DynamicJobSpec, ErrorDocument, LiteralMap, container_error, execution_error, literal,
 };
 use crate::literal::{from_literal, to_literal_map};
-use crate::registry::Registry;
+use crate::registry::{Found, Registry};
 use crate::store::{StoreError, join, read, write};
 
 /// The arguments Flyte gives a task container (the template variables of its args).
@@ -46,6 +52,12 @@ pub struct ExecuteArgs {
 pub enum Executed {
     /// `outputs.pb` was written.
     Succeeded,
+    /// A dynamic's body built nodes: `futures.pb` was written (a `DynamicJobSpec`), which
+    /// Flyte runs next as the node's sub-workflow.
+    Expanded {
+        /// How many nodes the body added.
+        nodes: usize,
+    },
     /// `error.pb` was written with this error.
     Failed {
         /// `USER:TaskError`, `USER:Panic`, `USER:Timeout`, `USER:InputError`, `SYSTEM:...`.
@@ -119,14 +131,35 @@ pub(crate) fn index_from(var: impl Fn(&str) -> Option<String>) -> Result<usize, 
 ///
 /// # Errors
 /// Only when neither document could be written: the caller should exit with a non-zero code.
+///
+/// A dynamic's `futures.pb` names its tasks with `$FLYTE_INTERNAL_EXECUTION_PROJECT`,
+/// `$FLYTE_INTERNAL_EXECUTION_DOMAIN` and `$FLYTE_INTERNAL_TASK_VERSION` (which propeller sets),
+/// and runs them in the image its template's `$FLOWMAP_FLYTE_IMAGE` names.
 pub async fn execute(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<Executed, ExecuteError> {
+    execute_with(registry, rt, args, &|name| std::env::var(name).ok()).await
+}
+
+/// [`execute`] with the environment read by `var`.
+pub(crate) async fn execute_with(
+    registry: &Registry,
+    rt: &Runtime,
+    args: &ExecuteArgs,
+    var: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<Executed, ExecuteError> {
     tracing::info!(task = %args.task, map = args.map, inputs = %args.inputs, "executing");
-    match run(registry, rt, args).await {
-        Ok(outputs) => {
+    match run(registry, rt, args, var).await {
+        Ok(Written::Outputs(outputs)) => {
             let uri = join(&args.output_prefix, "outputs.pb");
             write(&uri, outputs.encode_to_vec()).await.map_err(ExecuteError::Write)?;
             tracing::info!(task = %args.task, outputs = %uri, "succeeded");
             Ok(Executed::Succeeded)
+        }
+        Ok(Written::Futures(spec)) => {
+            let uri = join(&args.output_prefix, "futures.pb");
+            let nodes = spec.nodes.len();
+            write(&uri, spec.encode_to_vec()).await.map_err(ExecuteError::Write)?;
+            tracing::info!(task = %args.task, futures = %uri, nodes, "expanded");
+            Ok(Executed::Expanded { nodes })
         }
         Err(f) => {
             tracing::info!(task = %args.task, code = f.code, recoverable = f.recoverable, "failed: {}", f.message);
@@ -152,7 +185,20 @@ pub async fn execute(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> R
     }
 }
 
-async fn run(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<LiteralMap, Failure> {
+/// What a successful pod writes.
+enum Written {
+    /// `outputs.pb`.
+    Outputs(LiteralMap),
+    /// `futures.pb`.
+    Futures(DynamicJobSpec),
+}
+
+async fn run(
+    registry: &Registry,
+    rt: &Runtime,
+    args: &ExecuteArgs,
+    var: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<Written, Failure> {
     let Some(found) = registry.find(&args.task) else {
         return Err(system(
             "SYSTEM:UnknownTask",
@@ -215,6 +261,9 @@ async fn run(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<Li
         })?;
         inputs = inputs.input(port.name.clone(), JsonInput::Value(value));
     }
+    if let Some(dynamic) = found.dynamic {
+        return expand(&found, dynamic, inputs, &args.task, var);
+    }
     let outputs = found.workflow.call_json(rt, &found.target, inputs).await.map_err(|e| match e {
         JsonRunError::Run(error) => {
             // Said of the task: the pod runs one call, not the workflow it was found in.
@@ -247,6 +296,69 @@ async fn run(registry: &Registry, rt: &Runtime, args: &ExecuteArgs) -> Result<Li
         (0, Json::Null) => Vec::new(),
         (_, v) => vec![v],
     };
-    to_literal_map(ports.iter().zip(&values).map(|(p, v)| (p.name.as_str(), v, &p.ty)))
+    outputs_of(ports, &values).map(Written::Outputs)
+}
+
+fn outputs_of(ports: &[Port], values: &[Json]) -> Result<LiteralMap, Failure> {
+    to_literal_map(ports.iter().zip(values).map(|(p, v)| (p.name.as_str(), v, &p.ty)))
         .map_err(|e| system("SYSTEM:Outputs", format!("an output has no Flyte literal: {e}")))
+}
+
+/// Runs the body of `dynamic` with `inputs`: `futures.pb` of the graph it built, or, when it
+/// built no node, its outputs (all of them the body's own values), as flytekit does (propeller
+/// refuses a dynamic workflow with no nodes).
+fn expand(
+    found: &Found<'_>,
+    dynamic: &TaskSpec,
+    inputs: JsonInputs,
+    task: &str,
+    var: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<Written, Failure> {
+    let expansion = match found.workflow.expand_json(&found.target, inputs) {
+        Ok(Some(Ok(expansion))) => expansion,
+        Ok(Some(Err(cause))) => {
+            let code = if matches!(cause, Cause::Panic(_)) { "USER:Panic" } else { "USER:TaskError" };
+            let message = format!("dynamic `{task}`: {}", Report::new(cause.as_error()));
+            return Err(Failure { code, message, recoverable: true, user: true });
+        }
+        Ok(None) => return Err(system("SYSTEM:NotDynamic", format!("task `{task}` is not a dynamic"))),
+        Err(e) => return Err(input_failure(Report::new(&e).to_string())),
+    };
+    if expansion.nodes.is_empty() {
+        let values: Vec<Json> = expansion
+            .outputs
+            .iter()
+            .map(|out| match out {
+                ExpandedOutput::One(b) => constant(b),
+                ExpandedOutput::Each(each) => Json::Array(each.iter().map(constant).collect()),
+            })
+            .collect();
+        return outputs_of(&dynamic.interface.outputs, &values).map(Written::Outputs);
+    }
+    let image = var(IMAGE_VAR).ok_or_else(|| {
+        system(
+            "SYSTEM:NoImage",
+            format!(
+                "${IMAGE_VAR} is not set: the template of a dynamic sets it to the image of its tasks; was `{task}` \
+                 registered by flowmap?"
+            ),
+        )
+    })?;
+    let command: Vec<String> = var(COMMAND_VAR).into_iter().collect();
+    let ids = Ids {
+        project: var("FLYTE_INTERNAL_EXECUTION_PROJECT").unwrap_or_default(),
+        domain: var("FLYTE_INTERNAL_EXECUTION_DOMAIN").unwrap_or_default(),
+        version: var("FLYTE_INTERNAL_TASK_VERSION").unwrap_or_default(),
+    };
+    futures(dynamic, &expansion, &Image { name: &image, command: &command }, &ids).map(Written::Futures).map_err(|e| {
+        Failure { code: "USER:DynamicSpec", message: Report::new(&e).to_string(), recoverable: false, user: true }
+    })
+}
+
+/// The value of an output of a body that built no node: a constant (the body's own value).
+fn constant(b: &Binding) -> Json {
+    match b {
+        Binding::Constant { value } => value.clone(),
+        _ => Json::Null,
+    }
 }

@@ -12,7 +12,8 @@ use crate::compile::task::{Image, map, map_name, task};
 use crate::compile::workflow::{Scope, template};
 use crate::compile::{description, flyte_name};
 use crate::error::PackageError;
-use crate::idl::flyteidl::admin::WorkflowSpec;
+use crate::idl::flyteidl::admin::{self, WorkflowSpec};
+use crate::idl::flyteidl::core::TaskTemplate;
 
 /// What one file of a package holds, as the digit of its name says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,7 +104,7 @@ impl Package {
     }
 
     /// The task templates `nodes` use (`top` holds the tables), sub-workflows' first.
-    fn tasks_of(&mut self, nodes: &[Node], top: &Graph) -> Result<(), PackageError> {
+    pub(crate) fn tasks_of(&mut self, nodes: &[Node], top: &Graph) -> Result<(), PackageError> {
         for n in nodes {
             let name = flyte_name(&n.target.name);
             let missing =
@@ -111,15 +112,14 @@ impl Package {
             match n.target.kind {
                 TargetKind::Task => {
                     let spec = top.tasks.get(&n.target.name).ok_or_else(|| missing("task"))?;
-                    if spec.dynamic {
+                    if spec.dynamic && n.kind == NodeKind::Map {
                         return Err(PackageError::Unsupported {
                             workflow: top.name.clone(),
                             node: n.id.clone(),
-                            what: format!("`#[dynamic]` `{}`", spec.name()),
-                            fix:
-                                "dynamic workflows run locally; their Flyte form (a task writing `futures.pb`) is not \
-                                  built yet: call the tasks from a `#[workflow]` with `map!` where the fan-out allows"
-                                    .into(),
+                            what: format!("a `map!` of `#[dynamic]` `{}`", spec.name()),
+                            fix: "an element of a Flyte map runs one task, and flowmap does not run a dynamic's \
+                                  futures there: call the dynamic once with the whole list, and loop in its body"
+                                .into(),
                         });
                     }
                     let image = Image { name: &self.image, command: &self.command };
@@ -155,6 +155,18 @@ impl Package {
             }
         }
         Ok(())
+    }
+
+    /// The task templates `graph`'s nodes use (as [`Package::tasks_of`] adds them), in the
+    /// order they are first met.
+    pub(crate) fn templates_of(mut self, graph: &Graph) -> Result<Vec<TaskTemplate>, PackageError> {
+        self.tasks_of(&graph.nodes, graph)?;
+        Ok(self
+            .entities
+            .into_iter()
+            .filter(|e| e.kind == Kind::Task)
+            .filter_map(|e| admin::TaskSpec::decode(e.bytes.as_slice()).ok()?.template)
+            .collect())
     }
 
     /// Adds an entity once; the same name with other contents is a clash.
@@ -223,7 +235,7 @@ impl Package {
 
 /// The sub-workflows `nodes` call (in branches' arms too; not those they only map, which run
 /// inside a task), and those they call, by qualified name, each once, in name order.
-fn called_workflows(nodes: &[Node], top: &Graph) -> std::collections::BTreeSet<String> {
+pub(crate) fn called_workflows(nodes: &[Node], top: &Graph) -> std::collections::BTreeSet<String> {
     let mut names = std::collections::BTreeSet::new();
     for n in nodes {
         if n.kind == NodeKind::Workflow

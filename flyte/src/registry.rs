@@ -1,7 +1,7 @@
 //! [`Registry`]: the workflows a binary serves as Flyte task containers, and how a Flyte task
 //! name leads back to the code to run.
 
-use flowmap_model::graph::{Graph, Interface, MapSettings, NodeKind, TargetKind};
+use flowmap_model::graph::{Graph, Interface, MapSettings, NodeKind, TargetKind, TaskSpec};
 use flowmap_runtime::__private::InputTuple;
 use flowmap_runtime::{WorkflowFn, WorkflowHandle};
 
@@ -87,6 +87,8 @@ pub(crate) struct Found<'r> {
     pub(crate) interface: &'r Interface,
     /// For a map template, its settings.
     pub(crate) map: Option<&'r MapSettings>,
+    /// For a `#[dynamic]`, its spec.
+    pub(crate) dynamic: Option<&'r TaskSpec>,
 }
 
 impl Registry {
@@ -140,7 +142,8 @@ impl Registry {
     pub(crate) fn find(&self, name: &str) -> Option<Found<'_>> {
         self.graphs().find_map(|(workflow, top)| {
             if let Some((q, spec)) = top.tasks.iter().find(|(q, _)| flyte_name(q) == name) {
-                return Some(Found { workflow, target: q.clone(), interface: &spec.interface, map: None });
+                let dynamic = spec.dynamic.then_some(spec);
+                return Some(Found { workflow, target: q.clone(), interface: &spec.interface, map: None, dynamic });
             }
             std::iter::once(top).chain(top.workflows.values()).flat_map(|g| &g.nodes).find_map(|n| {
                 let settings = n.map.as_ref().filter(|_| n.kind == NodeKind::Map)?;
@@ -152,7 +155,7 @@ impl Registry {
                     TargetKind::Workflow => &top.workflows.get(&n.target.name)?.interface,
                     TargetKind::Branch => return None,
                 };
-                Some(Found { workflow, target: n.target.name.clone(), interface, map: Some(settings) })
+                Some(Found { workflow, target: n.target.name.clone(), interface, map: Some(settings), dynamic: None })
             })
         })
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use flowmap_model::graph::Graph;
 
 use crate::error::Error;
-use crate::json::{JsonRun, Start, start_of};
+use crate::json::{Expand, ExpandResult, JsonRun, Start, expand_of, start_of};
 use crate::json_io::JsonInputs;
 use crate::runtime::{Runtime, WorkflowFn};
 use crate::tuple::InputTuple;
@@ -15,7 +15,7 @@ use crate::tuple::InputTuple;
 /// A workflow with its type erased: its name, its graph (or why it does not build), and its runs
 /// and calls with JSON inputs. Made from the workflow function, `WorkflowHandle::new(&my_workflow)`.
 ///
-/// A handle is three words: it allocates only for a workflow that does not build (its name and
+/// A handle is four words: it allocates only for a workflow that does not build (its name and
 /// error, shared by its clones), and a clone copies the words.
 ///
 /// ```
@@ -34,6 +34,7 @@ use crate::tuple::InputTuple;
 pub struct WorkflowHandle {
     graph: Result<&'static Graph, Arc<Unbuilt>>,
     start: Start,
+    expand: Expand,
 }
 
 /// A workflow that does not build: its name and why.
@@ -53,7 +54,7 @@ impl WorkflowHandle {
             };
             Arc::new(Unbuilt { name, error })
         });
-        WorkflowHandle { graph, start: start_of::<F::Marker>() }
+        WorkflowHandle { graph, start: start_of::<F::Marker>(), expand: expand_of::<F::Marker>() }
     }
 
     /// The workflow's name: its graph's, or for a workflow that does not build, the name its
@@ -83,6 +84,19 @@ impl WorkflowHandle {
     /// once, with JSON inputs, on `rt`: as [`Runtime::call_json`].
     pub fn call_json<'a>(&self, rt: &'a Runtime, target: &'a str, inputs: JsonInputs) -> JsonRun<'a> {
         JsonRun::new(rt, self.start, Some(target), inputs)
+    }
+
+    /// The body of `target`, a `#[dynamic]` the workflow calls (by qualified name), run with
+    /// JSON inputs: the graph it builds, not run (what a Flyte pod writes as `futures.pb`).
+    /// `Ok(None)` when the target is not a dynamic; `Ok(Some(Err(cause)))` when the body
+    /// panicked or its graph does not build.
+    ///
+    /// # Errors
+    /// As [`Runtime::call_json`] for inputs that do not fit, or a target the workflow does not
+    /// use.
+    #[doc(hidden)]
+    pub fn expand_json(&self, target: &str, inputs: JsonInputs) -> ExpandResult {
+        (self.expand)(target, inputs)
     }
 }
 

@@ -7,11 +7,13 @@ use std::pin::Pin;
 
 use flowmap_model::graph::Port;
 
-use crate::error::Error;
+use crate::error::{Cause, Error};
 use crate::exec::drivers;
 use crate::json_io::{JsonInputs, JsonOutputs, Named, ReadError};
 use crate::options::RunOptions;
+use crate::plan::Work;
 use crate::plan::call::one_call;
+use crate::plan::dynamic::Expansion;
 use crate::plan::target::Workflow;
 use crate::runtime::{Runtime, WorkflowFn};
 use crate::tuple::InputTuple;
@@ -139,6 +141,30 @@ pub(crate) fn start_of<M: Workflow>() -> Start {
                 Some(target) => rt.call_json_of::<M>(target, inputs, options, here).await,
             }
         })
+    }
+}
+
+/// A dynamic's body run with JSON inputs: the graph it builds (see
+/// [`crate::WorkflowHandle::expand_json`]). One per workflow, as [`Start`].
+pub(crate) type Expand = fn(target: &str, inputs: JsonInputs) -> ExpandResult;
+
+/// What [`Expand`] gives: `Ok(None)` for a target that is not a dynamic; `Ok(Some(Err(_)))`
+/// for a body that panicked or built no graph.
+pub(crate) type ExpandResult = Result<Option<Result<Expansion, Cause>>, JsonRunError>;
+
+/// The [`Expand`] of the workflow whose marker is `M`.
+pub(crate) fn expand_of<M: Workflow>() -> Expand {
+    |target, inputs| {
+        let compiled = M::compiled()?;
+        let Some(call) = one_call(compiled, target) else {
+            return Err(JsonRunError::NoTarget { workflow: compiled.graph.name.clone(), target: target.to_owned() });
+        };
+        let Some(Work::Call(kernel)) = call.plan.nodes.first().map(|n| &n.work) else { return Ok(None) };
+        if !compiled.graph.tasks.get(target).is_some_and(|t| t.dynamic) {
+            return Ok(None);
+        }
+        let values = call.json.read(inputs, &call.ports).map_err(|e| read_error(e, target, &call.ports))?;
+        Ok(kernel.expand(&values))
     }
 }
 

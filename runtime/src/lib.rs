@@ -60,7 +60,9 @@ pub mod __private {
     pub use crate::plan::compile::{CompileCell, DefaultsJson, compile, default_json};
     pub use crate::plan::condition::Scalar;
     pub use crate::plan::decl::{Declared, TaskDecl, WorkflowDecl};
-    pub use crate::plan::dynamic::{DynCall, DynPart, Dynamic, DynamicBuilder, DynamicKernel, Lift, Many, lift};
+    pub use crate::plan::dynamic::{
+        DynCall, DynPart, Dynamic, DynamicBuilder, DynamicKernel, ExpandedOutput, Expansion, Lift, Many, lift,
+    };
     pub use crate::value::{Source, Value};
 
     /// What calling a `#[dynamic]`'s function directly returns: nothing, as it never returns (a

@@ -208,11 +208,14 @@ async fn a_dynamic_of_a_thousand_nodes_runs_each() {
     assert_eq!(rt.run(&many_wf, (1,)).await.unwrap(), [0]);
 }
 
-/// Until its Flyte form is built, packaging a workflow with a dynamic says so, naming it.
+/// A Flyte package holds a dynamic as a plain task template (its pod writes `futures.pb`); a
+/// `map!` of a dynamic is refused, naming it.
 #[cfg(feature = "flyte")]
 #[test]
-fn a_flyte_package_refuses_a_dynamic_for_now() {
-    let Err(e) = flowmap::flyte::Package::new("img").workflow(&daily) else { panic!("a dynamic was packaged") };
+fn a_flyte_package_holds_a_dynamic_and_refuses_a_map_of_one() {
+    let package = flowmap::flyte::Package::new("img").workflow(&daily).unwrap();
+    assert!(package.task_names().any(|n| n.ends_with(".per_region")), "{:?}", package.task_names().collect::<Vec<_>>());
+    let Err(e) = flowmap::flyte::Package::new("img").workflow(&doubled_lists) else { panic!("a map of a dynamic") };
     let text = e.to_string();
-    assert!(text.contains("`#[dynamic]` `per_region`") && text.contains("futures.pb"), "{text}");
+    assert!(text.contains("a `map!` of `#[dynamic]` `doubled`"), "{text}");
 }

@@ -3,6 +3,7 @@
 //! here; nothing runs.
 
 pub(crate) mod branch;
+pub(crate) mod dynamic;
 pub(crate) mod launch_plan;
 pub(crate) mod task;
 pub(crate) mod workflow;

@@ -8,8 +8,8 @@ use flowmap_model::{ResourceKey, Resources, Settings};
 use super::{LiteralTypeOf, description, duration, identifier, typed_interface, variables};
 use crate::idl::flyteidl::admin;
 use crate::idl::flyteidl::core::{
-    Container, K8sObjectMetadata, LiteralType, ResourceType, RetryStrategy, RuntimeMetadata, TaskMetadata,
-    TaskTemplate, TypedInterface, literal_type, resources, runtime_metadata, task_template,
+    Container, K8sObjectMetadata, KeyValuePair, LiteralType, ResourceType, RetryStrategy, RuntimeMetadata,
+    TaskMetadata, TaskTemplate, TypedInterface, literal_type, resources, runtime_metadata, task_template,
 };
 use crate::types::{literal_type as type_of, union_of};
 
@@ -125,8 +125,25 @@ fn template(
 
 /// The template of a task.
 pub(crate) fn task(name: &str, task: &TaskSpec, image: &Image<'_>) -> admin::TaskSpec {
-    template(name, &task.settings, typed_interface(&task.interface), image, Some(task.doc.as_deref()))
+    let mut spec = template(name, &task.settings, typed_interface(&task.interface), image, Some(task.doc.as_deref()));
+    // A dynamic's pod writes the templates of the tasks its body calls: they run in the same
+    // image, which the pod learns here (flytekit's dynamics carry it in `_F_SS_C`).
+    if task.dynamic
+        && let Some(task_template::Target::Container(c)) = spec.template.as_mut().and_then(|t| t.target.as_mut())
+    {
+        c.env.push(KeyValuePair { key: IMAGE_VAR.to_owned(), value: image.name.to_owned() });
+        if let Some(command) = image.command.first() {
+            c.env.push(KeyValuePair { key: COMMAND_VAR.to_owned(), value: command.clone() });
+        }
+    }
+    spec
 }
+
+/// The variable of a dynamic's container that names the image of its tasks.
+pub(crate) const IMAGE_VAR: &str = "FLOWMAP_FLYTE_IMAGE";
+/// The variable of a dynamic's container that names the program in the image, when the image's
+/// entrypoint is not the program ([`crate::Package::command`]).
+pub(crate) const COMMAND_VAR: &str = "FLOWMAP_FLYTE_COMMAND";
 
 /// The name of the template that maps `target` (a Flyte name) with these settings: one per
 /// interface a map can give it (which inputs are whole, whether failures are tolerated).

@@ -9,6 +9,7 @@ pub mod flyteidl {
     /// `flyteidl.core`: types, literals, tasks, workflows, errors.
     pub mod core {
         include!("flyteidl.core.rs");
+        include!("dynamic_job.rs");
     }
     /// `flyteidl.admin`: the specs a package holds.
     pub mod admin {

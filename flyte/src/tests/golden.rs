@@ -236,7 +236,7 @@ fn goldens() -> Vec<(String, Vec<u8>)> {
 /// The plain name of a task or workflow: `detect_anomalies` for flytekit's
 /// `golden.workflows.detect_anomalies` and for ours `flowmap_flyte.tests.golden.detect_anomalies`;
 /// a map template is `map:` its task and its interface, which tells its variants apart.
-fn plain(name: &str) -> String {
+pub(super) fn plain(name: &str) -> String {
     let last = name.rsplit('.').next().unwrap_or(name);
     // flytekit: `map_{task}_{hash}-arraynode`.
     if let Some(rest) = last.strip_prefix("map_").and_then(|r| r.strip_suffix("-arraynode")) {
@@ -409,7 +409,7 @@ fn the_package_matches_flytekits_message_by_message() {
 }
 
 /// The lines where two messages' pretty forms differ, with the line above each for context.
-fn diff(mine: &impl std::fmt::Debug, theirs: &impl std::fmt::Debug) -> String {
+pub(super) fn diff(mine: &impl std::fmt::Debug, theirs: &impl std::fmt::Debug) -> String {
     let (m, t) = (format!("{mine:#?}"), format!("{theirs:#?}"));
     let (m, t): (Vec<&str>, Vec<&str>) = (m.lines().collect(), t.lines().collect());
     let mut out = Vec::new();

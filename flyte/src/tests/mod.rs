@@ -1,6 +1,7 @@
 //! Tests that read the crate's private protobuf types.
 
 mod branch;
+mod dynamic;
 mod execute;
 mod golden;
 mod hostile;

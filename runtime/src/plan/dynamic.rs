@@ -15,7 +15,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use flowmap_model::Settings;
-use flowmap_model::graph::TaskSpec;
+use flowmap_model::graph::{Binding, Node, Tables, TaskSpec};
 
 use crate::__private::fallback::NotATaskOrWorkflow;
 use crate::arities::paired_input_arities;
@@ -182,6 +182,7 @@ pub trait DynPart<O>: Send + 'static {
 
 impl<T: Data> DynPart<T> for Promise<T> {
     fn sources_into(&self, out: &mut Vec<Source>) {
+        record_part(None);
         out.push(self.source());
     }
     fn take(&self, values: &mut std::vec::IntoIter<Value>) -> Option<T> {
@@ -192,8 +193,14 @@ impl<T: Data> DynPart<T> for Promise<T> {
 impl<T: Data> DynPart<Vec<T>> for Many<T> {
     fn sources_into(&self, out: &mut Vec<Source>) {
         match self {
-            Many::Each(each) => out.extend(each.iter().map(Promise::source)),
-            Many::Whole(whole) => out.push(whole.source()),
+            Many::Each(each) => {
+                record_part(Some(each.len()));
+                out.extend(each.iter().map(Promise::source));
+            }
+            Many::Whole(whole) => {
+                record_part(None);
+                out.push(whole.source());
+            }
         }
     }
     fn take(&self, values: &mut std::vec::IntoIter<Value>) -> Option<Vec<T>> {
@@ -202,6 +209,55 @@ impl<T: Data> DynPart<Vec<T>> for Many<T> {
             Many::Whole(_) => values.next()?.downcast_ref::<Vec<T>>().cloned(),
         }
     }
+}
+
+thread_local! {
+    /// While [`parts`] lists a body's outputs: how each output gave its sources.
+    static PARTS: RefCell<Option<Vec<Option<usize>>>> = const { RefCell::new(None) };
+}
+
+/// Notes how the output being listed gives its sources: `None` one source that is the output,
+/// `Some(n)` `n` sources whose values make the output's list.
+fn record_part(part: Option<usize>) {
+    PARTS.with_borrow_mut(|parts| {
+        if let Some(parts) = parts {
+            parts.push(part);
+        }
+    });
+}
+
+/// The sources of each output of `returned`, as [`Dynamic::sources`] lists them, grouped by
+/// output ([`record_part`]): the generated `sources` lists them flat, output after output.
+fn parts<D: Dynamic>(returned: &D::Returned) -> (Vec<Source>, Vec<Option<usize>>) {
+    PARTS.with_borrow_mut(|parts| *parts = Some(Vec::new()));
+    let sources = D::sources(returned);
+    let parts = PARTS.with_borrow_mut(Option::take).unwrap_or_default();
+    (sources, parts)
+}
+
+/// The graph a dynamic's body built for some input values, in the model's terms: its nodes
+/// (`n0`, `n1`, … in call order, each bound to earlier nodes or to constants, the body's real
+/// values), the tasks and workflows they call, and where each output comes from. What a Flyte
+/// pod writes as `futures.pb` (see [`crate::WorkflowHandle::expand_json`]).
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct Expansion {
+    /// The nodes, in call order.
+    pub nodes: Vec<Node>,
+    /// The tasks and workflows the nodes call.
+    pub tables: Tables,
+    /// Each output of the dynamic, in order.
+    pub outputs: Vec<ExpandedOutput>,
+}
+
+/// Where one output of a dynamic's body comes from.
+#[doc(hidden)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExpandedOutput {
+    /// One value: a node's output, or a constant.
+    One(Binding),
+    /// A list, one element from each binding (a `Vec` of calls' promises).
+    Each(Vec<Binding>),
 }
 
 /// A `#[dynamic]`.
@@ -253,11 +309,17 @@ impl<D: Dynamic<Input: InputTuple, Output: OutputTuple>> Kernel for DynamicKerne
             })
         })
     }
+
+    const EXPANDS: bool = true;
+
+    fn expand(&self, input: Self::Input) -> Option<Result<Expansion, Cause>> {
+        Some(expand(&self.0, input))
+    }
 }
 
-/// Runs the body of `dynamic` with `input` into a plan of no inputs whose outputs are the
-/// body's; a panic in the body or a graph that cannot be built fails the attempt.
-fn build<D: Dynamic>(dynamic: &D, input: D::Input) -> Result<(Arc<Plan>, D::Returned), Cause> {
+/// Runs the body of `dynamic` with `input` into a builder; a panic in the body or a graph that
+/// cannot be built is an error.
+fn run_body<D: Dynamic>(dynamic: &D, input: D::Input) -> Result<(GraphBuilder, D::Returned), Cause> {
     let name = D::NAME;
     let d = DynamicBuilder { b: RefCell::new(GraphBuilder::new(name, &[])) };
     let returned = std::panic::catch_unwind(AssertUnwindSafe(|| quiet(|| dynamic.body(input, &d))))
@@ -269,10 +331,42 @@ fn build<D: Dynamic>(dynamic: &D, input: D::Input) -> Result<(Arc<Plan>, D::Retu
             errors: BuildErrors(b.errors),
         })));
     }
+    Ok((b, returned))
+}
+
+/// The error of a body whose outputs were not all built.
+fn unbuilt(name: &str) -> Cause {
+    let errors = BuildErrors(vec![BuildError::Panicked { message: "an output of the body was not built".into() }]);
+    Cause::Workflow(Box::new(Error::Build { workflow: name.to_owned(), errors }))
+}
+
+/// Runs the body of `dynamic` with `input`, and gives the graph it built (not run).
+fn expand<D: Dynamic>(dynamic: &D, input: D::Input) -> Result<Expansion, Cause> {
+    let (b, returned) = run_body(dynamic, input)?;
+    let (sources, parts) = parts::<D>(&returned);
+    if sources.iter().any(|s| matches!(s, Source::Unbuilt)) {
+        return Err(unbuilt(D::NAME));
+    }
+    let mut sources = sources.into_iter();
+    let outputs = parts
+        .into_iter()
+        .map(|part| match part {
+            None => ExpandedOutput::One(
+                sources.next().map_or(Binding::Constant { value: serde_json::Value::Null }, |s| b.binding(s)),
+            ),
+            Some(n) => ExpandedOutput::Each(sources.by_ref().take(n).map(|s| b.binding(s)).collect()),
+        })
+        .collect();
+    Ok(Expansion { nodes: b.nodes, tables: b.tables, outputs })
+}
+
+/// Runs the body of `dynamic` with `input` into a plan of no inputs whose outputs are the
+/// body's; a panic in the body or a graph that cannot be built fails the attempt.
+fn build<D: Dynamic>(dynamic: &D, input: D::Input) -> Result<(Arc<Plan>, D::Returned), Cause> {
+    let (b, returned) = run_body(dynamic, input)?;
     let sources = D::sources(&returned);
     if sources.iter().any(|s| matches!(s, Source::Unbuilt)) {
-        let errors = BuildErrors(vec![BuildError::Panicked { message: "an output of the body was not built".into() }]);
-        return Err(Cause::Workflow(Box::new(Error::Build { workflow: name.to_owned(), errors })));
+        return Err(unbuilt(D::NAME));
     }
-    Ok((Arc::new(Plan::new(Arc::from(name), 0, b.planned, sources, b.constants)), returned))
+    Ok((Arc::new(Plan::new(Arc::from(D::NAME), 0, b.planned, sources, b.constants)), returned))
 }

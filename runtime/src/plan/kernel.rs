@@ -9,6 +9,7 @@ use std::future::Future;
 use futures_util::FutureExt;
 
 use crate::error::{Cause, NodeError};
+use crate::plan::dynamic::Expansion;
 use crate::plan::{Attempt, CallKernel, Hooks};
 use crate::tuple::{InputTuple, OutputTuple};
 use crate::value::Value;
@@ -42,6 +43,14 @@ pub trait Kernel: Copy + Send + Sync + 'static {
         impl FnOnce() -> Result<Self::Output, Cause> + Send + 'static,
         impl Future<Output = Result<Self::Output, Cause>> + Send + 'static,
     >;
+    /// Whether [`Kernel::expand`] gives a graph (a `#[dynamic]`'s kernel).
+    const EXPANDS: bool = false;
+    /// A dynamic's body run with `input`: the graph it builds, not run. `None` for any other
+    /// kernel.
+    fn expand(&self, input: Self::Input) -> Option<Result<Expansion, Cause>> {
+        let _ = input;
+        None
+    }
 }
 
 /// [`CallKernel`] for a typed kernel.
@@ -53,6 +62,16 @@ pub(crate) struct CallOf<K> {
 impl<K: Kernel> CallKernel for CallOf<K> {
     fn copy(&self) -> Box<dyn CallKernel> {
         Box::new(CallOf { kernel: self.kernel, names: self.names })
+    }
+
+    fn expand(&self, inputs: &[Value]) -> Option<Result<Expansion, Cause>> {
+        if !K::EXPANDS {
+            return None;
+        }
+        match K::Input::from_values(inputs, self.names) {
+            Ok(input) => self.kernel.expand(input),
+            Err(e) => Some(Err(Cause::Error(Box::new(e)))),
+        }
     }
 
     fn invoke(&self, inputs: &[Value], hooks: &dyn Hooks) -> Result<Attempt, NodeError> {

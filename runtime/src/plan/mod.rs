@@ -220,6 +220,12 @@ pub(crate) trait CallKernel: Send + Sync {
     fn invoke(&self, inputs: &[Value], hooks: &dyn Hooks) -> Result<Attempt, NodeError>;
     /// The same kernel, for another plan.
     fn copy(&self) -> Box<dyn CallKernel>;
+    /// A dynamic's body run with the node's input values: the graph it builds, not run
+    /// ([`kernel::Kernel::expand`]). `None` for any other kernel.
+    fn expand(&self, inputs: &[Value]) -> Option<Result<dynamic::Expansion, Cause>> {
+        let _ = inputs;
+        None
+    }
 }
 
 /// One erased attempt of a plain call.
