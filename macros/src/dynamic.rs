@@ -304,10 +304,8 @@ fn generate(m: &TaskModel, mut block: syn::Block) -> TokenStream {
             _ => {}
         }
     }
-    let sources = outputs
-        .iter()
-        .zip(&index)
-        .map(|(t, i)| quote!(::flowmap::__private::DynPart::<#t>::sources_into(&(*returned) #i, &mut out);));
+    let parts =
+        outputs.iter().zip(&index).map(|(t, i)| quote!(::flowmap::__private::DynPart::<#t>::part(&(*returned) #i),));
     let takes = outputs
         .iter()
         .zip(&index)
@@ -346,11 +344,9 @@ fn generate(m: &TaskModel, mut block: syn::Block) -> TokenStream {
                 #block
             }
 
-            #[allow(unused_variables, unused_mut)]
-            fn sources(returned: &Self::Returned) -> ::std::vec::Vec<::flowmap::__private::Source> {
-                let mut out = ::std::vec::Vec::new();
-                #(#sources)*
-                out
+            #[allow(unused_variables)]
+            fn outputs(returned: &Self::Returned) -> ::std::vec::Vec<::flowmap::__private::DynOutput> {
+                ::std::vec![#(#parts)*]
             }
 
             #[allow(unused_variables, unused_mut, clippy::unused_unit)]

@@ -61,7 +61,8 @@ pub mod __private {
     pub use crate::plan::condition::Scalar;
     pub use crate::plan::decl::{Declared, TaskDecl, WorkflowDecl};
     pub use crate::plan::dynamic::{
-        DynCall, DynPart, Dynamic, DynamicBuilder, DynamicKernel, ExpandedOutput, Expansion, Lift, Many, lift,
+        DynCall, DynPart, Dynamic, DynamicBuilder, DynamicKernel, ExpandedOutput, Expansion, Lift, Many,
+        Part as DynOutput, lift,
     };
     pub use crate::value::{Source, Value};
 

@@ -175,15 +175,14 @@ impl<T> From<Promise<Vec<T>>> for Many<T> {
 #[doc(hidden)]
 pub trait DynPart<O>: Send + 'static {
     /// Adds the sources of this output to `out`.
-    fn sources_into(&self, out: &mut Vec<Source>);
+    fn part(&self) -> Part;
     /// The output's value, from the values of its sources (taken from `values`, in order).
     fn take(&self, values: &mut std::vec::IntoIter<Value>) -> Option<O>;
 }
 
 impl<T: Data> DynPart<T> for Promise<T> {
-    fn sources_into(&self, out: &mut Vec<Source>) {
-        record_part(None);
-        out.push(self.source());
+    fn part(&self) -> Part {
+        Part::One(self.source())
     }
     fn take(&self, values: &mut std::vec::IntoIter<Value>) -> Option<T> {
         values.next()?.downcast_ref::<T>().cloned()
@@ -191,16 +190,10 @@ impl<T: Data> DynPart<T> for Promise<T> {
 }
 
 impl<T: Data> DynPart<Vec<T>> for Many<T> {
-    fn sources_into(&self, out: &mut Vec<Source>) {
+    fn part(&self) -> Part {
         match self {
-            Many::Each(each) => {
-                record_part(Some(each.len()));
-                out.extend(each.iter().map(Promise::source));
-            }
-            Many::Whole(whole) => {
-                record_part(None);
-                out.push(whole.source());
-            }
+            Many::Each(each) => Part::Each(each.iter().map(Promise::source).collect()),
+            Many::Whole(whole) => Part::One(whole.source()),
         }
     }
     fn take(&self, values: &mut std::vec::IntoIter<Value>) -> Option<Vec<T>> {
@@ -211,28 +204,26 @@ impl<T: Data> DynPart<Vec<T>> for Many<T> {
     }
 }
 
-thread_local! {
-    /// While [`parts`] lists a body's outputs: how each output gave its sources.
-    static PARTS: RefCell<Option<Vec<Option<usize>>>> = const { RefCell::new(None) };
+/// Where one output of a dynamic body comes from.
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub enum Part {
+    /// One source: the output's value.
+    One(Source),
+    /// A source per element of the output's list.
+    Each(Vec<Source>),
 }
 
-/// Notes how the output being listed gives its sources: `None` one source that is the output,
-/// `Some(n)` `n` sources whose values make the output's list.
-fn record_part(part: Option<usize>) {
-    PARTS.with_borrow_mut(|parts| {
-        if let Some(parts) = parts {
-            parts.push(part);
+/// Every source of `parts`, output after output: what [`Dynamic::assemble`] reads back.
+fn flat(parts: &[Part]) -> Vec<Source> {
+    let mut out = Vec::new();
+    for part in parts {
+        match part {
+            Part::One(s) => out.push(*s),
+            Part::Each(each) => out.extend(each.iter().copied()),
         }
-    });
-}
-
-/// The sources of each output of `returned`, as [`Dynamic::sources`] lists them, grouped by
-/// output ([`record_part`]): the generated `sources` lists them flat, output after output.
-fn parts<D: Dynamic>(returned: &D::Returned) -> (Vec<Source>, Vec<Option<usize>>) {
-    PARTS.with_borrow_mut(|parts| *parts = Some(Vec::new()));
-    let sources = D::sources(returned);
-    let parts = PARTS.with_borrow_mut(Option::take).unwrap_or_default();
-    (sources, parts)
+    }
+    out
 }
 
 /// The graph a dynamic's body built for some input values, in the model's terms: its nodes
@@ -273,10 +264,10 @@ pub trait Dynamic: Target {
     /// Runs the body, adding its nodes to `d`.
     #[doc(hidden)]
     fn body(&self, input: Self::Input, d: &DynamicBuilder) -> Self::Returned;
-    /// The sources of the outputs, in order.
+    /// Where each output comes from, in order.
     #[doc(hidden)]
-    fn sources(returned: &Self::Returned) -> Vec<Source>;
-    /// The outputs, from the values of [`Dynamic::sources`].
+    fn outputs(returned: &Self::Returned) -> Vec<Part>;
+    /// The outputs, from the values of the sources of [`Dynamic::outputs`], in order.
     #[doc(hidden)]
     fn assemble(returned: &Self::Returned, values: Vec<Value>) -> Option<Self::Output>;
 }
@@ -343,18 +334,15 @@ fn unbuilt(name: &str) -> Cause {
 /// Runs the body of `dynamic` with `input`, and gives the graph it built (not run).
 fn expand<D: Dynamic>(dynamic: &D, input: D::Input) -> Result<Expansion, Cause> {
     let (b, returned) = run_body(dynamic, input)?;
-    let (sources, parts) = parts::<D>(&returned);
-    if sources.iter().any(|s| matches!(s, Source::Unbuilt)) {
+    let parts = D::outputs(&returned);
+    if flat(&parts).iter().any(|s| matches!(s, Source::Unbuilt)) {
         return Err(unbuilt(D::NAME));
     }
-    let mut sources = sources.into_iter();
     let outputs = parts
         .into_iter()
         .map(|part| match part {
-            None => ExpandedOutput::One(
-                sources.next().map_or(Binding::Constant { value: serde_json::Value::Null }, |s| b.binding(s)),
-            ),
-            Some(n) => ExpandedOutput::Each(sources.by_ref().take(n).map(|s| b.binding(s)).collect()),
+            Part::One(s) => ExpandedOutput::One(b.binding(s)),
+            Part::Each(each) => ExpandedOutput::Each(each.into_iter().map(|s| b.binding(s)).collect()),
         })
         .collect();
     Ok(Expansion { nodes: b.nodes, tables: b.tables, outputs })
@@ -364,7 +352,7 @@ fn expand<D: Dynamic>(dynamic: &D, input: D::Input) -> Result<Expansion, Cause> 
 /// body's; a panic in the body or a graph that cannot be built fails the attempt.
 fn build<D: Dynamic>(dynamic: &D, input: D::Input) -> Result<(Arc<Plan>, D::Returned), Cause> {
     let (b, returned) = run_body(dynamic, input)?;
-    let sources = D::sources(&returned);
+    let sources = flat(&D::outputs(&returned));
     if sources.iter().any(|s| matches!(s, Source::Unbuilt)) {
         return Err(unbuilt(D::NAME));
     }
