@@ -13,7 +13,7 @@ use crate::json_io::{JsonInputs, JsonOutputs, Named, ReadError};
 use crate::options::RunOptions;
 use crate::plan::Work;
 use crate::plan::call::one_call;
-use crate::plan::dynamic::Expansion;
+use crate::plan::expansion::Expansion;
 use crate::plan::target::Workflow;
 use crate::runtime::{Runtime, WorkflowFn};
 use crate::tuple::InputTuple;

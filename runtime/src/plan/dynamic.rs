@@ -15,7 +15,9 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use flowmap_model::Settings;
-use flowmap_model::graph::{Binding, Node, Tables, TaskSpec};
+use flowmap_model::graph::TaskSpec;
+
+pub use crate::plan::expansion::{ExpandedOutput, Expansion};
 
 use crate::__private::fallback::NotATaskOrWorkflow;
 use crate::arities::paired_input_arities;
@@ -224,31 +226,6 @@ fn flat(parts: &[Part]) -> Vec<Source> {
         }
     }
     out
-}
-
-/// The graph a dynamic's body built for some input values, in the model's terms: its nodes
-/// (`n0`, `n1`, … in call order, each bound to earlier nodes or to constants, the body's real
-/// values), the tasks and workflows they call, and where each output comes from. What a Flyte
-/// pod writes as `futures.pb` (see [`crate::WorkflowHandle::expand_json`]).
-#[doc(hidden)]
-#[derive(Clone, Debug)]
-pub struct Expansion {
-    /// The nodes, in call order.
-    pub nodes: Vec<Node>,
-    /// The tasks and workflows the nodes call.
-    pub tables: Tables,
-    /// Each output of the dynamic, in order.
-    pub outputs: Vec<ExpandedOutput>,
-}
-
-/// Where one output of a dynamic's body comes from.
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub enum ExpandedOutput {
-    /// One value: a node's output, or a constant.
-    One(Binding),
-    /// A list, one element from each binding (a `Vec` of calls' promises).
-    Each(Vec<Binding>),
 }
 
 /// A `#[dynamic]`.

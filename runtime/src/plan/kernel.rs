@@ -9,7 +9,7 @@ use std::future::Future;
 use futures_util::FutureExt;
 
 use crate::error::{Cause, NodeError};
-use crate::plan::dynamic::Expansion;
+use crate::plan::expansion::Expansion;
 use crate::plan::{Attempt, CallKernel, Hooks};
 use crate::tuple::{InputTuple, OutputTuple};
 use crate::value::Value;

@@ -22,6 +22,7 @@ pub(crate) mod compile;
 pub(crate) mod condition;
 pub(crate) mod decl;
 pub(crate) mod dynamic;
+pub(crate) mod expansion;
 pub(crate) mod kernel;
 pub(crate) mod map;
 pub(crate) mod pace;
@@ -222,7 +223,7 @@ pub(crate) trait CallKernel: Send + Sync {
     fn copy(&self) -> Box<dyn CallKernel>;
     /// A dynamic's body run with the node's input values: the graph it builds, not run
     /// ([`kernel::Kernel::expand`]). `None` for any other kernel.
-    fn expand(&self, inputs: &[Value]) -> Option<Result<dynamic::Expansion, Cause>> {
+    fn expand(&self, inputs: &[Value]) -> Option<Result<expansion::Expansion, Cause>> {
         let _ = inputs;
         None
     }
