@@ -102,9 +102,8 @@ fn locals(func: &ItemFn) -> HashSet<String> {
 }
 
 /// Rewrites the calls of a dynamic body: `f(a, b)` of a path that may name a task or workflow
-/// into a [`DynCall`], and `map!(..)(..)` into a map node.
-///
-/// [`DynCall`]: https://docs.rs/flowmap
+/// into `DynCall::dyn_call` (`flowmap_runtime::plan::dynamic`), and `map!(..)(..)` into a map
+/// node.
 struct Rewrite<'a> {
     cx: &'a mut Ctxt,
     locals: HashSet<String>,
