@@ -225,7 +225,7 @@ async fn run(
     })?;
     let literals = LiteralMap::decode(bytes.as_slice())
         .map_err(|e| input_failure(format!("the inputs at `{}` are not a LiteralMap: {e}", args.inputs)))?;
-    let index = match (found.map, args.element) {
+    let index = match (&found.map, args.element) {
         (None, _) => None,
         (Some(_), Some(i)) => Some(i),
         (Some(_), None) => Some(element_index()?),
@@ -238,7 +238,7 @@ async fn run(
         let Some(lit) = literals.literals.get(&port.name) else {
             return Err(input_failure(format!("the inputs have no `{}`", port.name)));
         };
-        let mapped = found.map.is_some_and(|m| m.mapped.contains(&port.name));
+        let mapped = found.map.as_ref().is_some_and(|m| m.mapped.contains(&port.name));
         let lit = match (index, mapped) {
             (Some(i), true) => match &lit.value {
                 // The index is Flyte's: one past the list is not the user's mistake.

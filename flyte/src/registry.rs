@@ -1,7 +1,7 @@
 //! [`Registry`]: the workflows a binary serves as Flyte task containers, and how a Flyte task
 //! name leads back to the code to run.
 
-use flowmap_model::graph::{Graph, Interface, MapSettings, NodeKind, TargetKind, TaskSpec};
+use flowmap_model::graph::{Graph, Interface, MapSettings, TaskSpec};
 use flowmap_runtime::__private::InputTuple;
 use flowmap_runtime::{WorkflowFn, WorkflowHandle};
 
@@ -79,16 +79,16 @@ impl From<RegistryError> for PackageError {
 
 /// A task template of the package, found again: what to call, with what interface.
 pub(crate) struct Found<'r> {
-    /// The registered workflow, which calls the target.
+    /// The registered workflow, which calls the target (maybe in a dynamic's body).
     pub(crate) workflow: &'r WorkflowHandle,
     /// The target's qualified name.
     pub(crate) target: String,
     /// The target's own interface (a map element's).
-    pub(crate) interface: &'r Interface,
-    /// For a map template, its settings.
-    pub(crate) map: Option<&'r MapSettings>,
+    pub(crate) interface: &'static Interface,
+    /// For a map template, its settings as its name gives them.
+    pub(crate) map: Option<MapSettings>,
     /// For a `#[dynamic]`, its spec.
-    pub(crate) dynamic: Option<&'r TaskSpec>,
+    pub(crate) dynamic: Option<&'static TaskSpec>,
 }
 
 impl Registry {
@@ -138,25 +138,49 @@ impl Registry {
     }
 
     /// The target of the task template named `name` (a Flyte name), if a registered workflow
-    /// has it.
+    /// calls it: in its graph, its sub-workflows, its branches' arms, or a dynamic's body (which
+    /// names what it may call, so a task only a dynamic calls is found too). A map template is
+    /// found by its target and what its name says ([`map_name`]).
     pub(crate) fn find(&self, name: &str) -> Option<Found<'_>> {
-        self.graphs().find_map(|(workflow, top)| {
-            if let Some((q, spec)) = top.tasks.iter().find(|(q, _)| flyte_name(q) == name) {
-                let dynamic = spec.dynamic.then_some(spec);
-                return Some(Found { workflow, target: q.clone(), interface: &spec.interface, map: None, dynamic });
-            }
-            std::iter::once(top).chain(top.workflows.values()).flat_map(|g| &g.nodes).find_map(|n| {
-                let settings = n.map.as_ref().filter(|_| n.kind == NodeKind::Map)?;
-                if map_name(&flyte_name(&n.target.name), settings) != name {
-                    return None;
-                }
-                let interface = match n.target.kind {
-                    TargetKind::Task => &top.tasks.get(&n.target.name)?.interface,
-                    TargetKind::Workflow => &top.workflows.get(&n.target.name)?.interface,
-                    TargetKind::Branch => return None,
+        self.workflows.iter().find_map(|workflow| {
+            workflow.callables().into_iter().find_map(|c| {
+                let own = flyte_name(c.name);
+                let found = |map| Found {
+                    workflow,
+                    target: c.name.to_owned(),
+                    interface: c.interface,
+                    map,
+                    dynamic: c.spec.filter(|s| s.dynamic),
                 };
-                Some(Found { workflow, target: n.target.name.clone(), interface, map: Some(settings), dynamic: None })
+                if own == name {
+                    return Some(found(None));
+                }
+                let suffix = name.strip_prefix(own.as_str())?.strip_prefix(".map")?;
+                map_settings(&own, c.interface, suffix, name).map(|m| found(Some(m)))
             })
         })
     }
+}
+
+/// The settings of the map template `name` of `target` (a Flyte name, with `interface`), whose
+/// name ends in `suffix` after `.map` (as [`map_name`] writes it): the inputs it names are
+/// partial, the others mapped. A name that could say two things (an input named `optional`) is
+/// read as the one with a mapped input, tolerant first.
+fn map_settings(target: &str, interface: &Interface, suffix: &str, name: &str) -> Option<MapSettings> {
+    let readings = [(suffix.strip_suffix("-optional"), true), (Some(suffix), false)];
+    readings.into_iter().find_map(|(rest, tolerant)| {
+        let rest = rest?;
+        let partial: Vec<String> = match rest {
+            "" => Vec::new(),
+            _ => rest.strip_prefix("-partial-")?.split('-').map(str::to_owned).collect(),
+        };
+        let names = || interface.inputs.iter().map(|p| &p.name);
+        if partial.iter().any(|p| !names().any(|n| n == p)) {
+            return None;
+        }
+        let mapped: Vec<String> = names().filter(|n| !partial.contains(n)).cloned().collect();
+        let settings =
+            MapSettings { concurrency: None, min_success_ratio: None, min_successes: None, tolerant, mapped, partial };
+        (!settings.mapped.is_empty() && map_name(target, &settings) == name).then_some(settings)
+    })
 }

@@ -12,6 +12,7 @@ use syn::visit_mut::VisitMut;
 use syn::{Expr, Item, ItemFn, Type};
 
 use crate::body;
+use crate::callees;
 use crate::ctxt::Ctxt;
 use crate::signature::{self, Output};
 use crate::task::{self, TaskModel};
@@ -48,12 +49,13 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         return errors;
     }
     let mut body = (*model.item.block).clone();
-    let mut rewrite = Rewrite { cx: &mut cx, locals: locals(&model.item), counter: 0 };
+    let mut rewrite = Rewrite { cx: &mut cx, locals: locals(&model.item), counter: 0, callees: Vec::new() };
     rewrite.visit_block_mut(&mut body);
+    let callees = callees::declare(&rewrite.callees, &model.item.block, &builder());
     if !cx.is_empty() {
         return cx.into_compile_errors();
     }
-    generate(&model, body)
+    generate(&model, body, &callees)
 }
 
 /// What a dynamic's signature may not have.
@@ -108,6 +110,8 @@ struct Rewrite<'a> {
     cx: &'a mut Ctxt,
     locals: HashSet<String>,
     counter: usize,
+    /// The path of each call and map made, in body order.
+    callees: Vec<syn::Path>,
 }
 
 /// Primitive types, whose associated functions (`i64::max`) are called like module functions.
@@ -140,6 +144,7 @@ impl Rewrite<'_> {
 
     /// `path(args)`: a node when `path` is a target, the function's own call otherwise.
     fn call(&mut self, path: &syn::Path, call: &syn::ExprCall) -> Expr {
+        self.callees.push(path.clone());
         let d = builder();
         let args: Vec<&Expr> = call.args.iter().collect();
         let params: Vec<syn::Ident> = (0..args.len()).map(|i| format_ident!("__flowmap_a{}", i)).collect();
@@ -175,6 +180,9 @@ impl Rewrite<'_> {
             *value = syn::parse_quote!(#local);
         }
         let Some(parsed) = body::dynamic_map(self.cx, &call) else { return Expr::Call(call) };
+        if let Expr::Path(target) = &parsed.target {
+            self.callees.push(target.path.clone());
+        }
         let node = call_tokens(&parsed);
         let d = builder();
         syn::parse_quote! {
@@ -249,7 +257,7 @@ fn is_collect(e: &Expr) -> bool {
     matches!(e, Expr::MethodCall(mc) if mc.method == "collect")
 }
 
-fn generate(m: &TaskModel, mut block: syn::Block) -> TokenStream {
+fn generate(m: &TaskModel, mut block: syn::Block, callees: &TokenStream) -> TokenStream {
     let func = &m.item;
     let vis = &func.vis;
     let ident = &func.sig.ident;
@@ -355,6 +363,10 @@ fn generate(m: &TaskModel, mut block: syn::Block) -> TokenStream {
             ) -> ::core::option::Option<Self::Output> {
                 let mut values = values.into_iter();
                 ::core::option::Option::Some((#(#takes)*))
+            }
+
+            fn callees(#d: &::flowmap::__private::DynamicBuilder) {
+                #callees
             }
         }
     };

@@ -5,6 +5,7 @@
 //! user's tokens, checks it (collecting every error, each at its token), then generates code.
 
 mod body;
+mod callees;
 mod ctxt;
 mod dynamic;
 #[cfg(test)]

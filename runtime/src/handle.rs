@@ -4,18 +4,21 @@
 use std::fmt;
 use std::sync::Arc;
 
-use flowmap_model::graph::Graph;
+use flowmap_model::graph::{Graph, Interface, TaskSpec};
 
 use crate::error::Error;
 use crate::json::{Expand, ExpandResult, JsonRun, Start, expand_of, start_of};
 use crate::json_io::JsonInputs;
+use crate::plan::Compiled;
+use crate::plan::call::calls;
+use crate::plan::target::Workflow;
 use crate::runtime::{Runtime, WorkflowFn};
 use crate::tuple::InputTuple;
 
 /// A workflow with its type erased: its name, its graph (or why it does not build), and its runs
 /// and calls with JSON inputs. Made from the workflow function, `WorkflowHandle::new(&my_workflow)`.
 ///
-/// A handle is four words: it allocates only for a workflow that does not build (its name and
+/// A handle is five words: it allocates only for a workflow that does not build (its name and
 /// error, shared by its clones), and a clone copies the words.
 ///
 /// ```
@@ -35,6 +38,20 @@ pub struct WorkflowHandle {
     graph: Result<&'static Graph, Arc<Unbuilt>>,
     start: Start,
     expand: Expand,
+    compiled: fn() -> Result<&'static Compiled, Error>,
+}
+
+/// A target that [`WorkflowHandle::call_json`] can call: its qualified name, interface and, for
+/// a task, its spec.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct Callable {
+    /// The qualified name (`module::name`).
+    pub name: &'static str,
+    /// Its inputs and outputs.
+    pub interface: &'static Interface,
+    /// A task's spec; `None` for a workflow.
+    pub spec: Option<&'static TaskSpec>,
 }
 
 /// A workflow that does not build: its name and why.
@@ -54,7 +71,12 @@ impl WorkflowHandle {
             };
             Arc::new(Unbuilt { name, error })
         });
-        WorkflowHandle { graph, start: start_of::<F::Marker>(), expand: expand_of::<F::Marker>() }
+        WorkflowHandle {
+            graph,
+            start: start_of::<F::Marker>(),
+            expand: expand_of::<F::Marker>(),
+            compiled: <F::Marker as Workflow>::compiled,
+        }
     }
 
     /// The workflow's name: its graph's, or for a workflow that does not build, the name its
@@ -97,6 +119,20 @@ impl WorkflowHandle {
     #[doc(hidden)]
     pub fn expand_json(&self, target: &str, inputs: JsonInputs) -> ExpandResult {
         (self.expand)(target, inputs)
+    }
+
+    /// Every target [`WorkflowHandle::call_json`] can call: each task the workflow calls and
+    /// each task or workflow it maps, in its sub-workflows, its branches' arms and the bodies
+    /// of its dynamics too (a dynamic's body names them; it is not run). Empty for a workflow
+    /// that does not build.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn callables(&self) -> Vec<Callable> {
+        let Ok(compiled) = (self.compiled)() else { return Vec::new() };
+        calls(compiled)
+            .iter()
+            .map(|c| Callable { name: &c.target, interface: &c.interface, spec: c.spec.as_ref() })
+            .collect()
     }
 }
 

@@ -160,10 +160,11 @@ pub(crate) fn expand_of<M: Workflow>() -> Expand {
             return Err(JsonRunError::NoTarget { workflow: compiled.graph.name.clone(), target: target.to_owned() });
         };
         let Some(Work::Call(kernel)) = call.plan.nodes.first().map(|n| &n.work) else { return Ok(None) };
-        if !compiled.graph.tasks.get(target).is_some_and(|t| t.dynamic) {
+        if !call.spec.as_ref().is_some_and(|t| t.dynamic) {
             return Ok(None);
         }
-        let values = call.json.read(inputs, &call.ports).map_err(|e| read_error(e, target, &call.ports))?;
+        let ports = &call.interface.inputs;
+        let values = call.json.read(inputs, ports).map_err(|e| read_error(e, target, ports))?;
         Ok(kernel.expand(&values))
     }
 }
@@ -276,7 +277,8 @@ impl Runtime {
         let Some(call) = one_call(compiled, target) else {
             return Err(JsonRunError::NoTarget { workflow: compiled.graph.name.clone(), target: target.to_owned() });
         };
-        let values = call.json.read(inputs, &call.ports).map_err(|e| read_error(e, target, &call.ports))?;
+        let ports = &call.interface.inputs;
+        let values = call.json.read(inputs, ports).map_err(|e| read_error(e, target, ports))?;
         let outputs = self
             .run_plan(call.plan.clone(), values, here, options, |values| {
                 call.json.write(values).map_err(|_| Error::Internal("a call's outputs have the wrong types"))

@@ -42,6 +42,8 @@ pub use crate::error::{
     MapFailure, NodeError, PanicError, Report, TimeoutError, ToleratedFailure,
 };
 pub use crate::finished::Finished;
+#[doc(hidden)]
+pub use crate::handle::Callable;
 pub use crate::handle::WorkflowHandle;
 pub use crate::json::{JsonRun, JsonRunError};
 pub use crate::json_io::{JsonInput, JsonInputs, JsonOutputs};
@@ -57,6 +59,7 @@ pub mod __private {
     pub use crate::plan::Compiled;
     pub use crate::plan::branch::{ArmValue, BranchBuilder, Cond};
     pub use crate::plan::builder::{GraphBuilder, MapSpec};
+    pub use crate::plan::callees::{Callee, DeclareNothing, DeclareTarget};
     pub use crate::plan::compile::{CompileCell, DefaultsJson, compile, default_json};
     pub use crate::plan::condition::Scalar;
     pub use crate::plan::decl::{Declared, TaskDecl, WorkflowDecl};

@@ -9,7 +9,7 @@ use flowmap_model::types::TypeDesc;
 use crate::arities::{input_arities, nested_arities};
 use crate::data::Data;
 use crate::error::NodeError;
-use crate::promise::{Done, Mapped, Promise, Unset};
+use crate::promise::{Done, Mapped, Promise, Unset, mapped};
 use crate::value::{Source, Value};
 
 /// The value inside, moved out when this is the last reference, cloned otherwise.
@@ -81,6 +81,10 @@ pub trait InputTuple: Send + Sized + 'static {
     fn types() -> Vec<TypeDesc>;
     /// The promises of a workflow's own inputs.
     fn input_promises() -> Self::Promises;
+    /// The slots of a map over every input, each read from the workflow input of its position.
+    type MappedSlots: Slots<Input = Self>;
+    /// [`InputTuple::MappedSlots`]: what declares a target's map without values.
+    fn mapped_slots() -> Self::MappedSlots;
     /// Erases each value.
     fn into_values(self) -> Vec<Value>;
     /// Rebuilds the inputs of a plain call; `names` are the parameter names, for errors.
@@ -200,6 +204,9 @@ macro_rules! tuples {
             fn types() -> Vec<TypeDesc> { vec![$(crate::data::describe::<$T>()),*] }
             #[allow(clippy::unused_unit)]
             fn input_promises() -> Self::Promises { ($(Promise::new(Source::Input($i)),)*) }
+            type MappedSlots = ($(Mapped<$T>,)*);
+            #[allow(clippy::unused_unit)]
+            fn mapped_slots() -> Self::MappedSlots { ($(mapped(Promise::<Vec<$T>>::new(Source::Input($i))),)*) }
             #[allow(clippy::unused_unit)]
             fn into_values(self) -> Vec<Value> { vec![$(Arc::new(self.$i) as Value),*] }
             #[allow(unused_variables, clippy::unused_unit)]

@@ -5,6 +5,7 @@ mod dynamic;
 mod execute;
 mod golden;
 mod hostile;
+mod inner;
 mod literals;
 mod registry;
 mod roundtrip;

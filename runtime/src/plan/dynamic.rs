@@ -27,7 +27,7 @@ use crate::panics::{panic_cause, quiet};
 use crate::plan::builder::GraphBuilder;
 use crate::plan::kernel::{Invoke, Kernel};
 use crate::plan::target::{Runnable, Target};
-use crate::plan::{Hooks, Plan};
+use crate::plan::{Callees, Hooks, Plan};
 use crate::promise::{Done, Promise};
 use crate::tuple::{InputTuple, OutputTuple};
 use crate::value::{Source, Value};
@@ -247,6 +247,11 @@ pub trait Dynamic: Target {
     /// The outputs, from the values of the sources of [`Dynamic::outputs`], in order.
     #[doc(hidden)]
     fn assemble(returned: &Self::Returned, values: Vec<Value>) -> Option<Self::Output>;
+    /// Declares into `d` every task and workflow the body names (see `plan::callees`).
+    #[doc(hidden)]
+    fn callees(d: &DynamicBuilder) {
+        let _ = d;
+    }
 }
 
 /// A dynamic as a kernel: each attempt runs the body, then the graph it built.
@@ -282,6 +287,15 @@ impl<D: Dynamic<Input: InputTuple, Output: OutputTuple>> Kernel for DynamicKerne
 
     fn expand(&self, input: Self::Input) -> Option<Result<Expansion, Cause>> {
         Some(expand(&self.0, input))
+    }
+
+    fn callees(&self) -> Option<Callees> {
+        let d = DynamicBuilder { b: RefCell::new(GraphBuilder::new(D::NAME, &[])) };
+        // A callee that cannot be declared (a workflow that does not build) is left out: the
+        // pod that asks for it says it serves no such task.
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| quiet(|| D::callees(&d))));
+        let b = d.b.into_inner();
+        Some(Callees { nodes: b.nodes, planned: b.planned, tables: b.tables })
     }
 }
 

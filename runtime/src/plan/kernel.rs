@@ -10,7 +10,7 @@ use futures_util::FutureExt;
 
 use crate::error::{Cause, NodeError};
 use crate::plan::expansion::Expansion;
-use crate::plan::{Attempt, CallKernel, Hooks};
+use crate::plan::{Attempt, CallKernel, Callees, Hooks};
 use crate::tuple::{InputTuple, OutputTuple};
 use crate::value::Value;
 
@@ -51,6 +51,11 @@ pub trait Kernel: Copy + Send + Sync + 'static {
         let _ = input;
         None
     }
+    /// What a dynamic's body may call, each declared once (see `plan::callees`). `None` for
+    /// any other kernel.
+    fn callees(&self) -> Option<Callees> {
+        None
+    }
 }
 
 /// [`CallKernel`] for a typed kernel.
@@ -72,6 +77,10 @@ impl<K: Kernel> CallKernel for CallOf<K> {
             Ok(input) => self.kernel.expand(input),
             Err(e) => Some(Err(Cause::Error(Box::new(e)))),
         }
+    }
+
+    fn callees(&self) -> Option<Callees> {
+        self.kernel.callees()
     }
 
     fn invoke(&self, inputs: &[Value], hooks: &dyn Hooks) -> Result<Attempt, NodeError> {

@@ -10,7 +10,8 @@
 //! (attempts, retries, timeouts); `cached` (typed cache lookups and stores); `map` (the map
 //! loops); `decl` (what a target declares); `target` (the traits generated code implements); `builder` (the graph builder); `compile`.
 //! Below them all, `schedule` (when each node may start) and `pace` (how long its blocking calls
-//! take); beside them, `call` (one call of a target as a plan of its own).
+//! take); beside them, `call` (one call of a target as a plan of its own), `dynamic` (a
+//! `#[dynamic]`'s body and kernel) and `callees` (what a dynamic's body may call).
 
 pub(crate) mod attempt;
 pub(crate) mod branch;
@@ -18,6 +19,7 @@ pub(crate) mod builder;
 #[cfg(feature = "cache")]
 pub(crate) mod cached;
 pub(crate) mod call;
+pub(crate) mod callees;
 pub(crate) mod compile;
 pub(crate) mod condition;
 pub(crate) mod decl;
@@ -36,7 +38,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use flowmap_model::Resources;
-use flowmap_model::graph::{Graph, Port, SuccessRule};
+use flowmap_model::graph::{Graph, Interface, Node, SuccessRule, Tables, TaskSpec};
 use futures_util::future::BoxFuture;
 
 #[cfg(feature = "cache")]
@@ -191,14 +193,16 @@ pub struct Compiled {
 }
 
 /// A one-node plan calling one target (a task, or a workflow that is mapped), with the target's
-/// input ports: what a container entrypoint runs ([`call::one_call`]).
+/// interface: what a container entrypoint runs ([`call::one_call`]).
 pub(crate) struct OneCall {
     /// The target's qualified name.
     pub(crate) target: String,
     /// The plan: one node, reading the plan's inputs in order.
     pub(crate) plan: Arc<Plan>,
-    /// The target's inputs.
-    pub(crate) ports: Vec<Port>,
+    /// The target's inputs and outputs.
+    pub(crate) interface: Interface,
+    /// A task's spec (`None` for a workflow).
+    pub(crate) spec: Option<TaskSpec>,
     /// How the call reads and writes JSON.
     pub(crate) json: JsonCodec,
 }
@@ -226,6 +230,28 @@ pub(crate) trait CallKernel: Send + Sync {
     fn expand(&self, inputs: &[Value]) -> Option<Result<expansion::Expansion, Cause>> {
         let _ = inputs;
         None
+    }
+    /// A dynamic's callees ([`kernel::Kernel::callees`]); `None` for any other kernel.
+    fn callees(&self) -> Option<Callees> {
+        None
+    }
+}
+
+/// Every task and workflow a dynamic's body names, each declared by a node that is never run
+/// (see [`callees`]): where a pod finds a task that only a dynamic calls.
+#[doc(hidden)]
+pub struct Callees {
+    /// A call node and a map node of each callee.
+    pub(crate) nodes: Vec<Node>,
+    /// Their plans, in the same order.
+    pub(crate) planned: Vec<PlanNode>,
+    /// The callees' tasks and workflows (and everything these call).
+    pub(crate) tables: Tables,
+}
+
+impl fmt::Debug for Callees {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Callees").field("nodes", &self.nodes).field("tables", &self.tables).finish_non_exhaustive()
     }
 }
 
