@@ -9,12 +9,14 @@
 use std::time::SystemTime;
 
 use flowmap_model::graph::{Binding, Port, TaskSpec};
-use flowmap_runtime::__private::ExpandedOutput;
+use flowmap_model::types::TypeDesc;
+use flowmap_runtime::__private::{ExpandedOutput, Expansion};
 use flowmap_runtime::{Cause, JsonInput, JsonInputs, JsonRunError, PanicError, Report, Runtime, TimeoutError};
 use prost::Message;
 use serde_json::Value as Json;
 
 use crate::compile::dynamic::{Ids, futures};
+use crate::compile::dynamic_map;
 use crate::compile::task::{COMMAND_VAR, IMAGE_VAR, Image};
 use crate::idl::flyteidl::core::{
     ContainerError, DynamicJobSpec, ErrorDocument, LiteralMap, container_error, execution_error, literal,
@@ -208,7 +210,10 @@ async fn run(
             ),
         ));
     };
-    if found.map.is_some() != args.map {
+    // A `dynamic = true` map's template runs once, with the whole lists.
+    let dynamic_map = found.map.as_ref().is_some_and(|m| m.dynamic);
+    let array = found.map.is_some() && !dynamic_map;
+    if array != args.map {
         let what =
             if args.map { "is not a map template, but --map was given" } else { "is a map template: give --map" };
         return Err(system("SYSTEM:BadArguments", format!("task `{}` {what}", args.task)));
@@ -227,6 +232,7 @@ async fn run(
         .map_err(|e| input_failure(format!("the inputs at `{}` are not a LiteralMap: {e}", args.inputs)))?;
     let index = match (&found.map, args.element) {
         (None, _) => None,
+        (Some(_), _) if dynamic_map => None,
         (Some(_), Some(i)) => Some(i),
         (Some(_), None) => Some(element_index()?),
     };
@@ -234,6 +240,7 @@ async fn run(
         tracing::info!(element = i, "running one element of the map");
     }
     let mut inputs = JsonInputs::new();
+    let mut values = Vec::new();
     for port in &found.interface.inputs {
         let Some(lit) = literals.literals.get(&port.name) else {
             return Err(input_failure(format!("the inputs have no `{}`", port.name)));
@@ -256,10 +263,22 @@ async fn run(
             },
             _ => lit,
         };
-        let value = from_literal(lit, &port.ty).map_err(|e| {
-            input_failure(format!("input `{}` does not fit its type {}: {e}", port.name, port.ty.short()))
-        })?;
-        inputs = inputs.input(port.name.clone(), JsonInput::Value(value));
+        let ty = match (index, mapped) {
+            (None, true) => TypeDesc::List { items: Box::new(port.ty.clone()) },
+            _ => port.ty.clone(),
+        };
+        let value = from_literal(lit, &ty)
+            .map_err(|e| input_failure(format!("input `{}` does not fit its type {}: {e}", port.name, ty.short())))?;
+        if dynamic_map {
+            values.push(value);
+        } else {
+            inputs = inputs.input(port.name.clone(), JsonInput::Value(value));
+        }
+    }
+    if let (true, Some(map)) = (dynamic_map, &found.map) {
+        let (spec, expansion) =
+            dynamic_map::expand(&args.task, &found, map, values).map_err(|e| input_failure(e.to_string()))?;
+        return write_expansion(&spec, &expansion, &args.task, var);
     }
     if let Some(dynamic) = found.dynamic {
         return expand(&found, dynamic, inputs, &args.task, var);
@@ -324,6 +343,17 @@ fn expand(
         Ok(None) => return Err(system("SYSTEM:NotDynamic", format!("task `{task}` is not a dynamic"))),
         Err(e) => return Err(input_failure(Report::new(&e).to_string())),
     };
+    write_expansion(dynamic, &expansion, task, var)
+}
+
+/// What the pod of dynamic `dynamic` (template `task`) writes for the graph `expansion`:
+/// `futures.pb`, or its outputs when it has no node.
+fn write_expansion(
+    dynamic: &TaskSpec,
+    expansion: &Expansion,
+    task: &str,
+    var: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<Written, Failure> {
     if expansion.nodes.is_empty() {
         let values: Vec<Json> = expansion
             .outputs
@@ -350,7 +380,7 @@ fn expand(
         domain: var("FLYTE_INTERNAL_EXECUTION_DOMAIN").unwrap_or_default(),
         version: var("FLYTE_INTERNAL_TASK_VERSION").unwrap_or_default(),
     };
-    futures(dynamic, &expansion, &Image { name: &image, command: &command }, &ids).map(Written::Futures).map_err(|e| {
+    futures(dynamic, expansion, &Image { name: &image, command: &command }, &ids).map(Written::Futures).map_err(|e| {
         Failure { code: "USER:DynamicSpec", message: Report::new(&e).to_string(), recoverable: false, user: true }
     })
 }

@@ -8,7 +8,7 @@ use flowmap_runtime::WorkflowFn;
 use prost::Message;
 
 use crate::compile::launch_plan::launch_plan;
-use crate::compile::task::{Image, map, map_name, task};
+use crate::compile::task::{Image, dynamic_map, map, map_name, task};
 use crate::compile::workflow::{Scope, template};
 use crate::compile::{description, flyte_name};
 use crate::error::PackageError;
@@ -137,14 +137,19 @@ impl Package {
                     if n.kind == NodeKind::Workflow {
                         self.tasks_of(&sub.nodes, top)?;
                     }
-                    // A map of a workflow runs it in one task per element, in-process: its own
-                    // tasks need no templates.
+                    // A map of a workflow runs it in one task per element, in-process, or with
+                    // `dynamic = true` in a dynamic whose pod writes the templates of the nodes
+                    // it adds: either way its own tasks need no templates here.
                     if let (NodeKind::Map, Some(settings)) = (n.kind, &n.map) {
                         let map_name = map_name(&name, settings);
                         let image = Image { name: &self.image, command: &self.command };
-                        let none = flowmap_model::Settings::default();
-                        let bytes = map(&map_name, &sub.interface, &none, settings, &image).encode_to_vec();
-                        self.add(Kind::Task, map_name, bytes)?;
+                        let spec = if settings.dynamic {
+                            // Its pod writes the nodes' templates into `futures.pb`.
+                            dynamic_map(&map_name, &sub.interface, settings, &image)
+                        } else {
+                            map(&map_name, &sub.interface, &flowmap_model::Settings::default(), settings, &image)
+                        };
+                        self.add(Kind::Task, map_name, spec.encode_to_vec())?;
                     }
                 }
                 TargetKind::Branch => {

@@ -1,7 +1,7 @@
 //! [`Registry`]: the workflows a binary serves as Flyte task containers, and how a Flyte task
 //! name leads back to the code to run.
 
-use flowmap_model::graph::{Graph, Interface, MapSettings, TaskSpec};
+use flowmap_model::graph::{Graph, Interface, MapSettings, Tables, TaskSpec};
 use flowmap_runtime::__private::InputTuple;
 use flowmap_runtime::{WorkflowFn, WorkflowHandle};
 
@@ -89,6 +89,8 @@ pub(crate) struct Found<'r> {
     pub(crate) map: Option<MapSettings>,
     /// For a `#[dynamic]`, its spec.
     pub(crate) dynamic: Option<&'static TaskSpec>,
+    /// The tables the target was found with (a workflow's graph, and what it calls).
+    pub(crate) tables: &'static Tables,
 }
 
 impl Registry {
@@ -151,6 +153,7 @@ impl Registry {
                     interface: c.interface,
                     map,
                     dynamic: c.spec.filter(|s| s.dynamic),
+                    tables: c.tables,
                 };
                 if own == name {
                     return Some(found(None));
@@ -164,12 +167,12 @@ impl Registry {
 
 /// The settings of the map template `name` of `target` (a Flyte name, with `interface`), whose
 /// name ends in `suffix` after `.map` (as [`map_name`] writes it): the inputs it names are
-/// partial, the others mapped. A name that could say two things (an input named `optional`) is
-/// read as the one with a mapped input, tolerant first.
+/// partial, the others mapped. A name that could say two things (an input named `optional` or
+/// `dynamic`) is read as the one with a mapped input, dynamic first, then tolerant.
 fn map_settings(target: &str, interface: &Interface, suffix: &str, name: &str) -> Option<MapSettings> {
-    let readings = [(suffix.strip_suffix("-optional"), true), (Some(suffix), false)];
-    readings.into_iter().find_map(|(rest, tolerant)| {
-        let rest = rest?;
+    let readings = [("-dynamic", true, false), ("-optional", false, true), ("", false, false)];
+    readings.into_iter().find_map(|(end, dynamic, tolerant)| {
+        let rest = suffix.strip_suffix(end)?;
         let partial: Vec<String> = match rest {
             "" => Vec::new(),
             _ => rest.strip_prefix("-partial-")?.split('-').map(str::to_owned).collect(),
@@ -179,8 +182,15 @@ fn map_settings(target: &str, interface: &Interface, suffix: &str, name: &str) -
             return None;
         }
         let mapped: Vec<String> = names().filter(|n| !partial.contains(n)).cloned().collect();
-        let settings =
-            MapSettings { concurrency: None, min_success_ratio: None, min_successes: None, tolerant, mapped, partial };
+        let settings = MapSettings {
+            concurrency: None,
+            min_success_ratio: None,
+            min_successes: None,
+            tolerant,
+            mapped,
+            partial,
+            dynamic,
+        };
         (!settings.mapped.is_empty() && map_name(target, &settings) == name).then_some(settings)
     })
 }

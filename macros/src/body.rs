@@ -113,6 +113,8 @@ pub(crate) struct MapOptions {
     pub(crate) partial: Vec<(Ident, WExpr)>,
     /// The key of the option that tolerates failures (`min_success_ratio` or `min_successes`).
     pub(crate) tolerance: Option<Ident>,
+    /// `dynamic = true`: on Flyte, a dynamic node with a sub-workflow node per element; its key.
+    pub(crate) dynamic: Option<Ident>,
 }
 
 impl MapOptions {
@@ -122,7 +124,7 @@ impl MapOptions {
     }
 }
 
-const MAP_OPTIONS: &[&str] = &["concurrency", "min_success_ratio", "min_successes", "partial"];
+const MAP_OPTIONS: &[&str] = &["concurrency", "min_success_ratio", "min_successes", "partial", "dynamic"];
 const MAP_ALIASES: &[(&str, &str)] = &[
     ("parallelism", "concurrency"),
     ("max_concurrency", "concurrency"),
@@ -893,6 +895,7 @@ impl Parser<'_> {
             min_successes: None,
             partial: Vec::new(),
             tolerance: None,
+            dynamic: None,
         };
         for item in &items {
             let key = item.key.to_string();
@@ -917,6 +920,11 @@ impl Parser<'_> {
                     );
                 }
                 "partial" => self.partial(item, &mut o),
+                "dynamic" => {
+                    if options::boolean(self.cx, item) == Some(true) {
+                        o.dynamic = Some(item.key.clone());
+                    }
+                }
                 // A node setting (`cache`, `retries`, `requests`, ...) goes in `.with_overrides(..)`.
                 key if flowmap_settings::settings::node_keys().contains(&key) => self.cx.error(
                     &item.key,
@@ -943,7 +951,32 @@ impl Parser<'_> {
                 "give either `min_success_ratio` or `min_successes`, not both: each says how many elements must succeed",
             );
         }
+        if o.dynamic.is_some() {
+            self.dynamic_map(&items, &o);
+        }
         Some((target, o))
+    }
+
+    /// What `dynamic = true` cannot go with: on Flyte a dynamic node runs every node it adds as
+    /// the execution allows, and fails when one of them fails.
+    fn dynamic_map(&mut self, items: &[OptItem], o: &MapOptions) {
+        if let Some(item) = items.iter().find(|i| i.key == "concurrency") {
+            self.cx.error(
+                &item.key,
+                "`concurrency` does not bound a `dynamic = true` map: on Flyte its nodes run as the execution's \
+                 `max_parallelism` allows. Leave out `dynamic` to keep `concurrency` (one pod per element), \
+                 or `concurrency` to fan out with `dynamic`",
+            );
+        }
+        if let Some(tolerance) = &o.tolerance {
+            self.cx.error(
+                tolerance,
+                format!(
+                    "`{tolerance}` cannot go with `dynamic = true`: on Flyte a dynamic node fails when one of its \
+                     nodes fails. Leave out `dynamic` to tolerate failed elements (one pod per element)"
+                ),
+            );
+        }
     }
 
     fn ratio(&mut self, item: &OptItem, o: &mut MapOptions) {

@@ -565,15 +565,22 @@ pub(crate) fn call_tokens(call: &Call) -> TokenStream {
                 (None, None) => quote!(::flowmap::__private::SuccessRule::All),
             };
             let method = if m.tolerant() { quote!(map_tolerant) } else { quote!(map) };
+            let dynamic = m.dynamic.is_some();
+            // `dynamic = true` maps a workflow: said at the target otherwise.
+            let workflow_only =
+                dynamic.then(|| quote_spanned!(tspan=> ::flowmap::__private::dynamic_map(&#node_ty {});));
             quote_spanned! {tspan=>
-                ::flowmap::__private::GraphBuilder::#method(
-                    #b,
-                    #target_local,
-                    #slots,
-                    ::flowmap::__private::MapSpec { concurrency: #concurrency, rule: #rule },
-                    #overrides_local,
-                    #after_local,
-                )
+                {
+                    #workflow_only
+                    ::flowmap::__private::GraphBuilder::#method(
+                        #b,
+                        #target_local,
+                        #slots,
+                        ::flowmap::__private::MapSpec { concurrency: #concurrency, rule: #rule, dynamic: #dynamic },
+                        #overrides_local,
+                        #after_local,
+                    )
+                }
             }
         }
     };

@@ -294,6 +294,11 @@ pub struct MapSettings {
     pub mapped: Vec<String>,
     /// Inputs given whole to every element (`partial(...)`).
     pub partial: Vec<String>,
+    /// A map of a workflow that Flyte runs as a dynamic node (`map!(wf, dynamic = true)`): a
+    /// sub-workflow node per element, each of its tasks in a pod of its own, where a plain map
+    /// of a workflow runs each element's whole workflow in one pod. Locally both run the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dynamic: bool,
 }
 
 /// How many elements of a map must succeed: `map!`'s `min_success_ratio` / `min_successes`.

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use flowmap_model::graph::{Graph, Interface, TaskSpec};
+use flowmap_model::graph::{Graph, Interface, Tables, TaskSpec};
 
 use crate::error::Error;
 use crate::json::{Expand, ExpandResult, JsonRun, Start, expand_of, start_of};
@@ -52,6 +52,9 @@ pub struct Callable {
     pub interface: &'static Interface,
     /// A task's spec; `None` for a workflow.
     pub spec: Option<&'static TaskSpec>,
+    /// The tables it was found with: a workflow's graph (by its name), those of the workflows it
+    /// calls, and their tasks.
+    pub tables: &'static Tables,
 }
 
 /// A workflow that does not build: its name and why.
@@ -131,7 +134,7 @@ impl WorkflowHandle {
         let Ok(compiled) = (self.compiled)() else { return Vec::new() };
         calls(compiled)
             .iter()
-            .map(|c| Callable { name: &c.target, interface: &c.interface, spec: c.spec.as_ref() })
+            .map(|c| Callable { name: &c.target, interface: &c.interface, spec: c.spec.as_ref(), tables: &c.tables })
             .collect()
     }
 }

@@ -75,7 +75,8 @@ pub mod __private {
     pub enum NotCallable {}
     pub use crate::plan::kernel::{Invoke, Kernel};
     pub use crate::plan::target::{
-        Defaults, Runnable, Sealed, SubWorkflow, Target, Task, TaskKernel, Workflow, declare_workflow,
+        Defaults, DynamicMap, Runnable, Sealed, SubWorkflow, Target, Task, TaskKernel, Workflow, declare_workflow,
+        dynamic_map,
     };
     pub use crate::promise::{After, Done, Mapped, MappedList, Promise, SlotFor, Unset, mapped};
     pub use crate::runtime::{Run, run_of};

@@ -85,4 +85,29 @@ fn not_a_name(xs: Vec<i64>) -> Vec<i64> {
     map!(|x| x)(x = xs)
 }
 
+#[workflow]
+fn scaled(x: i64) -> i64 {
+    scale(x, 2)
+}
+
+#[workflow]
+fn dynamic_of_a_task(xs: Vec<i64>) -> Vec<i64> {
+    map!(scale, dynamic = true, partial(factor = 2))(x = xs)
+}
+
+#[workflow]
+fn dynamic_with_concurrency(xs: Vec<i64>) -> Vec<i64> {
+    map!(scaled, dynamic = true, concurrency = 4)(x = xs)
+}
+
+#[workflow]
+fn dynamic_tolerant(xs: Vec<i64>) -> Vec<Option<i64>> {
+    map!(scaled, dynamic = true, min_success_ratio = 0.5)(x = xs)
+}
+
+#[workflow]
+fn dynamic_not_a_bool(xs: Vec<i64>) -> Vec<i64> {
+    map!(scaled, dynamic = "yes")(x = xs)
+}
+
 fn main() {}

@@ -4,6 +4,7 @@
 
 pub(crate) mod branch;
 pub(crate) mod dynamic;
+pub(crate) mod dynamic_map;
 pub(crate) mod launch_plan;
 pub(crate) mod task;
 pub(crate) mod workflow;

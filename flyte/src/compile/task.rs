@@ -126,17 +126,22 @@ fn template(
 /// The template of a task.
 pub(crate) fn task(name: &str, task: &TaskSpec, image: &Image<'_>) -> admin::TaskSpec {
     let mut spec = template(name, &task.settings, typed_interface(&task.interface), image, Some(task.doc.as_deref()));
-    // A dynamic's pod writes the templates of the tasks its body calls: they run in the same
-    // image, which the pod learns here (flytekit's dynamics carry it in `_F_SS_C`).
-    if task.dynamic
-        && let Some(task_template::Target::Container(c)) = spec.template.as_mut().and_then(|t| t.target.as_mut())
-    {
+    if task.dynamic {
+        dynamic_env(&mut spec, image);
+    }
+    spec
+}
+
+/// A dynamic's pod writes the templates of the tasks its body calls: they run in the same
+/// image, which the pod learns from its container's environment (flytekit's dynamics carry it
+/// in `_F_SS_C`).
+fn dynamic_env(spec: &mut admin::TaskSpec, image: &Image<'_>) {
+    if let Some(task_template::Target::Container(c)) = spec.template.as_mut().and_then(|t| t.target.as_mut()) {
         c.env.push(KeyValuePair { key: IMAGE_VAR.to_owned(), value: image.name.to_owned() });
         if let Some(command) = image.command.first() {
             c.env.push(KeyValuePair { key: COMMAND_VAR.to_owned(), value: command.clone() });
         }
     }
-    spec
 }
 
 /// The variable of a dynamic's container that names the image of its tasks.
@@ -156,6 +161,9 @@ pub(crate) fn map_name(target: &str, map: &MapSettings) -> String {
     if map.tolerant {
         name += "-optional";
     }
+    if map.dynamic {
+        name += "-dynamic";
+    }
     name
 }
 
@@ -169,6 +177,20 @@ pub(crate) fn map(
     map: &MapSettings,
     image: &Image<'_>,
 ) -> admin::TaskSpec {
+    template(name, settings, map_interface(interface, map), image, None)
+}
+
+/// The template of a `dynamic = true` map of a workflow with `interface`: typed as a map's, run
+/// once as a dynamic, whose pod writes a node of the workflow per element (`futures.pb`).
+pub(crate) fn dynamic_map(name: &str, interface: &Interface, map: &MapSettings, image: &Image<'_>) -> admin::TaskSpec {
+    let mut spec = template(name, &Settings::default(), map_interface(interface, map), image, Some(None));
+    dynamic_env(&mut spec, image);
+    spec
+}
+
+/// A map's interface: mapped inputs are lists, `partial` ones whole, and outputs lists (of
+/// optionals when failures are tolerated).
+fn map_interface(interface: &Interface, map: &MapSettings) -> TypedInterface {
     let list = |t: LiteralType| LiteralType {
         r#type: Some(literal_type::Type::CollectionType(Box::new(t))),
         ..LiteralType::default()
@@ -181,6 +203,5 @@ pub(crate) fn map(
         let ty = if map.tolerant { union_of(&p.ty) } else { type_of(&p.ty) };
         (p.name.as_str(), LiteralTypeOf::Built(list(ty)))
     });
-    let interface = TypedInterface { inputs: Some(variables(inputs)), outputs: Some(variables(outputs)) };
-    template(name, settings, interface, image, None)
+    TypedInterface { inputs: Some(variables(inputs)), outputs: Some(variables(outputs)) }
 }

@@ -201,6 +201,9 @@ pub(super) fn compile_node(graph: &Graph, n: &Node, scope: &Scope<'_>) -> Result
                 });
             };
             let template = map_name(&target.name, map);
+            if map.dynamic {
+                return dynamic_map_node(graph, n, &template, inputs, upstream);
+            }
             // The element's node carries the settings and overrides; the ArrayNode around it
             // only fans out.
             let sub = core::Node {
@@ -238,6 +241,39 @@ pub(super) fn compile_node(graph: &Graph, n: &Node, scope: &Scope<'_>) -> Result
                 ..core::Node::default()
             }
         }
+    })
+}
+
+/// A `dynamic = true` map of a workflow: one task node of its dynamic template, whose pod adds
+/// a node of the workflow per element. Flyte neither retries nor times a sub-workflow node, so
+/// the map's node settings have nowhere to go: they are refused (its tasks' own settings
+/// apply in each element).
+fn dynamic_map_node(
+    graph: &Graph,
+    n: &Node,
+    template: &str,
+    inputs: Vec<core::Binding>,
+    upstream: Vec<String>,
+) -> Result<core::Node, PackageError> {
+    let mut named_only = Settings::default();
+    named_only.name.clone_from(&n.overrides.name);
+    if n.overrides != named_only {
+        return Err(PackageError::Unsupported {
+            workflow: graph.name.clone(),
+            node: n.id.clone(),
+            what: format!("`.with_overrides(..)` on `map!({}, dynamic = true)`", n.target.name),
+            fix: "each element is a sub-workflow node, which Flyte neither retries nor times: give the settings to                   the workflow's tasks, or leave out `dynamic` (one pod per element, with the overrides)"
+                .into(),
+        });
+    }
+    let name = n.overrides.name.clone().unwrap_or_else(|| template.to_owned());
+    Ok(core::Node {
+        id: n.id.clone(),
+        metadata: Some(metadata(name, &Settings::default(), &n.overrides)),
+        inputs,
+        upstream_node_ids: upstream,
+        target: Some(task_node(template, &n.overrides)),
+        ..core::Node::default()
     })
 }
 

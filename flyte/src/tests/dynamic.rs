@@ -24,7 +24,7 @@ use crate::{ExecuteArgs, Executed, Registry};
 pub(super) struct Report {
     region: String,
     day: String,
-    rows: i64,
+    pub(super) rows: i64,
 }
 
 // flytekit's `report` is also `interruptible=True`, which a flowmap task cannot say (only a
@@ -47,7 +47,7 @@ fn tally(regions: Vec<String>) -> i64 {
 }
 
 #[workflow]
-fn region_wf(region: String, day: String) -> Report {
+pub(super) fn region_wf(region: String, day: String) -> Report {
     report(region, day)
 }
 
@@ -101,14 +101,14 @@ fn main_wf(
 
 const MODULE: &str = "flowmap_flyte.tests.dynamic";
 
-fn research(path: &str) -> String {
+pub(super) fn research(path: &str) -> String {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("docs/research/flyte-dynamic");
     dir.join(path).display().to_string()
 }
 
 /// The environment of make.py's pod-like runs (`exec/*/cmd.txt`), with the image variable our
 /// dynamic templates carry.
-fn env(name: &str) -> Option<String> {
+pub(super) fn env(name: &str) -> Option<String> {
     let value = match name {
         "FLYTE_INTERNAL_EXECUTION_PROJECT" => "flowproj",
         "FLYTE_INTERNAL_EXECUTION_DOMAIN" => "development",
@@ -141,7 +141,7 @@ async fn pod(case: &str, task: &str, var: &(dyn Fn(&str) -> Option<String> + Syn
     (execute_with(&registry, &rt, &args, var).await.unwrap(), out)
 }
 
-fn read_futures(path: impl AsRef<std::path::Path>) -> DynamicJobSpec {
+pub(super) fn read_futures(path: impl AsRef<std::path::Path>) -> DynamicJobSpec {
     DynamicJobSpec::decode(std::fs::read(path).unwrap().as_slice()).unwrap()
 }
 
@@ -173,13 +173,13 @@ async fn both_with(
     (mine, theirs)
 }
 
-fn assert_same(case: &str, mine: &DynamicJobSpec, theirs: &DynamicJobSpec) {
+pub(super) fn assert_same(case: &str, mine: &DynamicJobSpec, theirs: &DynamicJobSpec) {
     assert!(mine == theirs, "{case} differs from flytekit's:\n{}", diff(mine, theirs));
 }
 
 /// Plain names everywhere (see `golden::plain`), no images or container arguments, upstream
 /// ids in order.
-fn normalize(spec: &mut DynamicJobSpec) {
+pub(super) fn normalize(spec: &mut DynamicJobSpec) {
     fn fix(n: &mut core::Node) {
         n.id = plain(&n.id);
         if let Some(m) = &mut n.metadata {
@@ -225,7 +225,7 @@ fn normalize(spec: &mut DynamicJobSpec) {
 /// The pod plugin runs `container` tasks and the runtime is flowmap's (as in
 /// `golden::accept_task_differences`); a map template's interface is the same, but flowmap's
 /// `task_type_version`, set to 1 as flytekit's, is checked by `golden`.
-fn accept_task_differences(mine: &mut DynamicJobSpec, theirs: &DynamicJobSpec) {
+pub(super) fn accept_task_differences(mine: &mut DynamicJobSpec, theirs: &DynamicJobSpec) {
     assert_eq!(
         mine.tasks.iter().map(name).collect::<Vec<_>>(),
         theirs.tasks.iter().map(name).collect::<Vec<_>>(),
@@ -247,7 +247,7 @@ fn name(t: &TaskTemplate) -> String {
 /// flytekit's `report` is `interruptible=True`: its template's metadata says so, and flytekit
 /// copies it into each node's metadata. A flowmap task has no `interruptible` setting (a node
 /// override does), so ours has neither: taken from flytekit's here, once checked absent.
-fn accept_interruptible(mine: &mut DynamicJobSpec, theirs: &DynamicJobSpec) {
+pub(super) fn accept_interruptible(mine: &mut DynamicJobSpec, theirs: &DynamicJobSpec) {
     for (m, t) in mine.tasks.iter_mut().zip(&theirs.tasks) {
         let (mm, tm) = (m.metadata.as_mut().unwrap(), t.metadata.as_ref().unwrap());
         if tm.interruptible_value.is_some() && mm.interruptible_value.is_none() {
@@ -320,7 +320,13 @@ async fn a_chain_binds_each_call_to_the_one_before() {
 async fn sub_workflow_calls_embed_the_sub_workflow() {
     let (mut mine, theirs) = both("per_region_wf_2", "per_region_wf").await;
     assert_eq!(mine.subworkflows.len(), 1);
-    let w = &mut mine.subworkflows[0];
+    undo_sub_workflow_ids(&mut mine);
+    assert_same("per_region_wf_2", &mine, &theirs);
+}
+
+/// Names the nodes of `spec`'s one sub-workflow as flytekit does (`dn0` for our `n0`).
+pub(super) fn undo_sub_workflow_ids(spec: &mut DynamicJobSpec) {
+    let w = &mut spec.subworkflows[0];
     let d = |id: &mut String| {
         assert!(id.starts_with('n'), "{id}");
         *id = format!("d{id}");
@@ -336,7 +342,6 @@ async fn sub_workflow_calls_embed_the_sub_workflow() {
             d(&mut p.node_id);
         }
     }
-    assert_same("per_region_wf_2", &mine, &theirs);
 }
 
 /// A map is one ArrayNode, as a static map; flowmap's map template is named for its task and

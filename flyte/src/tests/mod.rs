@@ -2,6 +2,7 @@
 
 mod branch;
 mod dynamic;
+mod dynamic_map;
 mod execute;
 mod golden;
 mod hostile;

@@ -83,6 +83,8 @@ pub struct MapSpec {
     pub concurrency: Option<std::num::NonZeroU32>,
     /// `min_success_ratio` / `min_successes`.
     pub rule: SuccessRule,
+    /// `dynamic = true`: on Flyte, a dynamic node with a sub-workflow node per element.
+    pub dynamic: bool,
 }
 
 /// The codecs of a call's target, built for the node where its settings ask for them.
@@ -312,6 +314,7 @@ impl GraphBuilder {
                     tolerant: spec.rule.tolerant(),
                     mapped: m,
                     partial: p,
+                    dynamic: spec.dynamic,
                 };
                 (NodeKind::Map, Some(settings), format!("map of {kind_word} {shown}"))
             }

@@ -2,10 +2,9 @@
 //! entrypoint (a Flyte task pod) runs. The call is made once, with no retries, timeout or
 //! admission: whoever runs the container owns those.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use flowmap_model::graph::{Arm, Graph, Node, NodeKind, Tables, TargetKind, TaskSpec};
+use flowmap_model::graph::{Arm, Node, NodeKind, Tables, TargetKind};
 
 use crate::json_io::JsonCodec;
 use crate::plan::{ArmPlan, CallKernel, Compiled, NodeSettings, OneCall, Plan, PlanNode, Work};
@@ -24,23 +23,10 @@ pub(crate) fn calls(compiled: &'static Compiled) -> &'static [OneCall] {
     compiled.calls.get_or_init(|| {
         let graph = &compiled.graph;
         let mut found = Found { calls: Vec::new(), dynamics: Vec::new() };
-        let tables = TablesRef { tasks: &graph.tasks, workflows: &graph.workflows };
-        found.collect(tables, &graph.nodes, &compiled.plan.nodes);
+        let tables = Arc::new(Tables { tasks: graph.tasks.clone(), workflows: graph.workflows.clone() });
+        found.collect(&tables, &graph.nodes, &compiled.plan.nodes);
         found.calls
     })
-}
-
-/// A graph's tables, borrowed.
-#[derive(Clone, Copy)]
-struct TablesRef<'a> {
-    tasks: &'a BTreeMap<String, TaskSpec>,
-    workflows: &'a BTreeMap<String, Graph>,
-}
-
-impl<'a> From<&'a Tables> for TablesRef<'a> {
-    fn from(t: &'a Tables) -> Self {
-        TablesRef { tasks: &t.tasks, workflows: &t.workflows }
-    }
 }
 
 /// What the walk has found.
@@ -54,7 +40,7 @@ impl Found {
     /// Adds a one-call plan for each target that `nodes` (planned as `planned`, with their
     /// targets in `tables`) call or map and that is not found yet, in body order, going into
     /// sub-workflows, arms and dynamics' callees where they are.
-    fn collect(&mut self, tables: TablesRef<'_>, nodes: &[Node], planned: &[PlanNode]) {
+    fn collect(&mut self, tables: &Arc<Tables>, nodes: &[Node], planned: &[PlanNode]) {
         for (node, planned) in nodes.iter().zip(planned) {
             let target = &node.target.name;
             match (&planned.work, node.kind, planned.json) {
@@ -64,7 +50,7 @@ impl Found {
                         && !self.dynamics.contains(target)
                     {
                         self.dynamics.push(target.clone());
-                        self.collect((&callees.tables).into(), &callees.nodes, &callees.planned);
+                        self.collect(&Arc::new(callees.tables), &callees.nodes, &callees.planned);
                     }
                 }
                 (Work::Map(kernel, shape), NodeKind::Map, Some(json)) => {
@@ -92,7 +78,7 @@ impl Found {
     /// Adds the one-call plan of `node`'s target, running `kernel`, unless it is found already.
     fn add(
         &mut self,
-        tables: TablesRef<'_>,
+        tables: &Arc<Tables>,
         node: &Node,
         planned: &PlanNode,
         kernel: Box<dyn CallKernel>,
@@ -133,6 +119,13 @@ impl Found {
         };
         let outputs = (0..outputs).map(|port| Source::Output { node: 0, port }).collect();
         let plan = Plan::new(Arc::from(target.as_str()), inputs, vec![one], outputs, Vec::new());
-        self.calls.push(OneCall { target: target.clone(), plan: Arc::new(plan), interface, spec, json });
+        self.calls.push(OneCall {
+            target: target.clone(),
+            plan: Arc::new(plan),
+            interface,
+            spec,
+            json,
+            tables: tables.clone(),
+        });
     }
 }

@@ -41,7 +41,7 @@ where
             // Inputs are read from positions of a workflow that is never run: the one-call
             // plans made from these nodes read their own inputs.
             b.call(self.0, T::Input::input_promises(), Settings::default(), Vec::new());
-            let spec = MapSpec { concurrency: None, rule: SuccessRule::All };
+            let spec = MapSpec { concurrency: None, rule: SuccessRule::All, dynamic: false };
             b.map(self.0, T::Input::mapped_slots(), spec, Settings::default(), Vec::new());
         });
     }

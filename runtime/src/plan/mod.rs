@@ -203,6 +203,8 @@ pub(crate) struct OneCall {
     pub(crate) interface: Interface,
     /// A task's spec (`None` for a workflow).
     pub(crate) spec: Option<TaskSpec>,
+    /// The tables the target was found with: its sub-workflows' graphs and their tasks.
+    pub(crate) tables: Arc<Tables>,
     /// How the call reads and writes JSON.
     pub(crate) json: JsonCodec,
 }

@@ -126,6 +126,23 @@ pub trait Workflow: Runnable {
     }
 }
 
+/// What `map!(.., dynamic = true)` maps: a workflow, whose elements Flyte then runs as a
+/// dynamic node's sub-workflow nodes.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`dynamic = true` fans out a map of a workflow, and `{Self}` is not a `#[workflow]`",
+    label = "not a `#[workflow]`",
+    note = "on Flyte a map of a task already runs each element in a pod of its own: leave `dynamic` out"
+)]
+pub trait DynamicMap {}
+
+#[diagnostic::do_not_recommend]
+impl<W: Workflow> DynamicMap for W {}
+
+/// Checks at compile time that a `dynamic = true` map maps a workflow.
+#[doc(hidden)]
+pub fn dynamic_map<T: DynamicMap>(_: &T) {}
+
 /// A workflow whose every input has a `#[default(...)]`, so it can run with no arguments.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot run with defaults: some inputs have no `#[default(...)]`",
