@@ -11,8 +11,10 @@ use syn::{Block, Expr, Ident, Pat, Stmt};
 use crate::ctxt::Ctxt;
 use flowmap_settings::ratio::Ratio;
 
+use crate::chain;
 use crate::options::{self, OptItem, OptValue};
-use crate::settings::{self, Place, Settings};
+use crate::paren::unparen;
+use crate::settings::Settings;
 
 /// The parsed body.
 pub(crate) struct Body {
@@ -132,14 +134,6 @@ const MAP_ALIASES: &[(&str, &str)] = &[
     ("success_ratio", "min_success_ratio"),
     ("min_success", "min_successes"),
 ];
-
-fn unparen(e: &Expr) -> &Expr {
-    match e {
-        Expr::Paren(p) => unparen(&p.expr),
-        Expr::Group(g) => unparen(&g.expr),
-        other => other,
-    }
-}
 
 /// `String::from`, `Vec::with_capacity`, `Some`, `Point`: a call that builds a value, not a
 /// task (tasks and workflows are snake_case functions, reached through snake_case modules).
@@ -329,7 +323,7 @@ impl Parser<'_> {
                 WExpr::Constant(e.clone())
             }
             Expr::Call(call) => self.call(call, None, Vec::new()),
-            Expr::MethodCall(mc) if mc.method == "with_overrides" || mc.method == "after" => self.chained(e),
+            Expr::MethodCall(_) if chain::is_chained(e) => self.chained(e),
             Expr::Await(a) => {
                 self.cx.error(
                     a.await_token,
@@ -719,65 +713,52 @@ impl Parser<'_> {
 
     /// A call followed by `.with_overrides(...)` and `.after(...)`, in any order.
     fn chained(&mut self, e: &Expr) -> WExpr {
-        let mut overrides: Option<Settings> = None;
+        let chain = chain::read(self.cx, e);
         let mut after = Vec::new();
-        let mut current = e;
-        loop {
-            match unparen(current) {
-                Expr::MethodCall(mc) if mc.method == "with_overrides" => {
-                    if overrides.is_some() {
-                        self.cx.error(&mc.method, "`.with_overrides(...)` is given twice; give every override in one");
-                    }
-                    let items = options::parse_list(self.cx, mc.args.to_token_stream());
-                    overrides = Some(settings::read(self.cx, &items, Place::Node));
-                    current = &mc.receiver;
-                }
-                Expr::MethodCall(mc) if mc.method == "after" => {
-                    if mc.args.is_empty() {
-                        self.cx.error(
-                            &mc.method,
-                            "`.after(...)` names the calls to run after, such as `read(path).after(w)` with `let w = write(path);`",
-                        );
-                    }
-                    for arg in &mc.args {
-                        let named = match unparen(arg) {
-                            Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
-                            _ => None,
-                        };
-                        match (self.expr(arg), named) {
-                            (WExpr::Promise(p), _) if self.params.contains(&p.to_string()) => self.cx.error(
-                                &p,
-                                format!(
-                                    "`{p}` is an input of this workflow, not the result of a call: there is no call \
-                                     to wait for. `.after(...)` takes results of earlier calls, such as `w` with \
-                                     `let w = write(path);`"
-                                ),
-                            ),
-                            (handle @ (WExpr::Promise(_) | WExpr::Output(_) | WExpr::Call(_)), _) => after.push(handle),
-                            (_, Some(name)) => self.cx.error(
-                                arg,
-                                format!(
-                                    "`{name}` is not the result of a call made earlier in this workflow; \
-                                     `.after(...)` takes such results, such as `w` with `let w = write(path);`"
-                                ),
-                            ),
-                            _ => self.cx.error(
-                                arg,
-                                "`.after(...)` takes the results of calls in this workflow, such as `w` with \
-                                 `let w = write(path);`: a constant has no call to wait for",
-                            ),
-                        }
-                    }
-                    current = &mc.receiver;
-                }
-                Expr::Call(call) if !is_constructor(&call.func) => return self.call(call, overrides, after),
-                other => {
-                    let what = if after.is_empty() { "`.with_overrides(...)`" } else { "`.after(...)`" };
-                    self.cx.error(other, format!("{what} goes right after a task call or a `map!(...)(...)`"));
-                    return self.expr(other);
-                }
+        for arg in &chain.after {
+            if let Some(handle) = self.after_arg(arg) {
+                after.push(handle);
             }
         }
+        match chain.call {
+            Expr::Call(call) if !is_constructor(&call.func) => self.call(call, chain.overrides, after),
+            other => {
+                chain.not_after_a_call(self.cx);
+                self.expr(other)
+            }
+        }
+    }
+
+    /// An argument of `.after(...)`: the result of a call made earlier in this workflow.
+    fn after_arg(&mut self, arg: &Expr) -> Option<WExpr> {
+        let named = match unparen(arg) {
+            Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+            _ => None,
+        };
+        match (self.expr(arg), named) {
+            (WExpr::Promise(p), _) if self.params.contains(&p.to_string()) => self.cx.error(
+                &p,
+                format!(
+                    "`{p}` is an input of this workflow, not the result of a call: there is no call \
+                     to wait for. `.after(...)` takes results of earlier calls, such as `w` with \
+                     `let w = write(path);`"
+                ),
+            ),
+            (handle @ (WExpr::Promise(_) | WExpr::Output(_) | WExpr::Call(_)), _) => return Some(handle),
+            (_, Some(name)) => self.cx.error(
+                arg,
+                format!(
+                    "`{name}` is not the result of a call made earlier in this workflow; \
+                     `.after(...)` takes such results, such as `w` with `let w = write(path);`"
+                ),
+            ),
+            _ => self.cx.error(
+                arg,
+                "`.after(...)` takes the results of calls in this workflow, such as `w` with \
+                 `let w = write(path);`: a constant has no call to wait for",
+            ),
+        }
+        None
     }
 
     fn call(&mut self, call: &syn::ExprCall, overrides: Option<Settings>, after: Vec<WExpr>) -> WExpr {
@@ -1067,10 +1048,16 @@ impl WExpr {
 }
 
 /// A `map!(..)(..)` call in a `#[dynamic]` body, whose arguments are the locals named (each a
-/// value or a promise): the call, checked as in a workflow body.
-pub(crate) fn dynamic_map(cx: &mut Ctxt, call: &syn::ExprCall) -> Option<Box<Call>> {
+/// value or a promise), with its `.with_overrides(...)` and the locals that hold what its
+/// `.after(...)` names (references to results of calls): the call, checked as in a workflow body.
+pub(crate) fn dynamic_map(
+    cx: &mut Ctxt,
+    call: &syn::ExprCall,
+    overrides: Option<Settings>,
+    after: Vec<Ident>,
+) -> Option<Box<Call>> {
     let mut p = Parser { cx, scope: HashSet::new(), params: HashSet::new() };
-    match p.call(call, None, Vec::new()) {
+    match p.call(call, overrides, after.into_iter().map(WExpr::Promise).collect()) {
         WExpr::Call(mut call) => {
             let lifted = |v: &mut WExpr, clone: bool| {
                 if let WExpr::Constant(Expr::Path(path)) = v

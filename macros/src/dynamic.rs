@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
@@ -13,14 +13,16 @@ use syn::{Expr, Item, ItemFn, Type};
 
 use crate::body;
 use crate::callees;
+use crate::chain;
 use crate::ctxt::Ctxt;
+use crate::settings::Settings;
 use crate::signature::{self, Output};
 use crate::task::{self, TaskModel};
-use crate::workflow::call_tokens;
+use crate::workflow::{after_tokens, call_tokens, overrides_tokens};
 
 /// The local generated code names the body's builder by.
 fn builder() -> syn::Ident {
-    syn::Ident::new("__flowmap_dyn", Span::call_site())
+    local("__flowmap_dyn")
 }
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -142,32 +144,51 @@ impl Rewrite<'_> {
         format_ident!("__flowmap_{}{}", what, self.counter)
     }
 
-    /// `path(args)`: a node when `path` is a target, the function's own call otherwise.
-    fn call(&mut self, path: &syn::Path, call: &syn::ExprCall) -> Expr {
+    /// `path(args)`: a node when `path` is a target, the function's own call otherwise; with
+    /// `chained` (`.with_overrides(...)`, `.after(...)`), a node with them, and an error for a
+    /// plain function (`DynNode` in `flowmap_runtime::plan::dyn_call`).
+    fn call(&mut self, path: &syn::Path, call: &syn::ExprCall, chained: Option<Chained>) -> Expr {
         self.callees.push(path.clone());
         let d = builder();
         let args: Vec<&Expr> = call.args.iter().collect();
         let params: Vec<syn::Ident> = (0..args.len()).map(|i| format_ident!("__flowmap_a{}", i)).collect();
         let alias = syn::Ident::new("NotATaskOrWorkflow", path.span());
         let at = path.span();
+        let (settings, method, target, extra) = match chained {
+            None => (quote!(), quote_spanned!(at=> DynCall::dyn_call), quote_spanned!(at=> #alias {}), quote!()),
+            Some(Chained { overrides, after }) => {
+                let (overrides_local, after_local) = (local("__flowmap_overrides"), local("__flowmap_after"));
+                let overrides = overrides_tokens(overrides.as_ref());
+                let after = after_tokens(&after_local, after.iter().map(ToTokens::to_token_stream));
+                (
+                    quote!(#after let #overrides_local = #overrides;),
+                    quote_spanned!(at=> DynNode::dyn_node),
+                    quote_spanned!(at=> ::flowmap::__private::with_settings(#alias {})),
+                    quote!(, #overrides_local, #after_local),
+                )
+            }
+        };
         syn::parse_quote_spanned! {at=>
             {
                 let __flowmap_args = (#(#args,)*);
+                #settings
                 #[allow(unused_imports)]
                 use ::flowmap::__private::fallback::*;
                 #[allow(unused_imports)]
                 use #path as #alias;
                 // The closure is called only when `path` is a plain function.
                 #[allow(clippy::redundant_closure)]
-                let __flowmap_out =
-                    ::flowmap::__private::DynCall::dyn_call(#alias {}, #d, __flowmap_args, |#(#params),*| #path(#(#params),*));
+                let __flowmap_out = ::flowmap::__private::#method(
+                    #target, #d, __flowmap_args, |#(#params),*| #path(#(#params),*) #extra
+                );
                 __flowmap_out
             }
         }
     }
 
-    /// `map!(target, options)(inputs)`: each input evaluated first, then the map node.
-    fn map(&mut self, call: &syn::ExprCall) -> Expr {
+    /// `map!(target, options)(inputs)`, with `chained` after it: each input evaluated first, then
+    /// what `.after(...)` names, then the map node.
+    fn map(&mut self, call: &syn::ExprCall, chained: Option<Chained>) -> Expr {
         let mut call = call.clone();
         let mut lets = Vec::new();
         for arg in &mut call.args {
@@ -179,7 +200,15 @@ impl Rewrite<'_> {
             lets.push(quote!(let #local = #value;));
             *value = syn::parse_quote!(#local);
         }
-        let Some(parsed) = body::dynamic_map(self.cx, &call) else { return Expr::Call(call) };
+        let (overrides, after) = chained.map(|c| (c.overrides, c.after)).unwrap_or_default();
+        let mut waits = Vec::new();
+        for a in after {
+            // At the value: one that is no call's result is reported there.
+            let local = syn::Ident::new(&self.fresh("m").to_string(), a.span());
+            lets.push(quote!(let #local = &(#a);));
+            waits.push(local);
+        }
+        let Some(parsed) = body::dynamic_map(self.cx, &call, overrides, waits) else { return Expr::Call(call) };
         if let Expr::Path(target) = &parsed.target {
             self.callees.push(target.path.clone());
         }
@@ -192,17 +221,73 @@ impl Rewrite<'_> {
             }
         }
     }
+
+    /// `call.with_overrides(...).after(...)`: the node of a call or a `map!` with them, its
+    /// inputs and what `.after(...)` names rewritten first. `None` when the methods follow no
+    /// call of a path nor a `map!`: only `.after(...)`s are then left as written (a method of
+    /// the user's own); `.with_overrides(...)` is an error.
+    fn chained(&mut self, e: &Expr) -> Option<Expr> {
+        let (base, with_overrides) = chain::peel(e);
+        // `None`: a `map!`; `Some(path)`: a call of `path`.
+        let target: Option<Option<syn::Path>> = match base {
+            Expr::Call(call) if is_map(call) => Some(None),
+            Expr::Call(call) => self.callable(&call.func).map(Some),
+            _ => None,
+        };
+        let Some(path) = target else {
+            if with_overrides {
+                chain::read(self.cx, e).not_after_a_call(self.cx);
+            }
+            return None;
+        };
+        let chain = chain::read(self.cx, e);
+        let Expr::Call(call) = chain.call else { return None };
+        let mut call = call.clone();
+        for arg in &mut call.args {
+            self.visit_expr_mut(arg);
+        }
+        let mut after: Vec<Expr> = chain.after.into_iter().cloned().collect();
+        for a in &mut after {
+            self.visit_expr_mut(a);
+        }
+        let chained = Some(Chained { overrides: chain.overrides, after });
+        Some(match path {
+            None => self.map(&call, chained),
+            Some(path) => self.call(&path, &call, chained),
+        })
+    }
+}
+
+/// What follows a call in a dynamic body: its `.with_overrides(...)`, and the values its
+/// `.after(...)` names, rewritten.
+struct Chained {
+    overrides: Option<Settings>,
+    after: Vec<Expr>,
+}
+
+fn is_map(call: &syn::ExprCall) -> bool {
+    matches!(&*call.func, Expr::Macro(m) if m.mac.path.is_ident("map"))
+}
+
+/// A local of generated code, resolved where the body was written.
+fn local(name: &str) -> syn::Ident {
+    syn::Ident::new(name, Span::call_site())
 }
 
 impl VisitMut for Rewrite<'_> {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
+        // `.with_overrides(...)` is no expression to rewrite.
+        if chain::is_chained(e)
+            && let Some(node) = self.chained(e)
+        {
+            *e = node;
+            return;
+        }
         // The arguments first: they are evaluated before the call.
         syn::visit_mut::visit_expr_mut(self, e);
         let replaced = match &*e {
-            Expr::Call(call) if matches!(&*call.func, Expr::Macro(m) if m.mac.path.is_ident("map")) => {
-                Some(self.map(call))
-            }
-            Expr::Call(call) => self.callable(&call.func).map(|path| self.call(&path, call)),
+            Expr::Call(call) if is_map(call) => Some(self.map(call, None)),
+            Expr::Call(call) => self.callable(&call.func).map(|path| self.call(&path, call, None)),
             _ => None,
         };
         if let Some(new) = replaced {

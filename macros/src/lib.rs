@@ -6,11 +6,13 @@
 
 mod body;
 mod callees;
+mod chain;
 mod ctxt;
 mod dynamic;
 #[cfg(test)]
 mod hostile;
 mod options;
+mod paren;
 mod settings;
 mod signature;
 mod task;

@@ -473,10 +473,22 @@ fn cond_tokens(cond: &body::Cond) -> TokenStream {
     }
 }
 
-fn overrides_tokens(s: Option<&Settings>) -> TokenStream {
+pub(crate) fn overrides_tokens(s: Option<&Settings>) -> TokenStream {
     match s {
         Some(s) => s.tokens(),
         None => quote!(<::flowmap::__private::Settings as ::core::default::Default>::default()),
+    }
+}
+
+/// `let mut <local>` = the calls that each of `after` (the values given to `.after(...)`) comes
+/// from, each spanned at its value, so that one that is no call's result is reported there.
+pub(crate) fn after_tokens(local: &syn::Ident, after: impl IntoIterator<Item = TokenStream>) -> TokenStream {
+    let after =
+        after.into_iter().map(|a| quote_spanned!(a.span()=> ::flowmap::__private::After::calls(&#a, &mut #local);));
+    quote! {
+        #[allow(unused_mut)]
+        let mut #local = ::std::vec::Vec::new();
+        #(#after)*
     }
 }
 
@@ -519,11 +531,8 @@ pub(crate) fn call_tokens(call: &Call) -> TokenStream {
         }
     }
     let overrides = overrides_tokens(call.overrides.as_ref());
-    let after = call.after.iter().map(|a| {
-        let a = expr_tokens(a);
-        quote_spanned!(a.span()=> ::flowmap::__private::After::source(&#a))
-    });
     let after_local = local("__fm_after");
+    let after = after_tokens(&after_local, call.after.iter().map(expr_tokens));
     // The task or workflow as a node: its struct, in the type namespace, not its function. It is
     // imported under one name, next to a glob import that gives that name a stand-in type: a
     // plain function (only in the value namespace) then gets the stand-in, reported as "not a
@@ -592,7 +601,7 @@ pub(crate) fn call_tokens(call: &Call) -> TokenStream {
         let #bound = #start #(#binds)*;
         let (#target_local, #slots) = #finish;
         let #overrides_local = #overrides;
-        let #after_local = ::std::vec![#(#after),*];
+        #after
         #node
     })
 }

@@ -63,9 +63,9 @@ pub mod __private {
     pub use crate::plan::compile::{CompileCell, DefaultsJson, compile, default_json};
     pub use crate::plan::condition::Scalar;
     pub use crate::plan::decl::{Declared, TaskDecl, WorkflowDecl};
+    pub use crate::plan::dyn_call::{DynCall, DynNode, Lift, NodeSettings, lift, with_settings};
     pub use crate::plan::dynamic::{
-        DynCall, DynPart, Dynamic, DynamicBuilder, DynamicKernel, ExpandedOutput, Expansion, Lift, Many,
-        Part as DynOutput, lift,
+        DynPart, Dynamic, DynamicBuilder, DynamicKernel, ExpandedOutput, Expansion, Many, Part as DynOutput,
     };
     pub use crate::value::{Source, Value};
 
@@ -78,7 +78,7 @@ pub mod __private {
         Defaults, DynamicMap, Runnable, Sealed, SubWorkflow, Target, Task, TaskKernel, Workflow, declare_workflow,
         dynamic_map,
     };
-    pub use crate::promise::{After, Done, Mapped, MappedList, Promise, SlotFor, Unset, mapped};
+    pub use crate::promise::{After, AfterGoesOnTheCall, Done, Mapped, MappedList, Promise, SlotFor, Unset, mapped};
     pub use crate::runtime::{Run, run_of};
     pub use crate::tuple::{InputTuple, Nested, OutputTuple, Part};
     pub use flowmap_model::graph::{CompareOp, SuccessRule, Tables};

@@ -188,36 +188,85 @@ impl SlotFor<()> for Done {
     }
 }
 
-/// A result of a call in a workflow body, which `.after(...)` can wait for.
+/// A result of a call in a workflow or `#[dynamic]` body, which `.after(...)` can wait for: a
+/// promise, the `Done` of a call with no outputs, the results of a call with several outputs, and
+/// (in a dynamic body) a list or a reference of these.
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "`.after(...)` waits for calls, but this is a `{Self}`",
     label = "not the result of a call",
-    note = "name the result of a call made in this workflow, such as `w` with `let w = write(path);`"
+    note = "name the result of a call made earlier in this body, such as `w` with `let w = write(path);`"
 )]
 pub trait After {
-    /// The call it comes from.
-    fn source(&self) -> Source;
+    /// Adds the calls it comes from to `calls`.
+    fn calls(&self, calls: &mut Vec<Source>);
 }
 
 impl<T> After for Promise<T> {
-    fn source(&self) -> Source {
-        self.source
+    fn calls(&self, calls: &mut Vec<Source>) {
+        calls.push(self.source);
     }
 }
 
 impl After for Done {
-    fn source(&self) -> Source {
-        Done::source(self)
+    fn calls(&self, calls: &mut Vec<Source>) {
+        calls.push(self.source());
     }
 }
 
-/// The results of a call with several outputs, all from the same call.
+impl<A: After + ?Sized> After for &A {
+    fn calls(&self, calls: &mut Vec<Source>) {
+        (**self).calls(calls);
+    }
+}
+
+impl<A: After> After for [A] {
+    fn calls(&self, calls: &mut Vec<Source>) {
+        for a in self {
+            a.calls(calls);
+        }
+    }
+}
+
+impl<A: After> After for Vec<A> {
+    fn calls(&self, calls: &mut Vec<Source>) {
+        self.as_slice().calls(calls);
+    }
+}
+
+/// Never implemented: the message of `.after(...)` given to the result of a call rather than to
+/// the call (in a `#[dynamic]` body, where the macro cannot tell a promise from a value of the
+/// user's own with an `after` method); `Self` is what that `.after(...)` names.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`.after(...)` goes right after a task call or a `map!(...)(...)`, not after the result of one",
+    label = "this `.after(...)` follows the result of a call, not the call",
+    note = "write the call and its `.after(...)` together, such as `read(path).after(w)` with `let w = write(path);`"
+)]
+pub trait AfterGoesOnTheCall {}
+
+impl<T> Promise<T> {
+    /// Not a method: the error of `.after(...)` on a promise ([`AfterGoesOnTheCall`]).
+    #[doc(hidden)]
+    pub fn after<A: AfterGoesOnTheCall>(self, _: A) -> Self {
+        self
+    }
+}
+
+impl Done {
+    /// Not a method: the error of `.after(...)` on the `Done` of a call ([`AfterGoesOnTheCall`]).
+    #[doc(hidden)]
+    pub fn after<A: AfterGoesOnTheCall>(self, _: A) -> Self {
+        self
+    }
+}
+
+/// The results of a call with several outputs (or, in a dynamic body, of several calls).
 macro_rules! after_tuples {
     ($( ($($P:ident $i:tt),*) )*) => {$(
         impl<$($P: After),*> After for ($($P,)*) {
-            fn source(&self) -> Source {
-                self.0.source()
+            fn calls(&self, calls: &mut Vec<Source>) {
+                $(self.$i.calls(calls);)*
             }
         }
     )*};

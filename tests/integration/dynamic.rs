@@ -219,3 +219,165 @@ fn a_flyte_package_holds_a_dynamic_and_refuses_a_map_of_one() {
     let text = e.to_string();
     assert!(text.contains("a `map!` of `#[dynamic]` `doubled`"), "{text}");
 }
+
+static FAILED_TWICE: AtomicUsize = AtomicUsize::new(0);
+
+/// Fails its first two attempts.
+#[task]
+fn fails_twice(x: i64) -> Result<i64, String> {
+    let attempt = FAILED_TWICE.fetch_add(1, Ordering::SeqCst) + 1;
+    if attempt <= 2 { Err(format!("attempt {attempt} fails")) } else { Ok(x) }
+}
+
+/// `.with_overrides(..)` on a call in a dynamic body: the node gets them, as in a workflow body.
+#[dynamic]
+fn overridden(x: i64) -> i64 {
+    fails_twice(x).with_overrides(retries = 2, timeout = "1m", requests(cpu = 1, mem = "1Gi"), name = "patient")
+}
+
+#[workflow]
+fn overridden_wf(x: i64) -> i64 {
+    overridden(x)
+}
+
+#[tokio::test]
+async fn retries_given_by_with_overrides_in_a_dynamic_body_retry_the_inner_node() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let mut events = rt.subscribe();
+    assert_eq!(rt.run(&overridden_wf, (5,)).await.unwrap(), 5);
+    assert_eq!(FAILED_TWICE.load(Ordering::SeqCst), 3, "two failed attempts, then one that succeeds");
+    let (mut retried, mut shown) = (0, Vec::new());
+    while let Ok(e) = events.try_recv() {
+        match e.kind {
+            EventKind::ElementRetrying { .. } if &*e.workflow == "overridden" => retried += 1,
+            EventKind::NodeStarted { target, .. } if &*e.workflow == "overridden" => shown.push(target.to_string()),
+            _ => {}
+        }
+    }
+    assert_eq!(retried, 2);
+    // `name = ".."` names the node.
+    assert_eq!(shown, ["task patient"]);
+}
+
+/// Without the override, the same task is not retried: the override is what retries it.
+static FAILED_ONCE: AtomicUsize = AtomicUsize::new(0);
+
+#[task]
+fn fails_once(x: i64) -> Result<i64, String> {
+    if FAILED_ONCE.fetch_add(1, Ordering::SeqCst) == 0 { Err("the first attempt fails".into()) } else { Ok(x) }
+}
+
+#[dynamic]
+fn not_overridden(x: i64) -> i64 {
+    fails_once(x)
+}
+
+#[workflow]
+fn not_overridden_wf(x: i64) -> i64 {
+    not_overridden(x)
+}
+
+#[tokio::test]
+async fn without_the_override_the_inner_node_is_not_retried() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    let e = rt.run(&not_overridden_wf, (5,)).await.unwrap_err();
+    assert!(e.report().to_string().contains("the first attempt fails"), "{}", e.report());
+    assert_eq!(FAILED_ONCE.load(Ordering::SeqCst), 1);
+}
+
+/// Each element's first attempt fails.
+static SEEN: std::sync::Mutex<Vec<i64>> = std::sync::Mutex::new(Vec::new());
+
+#[task]
+fn first_attempt_fails(x: i64) -> Result<i64, String> {
+    let mut seen = SEEN.lock().unwrap();
+    if seen.contains(&x) {
+        return Ok(x * 10);
+    }
+    seen.push(x);
+    Err(format!("first attempt of {x}"))
+}
+
+/// A `map!` in a dynamic body takes `.with_overrides(..)` too: `retries` per element.
+#[dynamic]
+fn overridden_map(xs: Vec<i64>) -> Vec<i64> {
+    map!(first_attempt_fails, concurrency = 2)(x = xs).with_overrides(retries = 1)
+}
+
+#[workflow]
+fn overridden_map_wf(xs: Vec<i64>) -> Vec<i64> {
+    overridden_map(xs)
+}
+
+#[tokio::test]
+async fn a_map_in_a_dynamic_body_takes_overrides() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    assert_eq!(rt.run(&overridden_map_wf, (vec![1, 2, 3],)).await.unwrap(), [10, 20, 30]);
+    assert_eq!(SEEN.lock().unwrap().len(), 3);
+}
+
+/// What each `note` call wrote, by key.
+static NOTES: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+#[task]
+fn note(key: String, tag: String) {
+    NOTES.lock().unwrap().push((key, tag));
+}
+
+#[task]
+fn notes(key: String) -> Vec<String> {
+    NOTES.lock().unwrap().iter().filter(|(k, _)| *k == key).map(|(_, t)| t.clone()).collect()
+}
+
+/// `.after(..)` in a dynamic body: a node runs once the calls named have ended, though no value
+/// flows from them; a `Done`, a promise or a `Vec` of them, on a call or a `map!`.
+#[dynamic]
+fn ordered(key: String, n: usize) -> (Vec<String>, Vec<Vec<String>>) {
+    let first = note(key.clone(), "first".to_owned());
+    let second = note(key.clone(), "second".to_owned()).after(first);
+    let mut all = vec![first, second];
+    for i in 0..n {
+        let next = note(key.clone(), format!("more {i}")).after(&all);
+        all.push(next);
+    }
+    let read = notes(key.clone()).after(all);
+    let keys = vec![key.clone(), key];
+    (read, map!(notes)(key = keys).with_overrides(retries = 0).after(read))
+}
+
+#[workflow]
+fn ordered_wf(key: String, n: usize) -> (Vec<String>, Vec<Vec<String>>) {
+    ordered(key, n)
+}
+
+#[tokio::test]
+async fn after_in_a_dynamic_body_orders_calls_that_pass_no_value() {
+    let rt = flowmap::Runtime::builder().build().unwrap();
+    for round in 0..3 {
+        let key = format!("k{round}");
+        let mut events = rt.subscribe();
+        let (read, mapped) = rt.run(&ordered_wf, (key.clone(), 2)).await.unwrap();
+        assert_eq!(read, ["first", "second", "more 0", "more 1"]);
+        assert_eq!(mapped, [read.clone(), read]);
+        // Each inner node starts only once every node it is after has succeeded.
+        let mut order = Vec::new();
+        while let Ok(e) = events.try_recv() {
+            if &*e.workflow != "ordered" {
+                continue;
+            }
+            let node = e.node.map(|n| n.to_string()).unwrap_or_default();
+            match e.kind {
+                EventKind::NodeStarted { .. } => order.push(format!("start {node}")),
+                EventKind::NodeSucceeded { .. } => order.push(format!("end {node}")),
+                _ => {}
+            }
+        }
+        let at = |what: &str| order.iter().position(|e| e == what).unwrap_or_else(|| panic!("{what}: {order:?}"));
+        for (node, afters) in [("n1", &["n0"][..]), ("n2", &["n0", "n1"]), ("n3", &["n0", "n1", "n2"])] {
+            for after in afters {
+                assert!(at(&format!("end {after}")) < at(&format!("start {node}")), "{node} after {after}: {order:?}");
+            }
+        }
+        assert!(at("end n3") < at("start n4") && at("end n4") < at("start n5"), "{order:?}");
+    }
+}

@@ -83,6 +83,34 @@ fn pair_nodes(regions: Vec<String>, day: String) -> (Vec<Report>, i64) {
     (reports, tally(regions))
 }
 
+/// flytekit's `overrides` also gives each node its id (`node_name=f"report-{r}"`), which a
+/// flowmap override cannot (see `overrides_land_where_flytekit_writes_them`).
+#[dynamic]
+fn overrides(regions: Vec<String>, day: String) -> Vec<Report> {
+    regions
+        .iter()
+        .map(|r| {
+            report(r.clone(), day.clone()).with_overrides(
+                retries = 5,
+                timeout = "1m",
+                interruptible = false,
+                requests(cpu = "1", mem = "1Gi"),
+            )
+        })
+        .collect()
+}
+
+#[task]
+fn count(reports: Vec<Report>) -> i64 {
+    i64::try_from(reports.len()).unwrap_or_default()
+}
+
+/// A dynamic that calls another, then a task on its output.
+#[dynamic]
+fn nested(regions: Vec<String>, day: String) -> i64 {
+    count(per_region(regions, day))
+}
+
 #[workflow]
 #[allow(clippy::type_complexity)]
 fn main_wf(
@@ -90,13 +118,15 @@ fn main_wf(
     day: String,
     seed: String,
     n: i64,
-) -> (Vec<Report>, String, Vec<Report>, Vec<Report>, Vec<Report>, i64) {
+) -> (Vec<Report>, String, Vec<Report>, Vec<Report>, Vec<Report>, i64, Vec<Report>, i64) {
     let a = per_region(regions, day);
     let b = chain(seed, n);
     let c = per_region_wf(regions, day);
     let d = per_region_map(regions, day);
     let (e, f) = pair_nodes(regions, day);
-    (a, b, c, d, e, f)
+    let g = overrides(regions, day);
+    let h = nested(regions, day);
+    (a, b, c, d, e, f, g, h)
 }
 
 const MODULE: &str = "flowmap_flyte.tests.dynamic";
@@ -374,6 +404,58 @@ async fn a_tuple_output_binds_each_output() {
     })
     .await;
     assert_same("pair_nodes_2", &mine, &theirs);
+}
+
+/// `.with_overrides(..)` in the body: retries, timeout and `interruptible` in the node's
+/// metadata, requests in its task node's overrides, as flytekit writes them. flowmap has no
+/// `node_name` override (its `name` is the node's display name, `metadata.name`): flytekit's ids
+/// `report-eu`, `report-us` are ours `dn0`, `dn1`, undone here.
+#[tokio::test]
+async fn overrides_land_where_flytekit_writes_them() {
+    let (mine, theirs) = both_with("overrides_2", "overrides", |mine, theirs| {
+        let ids: Vec<&str> = theirs.nodes.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, ["report-eu", "report-us"]);
+        for (i, n) in theirs.nodes.iter_mut().enumerate() {
+            n.id = format!("dn{i}");
+        }
+        let Some(binding_data::Value::Collection(c)) = theirs.outputs[0].binding.as_mut().unwrap().value.as_mut()
+        else {
+            panic!("a collection of promises")
+        };
+        for (i, b) in c.bindings.iter_mut().enumerate() {
+            let Some(binding_data::Value::Promise(p)) = &mut b.value else { panic!("a promise") };
+            p.node_id = format!("dn{i}");
+        }
+        // What is compared, beyond the ids: the overrides are there, not only equal.
+        let meta = mine.nodes[0].metadata.as_ref().unwrap();
+        assert_eq!(meta.retries.unwrap().retries, 5);
+        assert_eq!(meta.timeout.unwrap().seconds, 60);
+        assert_eq!(meta.interruptible_value, Some(node_metadata::InterruptibleValue::Interruptible(false)));
+        let Some(node::Target::TaskNode(t)) = &mine.nodes[1].target else { panic!("a task node") };
+        let requests = &t.overrides.as_ref().unwrap().resources.as_ref().unwrap().requests;
+        assert_eq!(requests.iter().map(|r| r.value.as_str()).collect::<Vec<_>>(), ["1", "1Gi"]);
+    })
+    .await;
+    assert_same("overrides_2", &mine, &theirs);
+}
+
+/// A dynamic's node in a dynamic is a plain task node, its template in `tasks`; flytekit's
+/// template carries its serialization settings in `_F_SS_C`, ours the image in
+/// `$FLOWMAP_FLYTE_IMAGE` (as when packaged).
+#[tokio::test]
+async fn a_dynamic_in_a_dynamic_is_a_task_node() {
+    let (mine, theirs) = both_with("nested_2", "nested", |mine, theirs| {
+        let env = |spec: &mut DynamicJobSpec| {
+            let per_region = spec.tasks.iter_mut().find(|t| name(t) == "per_region").unwrap();
+            let Some(task_template::Target::Container(c)) = &mut per_region.target else { panic!("a container") };
+            std::mem::take(&mut c.env).into_iter().map(|e| e.key).collect::<Vec<_>>()
+        };
+        assert_eq!(env(mine), ["FLOWMAP_FLYTE_IMAGE"]);
+        assert_eq!(env(theirs), ["_F_SS_C"]);
+    })
+    .await;
+    assert_eq!(mine.nodes[1].upstream_node_ids, ["dn0"]);
+    assert_same("nested_2", &mine, &theirs);
 }
 
 /// Without `$FLOWMAP_FLYTE_IMAGE`, the pod cannot write its tasks' templates: an error, not

@@ -6,7 +6,7 @@
 //! `(&Callee(path {})).declare(d)`: a target whose types are data is declared
 //! ([`DeclareTarget`]); anything else declares nothing ([`DeclareNothing`], found one autoref
 //! later), whether a plain function (whose path names [`NotATaskOrWorkflow`] there, as in
-//! [`super::dynamic::DynCall`]) or a target the body's own call already reports.
+//! [`super::dyn_call::DynCall`]) or a target the body's own call already reports.
 //!
 //! [`NotATaskOrWorkflow`]: crate::__private::fallback::NotATaskOrWorkflow
 

@@ -2,10 +2,10 @@
 //! runs, with its inputs' real values, and builds a graph of its own that then runs in the same
 //! run: each inner node in its events, progress and errors.
 //!
-//! The macro rewrites the body's calls into [`DynCall::dyn_call`], which adds a node to the
-//! body's [`DynamicBuilder`] when the callee is a task or workflow, and calls the function
-//! itself when it is a plain function. Real values given to a call become constants of the graph
-//! ([`Lift`]). The body's value is made of [`DynPart`]s: promises, and for a `Vec` output a list
+//! The macro rewrites the body's calls into calls (`DynCall`, `DynNode`, in `plan::dyn_call`)
+//! that add a node to the body's [`DynamicBuilder`] when the callee is a task or workflow, and
+//! call the function itself when it is a plain function; real values given to a call become
+//! constants of the graph. The body's value is made of [`DynPart`]s: promises, and for a `Vec` output a list
 //! of promises ([`Many`]). [`DynamicKernel`] builds the graph and runs it on each attempt, so a
 //! retry runs the body again.
 
@@ -14,21 +14,18 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use flowmap_model::Settings;
 use flowmap_model::graph::TaskSpec;
 
 pub use crate::plan::expansion::{ExpandedOutput, Expansion};
 
-use crate::__private::fallback::NotATaskOrWorkflow;
-use crate::arities::paired_input_arities;
 use crate::data::Data;
 use crate::error::{BuildError, BuildErrors, Cause, Error};
 use crate::panics::{panic_cause, quiet};
 use crate::plan::builder::GraphBuilder;
 use crate::plan::kernel::{Invoke, Kernel};
-use crate::plan::target::{Runnable, Target};
+use crate::plan::target::Target;
 use crate::plan::{Callees, Hooks, Plan};
-use crate::promise::{Done, Promise};
+use crate::promise::Promise;
 use crate::tuple::{InputTuple, OutputTuple};
 use crate::value::{Source, Value};
 
@@ -50,82 +47,6 @@ impl DynamicBuilder {
         f(&mut self.b.borrow_mut())
     }
 }
-
-/// A value given to an input of type `T` in a dynamic body: a promise of it, or the value
-/// itself (a constant of the graph).
-#[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "this input expects `{T}`, but the value given is a `{Self}`",
-    label = "expected a `{T}`, or the result of an earlier call giving one",
-    note = "in a `#[dynamic]` body, an input takes a value of its type or the result of an earlier call"
-)]
-pub trait Lift<T> {
-    /// The promise of the value: a constant added to `b` when it is a value.
-    fn lift(self, b: &mut GraphBuilder) -> Promise<T>;
-}
-
-impl<T: Data> Lift<T> for T {
-    fn lift(self, b: &mut GraphBuilder) -> Promise<T> {
-        b.constant(self)
-    }
-}
-
-impl<T> Lift<T> for Promise<T> {
-    fn lift(self, _: &mut GraphBuilder) -> Promise<T> {
-        self
-    }
-}
-
-impl Lift<()> for Done {
-    fn lift(self, _: &mut GraphBuilder) -> Promise<()> {
-        Promise::new(self.source())
-    }
-}
-
-/// `value` as a promise of a `T` (an argument of a `map!` in a dynamic body).
-#[doc(hidden)]
-pub fn lift<T, L: Lift<T>>(b: &mut GraphBuilder, value: L) -> Promise<T> {
-    value.lift(b)
-}
-
-/// A call in a dynamic body: of a target (it adds a node), or of a plain function `f` (it calls
-/// it).
-#[doc(hidden)]
-pub trait DynCall<A, F> {
-    /// What the call returns: the node's promises, or the function's value.
-    type Out;
-    /// Makes the call.
-    fn dyn_call(self, d: &DynamicBuilder, args: A, f: F) -> Self::Out;
-}
-
-macro_rules! dyn_calls {
-    ($( ($($A:ident $I:ident $i:tt),*) )*) => {$(
-        impl<T, $($A, $I: Data,)* F> DynCall<($($A,)*), F> for T
-        where
-            T: Runnable + Target<Input = ($($I,)*)>,
-            $($A: Lift<$I>,)*
-        {
-            type Out = <T::Output as OutputTuple>::Promises;
-            #[allow(unused_variables, clippy::unused_unit)]
-            fn dyn_call(self, d: &DynamicBuilder, args: ($($A,)*), _: F) -> Self::Out {
-                d.with(|b| {
-                    let slots = ($(args.$i.lift(b),)*);
-                    b.call(self, slots, Settings::default(), Vec::new())
-                })
-            }
-        }
-
-        impl<$($A,)* R, F: FnOnce($($A),*) -> R> DynCall<($($A,)*), F> for NotATaskOrWorkflow {
-            type Out = R;
-            #[allow(unused_variables, clippy::unused_unit)]
-            fn dyn_call(self, _: &DynamicBuilder, args: ($($A,)*), f: F) -> R {
-                f($(args.$i),*)
-            }
-        }
-    )*};
-}
-
-paired_input_arities!(dyn_calls);
 
 /// The promises of a `Vec` output of a dynamic body: one per element (`.collect()` of calls), or
 /// one of the whole list (a `map!`).

@@ -11,7 +11,7 @@
 //! loops); `decl` (what a target declares); `target` (the traits generated code implements); `builder` (the graph builder); `compile`.
 //! Below them all, `schedule` (when each node may start) and `pace` (how long its blocking calls
 //! take); beside them, `call` (one call of a target as a plan of its own), `dynamic` (a
-//! `#[dynamic]`'s body and kernel) and `callees` (what a dynamic's body may call).
+//! `#[dynamic]`'s body and kernel), `dyn_call` (the calls in that body) and `callees` (what a dynamic's body may call).
 
 pub(crate) mod attempt;
 pub(crate) mod branch;
@@ -23,6 +23,7 @@ pub(crate) mod callees;
 pub(crate) mod compile;
 pub(crate) mod condition;
 pub(crate) mod decl;
+pub(crate) mod dyn_call;
 pub(crate) mod dynamic;
 pub(crate) mod expansion;
 pub(crate) mod kernel;
