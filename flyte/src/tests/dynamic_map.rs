@@ -17,7 +17,7 @@ use super::golden::plain;
 use crate::execute::execute_with;
 use crate::idl::flyteidl::admin;
 use crate::idl::flyteidl::core::{LiteralMap, literal, node, task_template};
-use crate::{ExecuteArgs, Executed, PackageError, Registry};
+use crate::{Executed, PackageError, Registry};
 
 #[workflow]
 fn fanned(regions: Vec<String>, day: String) -> Vec<Report> {
@@ -34,23 +34,12 @@ const TEMPLATE: &str = "flowmap_flyte.tests.dynamic.region_wf.map-partial-day-dy
 /// Runs the dynamic map's template in a pod on flytekit's inputs of `case` (its `regions` are
 /// our mapped `region`): how it ended and the output directory.
 async fn pod(case: &str) -> (Executed, std::path::PathBuf) {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let out = std::env::temp_dir().join(format!("flowmap-dynamic-map-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    std::fs::create_dir_all(&out).unwrap();
+    let (args, out) = super::pod_args("dynamic-map", TEMPLATE);
     let theirs = std::fs::read(research(&format!("exec/{case}/inputs.pb"))).unwrap();
     let mut inputs = LiteralMap::decode(theirs.as_slice()).unwrap();
     let regions = inputs.literals.remove("regions").unwrap();
     inputs.literals.insert("region".into(), regions);
     std::fs::write(out.join("inputs.pb"), inputs.encode_to_vec()).unwrap();
-    let args = ExecuteArgs {
-        inputs: out.join("inputs.pb").display().to_string(),
-        output_prefix: out.display().to_string(),
-        raw_output_data_prefix: out.join("raw").display().to_string(),
-        task: TEMPLATE.to_owned(),
-        ..ExecuteArgs::default()
-    };
     let rt = flowmap::Runtime::builder().build().unwrap();
     let registry = Registry::new().workflow(&fanned).unwrap();
     (execute_with(&registry, &rt, &args, &env).await.unwrap(), out)
@@ -149,20 +138,11 @@ fn zipped(a: Vec<String>, b: Vec<String>) -> Vec<String> {
 /// Mapped lists of two lengths are the inputs' fault: not retried.
 #[tokio::test]
 async fn mapped_lists_of_two_lengths_are_an_input_error() {
-    let out = std::env::temp_dir().join(format!("flowmap-dynamic-map-zip-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    std::fs::create_dir_all(&out).unwrap();
+    let (args, out) = super::pod_args("dynamic-map", "flowmap_flyte.tests.dynamic_map.joined.map-dynamic");
     let list = flowmap::types::TypeDesc::List { items: Box::new(flowmap::types::TypeDesc::String) };
     let (a, b) = (serde_json::json!(["x", "y"]), serde_json::json!(["z"]));
     let bytes = crate::literal::encode_literal_map([("a", &a, &list), ("b", &b, &list)]).unwrap();
     std::fs::write(out.join("inputs.pb"), bytes).unwrap();
-    let args = ExecuteArgs {
-        inputs: out.join("inputs.pb").display().to_string(),
-        output_prefix: out.display().to_string(),
-        raw_output_data_prefix: out.join("raw").display().to_string(),
-        task: "flowmap_flyte.tests.dynamic_map.joined.map-dynamic".to_owned(),
-        ..ExecuteArgs::default()
-    };
     let rt = flowmap::Runtime::builder().build().unwrap();
     let registry = Registry::new().workflow(&zipped).unwrap();
     let executed = execute_with(&registry, &rt, &args, &env).await.unwrap();
